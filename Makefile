@@ -1,0 +1,183 @@
+# pcrwatch: one Makefile for the BPF programs, userspace, the arbiter module
+# and every test tier. `make help` lists the targets.
+#
+# Layout of the build (all under build/, never in git):
+#   build/<arch>/bpf/X.bpf.o   BPF object built against vmlinux/<arch>/vmlinux.h
+#   build/<arch>/X.skel.h      libbpf skeleton embedding that object
+#   build/<arch>/pcrwatch      the tool (static on arm64, for the guest)
+#   build/<arch>/tests/        test helper programs from tests/progs/
+#   build/unit/                userspace unit tests and fuzzers
+#   build/module-<kver>/       the arbiter module per amd64 guest kernel
+#   build/results/             TAP output of each tier
+
+ARCH ?= amd64
+V ?= 0
+PREFIX ?= /usr/local
+DESTDIR ?=
+KERNEL ?= 6.1 6.12
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+OUT := build/$(ARCH)
+BPFTOOL ?= bpftool
+CLANG ?= clang
+
+ifeq ($(ARCH),arm64)
+CC := aarch64-linux-gnu-gcc
+BPF_ARCH := arm64
+VMLINUX_DIR := vmlinux/arm64
+LDLIBS := -static -lbpf -lelf -lz -lzstd -lncursesw -ltinfo -lm -lpthread
+HAVE_HTTPD := 0
+else
+CC ?= gcc
+BPF_ARCH := x86
+VMLINUX_DIR := vmlinux/x86
+LDLIBS := -lbpf -lelf -lz -lncursesw -lmicrohttpd -lm -lpthread
+HAVE_HTTPD := 1
+endif
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+USER_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) \
+	-D_GNU_SOURCE -DPCRWATCH_VERSION=\"$(VERSION)\"
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -std=gnu11 \
+	-Wall -Werror -Wno-unused-function -I$(VMLINUX_DIR) -Iinclude -Ibpf
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+# The exporter needs libmicrohttpd, which has no static build for arm64:
+# the arm64 test binary is built without it and says so when asked to serve.
+USER_SRCS := $(sort $(wildcard user/*.c))
+ifeq ($(HAVE_HTTPD),0)
+USER_SRCS := $(filter-out user/serve%.c,$(USER_SRCS))
+endif
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+PROG_SRCS := $(sort $(wildcard tests/progs/*.c))
+PROGS := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all arm64 module check check-all deps-build check-unit check-host check-vm-amd64 \
+	check-vm-arm64 bench demo deps install clean help format
+
+all: $(OUT)/pcrwatch $(PROGS)
+
+help:
+	@echo "make deps            install every package, guest kernel and header (root)"
+	@echo "make [all]           build pcrwatch for this machine (build/amd64/pcrwatch)"
+	@echo "make arm64           cross-build the static arm64 tool for the guest"
+	@echo "make module          build the arbiter module for each amd64 guest kernel"
+	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
+	@echo "make check-unit|check-host|check-vm-amd64|check-vm-arm64 [KERNEL=6.1|6.12]"
+	@echo "make bench           the benchmarks in bench/"
+	@echo "make demo            pcrwatch live in the arm64 guest under contention"
+	@echo "make install [DESTDIR=] [PREFIX=/usr/local]"
+	@echo "SKIP_VM=1 skips the guest tiers (and says so); V=1 shows commands"
+
+deps:
+	$(Q)tools/deps
+
+deps-build:
+	$(Q)tools/deps --build
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)rm -f $@.tmp.o
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) \
+		$(wildcard bpf/*.h) $(SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUT)/pcrwatch: $(USER_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/progs/%.c $(wildcard include/*.h) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ -lm -lpthread
+
+$(OUT)/bpf $(OUT)/user $(OUT)/tests build/unit build/results:
+	$(Q)mkdir -p $@
+
+arm64:
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
+
+# The arbiter module, once per amd64 guest kernel whose headers are installed.
+GUEST_KVERS = $(foreach k,$(KERNEL),$(shell cat $(PCRWATCH_CACHE_DIR)/kernels/amd64-$(k)/version 2>/dev/null))
+PCRWATCH_CACHE_DIR ?= $(or $(PCRWATCH_CACHE),$(HOME)/.cache/pcrwatch)
+module:
+	$(Q)for kver in $(GUEST_KVERS); do \
+		d=build/module-$$kver; mkdir -p $$d && \
+		cp arbiter-module/Kbuild arbiter-module/*.c arbiter-module/*.h $$d/ 2>/dev/null; \
+		cp include/*.h $$d/ && \
+		$(MAKE) --no-print-directory -C /usr/src/linux-headers-$$kver \
+			M=$(CURDIR)/$$d modules >$$d.log 2>&1 || \
+			{ cat $$d.log; exit 1; }; \
+		printf '  %-8s %s\n' MODULE $$d; \
+	done
+
+# Userspace unit tests and fuzzers for the rulebook and parsers.
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
+build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*.h) \
+		$(wildcard tests/unit/*.h) | build/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=address,undefined $< -o $@
+
+check:
+	$(Q)tools/deps
+	$(Q)$(MAKE) --no-print-directory check-all
+
+check-all: all arm64 module $(UNITS)
+	$(Q)tests/check unit host vm-amd64 vm-arm64
+
+check-unit: $(UNITS)
+	$(Q)tests/check unit
+
+check-host: all
+	$(Q)tests/check host
+
+check-vm-amd64: all module
+	$(Q)tests/check vm-amd64
+
+check-vm-arm64: arm64
+	$(Q)tests/check vm-arm64
+
+bench: all
+	$(Q)bench/run
+
+demo: arm64
+	$(Q)tools/demo
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h \
+		arbiter-module/*.c tests/unit/*.c tests/progs/*.c 2>/dev/null || true
+
+install: deps-build
+	$(Q)$(MAKE) --no-print-directory all
+	install -D -m 0755 $(OUT)/pcrwatch $(DESTDIR)$(PREFIX)/sbin/pcrwatch
+	install -D -m 0644 docs/pcrwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/pcrwatch.8
+	install -D -m 0644 tools/pcrwatch.service $(DESTDIR)$(PREFIX)/lib/systemd/system/pcrwatch.service
+	install -D -m 0644 tools/pcrwatch.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pcrwatch
+
+clean:
+	$(Q)rm -rf build
+	$(Q)$(MAKE) --no-print-directory -C arbiter-module clean >/dev/null 2>&1 || true

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * pcr_rules.h - the Platform Counter Reservation rulebook.
+ *
+ * The one place that says who may set which cookie, which layer may program
+ * which counter, and what an access with the wrong cookie gets. It compiles
+ * unchanged into the BPF programs (vmlinux.h types), the arbiter module
+ * (kernel types) and userspace (UAPI types); tests/unit tests and fuzzes it.
+ * Every function is pure: it reads and writes only what it is given.
+ *
+ * The model, after the PCR paper (docs/PCR-RULES.md has the prose):
+ *  - Each counter slot has a management cookie, an access cookie (48-bit
+ *    shared secrets) and reservation control bits.
+ *  - PCR_DEFAULT_COOKIE (0) is the legacy cookie. A slot whose management
+ *    cookie is the default is unreserved and behaves as without PCR.
+ *  - Whoever presents the management cookie manages the slot: sets the access
+ *    cookie and the control bits, hands over management, releases.
+ *  - Whoever presents the access cookie, from a layer the control bits allow
+ *    (and through a raw MSR write only if they allow that), programs it.
+ *    Legacy users present the default cookie; it opens a slot only while the
+ *    manager left the access cookie at the default.
+ */
+#ifndef PCR_RULES_H
+#define PCR_RULES_H
+
+#if !defined(__VMLINUX_H__)
+#include <linux/types.h>
+#endif
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((__always_inline__))
+#endif
+
+#define PCR_COOKIE_BITS 48
+#define PCR_COOKIE_MASK ((1ULL << PCR_COOKIE_BITS) - 1)
+#define PCR_DEFAULT_COOKIE 0ULL
+
+/*
+ * Counter slots are numbered as the bits of the PMU's global enable
+ * register: on x86 general counter i is slot i and fixed counter j is slot
+ * 32 + j (IA32_PERF_GLOBAL_CTRL); on arm64 event counter i is slot i and the
+ * cycle counter is slot 31 (PMCNTENSET_EL0).
+ */
+#define PCR_MAX_SLOTS 64
+#define PCR_FIXED_SLOT0 32
+#define PCR_ARM_CYCLE_SLOT 31
+
+/* The emulated alias MSR namespace of the arbiter module (the paper's
+ * MSR_IA32_LMSR_AK0 + counter): one address per register and slot. */
+#define PCR_MSR_MGMT_BASE 0x50435200U /* management cookie, slot 0 */
+#define PCR_MSR_ACCESS_BASE 0x50435300U /* access cookie, slot 0 */
+#define PCR_MSR_CONTROL_BASE 0x50435400U /* control bits, slot 0 */
+
+/* Software layers, lowest (most privileged) first. */
+enum pcr_layer {
+	PCR_LAYER_FIRMWARE = 0,
+	PCR_LAYER_HYPERVISOR = 1,
+	PCR_LAYER_KERNEL = 2,
+	PCR_LAYER_USER = 3,
+	PCR_NR_LAYERS = 4,
+	PCR_LAYER_UNKNOWN = 15,
+};
+
+/* Reservation control bits: which layers may program the slot, and
+ * whether they may do it with raw MSR writes rather than through a driver. */
+#define PCR_CTL_LAYER(l) (1U << (l))
+#define PCR_CTL_ALL_LAYERS 0x0fU
+#define PCR_CTL_DIRECT_MSR 0x10U
+#define PCR_CTL_VALID_MASK (PCR_CTL_ALL_LAYERS | PCR_CTL_DIRECT_MSR)
+#define PCR_CTL_DEFAULT PCR_CTL_VALID_MASK /* reset value: as without PCR */
+
+/* One slot's PCR registers. Fixed-width, no padding holes. */
+struct pcr_slot_regs {
+	__u64 mgmt_cookie;
+	__u64 access_cookie;
+	__u32 control;
+	__u32 reserved0;
+};
+
+/* Why an operation was refused; PCR_OK is the only success. */
+enum pcr_verdict {
+	PCR_OK = 0,
+	PCR_DENY_COOKIE = 1, /* access cookie does not match */
+	PCR_DENY_LAYER = 2, /* control bits exclude the caller's layer */
+	PCR_DENY_DIRECT = 3, /* raw MSR writes not allowed on this slot */
+	PCR_DENY_MGMT = 4, /* management cookie does not match */
+	PCR_DENY_BUSY = 5, /* claim of a slot that is already managed */
+	PCR_DENY_INVALID = 6, /* malformed cookie, control bits or slot */
+	PCR_NR_VERDICTS = 7,
+};
+
+/* errno values (UAPI asm-generic/errno-base.h), for BPF where no header has them. */
+#define PCR_EPERM 1
+#define PCR_EACCES 13
+#define PCR_EBUSY 16
+#define PCR_EINVAL 22
+
+/*
+ * What a refused operation returns to the caller, as a negative errno:
+ * programming a counter reserved for someone else is -EBUSY (the counter is
+ * in use, as perf reports a full PMU); a wrong management cookie is -EPERM;
+ * malformed input is -EINVAL.
+ */
+static __always_inline int pcr_verdict_errno(enum pcr_verdict v)
+{
+	switch (v) {
+	case PCR_OK:
+		return 0;
+	case PCR_DENY_COOKIE:
+	case PCR_DENY_LAYER:
+	case PCR_DENY_DIRECT:
+	case PCR_DENY_BUSY:
+		return -PCR_EBUSY;
+	case PCR_DENY_MGMT:
+		return -PCR_EPERM;
+	default:
+		return -PCR_EINVAL;
+	}
+}
+
+/* Compare two cookies in time independent of where they differ. */
+static __always_inline int pcr_cookie_eq(__u64 a, __u64 b)
+{
+	return ((a ^ b) | ((a | b) >> PCR_COOKIE_BITS)) == 0;
+}
+
+/* A cookie someone may hold: 48 bits and not the legacy default. */
+static __always_inline int pcr_cookie_valid(__u64 c)
+{
+	return c != PCR_DEFAULT_COOKIE && (c >> PCR_COOKIE_BITS) == 0;
+}
+
+static __always_inline int pcr_slot_valid(__u32 slot)
+{
+	return slot < PCR_MAX_SLOTS;
+}
+
+static __always_inline int pcr_layer_valid(__u32 layer)
+{
+	return layer < PCR_NR_LAYERS;
+}
+
+static __always_inline void pcr_slot_reset(struct pcr_slot_regs *r)
+{
+	r->mgmt_cookie = PCR_DEFAULT_COOKIE;
+	r->access_cookie = PCR_DEFAULT_COOKIE;
+	r->control = PCR_CTL_DEFAULT;
+	r->reserved0 = 0;
+}
+
+static __always_inline int pcr_slot_reserved(const struct pcr_slot_regs *r)
+{
+	return r->mgmt_cookie != PCR_DEFAULT_COOKIE;
+}
+
+/*
+ * Rule 1, claim: anyone may take management of an unmanaged slot by setting
+ * a valid management cookie. The access cookie becomes that same secret and
+ * the control bits keep their value, so a fresh claim locks legacy users out
+ * until the manager opens the slot (the minimal-enforcing arbiter's default).
+ */
+static __always_inline enum pcr_verdict
+pcr_claim(struct pcr_slot_regs *r, __u64 new_mgmt)
+{
+	if (!pcr_cookie_valid(new_mgmt))
+		return PCR_DENY_INVALID;
+	if (pcr_slot_reserved(r))
+		return PCR_DENY_BUSY;
+	r->mgmt_cookie = new_mgmt;
+	r->access_cookie = new_mgmt;
+	return PCR_OK;
+}
+
+/* Rule 2, manage: only the current management cookie changes anything. */
+static __always_inline enum pcr_verdict
+pcr_check_mgmt(const struct pcr_slot_regs *r, __u64 presented)
+{
+	if (!pcr_slot_reserved(r) || !pcr_cookie_eq(presented, r->mgmt_cookie))
+		return PCR_DENY_MGMT;
+	return PCR_OK;
+}
+
+/* Rule 2a: the manager sets the access cookie; the default opens the slot
+ * to legacy users, any other value grants it to whoever holds that value. */
+static __always_inline enum pcr_verdict
+pcr_set_access(struct pcr_slot_regs *r, __u64 presented_mgmt, __u64 access)
+{
+	enum pcr_verdict v = pcr_check_mgmt(r, presented_mgmt);
+
+	if (v != PCR_OK)
+		return v;
+	if (access >> PCR_COOKIE_BITS)
+		return PCR_DENY_INVALID;
+	r->access_cookie = access;
+	return PCR_OK;
+}
+
+/* Rule 2b: the manager sets the control bits; unknown bits are refused. */
+static __always_inline enum pcr_verdict
+pcr_set_control(struct pcr_slot_regs *r, __u64 presented_mgmt, __u32 control)
+{
+	enum pcr_verdict v = pcr_check_mgmt(r, presented_mgmt);
+
+	if (v != PCR_OK)
+		return v;
+	if (control & ~PCR_CTL_VALID_MASK)
+		return PCR_DENY_INVALID;
+	r->control = control;
+	return PCR_OK;
+}
+
+/* Rule 2c: the manager hands management to a new valid cookie. */
+static __always_inline enum pcr_verdict
+pcr_set_mgmt(struct pcr_slot_regs *r, __u64 presented_mgmt, __u64 new_mgmt)
+{
+	enum pcr_verdict v = pcr_check_mgmt(r, presented_mgmt);
+
+	if (v != PCR_OK)
+		return v;
+	if (!pcr_cookie_valid(new_mgmt))
+		return PCR_DENY_INVALID;
+	r->mgmt_cookie = new_mgmt;
+	return PCR_OK;
+}
+
+/* Rule 3, release: the manager returns the slot to its reset state. */
+static __always_inline enum pcr_verdict
+pcr_release(struct pcr_slot_regs *r, __u64 presented_mgmt)
+{
+	enum pcr_verdict v = pcr_check_mgmt(r, presented_mgmt);
+
+	if (v != PCR_OK)
+		return v;
+	pcr_slot_reset(r);
+	return PCR_OK;
+}
+
+/*
+ * Rule 4, program: may @layer, presenting @access, program this slot's
+ * event select or counter (@direct_msr: by a raw MSR write rather than
+ * through a driver)? Unreserved slots allow everyone, as today. Checks run
+ * layer, then path, then cookie, so the verdict names the first reason.
+ */
+static __always_inline enum pcr_verdict
+pcr_check_program(const struct pcr_slot_regs *r, __u32 layer, __u64 access,
+		  int direct_msr)
+{
+	if (!pcr_slot_reserved(r))
+		return PCR_OK;
+	if (!pcr_layer_valid(layer) || !(r->control & PCR_CTL_LAYER(layer)))
+		return PCR_DENY_LAYER;
+	if (direct_msr && !(r->control & PCR_CTL_DIRECT_MSR))
+		return PCR_DENY_DIRECT;
+	if (!pcr_cookie_eq(access, r->access_cookie))
+		return PCR_DENY_COOKIE;
+	return PCR_OK;
+}
+
+/*
+ * The minimal-enforcing arbiter's lock rule (the paper's pcr_update_lock):
+ * a slot whose counter and event select are both reserved through the
+ * kernel's legacy reserve_*_nmi() API opens to legacy (default-cookie)
+ * access; otherwise only the arbiter's secret programs it.
+ */
+static __always_inline __u64 pcr_legacy_access_cookie(int perfctr_reserved,
+						      int evntsel_reserved,
+						      __u64 secret)
+{
+	return perfctr_reserved && evntsel_reserved ? PCR_DEFAULT_COOKIE :
+						      secret;
+}
+
+#endif /* PCR_RULES_H */

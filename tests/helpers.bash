@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# Shared bats helpers: `load ../helpers` from any tier.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+case $(uname -m) in
+aarch64) ARCH_DIR=arm64 ;;
+*) ARCH_DIR=amd64 ;;
+esac
+BUILD=$REPO/build/$ARCH_DIR
+PCRWATCH=$BUILD/pcrwatch
+TESTPROGS=$BUILD/tests
+
+setup() {
+	TEST_TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/pcrwatch-test.XXXXXX")
+	[ "$(type -t setup_tier)" = function ] && setup_tier
+	return 0
+}
+
+teardown() {
+	[ "$(type -t teardown_tier)" = function ] && teardown_tier
+	rm -rf "$TEST_TMP"
+	return 0
+}
+
+# run_tool EXPECTED_STATUS ARGS...: run pcrwatch with a time limit and check
+# its exit status; $output and $status are set as bats' `run` sets them.
+run_tool() {
+	local want=$1
+	shift
+	run timeout 60 "$PCRWATCH" "$@"
+	if [ "$status" != "$want" ]; then
+		echo "pcrwatch $*: exit $status, expected $want" >&2
+		echo "$output" >&2
+		return 1
+	fi
+}
+
+# assert VALUE =~|==|!= PATTERN WHAT
+assert() {
+	local value=$1 op=$2 pattern=$3 what=${4:-}
+	case $op in
+	'=~') [[ $value =~ $pattern ]] && return 0 ;;
+	'!~') [[ ! $value =~ $pattern ]] && return 0 ;;
+	'==') [[ $value == "$pattern" ]] && return 0 ;;
+	'!=') [[ $value != "$pattern" ]] && return 0 ;;
+	*) echo "assert: unknown operator $op" >&2; return 1 ;;
+	esac
+	echo "FAIL: ${what:-assertion}" >&2
+	echo "  expected: $op '$pattern'" >&2
+	echo "  actual:   '$value'" >&2
+	return 1
+}
+
+# wait_for SECONDS COMMAND...: poll a condition ten times a second, bounded.
+wait_for() {
+	local limit=$(($1 * 10))
+	shift
+	while [ "$limit" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		limit=$((limit - 1))
+	done
+	echo "timed out waiting for: $*" >&2
+	return 1
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root for BPF"
+}
+
+# A skip says why, so no tier passes silently on a kernel that cannot run it.
+skip_unless_guest() {
+	[ -n "${PCRWATCH_VM:-}" ] || skip "only in a test guest (tools/vm/run)"
+}

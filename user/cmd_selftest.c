@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch selftest: print what this kernel lets pcrwatch do, one line per
+ * capability, so that a degraded mode is never silent.
+ */
+#include <string.h>
+
+#include "pcrwatch.h"
+#include "kernel_probe.h"
+
+static void line(const char *what, bool ok, const char *consequence)
+{
+	printf("%-34s %-3s %s\n", what, ok ? "yes" : "no", ok ? "" : consequence);
+}
+
+int cmd_selftest(int argc, char **argv)
+{
+	char pmu[64] = "";
+	bool has_pmu;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: pcrwatch selftest\n"
+		       "Print what this kernel lets pcrwatch do.\n");
+		return PCRW_EXIT_OK;
+	}
+	if (argc > 1)
+		return pcrw_usage_error("selftest", "unexpected argument '%s'",
+					argv[1]);
+	has_pmu = probe_hw_pmu(pmu, sizeof(pmu));
+	line("hardware PMU", has_pmu,
+	     "no hardware counters: only software events can be shown");
+	if (has_pmu)
+		printf("%-34s     %s (perf type %d)\n", "", pmu,
+		       probe_pmu_type(pmu));
+	line("msr tracepoints (x86)", probe_tracepoint_exists("msr", "write_msr"),
+	     "direct MSR programming is not seen");
+	line("BPF LSM active", probe_bpf_lsm_active(),
+	     "no vetoes: reservations are monitor-only");
+	line("lsm/perf_event_open attaches",
+	     probe_lsm_can_attach("perf_event_open"),
+	     "no veto of perf_event_open: monitor-only");
+	line("fentry attaches", probe_fentry_can_attach("perf_event_release_kernel"),
+	     "placement tracked by periodic snapshots");
+	return PCRW_EXIT_OK;
+}

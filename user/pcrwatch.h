@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * pcrwatch.h - what the subcommands of the pcrwatch tool share: exit codes,
+ * the command table, logging.
+ */
+#ifndef PCRWATCH_USER_H
+#define PCRWATCH_USER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes, documented in pcrwatch(8). */
+enum pcrw_exit {
+	PCRW_EXIT_OK = 0,
+	PCRW_EXIT_ERROR = 1, /* the operation failed at run time */
+	PCRW_EXIT_USAGE = 2, /* bad flag, bad value, bad file: nothing changed */
+	PCRW_EXIT_UNSUPPORTED = 3, /* this kernel or build cannot do it */
+	PCRW_EXIT_DENIED = 4, /* wrong cookie, or not permitted */
+};
+
+/* Global options, parsed before the subcommand. */
+struct pcrw_globals {
+	bool verbose; /* -v: libbpf's own log and debug lines */
+	bool json;
+};
+extern struct pcrw_globals pcrw_opts;
+
+/* A subcommand: argv[0] is its name; returns an enum pcrw_exit. */
+typedef int (*pcrw_cmd_fn)(int argc, char **argv);
+
+/* Subcommands, each in user/cmd_<name>.c. Weak: a build without one (the
+ * static arm64 test binary has no exporter) says so instead of failing to
+ * link. */
+#define PCRW_COMMAND(name) int cmd_##name(int argc, char **argv) __attribute__((weak))
+PCRW_COMMAND(live);
+PCRW_COMMAND(who);
+PCRW_COMMAND(events);
+PCRW_COMMAND(reserve);
+PCRW_COMMAND(release);
+PCRW_COMMAND(grant);
+PCRW_COMMAND(list);
+PCRW_COMMAND(policy);
+PCRW_COMMAND(enforce);
+PCRW_COMMAND(serve);
+PCRW_COMMAND(probe);
+PCRW_COMMAND(selftest);
+#undef PCRW_COMMAND
+
+void pcrw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pcrw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pcrw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a usage error for @cmd and return PCRW_EXIT_USAGE. */
+int pcrw_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Install libbpf's print callback: silent unless -v. */
+void pcrw_setup_libbpf_log(void);
+
+#endif /* PCRWATCH_USER_H */
