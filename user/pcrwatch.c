@@ -31,6 +31,8 @@ static const struct command *find_command(const char *name)
 {
 	static struct command commands[] = {
 		{ "live", NULL, "full-screen live view of counter ownership (default)" },
+		{ "attach", NULL, "pin the BPF programs: tracking and vetoes outlive pcrwatch" },
+		{ "detach", NULL, "unpin the BPF programs" },
 		{ "who", NULL, "which process holds which counter, now" },
 		{ "events", NULL, "conflicts, vetoes and ownership changes as they happen" },
 		{ "reserve", NULL, "reserve counters for a principal; prints the cookie once" },
@@ -44,7 +46,7 @@ static const struct command *find_command(const char *name)
 		{ "selftest", NULL, "check what this kernel lets pcrwatch do" },
 		{ NULL, NULL, NULL },
 	};
-	pcrw_cmd_fn fns[] = { cmd_live, cmd_who, cmd_events, cmd_reserve,
+	pcrw_cmd_fn fns[] = { cmd_live, cmd_attach, cmd_detach, cmd_who, cmd_events, cmd_reserve,
 			      cmd_release, cmd_grant, cmd_list, cmd_policy,
 			      cmd_enforce, cmd_serve, cmd_probe, cmd_selftest };
 	struct command *c;

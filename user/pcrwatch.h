@@ -33,6 +33,8 @@ typedef int (*pcrw_cmd_fn)(int argc, char **argv);
  * link. */
 #define PCRW_COMMAND(name) int cmd_##name(int argc, char **argv) __attribute__((weak))
 PCRW_COMMAND(live);
+PCRW_COMMAND(attach);
+PCRW_COMMAND(detach);
 PCRW_COMMAND(who);
 PCRW_COMMAND(events);
 PCRW_COMMAND(reserve);

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch attach | detach: pin every BPF program group so that ownership
+ * tracking and enforcement run without a pcrwatch process, or unpin them.
+ */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pcrwatch.h"
+#include "component.h"
+
+static int attach_usage(FILE *f, int rc)
+{
+	fprintf(f, "Usage: pcrwatch attach [--audit] [--signal-enforce]\n"
+		   "       pcrwatch detach\n\n"
+		   "attach loads every BPF program group and pins it under %s,\n"
+		   "so tracking and enforcement keep going after pcrwatch exits;\n"
+		   "it prints the attach method each group got. detach unpins them.\n\n"
+		   "  --audit           vetoes are logged, nothing is denied\n"
+		   "  --signal-enforce  without BPF LSM, kill offenders with a signal\n"
+		   "                    (the operation may already have happened)\n",
+		PCRW_PIN_ROOT);
+	return rc;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "audit", no_argument, NULL, 'a' },
+		{ "signal-enforce", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct component *const *c;
+	struct attach_opts o = { 0 };
+	char how[256];
+	int opt, err, failed = 0;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			o.audit = true;
+			break;
+		case 's':
+			o.signal_enforce = true;
+			break;
+		case 'h':
+			return attach_usage(stdout, PCRW_EXIT_OK);
+		default:
+			return attach_usage(stderr, PCRW_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("attach", "unexpected argument '%s'",
+					argv[optind]);
+	if (geteuid() != 0) {
+		pcrw_err("attach needs root (CAP_BPF and CAP_PERFMON)");
+		return PCRW_EXIT_DENIED;
+	}
+	for (c = components(); *c; c++) {
+		how[0] = 0;
+		err = (*c)->attach(&o, how, sizeof(how));
+		printf("%-8s %s%s%s\n", (*c)->name, err ? "FAILED" : "attached",
+		       how[0] ? ": " : "", how);
+		failed |= err != 0;
+	}
+	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	const struct component *const *c;
+	int failed = 0;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return attach_usage(stdout, PCRW_EXIT_OK);
+	if (argc > 1)
+		return pcrw_usage_error("detach", "unexpected argument '%s'",
+					argv[1]);
+	for (c = components(); *c; c++)
+		failed |= (*c)->detach() != 0;
+	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * component.h - the BPF program groups pcrwatch keeps attached. Each group
+ * pins its links and maps under PCRW_PIN_ROOT/<name>/ so that state and
+ * enforcement outlive any one pcrwatch process (`pcrwatch attach`), and any
+ * later command reads the same maps. Each group picks its attach method by
+ * probing (user/kernel_probe.h) and reports which it got.
+ */
+#ifndef PCRW_COMPONENT_H
+#define PCRW_COMPONENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PCRW_PIN_ROOT "/sys/fs/bpf/pcrwatch"
+
+struct attach_opts {
+	bool audit; /* vetoes log but deny nothing */
+	bool signal_enforce; /* no LSM: bpf_send_signal, asked for explicitly */
+};
+
+struct component {
+	const char *name; /* pin folder and `pcrwatch attach` line */
+	/* Attach and pin; idempotent: already pinned is success. Writes one
+	 * line about the method chosen (or why none) into @how. */
+	int (*attach)(const struct attach_opts *o, char *how, size_t len);
+	/* Unpin (the programs detach when nothing holds them). */
+	int (*detach)(void);
+	/* True when pinned and attached now. */
+	bool (*attached)(void);
+};
+
+/* Every component this build has (user/component.c). */
+const struct component *const *components(void);
+
+/* PCRW_PIN_ROOT/<group>/<name> into @buf; creates the folders. */
+int pcrw_pin_path(char *buf, size_t len, const char *group, const char *name);
+
+#endif

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * model.h - the one ownership model: every hardware counter user the sources
+ * can see, each with exactly one owner record, merged from
+ *   - the perf source (user/perf_source.c): every hardware perf event, from
+ *     an iter/task_file snapshot plus lifecycle/placement tracking;
+ *   - the MSR source (user/msr_source.c): per CPU and counter shadow state
+ *     kept by the msr tracepoint programs (direct writers, perf driver);
+ *   - the reservation source (user/resv_source.c): reservations in force;
+ *   - the arbiter source (user/arbiter_source.c): the module's PCR registers.
+ * A source missing from a build or unusable on a kernel adds a note saying
+ * so; the views (who, live, serve) print notes, never an empty table alone.
+ */
+#ifndef PCRW_MODEL_H
+#define PCRW_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "pcrwatch.h" /* bpf/pcrwatch.h: struct pcrw_owner, enums */
+
+enum slot_state {
+	SLOT_ACTIVE = 0, /* on a counter now (hw_idx >= 0) */
+	SLOT_INACTIVE = 1, /* waiting: multiplexed out, or its task not running */
+	SLOT_ERROR = 2, /* cannot be scheduled (pinned group that does not fit) */
+	SLOT_OFF = 3, /* disabled, or programmed but not enabled */
+	SLOT_FREE = 4, /* nobody (used by views for empty grid cells) */
+};
+
+/* One hardware event or directly programmed counter. */
+struct owner_record {
+	__u64 id; /* stable within a refresh: event address hash or cpu<<32|msr */
+	int cpu; /* -1: task-scoped, follows its task */
+	int hw_idx; /* counter index the PMU driver gave it now, -1 if none */
+	int slot; /* pcr_rules.h slot number, -1 if unknown */
+	__u32 path; /* enum pcrw_path */
+	struct pcrw_owner owner; /* layer and identity */
+	bool attributed; /* false: seen, but no owner could be found */
+	char pmu[32];
+	__u32 pmu_type; /* perf_event_attr.type */
+	__u64 config; /* perf_event_attr.config, or the event select MSR value */
+	char event[48]; /* decoded: "cycles", "raw 0x3c", "cpu/event=0x3c/" */
+	bool task_scope;
+	bool pinned;
+	bool exclusive;
+	enum slot_state state;
+	__u64 time_enabled;
+	__u64 time_running;
+	__u64 reservation_id; /* reservation covering this slot, 0 if none */
+	__u32 conflicts; /* clobbers seen on this slot */
+};
+
+struct pmu_info {
+	bool present; /* a hardware PMU is registered with perf */
+	char name[32]; /* "cpu", "armv8_pmuv3", ... */
+	int type; /* its perf type */
+	int nr_gp; /* general-purpose counters per CPU, discovered */
+	int nr_fixed; /* fixed counters (x86) or the cycle counter (arm64) */
+	bool virtualized; /* running under a hypervisor */
+	char hypervisor[32]; /* "KVM", "QEMU TCG", ... or "" */
+};
+
+#define MODEL_MAX_NOTES 16
+
+struct model {
+	struct pmu_info pmu;
+	int nr_cpus;
+	struct owner_record *recs;
+	size_t nr_recs, cap_recs;
+	__u64 events_by_kind[PCRW_NR_EVENT_KINDS]; /* conflicts, vetoes, ... */
+	__u64 events_lost;
+	char notes[MODEL_MAX_NOTES][160]; /* degraded modes, said plainly */
+	int nr_notes;
+};
+
+void model_init(struct model *m);
+void model_free(struct model *m);
+/* Drop the records and notes, keep the allocation (before a refresh). */
+void model_clear(struct model *m);
+/* Append a copy of @r; -ENOMEM on failure. */
+int model_add(struct model *m, const struct owner_record *r);
+void model_note(struct model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Refresh from every source, then merge so each slot has one owner. */
+int model_collect(struct model *m);
+
+/* Sources, each in its own file; weak so a build or kernel without one
+ * still collects the rest (model_collect notes the missing ones). Each
+ * returns 0 or a negative errno and adds records and notes to @m. */
+int perf_source_collect(struct model *m) __attribute__((weak));
+int msr_source_collect(struct model *m) __attribute__((weak));
+int resv_source_collect(struct model *m) __attribute__((weak));
+int arbiter_source_collect(struct model *m) __attribute__((weak));
+/* Injected state for views, tests and benches: when PCRWATCH_FIXTURE names
+ * a file, model_collect reads records from it instead of the kernel. */
+int fixture_source_collect(struct model *m, const char *path)
+	__attribute__((weak));
+
+#endif
