@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "pcrwatch.h" /* bpf/pcrwatch.h: struct pcrw_owner, enums */
+/* The BPF side's records (struct pcrw_owner, enums); the path keeps it
+ * apart from user/pcrwatch.h, the CLI header of the same name. */
+#include "../bpf/pcrwatch.h"
 
 enum slot_state {
 	SLOT_ACTIVE = 0, /* on a counter now (hw_idx >= 0) */

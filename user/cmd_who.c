@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch who: the one-shot answer to "which process is using the PMU?":
+ * every hardware counter user with its owner, event, state and counter.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "pcrwatch.h"
+#include "model.h"
+#include "names.h"
+#include "json.h"
+#include "who.h"
+
+static int who_usage(FILE *f, int rc)
+{
+	fprintf(f,
+		"Usage: pcrwatch who [--json]\n\n"
+		"List every hardware performance counter user: CPU, counter index,\n"
+		"owner layer and identity (pid, comm, cgroup), event, state, and\n"
+		"how much of its enabled time it ran (below 1: multiplexed; 0: never\n"
+		"scheduled, which is why such a counter reads 0).\n\n"
+		"  --json   one JSON document: {\"pmu\":{...},\"events\":[...],\"notes\":[...]}\n");
+	return rc;
+}
+
+double who_running_ratio(const struct owner_record *r)
+{
+	if (!r->time_enabled)
+		return r->state == SLOT_ACTIVE ? 1.0 : 0.0;
+	return (double)r->time_running / (double)r->time_enabled;
+}
+
+void who_owner_label(const struct owner_record *r, char *buf, size_t len)
+{
+	if (!r->attributed)
+		snprintf(buf, len, "unattributed");
+	else if (r->owner.tgid)
+		snprintf(buf, len, "%s[%u]", r->owner.comm, r->owner.tgid);
+	else
+		snprintf(buf, len, "%s", r->owner.comm[0] ? r->owner.comm :
+							      "kernel");
+}
+
+static void print_text(const struct model *m)
+{
+	char owner[48], cpu[8], idx[8];
+	size_t i;
+	int n;
+
+	if (m->pmu.present)
+		printf("PMU %s (type %d), %d CPUs\n", m->pmu.name, m->pmu.type,
+		       m->nr_cpus);
+	printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6s %s\n", "CPU", "CTR",
+	       "LAYER", "OWNER", "EVENT", "STATE", "RUN", "FLAGS");
+	for (i = 0; i < m->nr_recs; i++) {
+		const struct owner_record *r = &m->recs[i];
+
+		who_owner_label(r, owner, sizeof(owner));
+		snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
+		snprintf(idx, sizeof(idx), r->hw_idx < 0 ? "-" : "%d",
+			 r->hw_idx);
+		printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6.2f %s%s%s%s\n",
+		       cpu, idx, layer_name(r->owner.layer), owner, r->event,
+		       state_name(r->state), who_running_ratio(r),
+		       r->pinned ? "pinned " : "",
+		       r->exclusive ? "exclusive " : "",
+		       r->reservation_id ? "reserved " : "",
+		       r->conflicts ? "CONFLICT" : "");
+	}
+	if (!m->nr_recs)
+		printf("(no hardware counter is in use)\n");
+	for (n = 0; n < m->nr_notes; n++)
+		printf("note: %s\n", m->notes[n]);
+}
+
+void who_record_json(struct json *j, const struct owner_record *r)
+{
+	json_object_begin(j, NULL);
+	json_i64(j, "cpu", r->cpu);
+	json_i64(j, "hw_idx", r->hw_idx);
+	json_i64(j, "slot", r->slot);
+	json_str(j, "layer", layer_name(r->owner.layer));
+	json_str(j, "path", path_name(r->path));
+	json_bool(j, "attributed", r->attributed);
+	json_u64(j, "pid", r->owner.tgid);
+	json_u64(j, "tid", r->owner.pid);
+	json_str(j, "comm", r->owner.comm);
+	json_u64(j, "uid", r->owner.uid);
+	json_u64(j, "cgroup_id", r->owner.cgroup_id);
+	json_str(j, "pmu", r->pmu);
+	json_u64(j, "type", r->pmu_type);
+	json_u64(j, "config", r->config);
+	json_str(j, "event", r->event);
+	json_str(j, "scope", r->task_scope ? "task" : "cpu");
+	json_bool(j, "pinned", r->pinned);
+	json_bool(j, "exclusive", r->exclusive);
+	json_str(j, "state", state_name(r->state));
+	json_u64(j, "time_enabled", r->time_enabled);
+	json_u64(j, "time_running", r->time_running);
+	json_double(j, "running_ratio", who_running_ratio(r));
+	json_u64(j, "reservation_id", r->reservation_id);
+	json_u64(j, "conflicts", r->conflicts);
+	json_object_end(j);
+}
+
+void who_model_json(FILE *f, const struct model *m)
+{
+	struct json j;
+	size_t i;
+	int n;
+
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_object_begin(&j, "pmu");
+	json_bool(&j, "present", m->pmu.present);
+	json_str(&j, "name", m->pmu.name);
+	json_i64(&j, "type", m->pmu.type);
+	json_i64(&j, "counters", m->pmu.nr_gp);
+	json_i64(&j, "fixed_counters", m->pmu.nr_fixed);
+	json_bool(&j, "virtualized", m->pmu.virtualized);
+	json_str(&j, "hypervisor", m->pmu.hypervisor);
+	json_object_end(&j);
+	json_i64(&j, "cpus", m->nr_cpus);
+	json_array_begin(&j, "events");
+	for (i = 0; i < m->nr_recs; i++)
+		who_record_json(&j, &m->recs[i]);
+	json_array_end(&j);
+	json_array_begin(&j, "notes");
+	for (n = 0; n < m->nr_notes; n++)
+		json_str(&j, NULL, m->notes[n]);
+	json_array_end(&j);
+	json_object_end(&j);
+	fputc('\n', f);
+}
+
+int cmd_who(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct model m;
+	bool json = false;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return who_usage(stdout, PCRW_EXIT_OK);
+		default:
+			return who_usage(stderr, PCRW_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("who", "unexpected argument '%s'",
+					argv[optind]);
+	model_init(&m);
+	err = model_collect(&m);
+	if (json)
+		who_model_json(stdout, &m);
+	else
+		print_text(&m);
+	model_free(&m);
+	return err ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
+}

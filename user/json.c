@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* A small JSON writer: commas and escaping handled here, once. */
+#include <math.h>
+
+#include "json.h"
+
+void json_init(struct json *j, FILE *f)
+{
+	j->f = f;
+	j->depth = 0;
+	j->first[0] = true;
+}
+
+static void write_escaped(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* Separator and key before a value at the current depth. */
+static void prefix(struct json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = false;
+	if (key) {
+		write_escaped(j->f, key);
+		fputc(':', j->f);
+	}
+}
+
+static void open(struct json *j, const char *key, char c)
+{
+	prefix(j, key);
+	fputc(c, j->f);
+	if (j->depth + 1 < JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_(struct json *j, char c)
+{
+	fputc(c, j->f);
+	if (j->depth > 0)
+		j->depth--;
+}
+
+void json_object_begin(struct json *j, const char *key)
+{
+	open(j, key, '{');
+}
+
+void json_object_end(struct json *j)
+{
+	close_(j, '}');
+}
+
+void json_array_begin(struct json *j, const char *key)
+{
+	open(j, key, '[');
+}
+
+void json_array_end(struct json *j)
+{
+	close_(j, ']');
+}
+
+void json_str(struct json *j, const char *key, const char *val)
+{
+	prefix(j, key);
+	write_escaped(j->f, val ? val : "");
+}
+
+void json_u64(struct json *j, const char *key, __u64 val)
+{
+	prefix(j, key);
+	fprintf(j->f, "%llu", (unsigned long long)val);
+}
+
+void json_i64(struct json *j, const char *key, long long val)
+{
+	prefix(j, key);
+	fprintf(j->f, "%lld", val);
+}
+
+void json_double(struct json *j, const char *key, double val)
+{
+	prefix(j, key);
+	if (isfinite(val))
+		fprintf(j->f, "%.6g", val);
+	else
+		fputs("null", j->f);
+}
+
+void json_bool(struct json *j, const char *key, bool val)
+{
+	prefix(j, key);
+	fputs(val ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j, const char *key)
+{
+	prefix(j, key);
+	fputs("null", j->f);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * json.h - a small JSON writer for pcrwatch's --json outputs: objects and
+ * arrays with automatic commas, escaped strings. One line per document
+ * unless the caller writes newlines itself.
+ */
+#ifndef PCRW_JSON_H
+#define PCRW_JSON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	FILE *f;
+	int depth;
+	bool first[JSON_MAX_DEPTH]; /* nothing written yet at this depth */
+};
+
+void json_init(struct json *j, FILE *f);
+/* @key is NULL inside arrays and at the top level. */
+void json_object_begin(struct json *j, const char *key);
+void json_object_end(struct json *j);
+void json_array_begin(struct json *j, const char *key);
+void json_array_end(struct json *j);
+void json_str(struct json *j, const char *key, const char *val);
+void json_u64(struct json *j, const char *key, __u64 val);
+void json_i64(struct json *j, const char *key, long long val);
+void json_double(struct json *j, const char *key, double val);
+void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
+
+#endif

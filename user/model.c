@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The ownership model: collect every source, then merge so that each
+ * counter slot has exactly one current owner record.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "kernel_probe.h"
+
+void model_init(struct model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void model_free(struct model *m)
+{
+	free(m->recs);
+	model_init(m);
+}
+
+void model_clear(struct model *m)
+{
+	struct owner_record *recs = m->recs;
+	size_t cap = m->cap_recs;
+
+	memset(m, 0, sizeof(*m));
+	m->recs = recs;
+	m->cap_recs = cap;
+}
+
+int model_add(struct model *m, const struct owner_record *r)
+{
+	struct owner_record *grown;
+	size_t cap;
+
+	if (m->nr_recs == m->cap_recs) {
+		cap = m->cap_recs ? m->cap_recs * 2 : 64;
+		grown = realloc(m->recs, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		m->recs = grown;
+		m->cap_recs = cap;
+	}
+	m->recs[m->nr_recs++] = *r;
+	return 0;
+}
+
+void model_note(struct model *m, const char *fmt, ...)
+{
+	va_list ap;
+	int i;
+
+	/* The same degradation reported twice (two sources) is said once. */
+	char line[sizeof(m->notes[0])];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < m->nr_notes; i++)
+		if (!strcmp(m->notes[i], line))
+			return;
+	if (m->nr_notes < MODEL_MAX_NOTES)
+		memcpy(m->notes[m->nr_notes++], line, sizeof(line));
+}
+
+static void collect_pmu_info(struct model *m)
+{
+	struct pmu_info *p = &m->pmu;
+
+	m->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	p->present = probe_hw_pmu(p->name, sizeof(p->name));
+	p->type = p->present ? probe_pmu_type(p->name) : -1;
+	if (!p->present)
+		model_note(m, "no hardware PMU on this machine: only software "
+			      "events exist, no counter can be held");
+}
+
+/* An active record sits on a real counter: (cpu, slot) names it. */
+static bool same_slot(const struct owner_record *a,
+		      const struct owner_record *b)
+{
+	return a->state == SLOT_ACTIVE && b->state == SLOT_ACTIVE &&
+	       a->cpu >= 0 && a->slot >= 0 && a->cpu == b->cpu &&
+	       a->slot == b->slot;
+}
+
+/* Prefer the perf driver's view (it knows the event) over the MSR shadow
+ * of the same slot, and any attributed record over an unattributed one. */
+static bool better(const struct owner_record *a, const struct owner_record *b)
+{
+	if (a->attributed != b->attributed)
+		return a->attributed;
+	return a->path == PCRW_PATH_PERF && b->path != PCRW_PATH_PERF;
+}
+
+/*
+ * Merge: two active records on the same (cpu, slot) describe one counter
+ * seen by two sources (say perf and the MSR shadow); keep the better one,
+ * carrying over the conflict count and reservation of the other.
+ */
+static void merge_slots(struct model *m)
+{
+	size_t i, j, out = 0;
+
+	for (i = 0; i < m->nr_recs; i++) {
+		struct owner_record *r = &m->recs[i];
+		bool dropped = false;
+
+		for (j = 0; j < out; j++) {
+			struct owner_record *kept = &m->recs[j];
+
+			if (!same_slot(kept, r))
+				continue;
+			kept->conflicts += r->conflicts;
+			if (!kept->reservation_id)
+				kept->reservation_id = r->reservation_id;
+			if (better(r, kept)) {
+				r->conflicts = kept->conflicts;
+				r->reservation_id = kept->reservation_id;
+				*kept = *r;
+			}
+			dropped = true;
+			break;
+		}
+		if (!dropped)
+			m->recs[out++] = *r;
+	}
+	m->nr_recs = out;
+}
+
+static void run_source(struct model *m, const char *name,
+		       int (*fn)(struct model *))
+{
+	int err;
+
+	if (!fn) {
+		model_note(m, "%s source not in this build", name);
+		return;
+	}
+	err = fn(m);
+	if (err)
+		model_note(m, "%s source failed: %s", name, strerror(-err));
+}
+
+int model_collect(struct model *m)
+{
+	const char *fixture = getenv("PCRWATCH_FIXTURE");
+
+	model_clear(m);
+	if (fixture && fixture[0]) {
+		if (!fixture_source_collect) {
+			model_note(m, "PCRWATCH_FIXTURE set, but fixtures are "
+				      "not in this build");
+			return -ENOTSUP;
+		}
+		return fixture_source_collect(m, fixture);
+	}
+	collect_pmu_info(m);
+	run_source(m, "perf", perf_source_collect);
+	run_source(m, "MSR", msr_source_collect);
+	run_source(m, "reservation", resv_source_collect);
+	if (arbiter_source_collect)
+		run_source(m, "arbiter", arbiter_source_collect);
+	merge_slots(m);
+	return 0;
+}

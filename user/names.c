@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The words for pcrwatch's enums: one table each, used by every view. */
+#include "names.h"
+
+#define NAME_OR(table, i, dflt)                                         \
+	((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : (dflt))
+
+const char *layer_name(__u32 layer)
+{
+	static const char *const names[] = {
+		[PCR_LAYER_FIRMWARE] = "firmware",
+		[PCR_LAYER_HYPERVISOR] = "hypervisor",
+		[PCR_LAYER_KERNEL] = "kernel",
+		[PCR_LAYER_USER] = "user",
+	};
+
+	return NAME_OR(names, layer, "unknown");
+}
+
+const char *path_name(__u32 path)
+{
+	static const char *const names[] = {
+		[PCRW_PATH_UNKNOWN] = "unknown", [PCRW_PATH_PERF] = "perf",
+		[PCRW_PATH_MSR_DEV] = "msr",	 [PCRW_PATH_KERNEL] = "kernel",
+		[PCRW_PATH_FIRMWARE] = "firmware", [PCRW_PATH_ARBITER] = "arbiter",
+	};
+
+	return NAME_OR(names, path, "unknown");
+}
+
+const char *state_name(enum slot_state s)
+{
+	static const char *const names[] = {
+		[SLOT_ACTIVE] = "active", [SLOT_INACTIVE] = "inactive",
+		[SLOT_ERROR] = "error",	  [SLOT_OFF] = "off",
+		[SLOT_FREE] = "free",
+	};
+
+	return NAME_OR(names, (unsigned int)s, "unknown");
+}
+
+const char *event_kind_name(__u32 kind)
+{
+	static const char *const names[] = {
+		[PCRW_EV_CLOBBER] = "clobber",
+		[PCRW_EV_FIRMWARE_HELD] = "firmware-held",
+		[PCRW_EV_INUSE_MISMATCH] = "inuse-mismatch",
+		[PCRW_EV_VETO] = "veto",
+		[PCRW_EV_AUDIT] = "audit",
+		[PCRW_EV_OWNER_CHANGE] = "owner-change",
+		[PCRW_EV_PCR_REG] = "pcr-register",
+	};
+
+	return NAME_OR(names, kind, "unknown");
+}
+
+const char *verdict_name(__u32 verdict)
+{
+	static const char *const names[] = {
+		[PCR_OK] = "ok",
+		[PCR_DENY_COOKIE] = "wrong-access-cookie",
+		[PCR_DENY_LAYER] = "layer-not-allowed",
+		[PCR_DENY_DIRECT] = "direct-msr-not-allowed",
+		[PCR_DENY_MGMT] = "wrong-management-cookie",
+		[PCR_DENY_BUSY] = "already-reserved",
+		[PCR_DENY_INVALID] = "invalid",
+	};
+
+	return NAME_OR(names, verdict, "unknown");
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* names.h - the words pcrwatch prints for its enums, in one place. */
+#ifndef PCRW_NAMES_H
+#define PCRW_NAMES_H
+
+#include "model.h"
+
+const char *layer_name(__u32 layer); /* enum pcr_layer */
+const char *path_name(__u32 path); /* enum pcrw_path */
+const char *state_name(enum slot_state s);
+const char *event_kind_name(__u32 kind); /* enum pcrw_event_kind */
+const char *verdict_name(__u32 verdict); /* enum pcr_verdict */
+
+#endif
