@@ -3,7 +3,7 @@
 # $PCRWATCH_CACHE, so fetching kernels never changes the machine's apt state.
 # Sourced by tools/vm/fetch-kernels and tools/deps.
 
-PCRWATCH_CACHE=${PCRWATCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pcrwatch}
+PCRWATCH_CACHE=${PCRWATCH_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/pcrwatch}
 APT_DIR=$PCRWATCH_CACHE/apt
 export PCRWATCH_CACHE
 
