@@ -125,6 +125,8 @@ static __always_inline void emit(__u32 kind, __u32 slot, __u32 msr, __u64 value,
 	e->actor = *actor;
 	if (prev)
 		e->prev = *prev;
+	else
+		e->prev.layer = PCR_LAYER_UNKNOWN;
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -59,6 +59,10 @@ static int events_usage(FILE *f, int rc)
 static void owner_json(struct json *j, const char *key, __u32 path,
 		       const struct pcrw_owner *o)
 {
+	if (path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) {
+		json_null(j, key); /* nobody held it */
+		return;
+	}
 	json_object_begin(j, key);
 	json_str(j, "layer", layer_name(o->layer));
 	json_str(j, "path", path_name(path));
