@@ -20,9 +20,7 @@
 #ifndef PMU_REGS_H
 #define PMU_REGS_H
 
-#if !defined(__VMLINUX_H__)
-#include <linux/types.h>
-#endif
+#include "pcr_rules.h"
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((__always_inline__))
@@ -78,7 +76,7 @@ enum pmu_reg_kind {
 /* Architectural limits of the map; the CPU's own counts are discovered. */
 #define PMU_MAX_GP 8
 #define PMU_MAX_FIXED 7
-#define PMU_SLOT_FIXED0 32 /* = PCR_FIXED_SLOT0 */
+#define PMU_SLOT_FIXED0 PCR_FIXED_SLOT0
 #define PMU_SLOT_NONE 0xffffU /* a global register, not one counter */
 
 /* One family of registers. */
