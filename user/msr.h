@@ -16,6 +16,8 @@
  * hides the PMU and for tests: "intel:GP:FIXED[:VERSION]" or
  * "amd:GP[:VERSION]". */
 #define MSR_PMU_ENV "PCRWATCH_MSR_PMU"
+/* "tracepoint" forces the fallback rung: classic tracepoints, no raw_tp. */
+#define MSR_ATTACH_ENV "PCRWATCH_MSR_ATTACH"
 
 const char *pmu_vendor_name(__u32 vendor);
 const char *pmu_reg_kind_name(__u32 kind);

@@ -225,6 +225,7 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	struct msr_watch_bpf *skel = NULL;
 	struct pmu_shape shape;
 	char src[160], scan[96] = "";
+	const char *attach_env;
 	bool raw, devtp;
 	int err;
 
@@ -242,7 +243,17 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 		snprintf(how, len, "%s", src);
 		return err;
 	}
-	raw = probe_raw_tp_can_attach("write_msr");
+	/* MSR_ATTACH_ENV=tracepoint skips the raw_tp rung (tests, and
+	 * kernels that refuse raw_tp to this process). */
+	attach_env = getenv(MSR_ATTACH_ENV);
+	if (attach_env && *attach_env && strcmp(attach_env, "tracepoint") &&
+	    strcmp(attach_env, "raw_tp")) {
+		snprintf(how, len, "%s='%s': expected raw_tp or tracepoint",
+			 MSR_ATTACH_ENV, attach_env);
+		return -EINVAL;
+	}
+	raw = (!attach_env || strcmp(attach_env, "tracepoint")) &&
+	      probe_raw_tp_can_attach("write_msr");
 	devtp = probe_tracepoint_exists("syscalls", "sys_enter_pwrite64") &&
 		probe_tracepoint_exists("syscalls", "sys_exit_pwrite64");
 

@@ -284,3 +284,15 @@ teardown_tier() {
 	assert "$output" =~ "PCRWATCH_MSR_PMU='intel:99:3': expected"
 	[ ! -e /sys/fs/bpf/pcrwatch/msr/link_write_msr ]
 }
+
+@test "PCRWATCH_MSR_ATTACH=tracepoint takes the fallback rung: classic tracepoint links" {
+	"$PCRWATCH" detach >/dev/null 2>&1 || true
+	PCRWATCH_MSR_ATTACH=tracepoint run_tool 0 attach
+	assert "$output" =~ "msr +attached: tracepoint on msr:write_msr"
+	run bpftool link show pinned /sys/fs/bpf/pcrwatch/msr/link_write_msr
+	assert "$output" =~ "perf_event" "a tracepoint (perf_event) link, not raw_tracepoint"
+	[ ! -e /sys/fs/bpf/pcrwatch/msr/prog_write_msr ]
+	"$PCRWATCH" detach
+	PCRWATCH_MSR_ATTACH=sometimes run_tool 1 attach
+	assert "$output" =~ "expected raw_tp or tracepoint"
+}

@@ -102,6 +102,18 @@ teardown_tier() {
 	assert "$(field owned)" == 0 "nothing on CPU 0"
 }
 
+@test "the tracepoint fallback reads the same record: a direct write is attributed" {
+	"$PCRWATCH" detach >/dev/null 2>&1 || true
+	PCRWATCH_MSR_ATTACH=tracepoint run_tool 0 attach
+	assert "$output" =~ "msr +attached: tracepoint on msr:write_msr"
+	as_pid "$TEST_TMP/p" "$(tool pcrw-tp)" -p 0 0xc0010002 0x43003c
+	run TR slot 0 2
+	assert "$(field owner_comm)" == pcrw-tp
+	assert "$(field owner_tgid)" == "$(cat "$TEST_TMP/p")"
+	assert "$(field evtsel)" == 0x43003c
+	assert "$(field enabled)" == 1
+}
+
 @test "the start-up scan reads every CPU's event selects through /dev/cpu/N/msr" {
 	"$PCRWATCH" detach >/dev/null 2>&1 || true
 	wrmsr -p 0 0xc0010001 0x43003c
