@@ -88,6 +88,7 @@ teardown_tier() {
 	run TR slot 1 2
 	assert "$(field owned)" == 1 "IA32_PMC2 -> slot 2"
 	assert "$(field attempt_msr)" == 0xc3
+	assert "$(field evtsel)" == 0x0 "a count, not an event select"
 	TR write 1 0x4c4 0x10 >/dev/null
 	run TR slot 1 3
 	assert "$(field attempt_msr)" == 0x4c4 "IA32_A_PMC3 -> slot 3"
@@ -137,6 +138,7 @@ teardown_tier() {
 	TR write 0 0xc001020b 0x1 >/dev/null
 	run TR slot 0 5
 	assert "$(field attempt_msr)" == 0xc001020b "PERF_CTR5 -> slot 5"
+	assert "$(field evtsel)" == 0x0 "a count, not an event select"
 	TR write 0 0xc0010006 0x1 >/dev/null
 	run TR slot 0 2
 	assert "$(field attempt_msr)" == 0xc0010006 "legacy PERF_CTR2 -> slot 2"
@@ -295,4 +297,21 @@ teardown_tier() {
 	"$PCRWATCH" detach
 	PCRWATCH_MSR_ATTACH=sometimes run_tool 1 attach
 	assert "$output" =~ "expected raw_tp or tracepoint"
+}
+
+@test "events --follow prints events as they happen, and the totals when stopped" {
+	attach_as intel:4:3:4
+	"$PCRWATCH" events --json --follow >"$TEST_TMP/follow" 2>&1 &
+	local pid=$!
+	TR pending 0 0x186 7777 tool-g >/dev/null
+	TR write 1 0x186 0x43003c >/dev/null
+	TR write 0 0x186 0x43003c >/dev/null
+	TR clear 0 >/dev/null
+	wait_for 10 grep -q '"comm":"tool-g"' "$TEST_TMP/follow"
+	kill -TERM "$pid"
+	wait "$pid"
+	run cat "$TEST_TMP/follow"
+	assert "$output" =~ '"kind":"owner-change","cpu":1,' "perf on CPU 1"
+	assert "$output" =~ '"kind":"owner-change","cpu":0,.*"actor":\{"layer":"user","path":"msr","pid":7777,' "tool-g on CPU 0"
+	assert "$output" =~ '"type":"counts","group":"msr","clobber":0,"firmware-held":0,"inuse-mismatch":0,"veto":0,"audit":0,"owner-change":2,'
 }
