@@ -34,6 +34,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 pmu_vendor = PMU_VENDOR_NONE;
 const volatile __u32 pmu_nr_gp = 0;
 const volatile __u32 pmu_nr_fixed = 0;
+const volatile __u32 pmu_version = 0; /* for userspace: INUSE exists from 4 */
 
 #define MSR_MAJOR 202
 #define KDEV_MINORBITS 20

@@ -68,6 +68,7 @@ int msr_attached_shape(struct pmu_shape *s)
 		s->vendor = ro->pmu_vendor;
 		s->nr_gp = ro->pmu_nr_gp;
 		s->nr_fixed = ro->pmu_nr_fixed;
+		s->version = ro->pmu_version;
 	}
 	free(buf);
 	close(fd);
@@ -266,6 +267,7 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	skel->rodata->pmu_vendor = shape.vendor;
 	skel->rodata->pmu_nr_gp = shape.nr_gp;
 	skel->rodata->pmu_nr_fixed = shape.nr_fixed;
+	skel->rodata->pmu_version = shape.version;
 	bpf_program__set_autoload(raw ? skel->progs.msr_write_tp : skel->progs.msr_write_raw, false);
 	bpf_program__set_autoload(raw ? skel->progs.msr_read_tp : skel->progs.msr_read_raw, false);
 	bpf_program__set_autoload(raw ? skel->progs.msr_rdpmc_tp : skel->progs.msr_rdpmc_raw, false);

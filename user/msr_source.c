@@ -6,6 +6,7 @@
  * register a process wrote directly.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,9 @@ static void slot_record(struct model *m, int cpu, __u32 slot,
 	snprintf(r.pmu, sizeof(r.pmu), "cpu (msr)");
 	r.pmu_type = 4; /* PERF_TYPE_RAW: an event select value */
 	r.conflicts = s->nr_clobbers;
-	if (s->owned) {
+	/* The perf source describes perf's events; a counter perf has
+	 * switched off is only history here. */
+	if (s->owned && (s->enabled || s->owner_path != PCRW_PATH_PERF)) {
 		r.path = s->owner_path;
 		r.owner = s->owner;
 		r.config = s->evtsel;
@@ -160,6 +163,27 @@ static void collect_counts(struct model *m, int ncpu)
 	free(v);
 }
 
+/* Read IA32_PERF_GLOBAL_INUSE on every CPU (Intel v4+, /dev/cpu/N/msr
+ * present): the read_msr program compares it with the shadow and reports
+ * counters in use that nobody here owns. */
+static void poll_inuse(const struct pmu_shape *s, int ncpu)
+{
+	char path[64];
+	__u64 v;
+	int cpu, fd;
+
+	if (s->vendor != PMU_VENDOR_INTEL || s->version < 4)
+		return;
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		(void)!pread(fd, &v, sizeof(v), MSR_IA32_PERF_GLOBAL_INUSE);
+		close(fd);
+	}
+}
+
 int msr_source_collect(struct model *m)
 {
 	struct pmu_shape s;
@@ -182,6 +206,7 @@ int msr_source_collect(struct model *m)
 	if (s.vendor == PMU_VENDOR_NONE)
 		model_note(m, "MSR tracking: no Intel or AMD PMU known on this "
 			      "CPU, no MSR is classified as a counter");
+	poll_inuse(&s, ncpu);
 	err = collect_slots(m, ncpu);
 	if (!err)
 		err = collect_globals(m, ncpu);

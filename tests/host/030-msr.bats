@@ -261,6 +261,12 @@ teardown_tier() {
 	assert "$output" =~ '"config":4390972,"event":"event=0x3c,umask=0x00"'
 	run_tool 0 who
 	assert "$output" =~ "tool-f\[6666\]"
+	TR write 0 0x187 0x03003c >/dev/null # perf, EN clear
+	run_tool 0 who --json
+	assert "$output" !~ '"slot":1,' "a counter perf switched off is not listed"
+	TR write 0 0x187 0x43003c >/dev/null
+	run_tool 0 who --json
+	assert "$output" =~ '"slot":1,"layer":"kernel","path":"perf",[^}]*"comm":"perf"' "an enabled one is"
 }
 
 @test "events and who without the msr group say so" {
