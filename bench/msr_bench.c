@@ -71,27 +71,30 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(watch->progs.msr_dev_exit, false);
 	if (msr_watch_bpf__load(watch))
 		goto cleanup;
-	s[n++] = (struct sample){ "empty raw_tp", bpf_program__fd(empty->progs.msr_empty) };
-	s[n++] = (struct sample){ "classifier raw_tp", bpf_program__fd(watch->progs.msr_write_raw) };
+	s[n++] = (struct sample){ "empty raw_tp",
+				  bpf_program__fd(empty->progs.msr_empty) };
+	s[n++] = (struct sample){ "classifier raw_tp",
+				  bpf_program__fd(watch->progs.msr_write_raw) };
 	for (i = 2; i < argc && n < MAX_PROGS; i++) {
 		int fd = bpf_prog_get_fd_by_id((__u32)atoi(argv[i]));
 
 		if (fd < 0) {
-			fprintf(stderr, "msr_bench: program id %s: %s\n", argv[i], strerror(errno));
+			fprintf(stderr, "msr_bench: program id %s: %s\n",
+				argv[i], strerror(errno));
 			goto cleanup;
 		}
 		s[n++] = (struct sample){ "bpftrace one-liner", fd };
 	}
-	printf("PMU %s, %u general + %u fixed counters; 2 windows of %d s\n", how,
-	       shape.nr_gp, shape.nr_fixed, secs);
+	printf("PMU %s, %u general + %u fixed counters; 2 windows of %d s\n",
+	       how, shape.nr_gp, shape.nr_fixed, secs);
 	/* Programs on one tracepoint run in attach order and the first pays
 	 * the cold caches: one window each way round, summed. */
 	for (w = 0; w < 2; w++) {
 		struct bpf_link *l[2];
-		struct bpf_program *first = w ? watch->progs.msr_write_raw :
-						empty->progs.msr_empty;
-		struct bpf_program *second = w ? empty->progs.msr_empty :
-						 watch->progs.msr_write_raw;
+		struct bpf_program *first =
+			w ? watch->progs.msr_write_raw : empty->progs.msr_empty;
+		struct bpf_program *second =
+			w ? empty->progs.msr_empty : watch->progs.msr_write_raw;
 
 		l[0] = bpf_program__attach(first);
 		l[1] = l[0] ? bpf_program__attach(second) : NULL;
@@ -118,7 +121,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)s[i].cnt,
 		       s[i].cnt ? (double)s[i].ns / (double)s[i].cnt : 0.0);
 	if (!s[0].cnt || !s[0].ns) {
-		fprintf(stderr, "msr_bench: no write_msr fired, or bpf_stats is off\n");
+		fprintf(stderr,
+			"msr_bench: no write_msr fired, or bpf_stats is off\n");
 		goto cleanup;
 	}
 	for (i = 1; i < n; i++)

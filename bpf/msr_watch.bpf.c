@@ -102,8 +102,8 @@ static __always_inline void count_event(__u32 kind)
 
 static __always_inline void emit(__u32 kind, __u32 slot, __u32 msr, __u64 value,
 				 __u64 old_value, __u32 actor_path,
-				 const struct pcrw_owner *actor, __u32 prev_path,
-				 const struct pcrw_owner *prev)
+				 const struct pcrw_owner *actor,
+				 __u32 prev_path, const struct pcrw_owner *prev)
 {
 	struct pcrw_event *e;
 
@@ -193,8 +193,8 @@ static __always_inline void program_slot(__u32 slot, __u32 msr, __u64 val,
 	if (!s->owned || !same_party(s->owner_path, &s->owner, path, a)) {
 		if (s->owned && s->enabled) {
 			s->nr_clobbers++;
-			emit(PCRW_EV_CLOBBER, slot, msr, val, s->evtsel, path, a,
-			     s->owner_path, &s->owner);
+			emit(PCRW_EV_CLOBBER, slot, msr, val, s->evtsel, path,
+			     a, s->owner_path, &s->owner);
 		} else {
 			emit(PCRW_EV_OWNER_CHANGE, slot, msr, val, s->evtsel,
 			     path, a, s->owner_path,
@@ -221,7 +221,8 @@ static __always_inline void write_count(__u32 slot, __u32 msr, __u64 val,
 	if (!s)
 		return;
 	note_attempt(s, msr, val, failed, path, a, now);
-	if (failed || (s->owned && same_party(s->owner_path, &s->owner, path, a)))
+	if (failed ||
+	    (s->owned && same_party(s->owner_path, &s->owner, path, a)))
 		return;
 	if (s->owned && s->enabled) {
 		s->nr_clobbers++;
@@ -396,7 +397,8 @@ static __always_inline void check_inuse(struct pcrw_msr_cpu *c, __u32 msr,
 			continue;
 		path = actor_for(bpf_get_smp_processor_id(), msr, &a);
 		emit(PCRW_EV_INUSE_MISMATCH, slot, msr, val, c->global_inuse,
-		     path, &a, s && s->owned ? s->owner_path : PCRW_PATH_UNKNOWN,
+		     path, &a,
+		     s && s->owned ? s->owner_path : PCRW_PATH_UNKNOWN,
 		     s && s->owned ? &s->owner : NULL);
 	}
 	c->inuse_reported = unowned;

@@ -44,15 +44,19 @@ static void on_signal(int sig)
 
 static int events_usage(FILE *f, int rc)
 {
-	fprintf(f,
-		"Usage: pcrwatch events [--json] [--follow]\n\n"
-		"Print the conflicts (clobber, firmware-held, inuse-mismatch), vetoes and\n"
-		"changes of owner that the attached BPF groups recorded, each naming the\n"
-		"party acting and the party that held the counter, then the totals per\n"
-		"kind. Printed events are consumed; the totals are kept.\n\n"
-		"  --json     one JSON object per line: {\"type\":\"event\",...} and\n"
-		"             {\"type\":\"counts\",\"group\":...}\n"
-		"  --follow   keep printing events as they happen, until interrupted\n");
+	fprintf(f, "Usage: pcrwatch events [--json] [--follow]\n\n"
+		   "Print the conflicts (clobber, firmware-held, "
+		   "inuse-mismatch), vetoes and\n"
+		   "changes of owner that the attached BPF groups recorded, "
+		   "each naming the\n"
+		   "party acting and the party that held the counter, then the "
+		   "totals per\n"
+		   "kind. Printed events are consumed; the totals are kept.\n\n"
+		   "  --json     one JSON object per line: "
+		   "{\"type\":\"event\",...} and\n"
+		   "             {\"type\":\"counts\",\"group\":...}\n"
+		   "  --follow   keep printing events as they happen, until "
+		   "interrupted\n");
 	return rc;
 }
 
@@ -83,8 +87,9 @@ static void owner_text(char *buf, size_t len, __u32 path,
 		snprintf(buf, len, "%s[%u] (%s, %s)", o->comm, o->tgid,
 			 layer_name(o->layer), path_name(path));
 	else
-		snprintf(buf, len, "%s (%s, %s)", o->comm[0] ? o->comm : "kernel",
-			 layer_name(o->layer), path_name(path));
+		snprintf(buf, len, "%s (%s, %s)",
+			 o->comm[0] ? o->comm : "kernel", layer_name(o->layer),
+			 path_name(path));
 }
 
 static int handle_event(void *data, void *buf, size_t size)
@@ -119,7 +124,8 @@ static int handle_event(void *data, void *buf, size_t size)
 	} else {
 		owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
 		owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
-		printf("%-5s %-15s cpu %-3u slot %-3d msr 0x%-8x value 0x%llx (was 0x%llx): %s; held by %s\n",
+		printf("%-5s %-15s cpu %-3u slot %-3d msr 0x%-8x value 0x%llx "
+		       "(was 0x%llx): %s; held by %s\n",
 		       c->group, event_kind_name(e->kind), e->cpu,
 		       e->slot == ~0U ? -1 : (int)e->slot, e->msr,
 		       (unsigned long long)e->value,
@@ -175,7 +181,8 @@ static void print_counts(const struct group *g, bool json)
 	}
 	printf("%-5s totals:", g->name);
 	for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
-		printf(" %s %llu", event_kind_name(k), (unsigned long long)n[k]);
+		printf(" %s %llu", event_kind_name(k),
+		       (unsigned long long)n[k]);
 	printf(" lost %llu\n", (unsigned long long)n[PCRW_EVENTS_LOST]);
 }
 
@@ -242,12 +249,14 @@ int cmd_events(int argc, char **argv)
 					argv[optind]);
 	n = find_groups(groups, EVENTS_MAX_GROUPS);
 	if (!n) {
-		pcrw_err("no event source is attached under %s: run 'pcrwatch attach'",
+		pcrw_err("no event source is attached under %s: run 'pcrwatch "
+			 "attach'",
 			 PCRW_PIN_ROOT);
 		return PCRW_EXIT_ERROR;
 	}
 	for (i = 0; i < n; i++) {
-		ctx[i] = (struct events_ctx){ .group = groups[i].name, .json = json };
+		ctx[i] = (struct events_ctx){ .group = groups[i].name,
+					      .json = json };
 		if (groups[i].ring_fd < 0)
 			continue;
 		if (!rb)

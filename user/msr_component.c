@@ -24,10 +24,21 @@
 
 /* Every name this group pins, so detach removes exactly these. */
 static const char *const pin_names[] = {
-	"link_write_msr", "link_read_msr", "link_rdpmc",  "link_dev_enter",
-	"link_dev_exit",  "prog_write_msr", "prog_read_msr", "prog_mark_held",
-	"shadow",	  "cpu_state",	    "pending",	    "inflight",
-	PCRW_EVENTS_RINGBUF, PCRW_EVENT_COUNTS_MAP, "rodata",
+	"link_write_msr",
+	"link_read_msr",
+	"link_rdpmc",
+	"link_dev_enter",
+	"link_dev_exit",
+	"prog_write_msr",
+	"prog_read_msr",
+	"prog_mark_held",
+	"shadow",
+	"cpu_state",
+	"pending",
+	"inflight",
+	PCRW_EVENTS_RINGBUF,
+	PCRW_EVENT_COUNTS_MAP,
+	"rodata",
 };
 
 int msr_pin_get(const char *name)
@@ -102,7 +113,8 @@ static int msr_detach(void)
 	return err;
 }
 
-static int pin_obj(int (*pin)(void *, const char *), void *obj, const char *name)
+static int pin_obj(int (*pin)(void *, const char *), void *obj,
+		   const char *name)
 {
 	char path[256];
 	int err;
@@ -156,12 +168,15 @@ static bool perf_holds(const struct model *perf, int cpu, int slot)
 
 static int mark_held(int prog_fd, int cpu, __u32 slot, __u64 val, __u32 msr)
 {
-	struct pcrw_msr_held_ctx ctx = { .slot = slot, .value = val, .msr = msr };
+	struct pcrw_msr_held_ctx ctx = { .slot = slot,
+					 .value = val,
+					 .msr = msr };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .flags = BPF_F_TEST_RUN_ON_CPU,
 		    .cpu = (__u32)cpu);
 
-	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : (int)opts.retval;
+	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno
+						      : (int)opts.retval;
 }
 
 /*
@@ -203,10 +218,13 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 				__u64 f = pmu_fixed_field(v, i);
 
 				if ((f & PMU_FIXED_FIELD_EN) &&
-				    !perf_holds(&perf, cpu, PMU_SLOT_FIXED0 + i))
-					held += mark_held(prog_fd, cpu,
-							  PMU_SLOT_FIXED0 + i, f,
-							  MSR_IA32_FIXED_CTR_CTRL) > 0;
+				    !perf_holds(&perf, cpu,
+						PMU_SLOT_FIXED0 + i))
+					held += mark_held(
+							prog_fd, cpu,
+							PMU_SLOT_FIXED0 + i, f,
+							MSR_IA32_FIXED_CTR_CTRL) >
+						0;
 			}
 		if (s->vendor == PMU_VENDOR_INTEL && s->version >= 4)
 			(void)!pread(fd, &v, 8, MSR_IA32_PERF_GLOBAL_INUSE);
@@ -214,9 +232,12 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 	}
 	model_free(&perf);
 	if (!scanned)
-		snprintf(how, len, "; firmware-held not checked: no /dev/cpu/N/msr (modprobe msr)");
+		snprintf(how, len,
+			 "; firmware-held not checked: no /dev/cpu/N/msr "
+			 "(modprobe msr)");
 	else
-		snprintf(how, len, "; %d CPUs scanned, %d counters firmware-held",
+		snprintf(how, len,
+			 "; %d CPUs scanned, %d counters firmware-held",
 			 scanned, held);
 	return held;
 }
@@ -235,8 +256,10 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 		return 0;
 	}
 	if (!probe_tracepoint_exists("msr", "write_msr")) {
-		snprintf(how, len, "not attached: this kernel has no msr "
-				   "tracepoints (x86 only), direct MSR programming is not seen");
+		snprintf(how, len,
+			 "nothing to attach: this kernel has no msr "
+			 "tracepoints (x86 only), direct MSR programming is "
+			 "not seen");
 		return 0;
 	}
 	err = msr_pmu_discover(&shape, src, sizeof(src));
@@ -261,45 +284,71 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	skel = msr_watch_bpf__open();
 	if (!skel) {
 		err = -errno;
-		snprintf(how, len, "cannot open the BPF object: %s", strerror(-err));
+		snprintf(how, len, "cannot open the BPF object: %s",
+			 strerror(-err));
 		return err;
 	}
 	skel->rodata->pmu_vendor = shape.vendor;
 	skel->rodata->pmu_nr_gp = shape.nr_gp;
 	skel->rodata->pmu_nr_fixed = shape.nr_fixed;
 	skel->rodata->pmu_version = shape.version;
-	bpf_program__set_autoload(raw ? skel->progs.msr_write_tp : skel->progs.msr_write_raw, false);
-	bpf_program__set_autoload(raw ? skel->progs.msr_read_tp : skel->progs.msr_read_raw, false);
-	bpf_program__set_autoload(raw ? skel->progs.msr_rdpmc_tp : skel->progs.msr_rdpmc_raw, false);
+	bpf_program__set_autoload(raw ? skel->progs.msr_write_tp
+				      : skel->progs.msr_write_raw,
+				  false);
+	bpf_program__set_autoload(raw ? skel->progs.msr_read_tp
+				      : skel->progs.msr_read_raw,
+				  false);
+	bpf_program__set_autoload(raw ? skel->progs.msr_rdpmc_tp
+				      : skel->progs.msr_rdpmc_raw,
+				  false);
 	bpf_program__set_autoload(skel->progs.msr_dev_enter, devtp);
 	bpf_program__set_autoload(skel->progs.msr_dev_exit, devtp);
 	err = msr_watch_bpf__load(skel);
 	if (err) {
-		snprintf(how, len, "cannot load the BPF programs: %s (-v shows the verifier log)",
+		snprintf(how, len,
+			 "cannot load the BPF programs: %s (-v shows the "
+			 "verifier log)",
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = attach_pin(raw ? skel->progs.msr_write_raw : skel->progs.msr_write_tp,
+	err = attach_pin(raw ? skel->progs.msr_write_raw
+			     : skel->progs.msr_write_tp,
 			 "link_write_msr");
-	err = err ?: attach_pin(raw ? skel->progs.msr_read_raw : skel->progs.msr_read_tp,
-				"link_read_msr");
-	err = err ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw : skel->progs.msr_rdpmc_tp,
-				"link_rdpmc");
+	err = err
+		      ?: attach_pin(raw ? skel->progs.msr_read_raw
+					: skel->progs.msr_read_tp,
+				    "link_read_msr");
+	err = err
+		      ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw
+					: skel->progs.msr_rdpmc_tp,
+				    "link_rdpmc");
 	if (devtp) {
-		err = err ?: attach_pin(skel->progs.msr_dev_enter, "link_dev_enter");
-		err = err ?: attach_pin(skel->progs.msr_dev_exit, "link_dev_exit");
+		err = err
+			      ?: attach_pin(skel->progs.msr_dev_enter,
+					    "link_dev_enter");
+		err = err
+			      ?: attach_pin(skel->progs.msr_dev_exit,
+					    "link_dev_exit");
 	}
 	if (raw) {
-		err = err ?: pin_obj(pin_prog, skel->progs.msr_write_raw, "prog_write_msr");
-		err = err ?: pin_obj(pin_prog, skel->progs.msr_read_raw, "prog_read_msr");
+		err = err
+			      ?: pin_obj(pin_prog, skel->progs.msr_write_raw,
+					 "prog_write_msr");
+		err = err
+			      ?: pin_obj(pin_prog, skel->progs.msr_read_raw,
+					 "prog_read_msr");
 	}
-	err = err ?: pin_obj(pin_prog, skel->progs.msr_mark_held, "prog_mark_held");
+	err = err
+		      ?: pin_obj(pin_prog, skel->progs.msr_mark_held,
+				 "prog_mark_held");
 	err = err ?: pin_obj(pin_map, skel->maps.shadow, "shadow");
 	err = err ?: pin_obj(pin_map, skel->maps.cpu_state, "cpu_state");
 	err = err ?: pin_obj(pin_map, skel->maps.pending, "pending");
 	err = err ?: pin_obj(pin_map, skel->maps.inflight, "inflight");
 	err = err ?: pin_obj(pin_map, skel->maps.events, PCRW_EVENTS_RINGBUF);
-	err = err ?: pin_obj(pin_map, skel->maps.event_counts, PCRW_EVENT_COUNTS_MAP);
+	err = err
+		      ?: pin_obj(pin_map, skel->maps.event_counts,
+				 PCRW_EVENT_COUNTS_MAP);
 	err = err ?: pin_obj(pin_map, skel->maps.rodata, "rodata");
 	if (err) {
 		snprintf(how, len, "cannot attach or pin: %s", strerror(-err));
@@ -307,10 +356,15 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	}
 	scan_firmware(&shape, bpf_program__fd(skel->progs.msr_mark_held), scan,
 		      sizeof(scan));
-	snprintf(how, len, "%s on msr:write_msr,read_msr,rdpmc; PMU %s, %u general + %u fixed counters; %s%s",
-		 raw ? "raw_tp" : "tracepoint", src, shape.nr_gp, shape.nr_fixed,
-		 devtp ? "/dev/cpu/N/msr writers named through syscalls:sys_enter_pwrite64" :
-			 "no syscalls:sys_enter_pwrite64: direct writers are not told apart from perf",
+	snprintf(how, len,
+		 "%s on msr:write_msr,read_msr,rdpmc; PMU %s, %u general + %u "
+		 "fixed counters; %s%s",
+		 raw ? "raw_tp" : "tracepoint", src, shape.nr_gp,
+		 shape.nr_fixed,
+		 devtp ? "/dev/cpu/N/msr writers named through "
+			 "syscalls:sys_enter_pwrite64"
+		       : "no syscalls:sys_enter_pwrite64: direct writers are "
+			 "not told apart from perf",
 		 scan);
 cleanup:
 	msr_watch_bpf__destroy(skel);

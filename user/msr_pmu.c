@@ -98,7 +98,8 @@ int msr_pmu_parse(const char *spec, struct pmu_shape *s, char *err, size_t len)
 bad:
 	memset(s, 0, sizeof(*s));
 	snprintf(err, len,
-		 "%s='%s': expected intel:GP:FIXED[:VERSION] (GP <= %d, FIXED <= %d) "
+		 "%s='%s': expected intel:GP:FIXED[:VERSION] (GP <= %d, FIXED "
+		 "<= %d) "
 		 "or amd:GP[:VERSION] (GP <= 6)",
 		 MSR_PMU_ENV, spec ? spec : "", PMU_MAX_GP, PMU_MAX_FIXED);
 	return -EINVAL;

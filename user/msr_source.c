@@ -14,11 +14,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel_probe.h"
 #include "model.h"
 #include "msr.h"
 
 static const char *const fixed_names[] = {
-	"instructions", "cycles", "ref-cycles", "slots",
+	"instructions",
+	"cycles",
+	"ref-cycles",
+	"slots",
 };
 
 static void describe(char *buf, size_t len, __u32 slot, __u64 v)
@@ -59,15 +63,17 @@ static void slot_record(struct model *m, int cpu, __u32 slot,
 		model_add(m, &r);
 	}
 	/* A faulted write changed nothing, but it was tried: show who. */
-	if (s->attempt_failed && (!s->owned || s->attempt.tgid != s->owner.tgid ||
-				  s->attempt_path != s->owner_path)) {
+	if (s->attempt_failed &&
+	    (!s->owned || s->attempt.tgid != s->owner.tgid ||
+	     s->attempt_path != s->owner_path)) {
 		r.id |= 1ULL << 63;
 		r.path = s->attempt_path;
 		r.owner = s->attempt;
 		r.config = s->attempt_value;
 		r.state = SLOT_ERROR;
 		r.conflicts = 0;
-		snprintf(r.event, sizeof(r.event), "#GP on wrmsr 0x%x", s->attempt_msr);
+		snprintf(r.event, sizeof(r.event), "#GP on wrmsr 0x%x",
+			 s->attempt_msr);
 		model_add(m, &r);
 	}
 }
@@ -129,8 +135,9 @@ static int collect_globals(struct model *m, int ncpu)
 		r.owner = v[cpu].global_writer;
 		r.attributed = true;
 		snprintf(r.pmu, sizeof(r.pmu), "cpu (msr)");
-		r.config = v[cpu].global_msr == MSR_IA32_FIXED_CTR_CTRL ?
-				   v[cpu].fixed_ctrl : v[cpu].global_ctrl;
+		r.config = v[cpu].global_msr == MSR_IA32_FIXED_CTR_CTRL
+				   ? v[cpu].fixed_ctrl
+				   : v[cpu].global_ctrl;
 		r.state = SLOT_ACTIVE;
 		snprintf(r.event, sizeof(r.event), "global msr 0x%x",
 			 v[cpu].global_msr);
@@ -192,6 +199,11 @@ int msr_source_collect(struct model *m)
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	err = msr_attached_shape(&s);
+	if (err == -ENOENT && !probe_tracepoint_exists("msr", "write_msr")) {
+		model_note(m, "no msr tracepoints in this kernel (x86 only): "
+			      "direct MSR programming is not tracked");
+		return 0;
+	}
 	if (err == -ENOENT) {
 		model_note(m, "MSR tracking is not attached (pcrwatch attach): "
 			      "direct MSR programming is not shown");

@@ -3,15 +3,14 @@
  * msr_testrun: drive and inspect the pinned msr group for the tests, with
  * the bpf(2) syscall alone (no libbpf, so it builds as a plain test prog).
  *
- *   msr_testrun write CPU MSR VALUE [FAILED]  BPF_PROG_TEST_RUN prog_write_msr on CPU
- *   msr_testrun read CPU MSR VALUE            the same with prog_read_msr
+ *   msr_testrun write CPU MSR VALUE [FAILED]  BPF_PROG_TEST_RUN prog_write_msr
+ * on CPU msr_testrun read CPU MSR VALUE            the same with prog_read_msr
  *   msr_testrun held CPU SLOT VALUE MSR       the same with prog_mark_held
- *   msr_testrun pending CPU MSR TGID COMM     a /dev/cpu/CPU/msr writer in flight
- *                                             (stands in for sys_enter_pwrite64)
- *   msr_testrun clear CPU                     ... and its sys_exit_pwrite64
- *   msr_testrun slot CPU SLOT                 the shadow of one counter, key=value
- *   msr_testrun cpu CPU                       the per-CPU registers and counts
- * Numbers take any base strtoull accepts (0x.. for hex).
+ *   msr_testrun pending CPU MSR TGID COMM     a /dev/cpu/CPU/msr writer in
+ * flight (stands in for sys_enter_pwrite64) msr_testrun clear CPU ... and its
+ * sys_exit_pwrite64 msr_testrun slot CPU SLOT                 the shadow of one
+ * counter, key=value msr_testrun cpu CPU                       the per-CPU
+ * registers and counts Numbers take any base strtoull accepts (0x.. for hex).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -146,12 +145,15 @@ static int show_slot(__u32 cpu, __u32 slot)
 		return 2;
 	lookup("shadow", slot, v);
 	s = &v[cpu];
-	printf("owned=%u\nenabled=%u\nevtsel=0x%llx\nnr_writes=%u\nnr_failed=%u\n"
-	       "nr_reads=%u\nnr_clobbers=%u\nattempt_failed=%u\nattempt_msr=0x%x\n"
+	printf("owned=%u\nenabled=%u\nevtsel=0x%llx\nnr_writes=%u\nnr_failed=%"
+	       "u\n"
+	       "nr_reads=%u\nnr_clobbers=%u\nattempt_failed=%u\nattempt_msr=0x%"
+	       "x\n"
 	       "attempt_value=0x%llx\n",
-	       s->owned, s->enabled, (unsigned long long)s->evtsel, s->nr_writes,
-	       s->nr_failed, s->nr_reads, s->nr_clobbers, s->attempt_failed,
-	       s->attempt_msr, (unsigned long long)s->attempt_value);
+	       s->owned, s->enabled, (unsigned long long)s->evtsel,
+	       s->nr_writes, s->nr_failed, s->nr_reads, s->nr_clobbers,
+	       s->attempt_failed, s->attempt_msr,
+	       (unsigned long long)s->attempt_value);
 	print_owner("owner", s->owner_path, &s->owner);
 	print_owner("attempt", s->attempt_path, &s->attempt);
 	free(v);
@@ -176,7 +178,8 @@ static int show_cpu(__u32 cpu)
 	       (unsigned long long)c->nr_pmu_writes,
 	       (unsigned long long)c->nr_failed,
 	       (unsigned long long)c->nr_out_of_range,
-	       (unsigned long long)c->nr_direct, (unsigned long long)c->nr_reads);
+	       (unsigned long long)c->nr_direct,
+	       (unsigned long long)c->nr_reads);
 	print_owner("global", c->global_path, &c->global_writer);
 	free(v);
 	return 0;
@@ -184,7 +187,9 @@ static int show_cpu(__u32 cpu)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: msr_testrun write|read|held|pending|clear|slot|cpu ARGS (see source)\n");
+	fprintf(stderr,
+		"usage: msr_testrun write|read|held|pending|clear|slot|cpu "
+		"ARGS (see source)\n");
 	return 2;
 }
 

@@ -10,7 +10,8 @@
 #include "../../user/msr_pmu.c"
 
 static const struct pmu_shape intel = { PMU_VENDOR_INTEL, 4, 3, 4 };
-static const struct pmu_shape intel_big = { PMU_VENDOR_INTEL, PMU_MAX_GP, PMU_MAX_FIXED, 5 };
+static const struct pmu_shape intel_big = { PMU_VENDOR_INTEL, PMU_MAX_GP,
+					    PMU_MAX_FIXED, 5 };
 static const struct pmu_shape amd6 = { PMU_VENDOR_AMD, 6, 0, 2 };
 static const struct pmu_shape amd4 = { PMU_VENDOR_AMD, 4, 0, 1 };
 
@@ -47,7 +48,8 @@ TEST(every_row_lies_outside_the_fast_reject)
 		const struct pmu_reg_range *r = &pmu_reg_map[i];
 
 		for (k = 0; k < r->nr; k++)
-			CHECK(!pmu_msr_surely_not_pmu(r->first + k * r->stride));
+			CHECK(!pmu_msr_surely_not_pmu(r->first +
+						      k * r->stride));
 		CHECK(r->stride >= 1);
 		CHECK(r->kind > PMU_REG_NONE && r->kind < PMU_NR_REG_KINDS);
 	}
@@ -56,8 +58,10 @@ TEST(every_row_lies_outside_the_fast_reject)
 TEST(classifier_agrees_with_the_table_around_the_map)
 {
 	static const __u32 windows[][2] = {
-		{ 0x0, 0x1000 }, { 0xc0000000, 0xc0000400 },
-		{ 0xc0010000, 0xc0010400 }, { 0xfffff000, 0xffffffff },
+		{ 0x0, 0x1000 },
+		{ 0xc0000000, 0xc0000400 },
+		{ 0xc0010000, 0xc0010400 },
+		{ 0xfffff000, 0xffffffff },
 	};
 	const struct pmu_shape *shapes[] = { &intel_big, &amd6 };
 	size_t w, s;
@@ -73,8 +77,8 @@ TEST(classifier_agrees_with_the_table_around_the_map)
 TEST(hot_non_pmu_msrs_exit_at_the_first_compare)
 {
 	/* TSC_DEADLINE, x2APIC ICR and EOI, FS_BASE, KERNEL_GS_BASE, TSC_AUX */
-	static const __u32 hot[] = { 0x6e0, 0x830, 0x80b, 0xc0000100,
-				     0xc0000102, 0xc0000103 };
+	static const __u32 hot[] = { 0x6e0,	 0x830,	     0x80b,
+				     0xc0000100, 0xc0000102, 0xc0000103 };
 	size_t i;
 
 	for (i = 0; i < sizeof(hot) / sizeof(hot[0]); i++)
