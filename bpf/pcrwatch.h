@@ -66,4 +66,71 @@ struct pcrw_event {
 	__u32 reserved0;
 };
 
+/* ---- MSR ownership (bpf/msr_watch.bpf.c, user/msr_*.c) ---------------- */
+
+/* Every group's pinned per-kind event counts: a map of this name under
+ * /sys/fs/bpf/pcrwatch/<group>/, array or per-CPU array, __u64 per enum
+ * pcrw_event_kind. `pcrwatch events` sums whatever groups have one. */
+#define PCRW_EVENT_COUNTS_MAP "event_counts"
+#define PCRW_EVENTS_LOST 0 /* index 0 of event_counts: ring buffer was full */
+#define PCRW_EVENTS_RINGBUF "events"
+
+/* Shadow of one counter slot on one CPU (per-CPU array keyed by slot). The
+ * owner is whoever last programmed it successfully; the attempt is whoever
+ * touched it last, including writes that faulted (#GP) and so changed
+ * nothing in hardware. */
+struct pcrw_msr_slot {
+	__u64 evtsel; /* event select (fixed: its IA32_FIXED_CTR_CTRL field) */
+	__u64 ts_ns; /* when the owner programmed it */
+	__u64 attempt_ts_ns;
+	__u64 attempt_value;
+	__u32 enabled; /* EN set (fixed: OS or USR enable bits set) */
+	__u32 owned; /* 1 once someone programmed it */
+	__u32 owner_path; /* enum pcrw_path */
+	__u32 attempt_path;
+	__u32 attempt_msr;
+	__u32 attempt_failed; /* 1: the last attempt faulted */
+	__u32 nr_writes; /* successful writes to its registers */
+	__u32 nr_failed; /* faulted writes */
+	__u32 nr_reads; /* rdmsr and kernel rdpmc of its counter */
+	__u32 nr_clobbers;
+	struct pcrw_owner owner;
+	struct pcrw_owner attempt;
+};
+
+/* Per-CPU registers shared by all slots, and what the classifier saw. */
+struct pcrw_msr_cpu {
+	__u64 global_ctrl;
+	__u64 fixed_ctrl;
+	__u64 global_inuse; /* last value read */
+	__u64 inuse_reported; /* INUSE bits already reported unowned */
+	__u64 global_ts_ns; /* last write to a global register */
+	__u32 global_path; /* its writer */
+	__u32 global_msr;
+	struct pcrw_owner global_writer;
+	__u64 nr_pmu_writes; /* classified writes (any PMU register) */
+	__u64 nr_failed; /* of those, faulted */
+	__u64 nr_out_of_range; /* PMU family, past this CPU's counters */
+	__u64 nr_direct; /* attributed to a /dev/cpu/N/msr writer */
+	__u64 nr_reads;
+};
+
+/* A /dev/cpu/N/msr write in flight (per target CPU, set at pwrite64
+ * entry, cleared at exit): the MSR write it causes may run on CPU N from
+ * an IPI, where current is not the writer. */
+struct pcrw_msr_pending {
+	__u64 ts_ns;
+	__u32 msr;
+	__u32 active;
+	struct pcrw_owner who;
+};
+
+/* The firmware-held marker program's context (BPF_PROG_TEST_RUN only):
+ * userspace found @slot enabled with @value at start-up and no owner. */
+struct pcrw_msr_held_ctx {
+	__u64 slot;
+	__u64 value;
+	__u64 msr;
+};
+
 #endif /* PCRWATCH_H */

@@ -185,3 +185,23 @@ void ensure_kernel_fs(void)
 	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type != BPF_FS_MAGIC)
 		mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
 }
+
+bool probe_raw_tp_can_attach(const char *name)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int prog, link;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", insns,
+			     2, NULL);
+	if (prog < 0)
+		return false;
+	link = bpf_raw_tracepoint_open(name, prog);
+	close(prog);
+	if (link < 0)
+		return false;
+	close(link);
+	return true;
+}

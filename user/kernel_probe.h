@@ -37,4 +37,7 @@ int probe_pmu_type(const char *name);
  * the probes and the programs need them. Quietly does nothing otherwise. */
 void ensure_kernel_fs(void);
 
+/* A raw_tp program on tracepoint @name really loads and attaches. */
+bool probe_raw_tp_can_attach(const char *name);
+
 #endif

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch events: conflicts, vetoes and changes of owner from the ring
+ * buffer every group pins as /sys/fs/bpf/pcrwatch/<group>/events (struct
+ * pcrw_event), and the per-kind totals from each group's event_counts map.
+ * A ring buffer has one reader position: what this command prints is
+ * consumed; the totals stay.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pcrwatch.h"
+#include "component.h"
+#include "json.h"
+#include "names.h"
+
+#define EVENTS_MAX_GROUPS 16
+
+struct group {
+	char name[32];
+	int ring_fd;
+	int counts_fd;
+};
+
+struct events_ctx {
+	const char *group;
+	bool json;
+	__u64 printed;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int events_usage(FILE *f, int rc)
+{
+	fprintf(f, "Usage: pcrwatch events [--json] [--follow]\n\n"
+		   "Print the conflicts (clobber, firmware-held, "
+		   "inuse-mismatch), vetoes and\n"
+		   "changes of owner that the attached BPF groups recorded, "
+		   "each naming the\n"
+		   "party acting and the party that held the counter, then the "
+		   "totals per\n"
+		   "kind. Printed events are consumed; the totals are kept.\n\n"
+		   "  --json     one JSON object per line: "
+		   "{\"type\":\"event\",...} and\n"
+		   "             {\"type\":\"counts\",\"group\":...}\n"
+		   "  --follow   keep printing events as they happen, until "
+		   "interrupted\n");
+	return rc;
+}
+
+static void owner_json(struct json *j, const char *key, __u32 path,
+		       const struct pcrw_owner *o)
+{
+	if (path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) {
+		json_null(j, key); /* nobody held it */
+		return;
+	}
+	json_object_begin(j, key);
+	json_str(j, "layer", layer_name(o->layer));
+	json_str(j, "path", path_name(path));
+	json_u64(j, "pid", o->tgid);
+	json_u64(j, "tid", o->pid);
+	json_str(j, "comm", o->comm);
+	json_u64(j, "uid", o->uid);
+	json_u64(j, "cgroup_id", o->cgroup_id);
+	json_object_end(j);
+}
+
+static void owner_text(char *buf, size_t len, __u32 path,
+		       const struct pcrw_owner *o)
+{
+	if (path == PCRW_PATH_UNKNOWN && !o->comm[0])
+		snprintf(buf, len, "nobody");
+	else if (o->tgid)
+		snprintf(buf, len, "%s[%u] (%s, %s)", o->comm, o->tgid,
+			 layer_name(o->layer), path_name(path));
+	else
+		snprintf(buf, len, "%s (%s, %s)",
+			 o->comm[0] ? o->comm : "kernel", layer_name(o->layer),
+			 path_name(path));
+}
+
+static int handle_event(void *data, void *buf, size_t size)
+{
+	struct events_ctx *c = data;
+	const struct pcrw_event *e = buf;
+	char actor[96], prev[96];
+	struct json j;
+
+	if (size < sizeof(*e))
+		return 0;
+	c->printed++;
+	if (c->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_str(&j, "type", "event");
+		json_str(&j, "group", c->group);
+		json_str(&j, "kind", event_kind_name(e->kind));
+		json_u64(&j, "cpu", e->cpu);
+		json_u64(&j, "ts_ns", e->ts_ns);
+		json_i64(&j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
+		json_u64(&j, "msr", e->msr);
+		json_u64(&j, "value", e->value);
+		json_u64(&j, "old_value", e->old_value);
+		owner_json(&j, "actor", e->actor_path, &e->actor);
+		owner_json(&j, "prev", e->prev_path, &e->prev);
+		json_u64(&j, "reservation_id", e->reservation_id);
+		if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
+			json_str(&j, "verdict", verdict_name(e->verdict));
+		json_object_end(&j);
+		fputc('\n', stdout);
+	} else {
+		owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
+		owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
+		printf("%-5s %-15s cpu %-3u slot %-3d msr 0x%-8x value 0x%llx "
+		       "(was 0x%llx): %s; held by %s\n",
+		       c->group, event_kind_name(e->kind), e->cpu,
+		       e->slot == ~0U ? -1 : (int)e->slot, e->msr,
+		       (unsigned long long)e->value,
+		       (unsigned long long)e->old_value, actor, prev);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* Sum a counts map (array or per-CPU array of __u64) into @out. */
+static int read_counts(int fd, __u64 out[PCRW_NR_EVENT_KINDS])
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), k, n = 1, i;
+	__u64 *v;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY)
+		n = (__u32)libbpf_num_possible_cpus();
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (k = 0; k < PCRW_NR_EVENT_KINDS && k < info.max_entries; k++) {
+		if (bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (i = 0; i < n; i++)
+			out[k] += v[i];
+	}
+	free(v);
+	return 0;
+}
+
+static void print_counts(const struct group *g, bool json)
+{
+	__u64 n[PCRW_NR_EVENT_KINDS] = { 0 };
+	struct json j;
+	__u32 k;
+
+	if (g->counts_fd < 0 || read_counts(g->counts_fd, n))
+		return;
+	if (json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_str(&j, "type", "counts");
+		json_str(&j, "group", g->name);
+		for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
+			json_u64(&j, event_kind_name(k), n[k]);
+		json_u64(&j, "lost", n[PCRW_EVENTS_LOST]);
+		json_object_end(&j);
+		fputc('\n', stdout);
+		return;
+	}
+	printf("%-5s totals:", g->name);
+	for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
+		printf(" %s %llu", event_kind_name(k),
+		       (unsigned long long)n[k]);
+	printf(" lost %llu\n", (unsigned long long)n[PCRW_EVENTS_LOST]);
+}
+
+static int open_pinned(const char *group, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, group, name);
+	return bpf_obj_get(path);
+}
+
+/* Every group folder with a ring buffer or a counts map. */
+static int find_groups(struct group *g, int max)
+{
+	DIR *d = opendir(PCRW_PIN_ROOT);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->name))
+			continue;
+		snprintf(g[n].name, sizeof(g[n].name), "%s", e->d_name);
+		g[n].ring_fd = open_pinned(e->d_name, PCRW_EVENTS_RINGBUF);
+		g[n].counts_fd = open_pinned(e->d_name, PCRW_EVENT_COUNTS_MAP);
+		if (g[n].ring_fd >= 0 || g[n].counts_fd >= 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int cmd_events(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct group groups[EVENTS_MAX_GROUPS];
+	struct events_ctx ctx[EVENTS_MAX_GROUPS];
+	struct ring_buffer *rb = NULL;
+	bool json = false, follow = false;
+	int opt, n, i, err = 0, rc = PCRW_EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, "jfh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'f':
+			follow = true;
+			break;
+		case 'h':
+			return events_usage(stdout, PCRW_EXIT_OK);
+		default:
+			return events_usage(stderr, PCRW_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("events", "unexpected argument '%s'",
+					argv[optind]);
+	n = find_groups(groups, EVENTS_MAX_GROUPS);
+	if (!n) {
+		pcrw_err("no event source is attached under %s: run 'pcrwatch "
+			 "attach'",
+			 PCRW_PIN_ROOT);
+		return PCRW_EXIT_ERROR;
+	}
+	for (i = 0; i < n; i++) {
+		ctx[i] = (struct events_ctx){ .group = groups[i].name,
+					      .json = json };
+		if (groups[i].ring_fd < 0)
+			continue;
+		if (!rb)
+			rb = ring_buffer__new(groups[i].ring_fd, handle_event,
+					      &ctx[i], NULL);
+		else if (ring_buffer__add(rb, groups[i].ring_fd, handle_event,
+					  &ctx[i]))
+			rb = NULL;
+		if (!rb) {
+			pcrw_err("cannot read the %s ring buffer: %s",
+				 groups[i].name, strerror(errno));
+			rc = PCRW_EXIT_ERROR;
+			goto cleanup;
+		}
+	}
+	if (rb)
+		err = ring_buffer__consume(rb);
+	if (follow && rb) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		while (!stop) {
+			err = ring_buffer__poll(rb, 200);
+			if (err == -EINTR)
+				err = 0;
+			if (err < 0)
+				break;
+		}
+	}
+	if (err < 0) {
+		pcrw_err("reading events: %s", strerror(-err));
+		rc = PCRW_EXIT_ERROR;
+	}
+	for (i = 0; i < n; i++)
+		print_counts(&groups[i], json);
+cleanup:
+	ring_buffer__free(rb);
+	for (i = 0; i < n; i++) {
+		if (groups[i].ring_fd >= 0)
+			close(groups[i].ring_fd);
+		if (groups[i].counts_fd >= 0)
+			close(groups[i].counts_fd);
+	}
+	return rc;
+}
