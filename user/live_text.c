@@ -71,7 +71,7 @@ static void print_block(FILE *f, const struct live_grid *g,
 	fprintf(f, "%-5s %-5s %-4s", "CPU", "MUX", "WAIT");
 	for (c = 0; c < g->ncols; c++) {
 		snprintf(head, sizeof(head), "ctr%d", g->col_idx[c]);
-		fprintf(f, "  %-*s", width[c], head);
+		fprintf(f, "  %-*s", c + 1 < g->ncols ? width[c] : 0, head);
 	}
 	fputc('\n', f);
 	for (r = 0; r < g->nrows; r++) {
