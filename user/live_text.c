@@ -88,9 +88,12 @@ static void print_block(FILE *f, const struct live_grid *g,
 		}
 		fputc('\n', f);
 	}
-	if (!g->nrows)
-		fprintf(f, "(no hardware counter is in use%s)\n",
-			o->filter[0] || o->conflicts_only ? " that matches" : "");
+	if (!g->nrows && (o->filter[0] || o->conflicts_only))
+		fprintf(f, "(no hardware counter is in use that matches)\n");
+	else if (!g->nrows && m->nr_notes)
+		fprintf(f, "(no hardware counter user seen: see the notes)\n");
+	else if (!g->nrows)
+		fprintf(f, "(no hardware counter is in use)\n");
 	if (g->idle_cpus)
 		fprintf(f, "(%d CPUs with no counter in use not shown)\n",
 			g->idle_cpus);
