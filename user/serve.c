@@ -232,6 +232,7 @@ int cmd_serve(int argc, char **argv)
 	}
 
 	serve_state_init(&st);
+	st.stats_held = stats_fd >= 0;
 	/* The HTTP thread inherits this mask: only this thread takes signals. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

@@ -4,6 +4,7 @@
 #ifndef PCRW_SERVE_H
 #define PCRW_SERVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 struct serve_state {
 	struct model m; /* reused between scrapes: one allocation */
 	unsigned long long scrapes;
+	bool stats_held; /* --bpf-stats: this process keeps BPF stats on */
 };
 
 void serve_state_init(struct serve_state *st);
@@ -24,7 +26,7 @@ int serve_scrape(struct serve_state *st, char **body, size_t *len);
 /* The metrics of @m in Prometheus' text format 0.0.4. */
 void serve_render_model(FILE *f, const struct model *m);
 /* Run time and count of each loaded pcrwatch BPF program. */
-void serve_render_bpf(FILE *f);
+void serve_render_bpf(FILE *f, bool stats_held);
 
 int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,
 		       socklen_t *len);

@@ -394,7 +394,7 @@ static int bpf_stats_sysctl(void)
 	return v;
 }
 
-void serve_render_bpf(FILE *f)
+void serve_render_bpf(FILE *f, bool stats_held)
 {
 	struct prog_list *l = calloc(1, sizeof(*l));
 	size_t i;
@@ -424,10 +424,13 @@ void serve_render_bpf(FILE *f)
 				"pcrwatch_bpf_prog_runs_total{group=\"%s\",prog=\"%s\",id=\"%u\"} %llu\n",
 				l->p[i].group, l->p[i].name, l->p[i].id,
 				(unsigned long long)l->p[i].run_cnt);
-	st = bpf_stats_sysctl();
+	/* The sysctl shows only what was written to it, not the holders of
+	 * BPF_ENABLE_STATS fds: ours is known here, others' are not. */
+	st = stats_held ? 1 : bpf_stats_sysctl();
 	header(f, "pcrwatch_bpf_stats_enabled", "gauge",
 	       "1 when the kernel keeps BPF run-time statistics now "
-	       "(kernel.bpf_stats_enabled), 0 when not, -1 if unknown.");
+	       "(kernel.bpf_stats_enabled=1 or this exporter's --bpf-stats), "
+	       "0 when not as far as can be seen, -1 if unknown.");
 	fprintf(f, "pcrwatch_bpf_stats_enabled %d\n", st);
 	free(l);
 }
@@ -446,7 +449,7 @@ int serve_scrape(struct serve_state *st, char **body, size_t *len)
 	err = model_collect(&st->m);
 	st->scrapes++;
 	serve_render_model(f, &st->m);
-	serve_render_bpf(f);
+	serve_render_bpf(f, st->stats_held);
 	header(f, "pcrwatch_up", "gauge",
 	       "1 when this scrape read the ownership model, 0 when a source "
 	       "failed outright.");

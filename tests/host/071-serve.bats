@@ -8,7 +8,7 @@ load ../helpers
 HTTP_GET=$TESTPROGS/http-get
 
 setup_tier() {
-	SERVE_PID= PROM_PID=
+	SERVE_PID= PROM_PID= PROG_PID=
 	FIX=$TEST_TMP/fixture
 	cat >"$FIX" <<'FIXTURE'
 pmu name=armv8_pmuv3 type=10 counters=6 fixed=1
@@ -24,10 +24,10 @@ FIXTURE
 
 teardown_tier() {
 	local p
-	for p in $PROM_PID $SERVE_PID; do
+	for p in $PROG_PID $PROM_PID $SERVE_PID; do
 		kill "$p" 2>/dev/null || true
 	done
-	for p in $PROM_PID $SERVE_PID; do
+	for p in $PROG_PID $PROM_PID $SERVE_PID; do
 		# bounded: each exits on SIGTERM at once
 		timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || kill -9 "$p" 2>/dev/null || true
 	done
@@ -175,4 +175,51 @@ EOF2
 	assert "$(jq -r '.data.result[0].value[1]' <<<"$output")" == 1 "Prometheus' own up for the target"
 	run q pcrwatch_slots
 	assert "$(jq -r '.data.result[] | select(.metric.layer == "kernel" and .metric.state == "active") | .value[1]' <<<"$output")" == 1 "slots by layer and state"
+}
+
+@test "serve --bpf-stats: a named program's run count and time, stats off again on exit" {
+	require_root
+	[ -r /proc/sys/kernel/bpf_stats_enabled ] || skip "kernel has no kernel.bpf_stats_enabled"
+	local before prog_id
+	before=$(cat /proc/sys/kernel/bpf_stats_enabled)
+	start_serve --bpf-stats
+	run "$HTTP_GET" "127.0.0.1:$PORT" /metrics
+	assert "$output" =~ $'\npcrwatch_bpf_stats_enabled 1\n' "stats are on while serving"
+	# "arbiter_" makes it one of pcrwatch's programs by name; run 7 times
+	# while statistics are on.
+	"$TESTPROGS/bpf-stats-prog" arbiter_t7stat 7 60 >"$TEST_TMP/prog.out" 2>&1 &
+	PROG_PID=$!
+	wait_for 10 grep -q '^ready' "$TEST_TMP/prog.out" || { cat "$TEST_TMP/prog.out" >&2; false; }
+	prog_id=$(awk '/^ready/ { print $2 }' "$TEST_TMP/prog.out")
+	run "$HTTP_GET" "127.0.0.1:$PORT" /metrics
+	assert "$output" =~ "pcrwatch_bpf_prog_runs_total\{group=\"arbiter\",prog=\"arbiter_t7stat\",id=\"$prog_id\"\} 7" "run count"
+	assert "$output" =~ "pcrwatch_bpf_prog_run_seconds_total\{group=\"arbiter\",prog=\"arbiter_t7stat\",id=\"$prog_id\"\} 0\.0*[1-9]" "some run time"
+	kill "$PROG_PID"
+	kill -TERM "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	SERVE_PID=
+	# Statistics are off again once the exporter is gone (unless the sysctl
+	# had them on): a program run now is not counted.
+	[ "$before" = 0 ] || return 0
+	"$TESTPROGS/bpf-stats-prog" arbiter_t7stat 5 60 >"$TEST_TMP/prog.out" 2>&1 &
+	PROG_PID=$!
+	wait_for 10 grep -q '^ready' "$TEST_TMP/prog.out"
+	prog_id=$(awk '/^ready/ { print $2 }' "$TEST_TMP/prog.out")
+	start_serve
+	run "$HTTP_GET" "127.0.0.1:$PORT" /metrics
+	assert "$output" =~ "pcrwatch_bpf_prog_runs_total\{group=\"arbiter\",prog=\"arbiter_t7stat\",id=\"$prog_id\"\} 0" "not counted after the exporter left"
+}
+
+@test "serve without --bpf-stats leaves the sysctl alone and still lists the program" {
+	require_root
+	[ "$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" = 0 ] ||
+		skip "BPF statistics are on already (sysctl or another holder)"
+	start_serve
+	"$TESTPROGS/bpf-stats-prog" arbiter_t7stat 3 60 >"$TEST_TMP/prog.out" 2>&1 &
+	PROG_PID=$!
+	wait_for 10 grep -q '^ready' "$TEST_TMP/prog.out"
+	run "$HTTP_GET" "127.0.0.1:$PORT" /metrics
+	assert "$output" =~ $'\npcrwatch_bpf_stats_enabled 0\n' "stats stay off"
+	assert "$output" =~ 'pcrwatch_bpf_prog_runs_total\{group="arbiter",prog="arbiter_t7stat",id="[0-9]+"\} 0' "listed, with 0 runs: nothing counts them"
+	assert "$output" !~ 'prog="[a-z]*_t7stat",id="[0-9]+"\} [1-9]' "no count without stats"
 }
