@@ -120,7 +120,13 @@ int cmd_live(int argc, char **argv)
 		       !term || !term[0] || !strcmp(term, "dumb");
 	}
 	model_init(&m);
-	err = text ? live_text_run(&m, &o) : live_curses_run(&m, &o);
+	err = text ? -ENOTTY : live_curses_run(&m, &o);
+	if (err == -ENOTTY) {
+		if (!text)
+			pcrw_warn("this terminal ($TERM) is unknown to curses: "
+				  "plain text instead");
+		err = live_text_run(&m, &o);
+	}
 	model_free(&m);
 	return err ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }

@@ -447,12 +447,16 @@ int live_curses_run(struct model *m, const struct live_opts *o)
 	double next = 0, now, wait;
 	long done = 0;
 	int ch = ERR;
+	SCREEN *scr;
 
+	/* newterm, not initscr: an unknown $TERM returns NULL here (the
+	 * caller falls back to text) instead of exiting. */
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr)
+		return -ENOTTY;
 	live_grid_init(&u.g);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (!initscr())
-		return -ENOTTY;
 	raw();
 	noecho();
 	keypad(stdscr, TRUE);
@@ -488,6 +492,7 @@ int live_curses_run(struct model *m, const struct live_opts *o)
 			break;
 	}
 	endwin();
+	delscreen(scr);
 	live_grid_free(&u.g);
 	return u.err;
 }

@@ -139,3 +139,12 @@ cell() {
 	keys q
 	wait_for 10 test -s "$TEST_TMP/rc"
 }
+
+@test "a terminal curses does not know gets plain text and a warning, not a crash" {
+	tmux -S "$SOCK" new-session -d -x 150 -y 40 \
+		"TERM=no-such-terminal PCRWATCH_FIXTURE='$FIX' '$PCRWATCH' live -n 1; echo \$? >'$TEST_TMP/rc'; sleep 60"
+	wait_for 10 test -s "$TEST_TMP/rc"
+	assert "$(cat "$TEST_TMP/rc")" == 0 "exit 0"
+	assert "$(screen)" =~ "unknown to curses: plain text instead" "said"
+	assert "$(screen)" =~ "U perf\[4242\] cycles" "and the grid is there as text"
+}
