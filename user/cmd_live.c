@@ -17,8 +17,9 @@
 static int live_usage(FILE *f, int rc)
 {
 	fprintf(f,
-		"Usage: pcrwatch [live] [-i SECONDS] [-n COUNT] [-s SORT] [-f TEXT]\n"
-		"                       [-c] [-a] [--text]\n\n"
+		"Usage: pcrwatch live [-i SECONDS] [-n COUNT] [-s SORT] [-f TEXT]\n"
+		"                     [-c] [-a] [--text]\n"
+		"       pcrwatch           (no arguments: the same, with defaults)\n\n"
 		"Live grid of CPUs x hardware counters: in each cell the owner's layer\n"
 		"(U user, K kernel, H hypervisor, F firmware, ? unattributed), its\n"
 		"identity and event, with flags ! conflict, R reserved, ~ multiplexed.\n"

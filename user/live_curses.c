@@ -291,7 +291,7 @@ static void draw_help(void)
 
 static void draw(struct ui *u)
 {
-	int detail_h = LINES / 4, notes_y, y0 = 2;
+	int detail_h = LINES / 4, notes_y, y0 = 2, fit;
 
 	if (detail_h < 4)
 		detail_h = 4;
@@ -309,6 +309,12 @@ static void draw(struct ui *u)
 		u->top = u->g.nrows - u->grid_h;
 	if (u->top < 0)
 		u->top = 0;
+	/* Scroll columns only as far as needed to show the last one. */
+	fit = (COLS - 19) / cell_width(u);
+	if (u->left > u->g.ncols - fit)
+		u->left = u->g.ncols - fit;
+	if (u->left < 0)
+		u->left = 0;
 
 	erase();
 	draw_title(u);

@@ -81,7 +81,7 @@ FIXTURE
 	run_tool 2 live --sort size
 	assert "$output" =~ "bad --sort 'size'"
 	run_tool 2 live --no-such-flag
-	assert "$output" =~ "Usage: pcrwatch \[live\]"
+	assert "$output" =~ "Usage: pcrwatch live"
 	run_tool 2 live extra
 	assert "$output" =~ "unexpected argument 'extra'"
 }
