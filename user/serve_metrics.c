@@ -107,10 +107,32 @@ static void render_slots(FILE *f, const struct model *m)
 				layers[l], state_name(states[s]), n[l][s]);
 }
 
+/* A second active record on a (cpu, counter) already shown: the same label
+ * set twice is an invalid exposition, so only the first is exported. */
+static bool seen_slot(__u64 *seen, int nr, const struct owner_record *r)
+{
+	__u64 bit;
+
+	if (!seen || r->cpu >= nr || r->hw_idx >= 64)
+		return false;
+	bit = 1ULL << r->hw_idx;
+	if (seen[r->cpu] & bit)
+		return true;
+	seen[r->cpu] |= bit;
+	return false;
+}
+
 static void render_owners(FILE *f, const struct model *m)
 {
 	unsigned long reserved = 0, conflicted = 0;
+	int nr = m->nr_cpus > 0 ? m->nr_cpus : 1;
+	__u64 *seen;
 	size_t i;
+
+	for (i = 0; i < m->nr_recs; i++)
+		if (m->recs[i].cpu >= nr)
+			nr = m->recs[i].cpu + 1;
+	seen = calloc((size_t)nr, sizeof(*seen));
 
 	header(f, "pcrwatch_slot_owner", "gauge",
 	       "1 for each counter held now: cpu, counter index, owner layer, "
@@ -122,7 +144,8 @@ static void render_owners(FILE *f, const struct model *m)
 			reserved++;
 		if (r->conflicts)
 			conflicted++;
-		if (r->state != SLOT_ACTIVE || r->cpu < 0 || r->hw_idx < 0)
+		if (r->state != SLOT_ACTIVE || r->cpu < 0 || r->hw_idx < 0 ||
+		    seen_slot(seen, nr, r))
 			continue;
 		fprintf(f,
 			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",layer=\"%s\",owner=\"",
@@ -132,6 +155,7 @@ static void render_owners(FILE *f, const struct model *m)
 		label_value(f, r->event);
 		fputs("\"} 1\n", f);
 	}
+	free(seen);
 	header(f, "pcrwatch_reserved_slots", "gauge",
 	       "Counter users on a slot that a reservation covers.");
 	fprintf(f, "pcrwatch_reserved_slots %lu\n", reserved);
