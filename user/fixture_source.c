@@ -110,88 +110,120 @@ static int copy_str(char *dst, size_t len, const char *v)
 	return 0;
 }
 
-static int rec_field(struct owner_record *r, const char *k, const char *v)
+enum rec_key {
+	RK_CPU, RK_HW_IDX, RK_SLOT, RK_PATH, RK_LAYER, RK_STATE, RK_PID, RK_TID,
+	RK_UID, RK_TYPE, RK_CONFLICTS, RK_CGROUP, RK_CONFIG, RK_ENABLED,
+	RK_RUNNING, RK_RESV, RK_ID, RK_COMM, RK_PMU, RK_EVENT, RK_SCOPE,
+	RK_ATTRIBUTED, RK_PINNED, RK_EXCLUSIVE,
+};
+
+static const char *const rec_keys[] = {
+	[RK_CPU] = "cpu", [RK_HW_IDX] = "hw_idx", [RK_SLOT] = "slot",
+	[RK_PATH] = "path", [RK_LAYER] = "layer", [RK_STATE] = "state",
+	[RK_PID] = "pid", [RK_TID] = "tid", [RK_UID] = "uid",
+	[RK_TYPE] = "type", [RK_CONFLICTS] = "conflicts",
+	[RK_CGROUP] = "cgroup", [RK_CONFIG] = "config",
+	[RK_ENABLED] = "enabled", [RK_RUNNING] = "running", [RK_RESV] = "resv",
+	[RK_ID] = "id", [RK_COMM] = "comm", [RK_PMU] = "pmu",
+	[RK_EVENT] = "event", [RK_SCOPE] = "scope",
+	[RK_ATTRIBUTED] = "attributed", [RK_PINNED] = "pinned",
+	[RK_EXCLUSIVE] = "exclusive",
+};
+
+/* The key's index, or -1. The first-letter test keeps a 256 x 8 fixture
+ * (2000 records of 20 keys) cheap to read on every scrape. */
+static int rec_key(const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rec_keys) / sizeof(rec_keys[0]); i++)
+		if (k[0] == rec_keys[i][0] && !strcmp(k, rec_keys[i]))
+			return (int)i;
+	return -1;
+}
+
+static int set_u32(__u32 *dst, const char *v)
 {
 	long long n;
-	bool b;
+
+	if (parse_ll(v, 0, 0xffffffffLL, &n))
+		return -EINVAL;
+	*dst = (__u32)n;
+	return 0;
+}
+
+static int set_int(int *dst, const char *v)
+{
+	long long n;
+
+	if (parse_ll(v, -1, 1 << 20, &n))
+		return -EINVAL;
+	*dst = (int)n;
+	return 0;
+}
+
+static int rec_field(struct owner_record *r, const char *k, const char *v)
+{
 	int e;
 
-	if (!strcmp(k, "cpu") || !strcmp(k, "hw_idx") || !strcmp(k, "slot")) {
-		if (parse_ll(v, -1, 1 << 20, &n))
-			return -EINVAL;
-		if (k[0] == 'c')
-			r->cpu = (int)n;
-		else if (k[0] == 'h')
-			r->hw_idx = (int)n;
-		else
-			r->slot = (int)n;
-		return 0;
-	}
-	if (!strcmp(k, "path")) {
+	switch (rec_key(k)) {
+	case RK_CPU:
+		return set_int(&r->cpu, v);
+	case RK_HW_IDX:
+		return set_int(&r->hw_idx, v);
+	case RK_SLOT:
+		return set_int(&r->slot, v);
+	case RK_PATH:
 		e = parse_name(v, path_name, PCRW_PATH_ARBITER);
 		return e < 0 ? e : (r->path = (__u32)e, 0);
-	}
-	if (!strcmp(k, "layer")) {
+	case RK_LAYER:
 		e = parse_name(v, layer_name, PCR_NR_LAYERS - 1);
 		return e < 0 ? e : (r->owner.layer = (__u32)e, 0);
-	}
-	if (!strcmp(k, "state")) {
+	case RK_STATE:
 		e = parse_name(v, state_name_u32, SLOT_FREE);
 		return e < 0 ? e : (r->state = (enum slot_state)e, 0);
-	}
-	if (!strcmp(k, "pid") || !strcmp(k, "tid") || !strcmp(k, "uid") ||
-	    !strcmp(k, "type") || !strcmp(k, "conflicts")) {
-		if (parse_ll(v, 0, 0xffffffffLL, &n))
-			return -EINVAL;
-		if (!strcmp(k, "pid"))
-			r->owner.tgid = (__u32)n;
-		else if (!strcmp(k, "tid"))
-			r->owner.pid = (__u32)n;
-		else if (!strcmp(k, "uid"))
-			r->owner.uid = (__u32)n;
-		else if (!strcmp(k, "type"))
-			r->pmu_type = (__u32)n;
-		else
-			r->conflicts = (__u32)n;
-		return 0;
-	}
-	if (!strcmp(k, "cgroup"))
+	case RK_PID:
+		return set_u32(&r->owner.tgid, v);
+	case RK_TID:
+		return set_u32(&r->owner.pid, v);
+	case RK_UID:
+		return set_u32(&r->owner.uid, v);
+	case RK_TYPE:
+		return set_u32(&r->pmu_type, v);
+	case RK_CONFLICTS:
+		return set_u32(&r->conflicts, v);
+	case RK_CGROUP:
 		return parse_u64(v, &r->owner.cgroup_id);
-	if (!strcmp(k, "config"))
+	case RK_CONFIG:
 		return parse_u64(v, &r->config);
-	if (!strcmp(k, "enabled"))
+	case RK_ENABLED:
 		return parse_u64(v, &r->time_enabled);
-	if (!strcmp(k, "running"))
+	case RK_RUNNING:
 		return parse_u64(v, &r->time_running);
-	if (!strcmp(k, "resv"))
+	case RK_RESV:
 		return parse_u64(v, &r->reservation_id);
-	if (!strcmp(k, "id"))
+	case RK_ID:
 		return parse_u64(v, &r->id);
-	if (!strcmp(k, "comm"))
+	case RK_COMM:
 		return copy_str(r->owner.comm, sizeof(r->owner.comm), v);
-	if (!strcmp(k, "pmu"))
+	case RK_PMU:
 		return copy_str(r->pmu, sizeof(r->pmu), v);
-	if (!strcmp(k, "event"))
+	case RK_EVENT:
 		return copy_str(r->event, sizeof(r->event), v);
-	if (!strcmp(k, "scope")) {
+	case RK_SCOPE:
 		if (strcmp(v, "task") && strcmp(v, "cpu"))
 			return -EINVAL;
-		r->task_scope = !strcmp(v, "task");
+		r->task_scope = v[0] == 't';
 		return 0;
+	case RK_ATTRIBUTED:
+		return parse_bool(v, &r->attributed);
+	case RK_PINNED:
+		return parse_bool(v, &r->pinned);
+	case RK_EXCLUSIVE:
+		return parse_bool(v, &r->exclusive);
+	default:
+		return -ENOENT;
 	}
-	if (!strcmp(k, "attributed") || !strcmp(k, "pinned") ||
-	    !strcmp(k, "exclusive")) {
-		if (parse_bool(v, &b))
-			return -EINVAL;
-		if (k[0] == 'a')
-			r->attributed = b;
-		else if (k[0] == 'p')
-			r->pinned = b;
-		else
-			r->exclusive = b;
-		return 0;
-	}
-	return -ENOENT;
 }
 
 static int pmu_field(struct pmu_info *p, const char *k, const char *v)

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,10 @@ static double now_seconds(void)
 /* A label value with \, " and newline escaped, as the format asks. */
 static void label_value(FILE *f, const char *s)
 {
+	if (!strpbrk(s, "\\\"\n")) {
+		fputs(s, f);
+		return;
+	}
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
 			fputc('\\', f), fputc(*s, f);
@@ -470,6 +475,8 @@ int serve_scrape(struct serve_state *st, char **body, size_t *len)
 	f = open_memstream(body, len);
 	if (!f)
 		return -ENOMEM;
+	/* One thread writes this stream: no per-call locking. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	err = model_collect(&st->m);
 	st->scrapes++;
 	serve_render_model(f, &st->m);
