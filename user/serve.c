@@ -41,7 +41,8 @@ static int serve_usage(FILE *f, int rc)
 		"  -h, --help              this text\n\n"
 		"Metrics on http://ADDR:PORT/metrics; see docs/METRICS.md.\n"
 		"Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen,\n"
-		"2 bad flag or value, 3 --bpf-stats not supported by this kernel.\n",
+		"2 bad flag or value, 3 --bpf-stats not supported by this kernel,\n"
+		"4 --bpf-stats not permitted (needs CAP_SYS_ADMIN).\n",
 		SERVE_DEFAULT_LISTEN);
 	return rc;
 }
@@ -227,7 +228,9 @@ int cmd_serve(int argc, char **argv)
 		if (stats_fd < 0) {
 			pcrw_err("serve: --bpf-stats: cannot enable BPF run-time "
 				 "statistics: %s", strerror(-stats_fd));
-			return PCRW_EXIT_UNSUPPORTED;
+			return stats_fd == -EPERM || stats_fd == -EACCES ?
+				       PCRW_EXIT_DENIED :
+				       PCRW_EXIT_UNSUPPORTED;
 		}
 	}
 

@@ -226,3 +226,14 @@ EOF2
 	assert "$output" =~ 'pcrwatch_bpf_prog_runs_total\{group="arbiter",prog="arbiter_t7stat",id="[0-9]+"\} 0' "listed, with 0 runs: nothing counts them"
 	assert "$output" !~ 'prog="[a-z]*_t7stat",id="[0-9]+"\} [1-9]' "no count without stats"
 }
+
+@test "serve --bpf-stats without the privilege is 'denied' (exit 4), not a crash" {
+	require_root
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$PCRWATCH" ||
+		skip "the build folder is not readable by user nobody"
+	run timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all "$PCRWATCH" serve --bpf-stats --listen 127.0.0.1:0
+	assert "$status" == 4 "exit 4"
+	assert "$output" =~ "cannot enable BPF run-time statistics" "said"
+}
