@@ -68,7 +68,10 @@ static void print_text(const struct model *m)
 		       r->reservation_id ? "reserved " : "",
 		       r->conflicts ? "CONFLICT" : "");
 	}
-	if (!m->nr_recs)
+	/* With a source missing or failing, "none in use" would be a guess. */
+	if (!m->nr_recs && m->nr_notes)
+		printf("(no hardware counter user seen: see the notes)\n");
+	else if (!m->nr_recs)
 		printf("(no hardware counter is in use)\n");
 	for (n = 0; n < m->nr_notes; n++)
 		printf("note: %s\n", m->notes[n]);

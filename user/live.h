@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * live.h - `pcrwatch` with no arguments: the live grid of CPUs x counters.
+ * live_grid.c lays the model out as rows (one per CPU, plus one for
+ * task-scoped events with no CPU) and columns (counter indices); the
+ * ncurses view (live_curses.c) and the plain text view (live_text.c, when
+ * stdout is not a terminal) both draw that grid.
+ */
+#ifndef PCRW_LIVE_H
+#define PCRW_LIVE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model.h"
+
+#define LIVE_MAX_COLS 64
+#define LIVE_TASK_ROW -1 /* the row of task-scoped events (cpu -1) */
+
+enum live_sort {
+	LIVE_SORT_CPU = 0, /* CPU number */
+	LIVE_SORT_BUSY, /* most counters held first */
+	LIVE_SORT_CONFLICTS, /* most clobbers first */
+	LIVE_SORT_MUX, /* most multiplexed (lowest run ratio) first */
+	LIVE_NR_SORTS,
+};
+
+struct live_row {
+	int cpu; /* or LIVE_TASK_ROW */
+	const struct owner_record *cell[LIVE_MAX_COLS]; /* active, by column */
+	int held; /* cells in use */
+	int waiting; /* records on this CPU not on a counter now */
+	int reserved;
+	unsigned int conflicts;
+	double mux; /* sum running / sum enabled; 1 when nothing timed */
+};
+
+struct live_opts {
+	double interval; /* seconds between refreshes */
+	long iterations; /* 0: until stopped */
+	enum live_sort sort;
+	char filter[64]; /* substring of owner, event or layer; "" none */
+	bool conflicts_only;
+	bool all_cpus; /* text mode: list idle CPUs too */
+};
+
+struct live_grid {
+	const struct model *m;
+	int ncols;
+	int col_idx[LIVE_MAX_COLS]; /* hw counter index of each column */
+	int nrows; /* rows after filter and sort */
+	int idle_cpus; /* CPUs left out: nothing on them */
+	struct live_row *rows;
+	size_t cap_rows;
+};
+
+void live_grid_init(struct live_grid *g);
+void live_grid_free(struct live_grid *g);
+/* Lay @m out; @keep_idle keeps CPUs with nothing on them as rows. */
+int live_grid_build(struct live_grid *g, const struct model *m,
+		    const struct live_opts *o, bool keep_idle);
+
+const char *live_sort_name(enum live_sort s);
+int live_sort_parse(const char *s); /* -1 if unknown */
+/* One letter per layer: F firmware, H hypervisor, K kernel, U user,
+ * ? unattributed. */
+char live_layer_letter(const struct owner_record *r);
+/* The text of one cell: layer letter, flags ('!' conflict, 'R' reserved,
+ * '~' multiplexed), owner, event: "U!~ perf[1007] cycles". "-" when free. */
+void live_cell_text(const struct owner_record *r, char *buf, size_t len);
+/* The flags alone ("!R~" subset), for colouring. */
+void live_cell_flags(const struct owner_record *r, char *buf, size_t len);
+
+int live_text_run(struct model *m, const struct live_opts *o);
+int live_curses_run(struct model *m, const struct live_opts *o);
+
+#endif

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The live grid's layout, shared by the ncurses and text views: a row per
+ * CPU, a column per counter index, each cell the active record on that
+ * counter; records not on a counter now count as "waiting" on their row.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "live.h"
+#include "names.h"
+#include "who.h"
+
+static const char *const sort_names[LIVE_NR_SORTS] = {
+	[LIVE_SORT_CPU] = "cpu",
+	[LIVE_SORT_BUSY] = "busy",
+	[LIVE_SORT_CONFLICTS] = "conflicts",
+	[LIVE_SORT_MUX] = "mux",
+};
+
+const char *live_sort_name(enum live_sort s)
+{
+	return (unsigned int)s < LIVE_NR_SORTS ? sort_names[s] : "cpu";
+}
+
+int live_sort_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < LIVE_NR_SORTS; i++)
+		if (!strcmp(s, sort_names[i]))
+			return i;
+	return -1;
+}
+
+char live_layer_letter(const struct owner_record *r)
+{
+	if (!r->attributed)
+		return '?';
+	switch (r->owner.layer) {
+	case PCR_LAYER_FIRMWARE:
+		return 'F';
+	case PCR_LAYER_HYPERVISOR:
+		return 'H';
+	case PCR_LAYER_KERNEL:
+		return 'K';
+	case PCR_LAYER_USER:
+		return 'U';
+	default:
+		return '?';
+	}
+}
+
+void live_cell_flags(const struct owner_record *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", r->conflicts ? "!" : "",
+		 r->reservation_id ? "R" : "",
+		 who_running_ratio(r) < 0.999 ? "~" : "");
+}
+
+void live_cell_text(const struct owner_record *r, char *buf, size_t len)
+{
+	char owner[48], flags[4];
+
+	if (!r) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	who_owner_label(r, owner, sizeof(owner));
+	live_cell_flags(r, flags, sizeof(flags));
+	/* Flags right after the layer letter: a narrow cell cuts the end. */
+	snprintf(buf, len, "%c%s %s %s", live_layer_letter(r), flags, owner,
+		 r->event[0] ? r->event : "?");
+}
+
+void live_grid_init(struct live_grid *g)
+{
+	memset(g, 0, sizeof(*g));
+}
+
+void live_grid_free(struct live_grid *g)
+{
+	free(g->rows);
+	live_grid_init(g);
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	return strcasestr(hay, needle) != NULL;
+}
+
+static bool record_matches(const struct owner_record *r, const char *filter)
+{
+	char owner[48];
+
+	if (!filter[0])
+		return true;
+	who_owner_label(r, owner, sizeof(owner));
+	return contains(owner, filter) || contains(r->event, filter) ||
+	       contains(layer_name(r->owner.layer), filter) ||
+	       contains(r->pmu, filter) || contains(path_name(r->path), filter);
+}
+
+static int column_of(struct live_grid *g, int idx)
+{
+	int c;
+
+	for (c = 0; c < g->ncols; c++)
+		if (g->col_idx[c] == idx)
+			return c;
+	return -1;
+}
+
+static void add_column(struct live_grid *g, int idx)
+{
+	int c;
+
+	if (idx < 0 || column_of(g, idx) >= 0 || g->ncols == LIVE_MAX_COLS)
+		return;
+	/* Keep the columns in counter order. */
+	for (c = g->ncols; c > 0 && g->col_idx[c - 1] > idx; c--)
+		g->col_idx[c] = g->col_idx[c - 1];
+	g->col_idx[c] = idx;
+	g->ncols++;
+}
+
+static enum live_sort cmp_sort;
+
+static int row_cmp(const void *pa, const void *pb)
+{
+	const struct live_row *a = pa, *b = pb;
+
+	/* The task row stays last whatever the order. */
+	if ((a->cpu == LIVE_TASK_ROW) != (b->cpu == LIVE_TASK_ROW))
+		return a->cpu == LIVE_TASK_ROW ? 1 : -1;
+	switch (cmp_sort) {
+	case LIVE_SORT_BUSY:
+		if (a->held + a->waiting != b->held + b->waiting)
+			return (b->held + b->waiting) - (a->held + a->waiting);
+		break;
+	case LIVE_SORT_CONFLICTS:
+		if (a->conflicts != b->conflicts)
+			return a->conflicts < b->conflicts ? 1 : -1;
+		break;
+	case LIVE_SORT_MUX:
+		if (a->mux != b->mux)
+			return a->mux < b->mux ? -1 : 1;
+		break;
+	default:
+		break;
+	}
+	return a->cpu - b->cpu;
+}
+
+int live_grid_build(struct live_grid *g, const struct model *m,
+		    const struct live_opts *o, bool keep_idle)
+{
+	double *run = NULL, *ena = NULL;
+	int ncpu = m->nr_cpus > 0 ? m->nr_cpus : 1, nrows, r, c, out;
+	bool *match = NULL, task_row = false;
+	size_t i;
+	int err = 0;
+
+	g->m = m;
+	g->ncols = 0;
+	g->nrows = 0;
+	g->idle_cpus = 0;
+	for (i = 0; i < m->nr_recs; i++) {
+		if (m->recs[i].cpu >= ncpu)
+			ncpu = m->recs[i].cpu + 1;
+		if (m->recs[i].cpu < 0)
+			task_row = true;
+	}
+	/* Known counters are columns even when free. */
+	if (m->pmu.present && m->pmu.nr_gp > 0)
+		for (c = 0; c < m->pmu.nr_gp && c < LIVE_MAX_COLS; c++)
+			add_column(g, c);
+	for (i = 0; i < m->nr_recs; i++)
+		if (m->recs[i].state == SLOT_ACTIVE)
+			add_column(g, m->recs[i].hw_idx);
+
+	nrows = ncpu + 1; /* slot ncpu is the task row */
+	if ((size_t)nrows > g->cap_rows) {
+		struct live_row *grown = realloc(g->rows, nrows * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		g->rows = grown;
+		g->cap_rows = (size_t)nrows;
+	}
+	run = calloc((size_t)nrows, sizeof(*run));
+	ena = calloc((size_t)nrows, sizeof(*ena));
+	match = calloc((size_t)nrows, sizeof(*match));
+	if (!run || !ena || !match) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(g->rows, 0, nrows * sizeof(*g->rows));
+	for (r = 0; r < nrows; r++)
+		g->rows[r].cpu = r < ncpu ? r : LIVE_TASK_ROW;
+
+	for (i = 0; i < m->nr_recs; i++) {
+		const struct owner_record *rec = &m->recs[i];
+		struct live_row *row;
+
+		r = rec->cpu >= 0 ? rec->cpu : ncpu;
+		row = &g->rows[r];
+		if (record_matches(rec, o->filter))
+			match[r] = true;
+		if (rec->reservation_id)
+			row->reserved++;
+		row->conflicts += rec->conflicts;
+		if (rec->time_enabled) {
+			run[r] += (double)rec->time_running;
+			ena[r] += (double)rec->time_enabled;
+		}
+		c = rec->state == SLOT_ACTIVE ? column_of(g, rec->hw_idx) : -1;
+		if (c >= 0 && !row->cell[c]) {
+			row->cell[c] = rec;
+			row->held++;
+		} else {
+			row->waiting++;
+		}
+	}
+
+	/* Filter in place, then sort. */
+	for (r = 0, out = 0; r < nrows; r++) {
+		struct live_row *row = &g->rows[r];
+		bool empty = !row->held && !row->waiting;
+
+		row->mux = ena[r] > 0 ? run[r] / ena[r] : 1.0;
+		if (row->cpu == LIVE_TASK_ROW && !task_row)
+			continue;
+		if (empty) {
+			if (!keep_idle || o->filter[0] || o->conflicts_only) {
+				if (row->cpu != LIVE_TASK_ROW)
+					g->idle_cpus++;
+				continue;
+			}
+		} else if (!match[r] || (o->conflicts_only && !row->conflicts)) {
+			continue;
+		}
+		if (out != r)
+			g->rows[out] = *row;
+		out++;
+	}
+	g->nrows = out;
+	cmp_sort = o->sort;
+	qsort(g->rows, (size_t)g->nrows, sizeof(*g->rows), row_cmp);
+out:
+	free(run);
+	free(ena);
+	free(match);
+	return err;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch serve: a Prometheus exporter for counter ownership and
+ * contention, on libmicrohttpd. The model is refreshed when a scrape
+ * arrives, in the HTTP library's one polling thread: between scrapes the
+ * process sleeps in epoll/poll and sigwait, nothing polls. The metric names
+ * and their meaning are in docs/METRICS.md; serve_metrics.c renders them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "pcrwatch.h"
+#include "serve.h"
+
+#define SERVE_DEFAULT_LISTEN "127.0.0.1:9733"
+
+static int serve_usage(FILE *f, int rc)
+{
+	fprintf(f,
+		"Usage: pcrwatch serve [--listen ADDR:PORT] [--bpf-stats]\n\n"
+		"Prometheus exporter: counter slots by owner layer and state, who\n"
+		"owns each counter, reservations, conflicts and vetoes by kind,\n"
+		"multiplexing per CPU, lost events, the run time of pcrwatch's BPF\n"
+		"programs. The ownership model is read when a scrape arrives.\n\n"
+		"  -l, --listen ADDR:PORT  where to listen (default %s;\n"
+		"                          [IPV6]:PORT for IPv6, port 0 picks a free one)\n"
+		"      --bpf-stats         turn on the kernel's BPF run-time statistics\n"
+		"                          while serving (off again on exit); without it\n"
+		"                          run time and count read 0 unless\n"
+		"                          sysctl kernel.bpf_stats_enabled=1\n"
+		"  -h, --help              this text\n\n"
+		"Metrics on http://ADDR:PORT/metrics; see docs/METRICS.md.\n"
+		"Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen,\n"
+		"2 bad flag or value, 3 --bpf-stats not supported by this kernel,\n"
+		"4 --bpf-stats not permitted (needs CAP_SYS_ADMIN).\n",
+		SERVE_DEFAULT_LISTEN);
+	return rc;
+}
+
+/* "A.B.C.D:PORT" or "[V6]:PORT" into @ss; -EINVAL when malformed. */
+int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,
+		       socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	const char *colon;
+	unsigned long port;
+	size_t hl;
+
+	colon = strrchr(arg, ':');
+	if (!colon || !colon[1])
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -EINVAL;
+	hl = (size_t)(colon - arg);
+	if (hl == 0 || hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, arg, hl);
+	host[hl] = 0;
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		if (hl < 3 || host[hl - 1] != ']')
+			return -EINVAL;
+		host[hl - 1] = 0;
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return -EINVAL;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)port);
+		*len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return -EINVAL;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((unsigned short)port);
+		*len = sizeof(*s4);
+	}
+	return 0;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
+			     const char *type, char *body, size_t len,
+			     bool must_free)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body,
+					       must_free ? MHD_RESPMEM_MUST_FREE :
+							   MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		if (must_free)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload,
+			      size_t *upload_len, void **req_ctx)
+{
+	static char index_page[] =
+		"<html><head><title>pcrwatch exporter</title></head><body>"
+		"<h1>pcrwatch exporter</h1><p><a href=\"/metrics\">Metrics</a>"
+		"</p></body></html>\n";
+	static char not_found[] = "not found: try /metrics\n";
+	static char bad_method[] = "only GET and HEAD\n";
+	static char failed[] = "cannot render the metrics (out of memory)\n";
+	static int first_call;
+	struct serve_state *st = cls;
+	char *body;
+	size_t len;
+
+	/* The first call only announces the request headers. */
+	if (*req_ctx != &first_call) {
+		*req_ctx = &first_call;
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     "text/plain; charset=utf-8", bad_method,
+			     sizeof(bad_method) - 1, false);
+	if (!strcmp(url, "/"))
+		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
+			     index_page, sizeof(index_page) - 1, false);
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND,
+			     "text/plain; charset=utf-8", not_found,
+			     sizeof(not_found) - 1, false);
+	if (serve_scrape(st, &body, &len))
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			     "text/plain; charset=utf-8", failed,
+			     sizeof(failed) - 1, false);
+	return reply(conn, MHD_HTTP_OK,
+		     "text/plain; version=0.0.4; charset=utf-8", body, len,
+		     true);
+}
+
+static void print_listening(struct MHD_Daemon *d,
+			    const struct sockaddr_storage *ss)
+{
+	const union MHD_DaemonInfo *info;
+	char addr[INET6_ADDRSTRLEN];
+	unsigned int port = 0;
+
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info)
+		port = info->port;
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+			  addr, sizeof(addr));
+		printf("pcrwatch serve: listening on http://[%s]:%u/metrics\n",
+		       addr, port);
+	} else {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+			  addr, sizeof(addr));
+		printf("pcrwatch serve: listening on http://%s:%u/metrics\n",
+		       addr, port);
+	}
+	fflush(stdout);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "bpf-stats", no_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen_arg = SERVE_DEFAULT_LISTEN;
+	struct sockaddr_storage ss;
+	struct serve_state st;
+	struct MHD_Daemon *d = NULL;
+	bool bpf_stats = false;
+	int opt, sig, stats_fd = -1, rc = PCRW_EXIT_OK;
+	unsigned int flags;
+	socklen_t sslen;
+	sigset_t set;
+
+	while ((opt = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			listen_arg = optarg;
+			break;
+		case 'B':
+			bpf_stats = true;
+			break;
+		case 'h':
+			return serve_usage(stdout, PCRW_EXIT_OK);
+		default:
+			return serve_usage(stderr, PCRW_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("serve", "unexpected argument '%s'",
+					argv[optind]);
+	if (serve_parse_listen(listen_arg, &ss, &sslen))
+		return pcrw_usage_error("serve",
+					"bad --listen '%s': want ADDR:PORT, "
+					"e.g. 127.0.0.1:9733 or [::1]:9733",
+					listen_arg);
+
+	if (bpf_stats) {
+		/* Held for the life of the exporter; the kernel turns the
+		 * statistics off again when the last such fd closes. */
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0) {
+			pcrw_err("serve: --bpf-stats: cannot enable BPF run-time "
+				 "statistics: %s", strerror(-stats_fd));
+			return stats_fd == -EPERM || stats_fd == -EACCES ?
+				       PCRW_EXIT_DENIED :
+				       PCRW_EXIT_UNSUPPORTED;
+		}
+	}
+
+	serve_state_init(&st);
+	st.stats_held = stats_fd >= 0;
+	/* The HTTP thread inherits this mask: only this thread takes signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, &st,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			     MHD_OPTION_CONNECTION_LIMIT, 64U,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
+			     MHD_OPTION_END);
+	if (!d) {
+		pcrw_err("serve: cannot listen on %s (address in use, or not "
+			 "an address of this machine)", listen_arg);
+		rc = PCRW_EXIT_ERROR;
+		goto cleanup;
+	}
+	print_listening(d, &ss);
+
+	for (;;) {
+		if (sigwait(&set, &sig))
+			break;
+		if (sig != SIGHUP)
+			break;
+	}
+
+cleanup:
+	if (d)
+		MHD_stop_daemon(d);
+	serve_state_free(&st);
+	if (stats_fd >= 0)
+		close(stats_fd);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* serve.h - the Prometheus exporter's parts (user/serve*.c only: the arm64
+ * build has no libmicrohttpd and leaves those files out). */
+#ifndef PCRW_SERVE_H
+#define PCRW_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "model.h"
+
+struct serve_state {
+	struct model m; /* reused between scrapes: one allocation */
+	unsigned long long scrapes;
+	bool stats_held; /* --bpf-stats: this process keeps BPF stats on */
+};
+
+void serve_state_init(struct serve_state *st);
+void serve_state_free(struct serve_state *st);
+
+/* Refresh the model and render every metric into a malloc'd @body. */
+int serve_scrape(struct serve_state *st, char **body, size_t *len);
+
+/* The metrics of @m in Prometheus' text format 0.0.4. */
+void serve_render_model(FILE *f, const struct model *m);
+/* Run time and count of each loaded pcrwatch BPF program. */
+void serve_render_bpf(FILE *f, bool stats_held);
+
+int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,
+		       socklen_t *len);
+
+#endif

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The exporter's metrics in Prometheus' text format: base units, `_total`
+ * only on counters, ratios not percentages, and no pid label on any series
+ * (pids come and go; a long-lived series per pid would grow without end).
+ * docs/METRICS.md describes each one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "component.h"
+#include "names.h"
+#include "serve.h"
+#include "who.h"
+
+#define NS_PER_SEC 1000000000.0
+
+void serve_state_init(struct serve_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	model_init(&st->m);
+}
+
+void serve_state_free(struct serve_state *st)
+{
+	model_free(&st->m);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / NS_PER_SEC;
+}
+
+/* A label value with \, " and newline escaped, as the format asks. */
+static void label_value(FILE *f, const char *s)
+{
+	if (!strpbrk(s, "\\\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f), fputc(*s, f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void header(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Owner layer as a label: unattributed records have no layer to name. */
+static const char *layer_label(const struct owner_record *r)
+{
+	return r->attributed ? layer_name(r->owner.layer) : "unattributed";
+}
+
+/* Owner identity without a pid: the command name, "kernel" or
+ * "unattributed". */
+static const char *owner_label(const struct owner_record *r)
+{
+	if (!r->attributed)
+		return "unattributed";
+	if (r->owner.comm[0])
+		return r->owner.comm;
+	return r->owner.tgid ? "unknown" : "kernel";
+}
+
+static void render_slots(FILE *f, const struct model *m)
+{
+	static const char *const layers[] = { "firmware", "hypervisor",
+					      "kernel", "user",
+					      "unattributed" };
+	static const enum slot_state states[] = { SLOT_ACTIVE, SLOT_INACTIVE,
+						  SLOT_ERROR, SLOT_OFF };
+	unsigned long n[5][4] = { { 0 } };
+	size_t i, l, s;
+
+	for (i = 0; i < m->nr_recs; i++) {
+		const struct owner_record *r = &m->recs[i];
+
+		for (l = 0; l < 5; l++)
+			if (!strcmp(layers[l], layer_label(r)))
+				break;
+		if (l < 5 && (unsigned int)r->state < 4)
+			n[l][r->state]++;
+	}
+	header(f, "pcrwatch_slots", "gauge",
+	       "Hardware counter users by owner layer and state (active: on a "
+	       "counter now; inactive: waiting, multiplexed out or task not "
+	       "running; error: cannot be scheduled; off: disabled).");
+	/* Every combination, zeros included: a series does not vanish when
+	 * its count drops to 0. */
+	for (l = 0; l < 5; l++)
+		for (s = 0; s < 4; s++)
+			fprintf(f,
+				"pcrwatch_slots{layer=\"%s\",state=\"%s\"} %lu\n",
+				layers[l], state_name(states[s]), n[l][s]);
+}
+
+/* A second active record on a (cpu, counter) already shown: the same label
+ * set twice is an invalid exposition, so only the first is exported. */
+static bool seen_slot(__u64 *seen, int nr, const struct owner_record *r)
+{
+	__u64 bit;
+
+	if (!seen || r->cpu >= nr || r->hw_idx >= 64)
+		return false;
+	bit = 1ULL << r->hw_idx;
+	if (seen[r->cpu] & bit)
+		return true;
+	seen[r->cpu] |= bit;
+	return false;
+}
+
+static void render_owners(FILE *f, const struct model *m)
+{
+	unsigned long reserved = 0, conflicted = 0;
+	int nr = m->nr_cpus > 0 ? m->nr_cpus : 1;
+	__u64 *seen;
+	size_t i;
+
+	for (i = 0; i < m->nr_recs; i++)
+		if (m->recs[i].cpu >= nr)
+			nr = m->recs[i].cpu + 1;
+	seen = calloc((size_t)nr, sizeof(*seen));
+
+	header(f, "pcrwatch_slot_owner", "gauge",
+	       "1 for each counter held now: cpu, counter index, owner layer, "
+	       "owner command name (no pid), access path and event.");
+	for (i = 0; i < m->nr_recs; i++) {
+		const struct owner_record *r = &m->recs[i];
+
+		if (r->reservation_id)
+			reserved++;
+		if (r->conflicts)
+			conflicted++;
+		if (r->state != SLOT_ACTIVE || r->cpu < 0 || r->hw_idx < 0 ||
+		    seen_slot(seen, nr, r))
+			continue;
+		fprintf(f,
+			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",layer=\"%s\",owner=\"",
+			r->cpu, r->hw_idx, layer_label(r));
+		label_value(f, owner_label(r));
+		fprintf(f, "\",path=\"%s\",event=\"", path_name(r->path));
+		label_value(f, r->event);
+		fputs("\"} 1\n", f);
+	}
+	free(seen);
+	header(f, "pcrwatch_reserved_slots", "gauge",
+	       "Counter users on a slot that a reservation covers.");
+	fprintf(f, "pcrwatch_reserved_slots %lu\n", reserved);
+	header(f, "pcrwatch_conflicted_slots", "gauge",
+	       "Counter users whose slot another writer has clobbered.");
+	fprintf(f, "pcrwatch_conflicted_slots %lu\n", conflicted);
+}
+
+static void render_events(FILE *f, const struct model *m)
+{
+	__u32 k;
+
+	header(f, "pcrwatch_events_total", "counter",
+	       "Contention events seen by kind: clobber (a writer changed "
+	       "another owner's counter), veto (a reservation denied an "
+	       "access), audit (would have been denied), owner-change, ...");
+	for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
+		fprintf(f, "pcrwatch_events_total{kind=\"%s\"} %llu\n",
+			event_kind_name(k),
+			(unsigned long long)m->events_by_kind[k]);
+	header(f, "pcrwatch_events_lost_total", "counter",
+	       "Events dropped because a ring buffer was full.");
+	fprintf(f, "pcrwatch_events_lost_total %llu\n",
+		(unsigned long long)m->events_lost);
+}
+
+/* Per CPU: enabled time that events on it really ran, summed over its
+ * events (1: no multiplexing). CPUs with no timed event have no series. */
+static void render_mux(FILE *f, const struct model *m)
+{
+	double *run, *ena;
+	size_t i;
+	int cpu, n = m->nr_cpus > 0 ? m->nr_cpus : 1;
+
+	run = calloc((size_t)n, sizeof(*run));
+	ena = calloc((size_t)n, sizeof(*ena));
+	header(f, "pcrwatch_multiplexing_ratio", "gauge",
+	       "Per CPU, time its hardware events ran over the time they were "
+	       "enabled (1: no multiplexing, lower: events share counters).");
+	if (run && ena) {
+		for (i = 0; i < m->nr_recs; i++) {
+			const struct owner_record *r = &m->recs[i];
+
+			if (r->cpu < 0 || r->cpu >= n || !r->time_enabled)
+				continue;
+			run[r->cpu] += (double)r->time_running;
+			ena[r->cpu] += (double)r->time_enabled;
+		}
+		for (cpu = 0; cpu < n; cpu++)
+			if (ena[cpu] > 0)
+				fprintf(f,
+					"pcrwatch_multiplexing_ratio{cpu=\"%d\"} %.6g\n",
+					cpu, run[cpu] / ena[cpu]);
+	}
+	free(run);
+	free(ena);
+}
+
+void serve_render_model(FILE *f, const struct model *m)
+{
+	header(f, "pcrwatch_pmu_present", "gauge",
+	       "1 when a hardware PMU is registered with perf.");
+	fprintf(f, "pcrwatch_pmu_present{pmu=\"");
+	label_value(f, m->pmu.name);
+	fprintf(f, "\"} %d\n", m->pmu.present ? 1 : 0);
+	header(f, "pcrwatch_cpus", "gauge", "CPUs the model covers.");
+	fprintf(f, "pcrwatch_cpus %d\n", m->nr_cpus);
+	render_slots(f, m);
+	render_owners(f, m);
+	render_events(f, m);
+	render_mux(f, m);
+	header(f, "pcrwatch_model_notes", "gauge",
+	       "Degraded-mode notes (a source missing or failing): see "
+	       "`pcrwatch who`.");
+	fprintf(f, "pcrwatch_model_notes %d\n", m->nr_notes);
+}
+
+/* ---- BPF program statistics ---- */
+
+#define MAX_PROGS 256
+
+struct prog_stat {
+	__u32 id;
+	char group[16];
+	char name[BPF_OBJ_NAME_LEN];
+	__u64 run_ns, run_cnt;
+};
+
+struct prog_list {
+	struct prog_stat p[MAX_PROGS];
+	size_t n;
+};
+
+/* The group names: the components in this build, and the known ones (a
+ * program another pcrwatch binary pinned still counts). */
+static size_t group_names(const char **out, size_t max)
+{
+	static const char *const known[] = { "msr", "perf", "veto", "arbiter" };
+	const struct component *const *c;
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]) && n < max; i++)
+		out[n++] = known[i];
+	for (c = components(); *c && n < max; c++) {
+		for (i = 0; i < n; i++)
+			if (!strcmp(out[i], (*c)->name))
+				break;
+		if (i == n)
+			out[n++] = (*c)->name;
+	}
+	return n;
+}
+
+static struct prog_stat *prog_find(struct prog_list *l, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->p[i].id == id)
+			return &l->p[i];
+	return NULL;
+}
+
+static void prog_add(struct prog_list *l, __u32 id, const char *group)
+{
+	if (prog_find(l, id) || l->n == MAX_PROGS)
+		return;
+	l->p[l->n].id = id;
+	snprintf(l->p[l->n].group, sizeof(l->p[0].group), "%s", group);
+	l->n++;
+}
+
+/* "link" or "prog" for a BPF object fd, from its fdinfo. */
+static const char *bpf_fd_kind(int fd)
+{
+	char path[64], line[128];
+	const char *kind = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	while (!kind && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "link_type:", 10))
+			kind = "link";
+		else if (!strncmp(line, "prog_type:", 10))
+			kind = "prog";
+	}
+	fclose(f);
+	return kind;
+}
+
+/* Programs pinned (or held by a pinned link) under PCRW_PIN_ROOT/<group>/. */
+static void pinned_progs(struct prog_list *l, const char *group)
+{
+	char dir[256], path[512];
+	struct dirent *de;
+	const char *kind;
+	DIR *d;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/%s", PCRW_PIN_ROOT, group);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		kind = bpf_fd_kind(fd);
+		if (kind && !strcmp(kind, "link")) {
+			struct bpf_link_info li;
+			__u32 len = sizeof(li);
+
+			memset(&li, 0, sizeof(li));
+			if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.prog_id)
+				prog_add(l, li.prog_id, group);
+		} else if (kind && !strcmp(kind, "prog")) {
+			struct bpf_prog_info pi;
+			__u32 len = sizeof(pi);
+
+			memset(&pi, 0, sizeof(pi));
+			if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
+				prog_add(l, pi.id, group);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* The group a program's name starts with ("msr_wrmsr" -> "msr"), or NULL. */
+static const char *name_group(const char *name, const char **groups,
+			      size_t ng)
+{
+	size_t i, len;
+
+	for (i = 0; i < ng; i++) {
+		len = strlen(groups[i]);
+		if (!strncmp(name, groups[i], len) &&
+		    (name[len] == '_' || name[len] == 0))
+			return groups[i];
+	}
+	return NULL;
+}
+
+static void collect_progs(struct prog_list *l)
+{
+	const char *groups[16], *g;
+	struct prog_stat *p;
+	__u32 id = 0;
+	size_t ng, i;
+	int fd;
+
+	ng = group_names(groups, 16);
+	for (i = 0; i < ng; i++)
+		pinned_progs(l, groups[i]);
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info pi;
+		__u32 len = sizeof(pi);
+
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&pi, 0, sizeof(pi));
+		if (bpf_obj_get_info_by_fd(fd, &pi, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		p = prog_find(l, id);
+		if (!p) {
+			g = name_group(pi.name, groups, ng);
+			if (!g)
+				continue;
+			prog_add(l, id, g);
+			p = prog_find(l, id);
+			if (!p)
+				continue;
+		}
+		snprintf(p->name, sizeof(p->name), "%s", pi.name);
+		p->run_ns = pi.run_time_ns;
+		p->run_cnt = pi.run_cnt;
+	}
+}
+
+static int bpf_stats_sysctl(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+void serve_render_bpf(FILE *f, bool stats_held)
+{
+	struct prog_list *l = calloc(1, sizeof(*l));
+	size_t i;
+	int st;
+
+	if (!l)
+		return;
+	collect_progs(l);
+	header(f, "pcrwatch_bpf_prog_run_seconds_total", "counter",
+	       "Time pcrwatch's BPF programs ran, per program. Counted only "
+	       "while the kernel keeps BPF statistics (sysctl "
+	       "kernel.bpf_stats_enabled=1, or pcrwatch serve --bpf-stats): "
+	       "0 otherwise.");
+	for (i = 0; i < l->n; i++)
+		if (l->p[i].name[0])
+			fprintf(f,
+				"pcrwatch_bpf_prog_run_seconds_total{group=\"%s\",prog=\"%s\",id=\"%u\"} %.9f\n",
+				l->p[i].group, l->p[i].name, l->p[i].id,
+				(double)l->p[i].run_ns / NS_PER_SEC);
+	header(f, "pcrwatch_bpf_prog_runs_total", "counter",
+	       "Times pcrwatch's BPF programs ran, per program; like the run "
+	       "time, counted only while kernel.bpf_stats_enabled=1 (or "
+	       "pcrwatch serve --bpf-stats).");
+	for (i = 0; i < l->n; i++)
+		if (l->p[i].name[0])
+			fprintf(f,
+				"pcrwatch_bpf_prog_runs_total{group=\"%s\",prog=\"%s\",id=\"%u\"} %llu\n",
+				l->p[i].group, l->p[i].name, l->p[i].id,
+				(unsigned long long)l->p[i].run_cnt);
+	/* The sysctl shows only what was written to it, not the holders of
+	 * BPF_ENABLE_STATS fds: ours is known here, others' are not. */
+	st = stats_held ? 1 : bpf_stats_sysctl();
+	header(f, "pcrwatch_bpf_stats_enabled", "gauge",
+	       "1 when the kernel keeps BPF run-time statistics now "
+	       "(kernel.bpf_stats_enabled=1 or this exporter's --bpf-stats), "
+	       "0 when not as far as can be seen, -1 if unknown.");
+	fprintf(f, "pcrwatch_bpf_stats_enabled %d\n", st);
+	free(l);
+}
+
+int serve_scrape(struct serve_state *st, char **body, size_t *len)
+{
+	double start = now_seconds();
+	FILE *f;
+	int err;
+
+	*body = NULL;
+	*len = 0;
+	f = open_memstream(body, len);
+	if (!f)
+		return -ENOMEM;
+	/* One thread writes this stream: no per-call locking. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
+	err = model_collect(&st->m);
+	st->scrapes++;
+	serve_render_model(f, &st->m);
+	serve_render_bpf(f, st->stats_held);
+	header(f, "pcrwatch_up", "gauge",
+	       "1 when this scrape read the ownership model, 0 when a source "
+	       "failed outright.");
+	fprintf(f, "pcrwatch_up %d\n", err ? 0 : 1);
+	header(f, "pcrwatch_scrape_duration_seconds", "gauge",
+	       "Time this scrape took to read the model and render it.");
+	fprintf(f, "pcrwatch_scrape_duration_seconds %.6f\n",
+		now_seconds() - start);
+	if (fclose(f)) {
+		free(*body);
+		*body = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
