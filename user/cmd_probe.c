@@ -75,11 +75,12 @@ static void pmu_sentence(const struct hv_info *hv, char *buf, size_t len)
 		snprintf(buf, len, "absent: no hardware PMU, and no hypervisor seen");
 	else if (hv->emulated)
 		snprintf(buf, len,
-			 "virtualized by emulation: %s emulates the CPU%s in "
-			 "software (emulation, not KVM)%s%s%s",
-			 hv->name, hv->vpmu ? " and its PMU" : "",
-			 hv->vpmu ? " (" : ": no hardware PMU",
-			 hv->vpmu ? hv->pmu_name : "", hv->vpmu ? ")" : "");
+			 "virtualized by emulation: %s emulates the CPU in "
+			 "software (emulation, not KVM); %s%s%s%s",
+			 hv->name, hv->vpmu ? "its PMU is emulated too: " :
+					      "no hardware PMU",
+			 hv->vpmu ? hv->pmu_name : "", hv->vpmu ? counters : "",
+			 "");
 	else if (hv->vpmu)
 		snprintf(buf, len, "virtualized: %s gives this guest a vPMU (%s%s)",
 			 hv->name, hv->pmu_name, counters);

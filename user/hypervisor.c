@@ -323,11 +323,11 @@ static void detect_kernel_log(struct hv_info *hv)
 	    log_line(log, "Performance Events:", line, sizeof(line)))
 		snprintf(hv->kernel_says, sizeof(hv->kernel_says), "%s", line);
 	if (log_line(log, "hw perfevents: enabled with", line, sizeof(line))) {
-		p = strstr(line, " counters available");
-		while (p && p > line && isdigit((unsigned char)p[-1]))
-			p--;
-		if (p)
-			hv->pmu_counters = atoi(p);
+		/* "... PMU driver, 7 counters available" (6.1) or
+		 * "... PMU driver, 7 (0,8000003f) counters available" (6.12) */
+		p = strstr(line, "PMU driver, ");
+		if (p && isdigit((unsigned char)p[12]))
+			hv->pmu_counters = atoi(p + 12);
 	}
 	if (log_line(log, "generic registers:", line, sizeof(line))) {
 		p = strchr(line, ':');
