@@ -125,10 +125,18 @@ static const char *guest_layer(const struct vpmu_vm *vm)
 	return vm->accel == VPMU_ACCEL_KVM ? "hypervisor" : "none";
 }
 
+static const char *vcpus_text(const struct vpmu_vm *vm, char *buf, size_t len)
+{
+	if (vm->nr_vcpus < 0)
+		return "uncounted";
+	snprintf(buf, len, "%d", vm->nr_vcpus);
+	return buf;
+}
+
 static void print_text(const struct hv_info *hv, const struct rc_report *rep,
 		       const struct vpmu_vm *vms, int nr_vms)
 {
-	char line[320];
+	char line[320], n[16];
 	int i;
 
 	pmu_sentence(hv, line, sizeof(line));
@@ -152,9 +160,10 @@ static void print_text(const struct hv_info *hv, const struct rc_report *rep,
 	else if (!nr_vms)
 		printf("%-14s none running\n", "guests here:");
 	for (i = 0; i < nr_vms; i++)
-		printf("%-14s %s pid %u: %d vCPU%s, %s: %s\n",
+		printf("%-14s %s pid %u: %s vCPU%s, %s: %s\n",
 		       i ? "" : "guests here:", vms[i].comm, vms[i].tgid,
-		       vms[i].nr_vcpus, vms[i].nr_vcpus == 1 ? "" : "s",
+		       vcpus_text(&vms[i], n, sizeof(n)),
+		       vms[i].nr_vcpus == 1 ? "" : "s",
 		       vpmu_accel_name(vms[i].accel),
 		       vms[i].accel == VPMU_ACCEL_KVM ?
 			       "its vPMU counters are the hypervisor layer's" :
@@ -273,7 +282,10 @@ static void print_json(const struct hv_info *hv, const struct rc_report *rep,
 		printf("%s{\"pid\":%u,", i ? "," : "", vms[i].tgid);
 		json_kv_str("comm", vms[i].comm, true);
 		json_kv_str("accel", vpmu_accel_name(vms[i].accel), true);
-		printf("\"vcpus\":%d,", vms[i].nr_vcpus);
+		if (vms[i].nr_vcpus < 0)
+			printf("\"vcpus\":null,");
+		else
+			printf("\"vcpus\":%d,", vms[i].nr_vcpus);
 		json_kv_str("layer", guest_layer(&vms[i]), false);
 		putchar('}');
 	}

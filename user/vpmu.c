@@ -172,7 +172,9 @@ static int read_comm(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static bool holds_kvm_fd(__u32 tgid)
+/* KVM file descriptors of process @tgid: returns whether it holds any
+ * (/dev/kvm, anon_inode:kvm-vm, ...) and counts its vCPU fds. */
+static bool kvm_fds(__u32 tgid, int *nr_vcpus)
 {
 	char path[64], target[PATH_MAX];
 	struct dirent *e;
@@ -180,11 +182,12 @@ static bool holds_kvm_fd(__u32 tgid)
 	ssize_t n;
 	DIR *d;
 
+	*nr_vcpus = 0;
 	snprintf(path, sizeof(path), "/proc/%u/fd", tgid);
 	d = opendir(path);
 	if (!d)
 		return false;
-	while (!found && (e = readdir(d))) {
+	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%u/fd/%.16s", tgid, e->d_name);
@@ -192,8 +195,11 @@ static bool holds_kvm_fd(__u32 tgid)
 		if (n <= 0)
 			continue;
 		target[n] = 0;
-		found = !strcmp(target, "/dev/kvm") ||
-			starts_with(target, "anon_inode:kvm-");
+		if (!strcmp(target, "/dev/kvm") ||
+		    starts_with(target, "anon_inode:kvm-"))
+			found = true;
+		if (starts_with(target, "anon_inode:kvm-vcpu"))
+			(*nr_vcpus)++;
 	}
 	closedir(d);
 	return found;
@@ -203,7 +209,7 @@ int vpmu_task_from_proc(__u32 tgid, __u32 pid, struct vpmu_task *t)
 {
 	char path[64];
 	ssize_t n;
-	int err;
+	int err, nr;
 
 	t->tgid = tgid;
 	t->pid = pid;
@@ -216,7 +222,7 @@ int vpmu_task_from_proc(__u32 tgid, __u32 pid, struct vpmu_task *t)
 	snprintf(path, sizeof(path), "/proc/%u/exe", tgid);
 	n = readlink(path, t->exe, sizeof(t->exe) - 1);
 	t->exe[n > 0 ? n : 0] = 0;
-	t->holds_kvm = holds_kvm_fd(tgid);
+	t->holds_kvm = kvm_fds(tgid, &nr);
 	return 0;
 }
 
@@ -228,6 +234,30 @@ static bool all_digits(const char *s)
 		if (!isdigit((unsigned char)*s))
 			return false;
 	return true;
+}
+
+/* A monitor whose threads carry no vCPU names (QEMU names them only with
+ * -name ...,debug-threads=on): KVM's vCPU fds count its vCPUs; a QEMU with
+ * no KVM fd runs its guest under TCG. nr_vcpus stays 0 for anything else;
+ * -1 when the VM is certain but its vCPUs cannot be counted. */
+static void scan_unnamed(struct vpmu_vm *vm)
+{
+	char path[64], exe[PATH_MAX];
+	int vcpus;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", vm->tgid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	if (!vpmu_is_vmm(exe, vm->comm))
+		return;
+	if (kvm_fds(vm->tgid, &vcpus) && vcpus) {
+		vm->accel = VPMU_ACCEL_KVM;
+		vm->nr_vcpus = vcpus;
+	} else if (strstr(exe, "qemu-system-") || starts_with(vm->comm, "qemu-system-")) {
+		vm->accel = VPMU_ACCEL_TCG;
+		vm->nr_vcpus = -1;
+	}
 }
 
 int vpmu_scan(struct vpmu_vm *vms, int max)
@@ -251,6 +281,7 @@ int vpmu_scan(struct vpmu_vm *vms, int max)
 		if (!tasks)
 			continue;
 		memset(&vms[nr], 0, sizeof(vms[nr]));
+		vms[nr].tgid = tgid;
 		snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
 		read_comm(path, vms[nr].comm, sizeof(vms[nr].comm));
 		while ((t = readdir(tasks))) {
@@ -275,6 +306,8 @@ int vpmu_scan(struct vpmu_vm *vms, int max)
 			vms[nr].nr_vcpus++;
 		}
 		closedir(tasks);
+		if (!vms[nr].nr_vcpus)
+			scan_unnamed(&vms[nr]);
 		if (vms[nr].nr_vcpus)
 			nr++;
 	}

@@ -75,8 +75,8 @@ struct vpmu_vm {
 	__u32 tgid;
 	char comm[VPMU_COMM_LEN];
 	enum vpmu_accel accel;
-	int nr_vcpus;
-	__u32 first_vcpu_pid;
+	int nr_vcpus; /* -1: a VM, vCPUs not countable (unnamed TCG threads) */
+	__u32 first_vcpu_pid; /* 0 when its threads carry no vCPU names */
 };
 
 /* Up to @max VMs into @vms; returns how many, or -errno. */
