@@ -41,8 +41,8 @@ static void usage(FILE *f)
 		"clocksource; thresholds {trap_ratio, slow_ratio, vdso_fallback_share};\n"
 		"cheapest_timer; sources[] {name, what, kind: timer|counter|syscall,\n"
 		"available, reason | batches, reads_per_batch, min_ns, median_ns,\n"
-		"ratio, detail, verdict}; guests[] {pid, comm, accel, vcpus, layer};\n"
-		"summary.\n",
+		"ratio, detail, verdict}; guests[] {pid, comm, accel, vcpus,\n"
+		"vcpu_pid, layer}; summary.\n",
 		RC_MAX_BATCHES, RC_DEFAULT_BATCHES, RC_MAX_READS,
 		RC_TARGET_BATCH_NS / 1000, RC_TRAP_RATIO, RC_SLOW_RATIO,
 		RC_VDSO_FALLBACK_SHARE * 100);
@@ -286,6 +286,10 @@ static void print_json(const struct hv_info *hv, const struct rc_report *rep,
 			printf("\"vcpus\":null,");
 		else
 			printf("\"vcpus\":%d,", vms[i].nr_vcpus);
+		if (vms[i].first_vcpu_pid)
+			printf("\"vcpu_pid\":%u,", vms[i].first_vcpu_pid);
+		else
+			printf("\"vcpu_pid\":null,");
 		json_kv_str("layer", guest_layer(&vms[i]), false);
 		putchar('}');
 	}

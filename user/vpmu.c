@@ -236,25 +236,25 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* A monitor whose threads carry no vCPU names (QEMU names them only with
- * -name ...,debug-threads=on): KVM's vCPU fds count its vCPUs; a QEMU with
- * no KVM fd runs its guest under TCG. nr_vcpus stays 0 for anything else;
- * -1 when the VM is certain but its vCPUs cannot be counted. */
+/* A VM whose threads carry no vCPU names (QEMU names them only with
+ * -name ...,debug-threads=on): KVM vCPU fds make any process a KVM VM and
+ * count its vCPUs; a QEMU with no KVM fd runs its guest under TCG, its
+ * vCPUs uncounted (nr_vcpus -1). Anything else stays nr_vcpus 0. */
 static void scan_unnamed(struct vpmu_vm *vm)
 {
 	char path[64], exe[PATH_MAX];
 	int vcpus;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%u/exe", vm->tgid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = 0;
-	if (!vpmu_is_vmm(exe, vm->comm))
-		return;
 	if (kvm_fds(vm->tgid, &vcpus) && vcpus) {
 		vm->accel = VPMU_ACCEL_KVM;
 		vm->nr_vcpus = vcpus;
-	} else if (strstr(exe, "qemu-system-") || starts_with(vm->comm, "qemu-system-")) {
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/exe", vm->tgid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	if (strstr(exe, "/qemu-system-") || starts_with(vm->comm, "qemu-system-")) {
 		vm->accel = VPMU_ACCEL_TCG;
 		vm->nr_vcpus = -1;
 	}
