@@ -226,6 +226,20 @@ int vpmu_task_from_proc(__u32 tgid, __u32 pid, struct vpmu_task *t)
 	return 0;
 }
 
+bool vpmu_attribute(__u32 tgid, __u32 pid, bool kernel_counter,
+		    struct vpmu_verdict *v)
+{
+	struct vpmu_task t;
+
+	memset(&t, 0, sizeof(t));
+	if (tgid || pid)
+		vpmu_task_from_proc(tgid, pid, &t);
+	t.tgid = tgid;
+	t.pid = pid;
+	t.kernel_counter = kernel_counter;
+	return vpmu_classify(&t, v);
+}
+
 static bool all_digits(const char *s)
 {
 	if (!*s)

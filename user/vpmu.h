@@ -70,6 +70,14 @@ bool vpmu_classify(const struct vpmu_task *t, struct vpmu_verdict *v);
  * 0 or -errno. */
 int vpmu_task_from_proc(__u32 tgid, __u32 pid, struct vpmu_task *t);
 
+/* The perf source's entry point: describe thread @pid of process @tgid
+ * from /proc (tgid and pid 0: an event with no task) and classify an event
+ * on it; @kernel_counter: the event has no file (made in the kernel). Fills
+ * @v even when /proc cannot be read (then from the ids alone). Returns
+ * v->hypervisor. */
+bool vpmu_attribute(__u32 tgid, __u32 pid, bool kernel_counter,
+		    struct vpmu_verdict *v);
+
 /* Guests running on this machine, found from vCPU threads under /proc. */
 struct vpmu_vm {
 	__u32 tgid;

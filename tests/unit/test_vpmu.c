@@ -197,6 +197,18 @@ TEST(task_from_proc_reads_this_process)
 	CHECK(vpmu_task_from_proc(getpid(), 0x7ffffff0, &t) < 0);
 }
 
+TEST(attribute_this_process_is_no_vm)
+{
+	struct vpmu_verdict v;
+
+	CHECK(!vpmu_attribute(getpid(), getpid(), true, &v));
+	CHECK_EQ(v.layer, PCR_LAYER_KERNEL);
+	CHECK(!vpmu_attribute(getpid(), getpid(), false, &v));
+	CHECK_EQ(v.layer, PCR_LAYER_USER);
+	CHECK(!vpmu_attribute(0, 0, true, &v));
+	CHECK_EQ(v.layer, PCR_LAYER_KERNEL);
+}
+
 int main(void)
 {
 	RUN(vcpu_thread_names_of_each_monitor);
@@ -210,5 +222,6 @@ int main(void)
 	RUN(tcg_vcpus_hold_no_host_counters);
 	RUN(kernel_counters_that_are_not_a_vm);
 	RUN(task_from_proc_reads_this_process);
+	RUN(attribute_this_process_is_no_vm);
 	return TAP_DONE();
 }
