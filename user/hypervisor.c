@@ -296,7 +296,7 @@ static void detect_arm64(struct hv_info *hv)
 		}
 	}
 	if (virt_dt && !hv->emulated)
-		set_name(hv, "QEMU with a real CPU (KVM or another accelerator)");
+		set_name(hv, "QEMU, hardware-accelerated (likely KVM)");
 }
 
 static void detect_kernel_log(struct hv_info *hv)
@@ -344,7 +344,7 @@ static void detect_kernel_log(struct hv_info *hv)
 		hv->present = true;
 		fact(hv, "kernel: %.80s (a KVM paravirtual feature)", line);
 		if (!hv->emulated &&
-		    (!hv->name[0] || !strncmp(hv->name, "QEMU with", 9)))
+		    (!hv->name[0] || !strncmp(hv->name, "QEMU, hardware", 14)))
 			snprintf(hv->name, sizeof(hv->name), "KVM");
 	}
 	free(log);
