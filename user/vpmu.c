@@ -250,6 +250,47 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+/* vCPUs of a QEMU process from its command line: "-smp N[,...]" or
+ * "-smp cpus=N,..."; 1 (QEMU's default) without -smp; -1 if unreadable. */
+int vpmu_qemu_smp_arg(const char *args, size_t len)
+{
+	const char *p = args, *end = args + len, *v, *c;
+
+	while (p < end) {
+		if (!strcmp(p, "-smp") || !strcmp(p, "--smp")) {
+			v = p + strlen(p) + 1;
+			if (v >= end)
+				return -1;
+			c = strstr(v, "cpus=");
+			if (isdigit((unsigned char)*v))
+				return atoi(v);
+			if (c && (c == v || c[-1] == ','))
+				return atoi(c + 5);
+			return -1;
+		}
+		p += strlen(p) + 1;
+	}
+	return 1;
+}
+
+static int qemu_smp(__u32 tgid)
+{
+	char path[64], args[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", tgid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(args, 1, sizeof(args) - 1, f);
+	fclose(f);
+	if (!n)
+		return -1;
+	args[n] = 0;
+	return vpmu_qemu_smp_arg(args, n);
+}
+
 /* A VM whose threads carry no vCPU names (QEMU names them only with
  * -name ...,debug-threads=on): KVM vCPU fds make any process a KVM VM and
  * count its vCPUs; a QEMU with no KVM fd runs its guest under TCG, its
@@ -270,7 +311,7 @@ static void scan_unnamed(struct vpmu_vm *vm)
 	exe[n > 0 ? n : 0] = 0;
 	if (strstr(exe, "/qemu-system-") || starts_with(vm->comm, "qemu-system-")) {
 		vm->accel = VPMU_ACCEL_TCG;
-		vm->nr_vcpus = -1;
+		vm->nr_vcpus = qemu_smp(vm->tgid);
 	}
 }
 

@@ -83,7 +83,7 @@ struct vpmu_vm {
 	__u32 tgid;
 	char comm[VPMU_COMM_LEN];
 	enum vpmu_accel accel;
-	int nr_vcpus; /* -1: a VM, vCPUs not countable (unnamed TCG threads) */
+	int nr_vcpus; /* -1: a VM whose vCPUs could not be counted */
 	__u32 first_vcpu_pid; /* 0 when its threads carry no vCPU names */
 };
 
@@ -91,5 +91,9 @@ struct vpmu_vm {
 int vpmu_scan(struct vpmu_vm *vms, int max);
 
 const char *vpmu_accel_name(enum vpmu_accel a);
+
+/* vCPUs from a QEMU command line (NUL-separated, @len bytes): -smp's count,
+ * 1 without -smp, -1 when -smp cannot be read. Pure. */
+int vpmu_qemu_smp_arg(const char *args, size_t len);
 
 #endif

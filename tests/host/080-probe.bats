@@ -120,7 +120,7 @@ teardown_tier() {
 	assert "$output" =~ "pid $QEMU_PID: 2 vCPUs, TCG: emulated PMU, holds no host counter"
 }
 
-@test "a QEMU without thread names is still found, by its executable" {
+@test "a QEMU without thread names is still found, by its executable, vCPUs from -smp" {
 	require_root
 	host_only
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
@@ -131,6 +131,6 @@ teardown_tier() {
 	wait_for 20 bash -c "[ \$(ls /proc/$QEMU_PID/task | wc -l) -gt 1 ]"
 	run_tool 0 probe --json --batches 1 --reads 1
 	jq -e --argjson p "$QEMU_PID" '.guests[] | select(.pid == $p) |
-		.accel == "TCG" and .vcpus == null and .layer == "none"' <<<"$output" >/dev/null ||
+		.accel == "TCG" and .vcpus == 1 and .vcpu_pid == null and .layer == "none"' <<<"$output" >/dev/null ||
 		{ echo "guests: $(jq -c .guests <<<"$output")"; false; }
 }

@@ -209,6 +209,18 @@ TEST(attribute_this_process_is_no_vm)
 	CHECK_EQ(v.layer, PCR_LAYER_KERNEL);
 }
 
+#define ARGS(s) s, sizeof(s)
+
+TEST(qemu_smp_from_the_command_line)
+{
+	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu-system-x86_64\0-smp\0004\0-m\0001G")), 4);
+	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-smp\0cpus=3,sockets=1")), 3);
+	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-smp\0sockets=1,cpus=2")), 2);
+	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-m\00032")), 1);
+	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-smp\0maxcpus=8")), -1);
+	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-smp")), -1);
+}
+
 int main(void)
 {
 	RUN(vcpu_thread_names_of_each_monitor);
@@ -223,5 +235,6 @@ int main(void)
 	RUN(kernel_counters_that_are_not_a_vm);
 	RUN(task_from_proc_reads_this_process);
 	RUN(attribute_this_process_is_no_vm);
+	RUN(qemu_smp_from_the_command_line);
 	return TAP_DONE();
 }
