@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch probe: is the PMU native, virtualized (which hypervisor, with a
+ * vPMU or none) or absent, and what one read of every cycle or time source
+ * costs here, with a verdict computed from the measured numbers. Guests
+ * running on this machine are listed with the layer their counters get.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcrwatch.h"
+#include "hypervisor.h"
+#include "readcost.h"
+#include "vpmu.h"
+
+#define PROBE_MAX_VMS 32
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: pcrwatch probe [--json] [--batches N] [--reads N]\n"
+		"Say whether the PMU is native, virtualized or absent, then measure\n"
+		"what one read of each cycle or time source costs here.\n\n"
+		"  -j, --json       one JSON object on stdout (fields below)\n"
+		"  -b, --batches N  timed batches per source (1-%d, default %d)\n"
+		"  -r, --reads N    reads per batch (1-%d; default: calibrated so a\n"
+		"                   batch takes about %.0f us)\n"
+		"  -h, --help       this text\n\n"
+		"Sources: rdtsc, rdtscp (x86); cntvct_el0 (arm64); vdso_clock_gettime;\n"
+		"syscall_clock_gettime; rdpmc (x86) or pmccntr_el0 (arm64): cycles\n"
+		"read in user space through perf's mmap page (arm64 needs\n"
+		"/proc/sys/kernel/perf_user_access=1); perf_read: read() on a perf fd.\n\n"
+		"Verdicts use medians and the ratio to the cheapest timer: a counter\n"
+		"read at >= %.0fx traps (or is emulated), >= %.0fx is slow; a vDSO\n"
+		"clock_gettime at >= %.0f%% of the system call fell back to it.\n\n"
+		"JSON fields (docs/PROBE.md): pmu {state: native|virtualized|absent,\n"
+		"present, vpmu, name, perf_type, counters, kernel_says}; hypervisor\n"
+		"{present, name, emulated, cpuid_signature, runs_kvm, evidence[]};\n"
+		"clocksource; thresholds {trap_ratio, slow_ratio, vdso_fallback_share};\n"
+		"cheapest_timer; sources[] {name, what, kind: timer|counter|syscall,\n"
+		"available, reason | batches, reads_per_batch, min_ns, median_ns,\n"
+		"ratio, detail, verdict}; guests[] {pid, comm, accel, vcpus,\n"
+		"vcpu_pid, layer}; summary.\n",
+		RC_MAX_BATCHES, RC_DEFAULT_BATCHES, RC_MAX_READS,
+		RC_TARGET_BATCH_NS / 1000, RC_TRAP_RATIO, RC_SLOW_RATIO,
+		RC_VDSO_FALLBACK_SHARE * 100);
+}
+
+static const char *kind_name(enum rc_kind k)
+{
+	switch (k) {
+	case RC_TIMER:
+		return "timer";
+	case RC_COUNTER:
+		return "counter";
+	default:
+		return "syscall";
+	}
+}
+
+/* The one-line answer to "which case am I in". */
+static void pmu_sentence(const struct hv_info *hv, char *buf, size_t len)
+{
+	char counters[32] = "";
+
+	if (hv->pmu_counters >= 0)
+		snprintf(counters, sizeof(counters), ", %d counters",
+			 hv->pmu_counters);
+	if (hv->state == HV_PMU_NATIVE)
+		snprintf(buf, len, "native: %s%s, no hypervisor seen",
+			 hv->pmu_name, counters);
+	else if (hv->state == HV_PMU_ABSENT)
+		snprintf(buf, len, "absent: no hardware PMU, and no hypervisor seen");
+	else if (hv->emulated)
+		snprintf(buf, len,
+			 "virtualized by emulation: %s emulates the CPU in "
+			 "software (emulation, not KVM); %s%s%s%s",
+			 hv->name, hv->vpmu ? "its PMU is emulated too: " :
+					      "no hardware PMU",
+			 hv->vpmu ? hv->pmu_name : "", hv->vpmu ? counters : "",
+			 "");
+	else if (hv->vpmu)
+		snprintf(buf, len, "virtualized: %s gives this guest a vPMU (%s%s)",
+			 hv->name, hv->pmu_name, counters);
+	else
+		snprintf(buf, len,
+			 "virtualized: %s gives this guest no vPMU: no hardware PMU",
+			 hv->name);
+}
+
+static const struct rc_result *counter_source(const struct rc_report *rep)
+{
+	int i;
+
+	for (i = 0; i < rep->nr; i++)
+		if (rep->src[i].kind == RC_COUNTER)
+			return &rep->src[i];
+	return NULL;
+}
+
+static void summary(const struct hv_info *hv, const struct rc_report *rep,
+		    char *buf, size_t len)
+{
+	const struct rc_result *c = counter_source(rep);
+	const char *cheap = rep->cheapest >= 0 ? rep->src[rep->cheapest].name : "none";
+
+	if (c && c->available)
+		snprintf(buf, len, "%s", c->verdict);
+	else if (!hv->pmu_present)
+		snprintf(buf, len,
+			 "no hardware PMU here: cycles cannot be read; time with %s",
+			 cheap);
+	else if (c)
+		snprintf(buf, len, "cycle counter not readable from user space "
+			 "(%s); time with %s", c->reason, cheap);
+	else
+		snprintf(buf, len, "time with %s", cheap);
+}
+
+static const char *guest_layer(const struct vpmu_vm *vm)
+{
+	/* What a vPMU counter of this guest would be recorded as. */
+	return vm->accel == VPMU_ACCEL_KVM ? "hypervisor" : "none";
+}
+
+static const char *vcpus_text(const struct vpmu_vm *vm, char *buf, size_t len)
+{
+	if (vm->nr_vcpus < 0)
+		return "uncounted";
+	snprintf(buf, len, "%d", vm->nr_vcpus);
+	return buf;
+}
+
+static void print_text(const struct hv_info *hv, const struct rc_report *rep,
+		       const struct vpmu_vm *vms, int nr_vms)
+{
+	char line[320], n[16];
+	int i;
+
+	pmu_sentence(hv, line, sizeof(line));
+	printf("%-14s %s\n", "PMU:", line);
+	printf("%-14s %s\n", "hypervisor:",
+	       hv->present ? hv->name : "none seen");
+	if (hv->pmu_present)
+		printf("%-14s %s (perf type %d)\n", "hardware PMU:", hv->pmu_name,
+		       hv->pmu_type);
+	else
+		printf("%-14s absent (no hardware PMU registered with perf)\n",
+		       "hardware PMU:");
+	if (hv->kernel_says[0])
+		printf("%-14s \"%s\"\n", "kernel says:", hv->kernel_says);
+	for (i = 0; i < hv->nr_facts; i++)
+		printf("%-14s %s\n", i ? "" : "evidence:", hv->facts[i]);
+	printf("%-14s %s\n", "clocksource:",
+	       rep->clocksource[0] ? rep->clocksource : "unknown");
+	if (nr_vms < 0)
+		printf("%-14s cannot scan /proc\n", "guests here:");
+	else if (!nr_vms)
+		printf("%-14s none running\n", "guests here:");
+	for (i = 0; i < nr_vms; i++)
+		printf("%-14s %s pid %u: %s vCPU%s, %s: %s\n",
+		       i ? "" : "guests here:", vms[i].comm, vms[i].tgid,
+		       vcpus_text(&vms[i], n, sizeof(n)),
+		       vms[i].nr_vcpus == 1 ? "" : "s",
+		       vpmu_accel_name(vms[i].accel),
+		       vms[i].accel == VPMU_ACCEL_KVM ?
+			       "its vPMU counters are the hypervisor layer's" :
+			       "emulated PMU, holds no host counter");
+
+	printf("\nRead cost per read, %u batches (ratio: median / cheapest timer)\n",
+	       rep->src[0].batches ? rep->src[0].batches : RC_DEFAULT_BATCHES);
+	printf("%-22s %10s %10s %8s  %s\n", "source", "min ns", "median ns",
+	       "ratio", "verdict");
+	for (i = 0; i < rep->nr; i++) {
+		const struct rc_result *r = &rep->src[i];
+
+		if (r->available)
+			printf("%-22s %10.1f %10.1f %7.1fx  %s\n", r->name,
+			       r->min_ns, r->median_ns, r->ratio, r->verdict);
+		else
+			printf("%-22s %10s %10s %8s  %s\n", r->name, "-", "-", "-",
+			       r->verdict);
+	}
+	summary(hv, rep, line, sizeof(line));
+	printf("\nverdict: %s\n", line);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch == '\n')
+			printf("\\n");
+		else if (ch < 0x20 || ch >= 0x7f)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void json_kv_str(const char *k, const char *v, bool comma)
+{
+	printf("\"%s\":", k);
+	if (v)
+		json_str(v);
+	else
+		printf("null");
+	if (comma)
+		putchar(',');
+}
+
+static const char *tf(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static void print_json(const struct hv_info *hv, const struct rc_report *rep,
+		       const struct vpmu_vm *vms, int nr_vms)
+{
+	char line[320];
+	int i;
+
+	printf("{\"pmu\":{");
+	json_kv_str("state", hv_state_name(hv->state), true);
+	printf("\"present\":%s,\"vpmu\":%s,", tf(hv->pmu_present), tf(hv->vpmu));
+	json_kv_str("name", hv->pmu_present ? hv->pmu_name : NULL, true);
+	printf("\"perf_type\":%d,\"counters\":%d,", hv->pmu_type, hv->pmu_counters);
+	pmu_sentence(hv, line, sizeof(line));
+	json_kv_str("sentence", line, true);
+	json_kv_str("kernel_says", hv->kernel_says[0] ? hv->kernel_says : NULL,
+		    false);
+	printf("},\"hypervisor\":{\"present\":%s,", tf(hv->present));
+	json_kv_str("name", hv->present ? hv->name : NULL, true);
+	printf("\"emulated\":%s,", tf(hv->emulated));
+	json_kv_str("cpuid_signature", hv->cpuid_vendor[0] ? hv->cpuid_vendor : NULL,
+		    true);
+	printf("\"runs_kvm\":%s,\"evidence\":[", tf(hv->runs_kvm));
+	for (i = 0; i < hv->nr_facts; i++) {
+		if (i)
+			putchar(',');
+		json_str(hv->facts[i]);
+	}
+	printf("]},");
+	json_kv_str("clocksource", rep->clocksource[0] ? rep->clocksource : NULL,
+		    true);
+	printf("\"thresholds\":{\"trap_ratio\":%g,\"slow_ratio\":%g,"
+	       "\"vdso_fallback_share\":%g},",
+	       RC_TRAP_RATIO, RC_SLOW_RATIO, RC_VDSO_FALLBACK_SHARE);
+	json_kv_str("cheapest_timer",
+		    rep->cheapest >= 0 ? rep->src[rep->cheapest].name : NULL, true);
+	printf("\"sources\":[");
+	for (i = 0; i < rep->nr; i++) {
+		const struct rc_result *r = &rep->src[i];
+
+		printf("%s{", i ? "," : "");
+		json_kv_str("name", r->name, true);
+		json_kv_str("what", r->what, true);
+		json_kv_str("kind", kind_name(r->kind), true);
+		printf("\"available\":%s,", tf(r->available));
+		if (r->available)
+			printf("\"batches\":%u,\"reads_per_batch\":%u,"
+			       "\"min_ns\":%.2f,\"median_ns\":%.2f,\"ratio\":%.2f,",
+			       r->batches, r->reads_per_batch, r->min_ns,
+			       r->median_ns, r->ratio);
+		else
+			json_kv_str("reason", r->reason, true);
+		json_kv_str("detail", r->detail[0] ? r->detail : NULL, true);
+		json_kv_str("verdict", r->verdict, false);
+		putchar('}');
+	}
+	printf("],\"guests\":[");
+	for (i = 0; i < nr_vms; i++) {
+		printf("%s{\"pid\":%u,", i ? "," : "", vms[i].tgid);
+		json_kv_str("comm", vms[i].comm, true);
+		json_kv_str("accel", vpmu_accel_name(vms[i].accel), true);
+		if (vms[i].nr_vcpus < 0)
+			printf("\"vcpus\":null,");
+		else
+			printf("\"vcpus\":%d,", vms[i].nr_vcpus);
+		if (vms[i].first_vcpu_pid)
+			printf("\"vcpu_pid\":%u,", vms[i].first_vcpu_pid);
+		else
+			printf("\"vcpu_pid\":null,");
+		json_kv_str("layer", guest_layer(&vms[i]), false);
+		putchar('}');
+	}
+	printf("],");
+	summary(hv, rep, line, sizeof(line));
+	json_kv_str("summary", line, false);
+	printf("}\n");
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned int max,
+		      unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || *s == '-' || v < 1 || v > max)
+		return pcrw_usage_error("probe", "%s wants a number from 1 to %u, "
+					"not '%s'", opt, max, s);
+	*out = v;
+	return 0;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "batches", required_argument, NULL, 'b' },
+		{ "reads", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vpmu_vm vms[PROBE_MAX_VMS];
+	struct rc_opts ro = { 0 };
+	struct rc_report rep;
+	struct hv_info hv;
+	bool json = false;
+	int opt, nr_vms;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":jb:r:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'b':
+			if (parse_uint("--batches", optarg, RC_MAX_BATCHES,
+				       &ro.batches))
+				return PCRW_EXIT_USAGE;
+			break;
+		case 'r':
+			if (parse_uint("--reads", optarg, RC_MAX_READS, &ro.reads))
+				return PCRW_EXIT_USAGE;
+			break;
+		case 'h':
+			usage(stdout);
+			return PCRW_EXIT_OK;
+		case ':':
+			return pcrw_usage_error("probe", "%s needs a value",
+						argv[optind - 1]);
+		default:
+			return pcrw_usage_error("probe", "unknown option '%s'",
+						argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("probe", "unexpected argument '%s'",
+					argv[optind]);
+
+	hv_detect(&hv);
+	rc_measure(&ro, hv.emulated, &rep);
+	nr_vms = vpmu_scan(vms, PROBE_MAX_VMS);
+	if (json)
+		print_json(&hv, &rep, vms, nr_vms < 0 ? 0 : nr_vms);
+	else
+		print_text(&hv, &rep, vms, nr_vms);
+	return PCRW_EXIT_OK;
+}
