@@ -43,13 +43,13 @@ HAVE_HTTPD := 1
 endif
 
 CFLAGS ?= -O2 -g
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
 USER_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) \
 	-D_GNU_SOURCE -DPCRWATCH_VERSION=\"$(VERSION)\"
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -std=gnu11 \
 	-Wall -Werror -Wno-unused-function -I$(VMLINUX_DIR) -Iinclude -Ibpf
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -136,7 +136,7 @@ module:
 # Userspace unit tests and fuzzers for the rulebook and parsers.
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
-build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*.h) \
+build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
 		$(wildcard tests/unit/*.h) | build/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=address,undefined $< -o $@

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <getopt.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -142,41 +141,56 @@ void pcrw_setup_libbpf_log(void)
 	libbpf_set_print(libbpf_print);
 }
 
+/* Leading global options; anything else starting with '-' belongs to the
+ * default command, so `pcrwatch -i 2` is `pcrwatch live -i 2`. Returns the
+ * index of the first argument that is not a global option, or -1 when the
+ * program is done (help, version). */
+static int parse_globals(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			pcrw_opts.verbose = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return -1;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("pcrwatch %s\n", PCRWATCH_VERSION);
+			return -1;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option long_opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct command *cmd;
 	const char *name = "live";
-	int opt, first;
+	char **sub_argv;
+	int first, sub_argc;
 
-	/* '+': stop at the first non-option, the subcommand's own flags follow. */
-	while ((opt = getopt_long(argc, argv, "+vhV", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'v':
-			pcrw_opts.verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return PCRW_EXIT_OK;
-		case 'V':
-			printf("pcrwatch %s\n", PCRWATCH_VERSION);
-			return PCRW_EXIT_OK;
-		default:
-			usage(stderr);
-			return PCRW_EXIT_USAGE;
-		}
+	first = parse_globals(argc, argv);
+	if (first < 0)
+		return PCRW_EXIT_OK;
+	if (first < argc && argv[first][0] != '-') {
+		name = argv[first];
+		sub_argv = argv + first;
+		sub_argc = argc - first;
+	} else {
+		/* The default command with the remaining options: argv[first - 1]
+		 * becomes its argv[0], as getopt expects a name there. */
+		argv[first - 1] = (char *)name;
+		sub_argv = argv + first - 1;
+		sub_argc = argc - first + 1;
 	}
 	pcrw_setup_libbpf_log();
 	if (geteuid() == 0)
 		ensure_kernel_fs();
-	first = optind;
-	if (first < argc)
-		name = argv[first];
 	cmd = find_command(name);
 	if (!cmd) {
 		fprintf(stderr, "pcrwatch: unknown command '%s'\n\n", name);
@@ -188,7 +202,5 @@ int main(int argc, char **argv)
 		return PCRW_EXIT_UNSUPPORTED;
 	}
 	optind = 0; /* full getopt reset: the subcommand parses its own flags */
-	if (first < argc)
-		return cmd->fn(argc - first, argv + first);
-	return cmd->fn(1, (char *[]){ (char *)name, NULL });
+	return cmd->fn(sub_argc, sub_argv);
 }
