@@ -12,6 +12,7 @@
 
 #include "model.h"
 #include "kernel_probe.h"
+#include "hypervisor.h"
 
 void model_init(struct model *m)
 {
@@ -69,16 +70,49 @@ void model_note(struct model *m, const char *fmt, ...)
 		memcpy(m->notes[m->nr_notes++], line, sizeof(line));
 }
 
+/* What the hypervisor detection found, once per process: it reads the
+ * kernel log and sysfs, and none of it changes while we run. */
+static const struct hv_info *hypervisor(void)
+{
+	static struct hv_info hv;
+	static bool done;
+
+	if (!done) {
+		hv_detect(&hv);
+		done = true;
+	}
+	return &hv;
+}
+
 static void collect_pmu_info(struct model *m)
 {
+	const struct hv_info *hv = hypervisor();
 	struct pmu_info *p = &m->pmu;
 
 	m->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	p->present = probe_hw_pmu(p->name, sizeof(p->name));
 	p->type = p->present ? probe_pmu_type(p->name) : -1;
-	if (!p->present)
+	p->virtualized = hv->present;
+	snprintf(p->hypervisor, sizeof(p->hypervisor), "%.31s", hv->name);
+	/* The kernel's own count: x86 "generic registers: N"; arm64 "N
+	 * counters available", the cycle counter among them. */
+	if (p->present && hv->pmu_counters > 0) {
+#if defined(__aarch64__)
+		p->nr_gp = hv->pmu_counters - 1;
+		p->nr_fixed = 1;
+#else
+		p->nr_gp = hv->pmu_counters;
+#endif
+	}
+	if (!p->present && hv->present)
+		model_note(m, "no hardware PMU in this guest (%s): only software "
+			      "events exist, no counter can be held",
+			   hv->name[0] ? hv->name : "unknown hypervisor");
+	else if (!p->present)
 		model_note(m, "no hardware PMU on this machine: only software "
 			      "events exist, no counter can be held");
+	if (!p->present && hv->present)
+		model_note(m, "the hypervisor gives this guest no vPMU");
 }
 
 /* An active record sits on a real counter: (cpu, slot) names it. */
