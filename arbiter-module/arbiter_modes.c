@@ -236,8 +236,6 @@ static void pcr_firmware_claims(void)
 		pcr_manage_everywhere(slot, PCR_ARB_OP_SET_CONTROL, pcr_fw_secret,
 				      PCR_CTL_LAYER(PCR_LAYER_FIRMWARE) |
 					      PCR_CTL_DIRECT_MSR);
-		/* Only firmware sets its own flag; done through the register
-		 * file so the mirror sees it. */
 	}
 }
 
@@ -314,8 +312,8 @@ int pcr_arbiters_init(void)
 	if (pcr_mode >= PCR_ARB_MODE_MINIMAL_ENFORCING)
 		pcr_start_mirror();
 	pr_info("mode %s: %u slots for the OS, %u held by firmware\n",
-		pcr_mode_names[pcr_mode], hweight64(pcr_os_slots),
-		hweight64(pcr_fw_slots));
+		pcr_mode_names[pcr_mode], (unsigned int)hweight64(pcr_os_slots),
+		(unsigned int)hweight64(pcr_fw_slots));
 	return 0;
 }
 
