@@ -46,7 +46,7 @@ static int usage(void)
 		"  set-access|set-control|set-mgmt SLOT MGMT VALUE\n"
 		"  program SLOT evtsel|counter ACCESS VALUE\n"
 		"  legacy reserve-perfctr|release-perfctr|reserve-evntsel|release-evntsel N\n"
-		"  acquire SLOT | ungrant SLOT COOKIE\n"
+		"  acquire SLOT | ungrant SLOT COOKIE | await FILE TEXT\n"
 		"A cookie may be 'grant': the one the last acquire returned.\n");
 	return 2;
 }
@@ -223,6 +223,31 @@ static int cmd_write(int fd, __u32 addr, __u64 v)
 	return 0;
 }
 
+/* Wait, at most 20 s, until the file @path starts with @text: lets a test
+ * change the machine (offline a CPU) while this process holds the device. */
+static int cmd_await(const char *path, const char *text)
+{
+	char buf[64];
+	int i;
+	FILE *f;
+
+	for (i = 0; i < 200; i++) {
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(buf, sizeof(buf), f) &&
+			    !strncmp(buf, text, strlen(text))) {
+				fclose(f);
+				printf("await %s ok\n", path);
+				return 0;
+			}
+			fclose(f);
+		}
+		usleep(100000);
+	}
+	printf("await %s timed out\n", path);
+	return ETIMEDOUT;
+}
+
 /* Run one command of @argc words; returns 0, an errno, or 2 for usage. */
 static int run_one(int fd, int argc, char **argv)
 {
@@ -230,6 +255,8 @@ static int run_one(int fd, int argc, char **argv)
 	__u32 slot = 0;
 	__u64 a = 0, b = 0;
 
+	if (!strcmp(c, "await") && argc == 3)
+		return cmd_await(argv[1], argv[2]);
 	if (argc >= 2 && strcmp(c, "legacy") && parse_u32(argv[1], &slot))
 		return 2;
 	if (argc >= 3 && strcmp(c, "program") && strcmp(c, "legacy") &&
@@ -277,6 +304,7 @@ int main(int argc, char **argv)
 	char path[64];
 	int cpu = 0, fd, i, start, rc = 0, err, keep_going = 0;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* tests watch the lines as they come */
 	if (argc > 2 && !strcmp(argv[1], "-c")) {
 		cpu = atoi(argv[2]);
 		argv += 2;
