@@ -88,6 +88,12 @@ need_cpu1() {
 	pcr_expect 0 release 0 $MGMT
 	run bpftool -j map lookup pinned $ARB_PINS/regs key 0 0 0 0
 	assert "$output" =~ '"flags":5,' "mirror shows the release (present|open)"
+	run "$TESTPROGS/ringbuf_dump" $ARB_PINS/events
+	assert "$status" == 0 "ringbuf_dump: $output"
+	assert "$output" =~ "kind=7 cpu=0 slot=0 value=0x1f00000003 old=0x1f00000005 verdict=0 layer=3 tgid=[1-9][0-9]* prev_layer=15 comm=pcr_client resv=1"$'\n' "the claim, as a PCR_REG event"
+	assert "$output" =~ "kind=4 cpu=0 slot=0 value=0x5 old=0x0 verdict=1 layer=3 tgid=[1-9][0-9]* prev_layer=3 comm=pcr_client resv=1"$'\n' "the denial, as a VETO event"
+	assert "$output" =~ "kind=7 cpu=0 slot=0 value=0x1f00000005 old=0x1f00000003 verdict=4 " "the release"
+	assert "$output" !~ "abcdef123456" "no cookie in any event"
 }
 
 @test "the module cannot go while pcrwatch mirrors it; detach, then it can" {
