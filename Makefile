@@ -141,14 +141,24 @@ build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=address,undefined $< -o $@
 
+# libFuzzer targets (tests/unit/fuzz_*.c); tests/check runs each for
+# FUZZ_SECONDS as part of the unit tier.
+FUZZ_SRCS := $(sort $(wildcard tests/unit/fuzz_*.c))
+FUZZERS := $(patsubst tests/unit/%.c,build/unit/%,$(FUZZ_SRCS))
+FUZZ_CC ?= clang
+build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) | build/unit
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -Iinclude -Ibpf \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@
+
 check:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory check-all
 
-check-all: all arm64 module $(UNITS)
+check-all: all arm64 module $(UNITS) $(FUZZERS)
 	$(Q)tests/check unit host vm-amd64 vm-arm64
 
-check-unit: $(UNITS)
+check-unit: $(UNITS) $(FUZZERS)
 	$(Q)tests/check unit
 
 check-host: all

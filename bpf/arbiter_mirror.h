@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * arbiter_mirror.h - what bpf/arbiter_mirror.bpf.c shares with userspace:
+ * its mirror of the pcr_arbiter module's registers, keyed by CPU and slot.
+ * No cookie is in it: the module's tracepoints never carry one.
+ */
+#ifndef PCRW_ARBITER_MIRROR_H
+#define PCRW_ARBITER_MIRROR_H
+
+#include "pcrwatch.h"
+
+/* Key of the pinned map "regs": CPU in the high bits, slot in the low 8. */
+#define ARB_KEY(cpu, slot) (((__u32)(cpu) << 8) | ((__u32)(slot) & 0xff))
+
+/* Value of "regs": one slot's state, as the module's pcr_reg_change says
+ * (flags are the UAPI PCR_ARB_SLOT_* bits). */
+struct arb_reg {
+	__u32 flags;
+	__u32 control;
+	__u32 holder_layer; /* enum pcr_layer */
+	__u32 holder_tgid;
+	__u32 seq; /* the module's per-slot change counter */
+	__u32 op; /* the last operation (enum pcr_arb_regop) */
+	__u64 ts_ns; /* when it changed; 0: seeded by userspace */
+};
+
+/* PCR_ARB_SLOT_RESERVED, repeated for BPF, which does not see the UAPI. */
+#define ARB_SLOT_RESERVED 0x02U
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * arbiter.h - pcrwatch's view of the pcr_arbiter module (arbiter-module/):
+ * detect it and read its registers through /dev/cpu/N/pcr. Cookies are
+ * never read (the device cannot return them); only whether a slot is
+ * reserved, its control bits and its holder.
+ */
+#ifndef PCRW_ARBITER_H
+#define PCRW_ARBITER_H
+
+#include <stdbool.h>
+
+#include "../arbiter-module/pcr_arbiter_uapi.h"
+
+/* The module is loaded: its registers are then the source of truth for
+ * reservations (user/resv_source.c defers to them). */
+bool arbiter_module_present(void);
+
+/* Open CPU @cpu's device read-only for status ioctls; -errno on failure. */
+int arbiter_open_cpu(int cpu);
+
+/* The module's arbiter mode and counters; -errno on failure. */
+int arbiter_info(struct pcr_arb_info *info);
+
+/* "none", "minimal", "minimal-enforcing", "fully-enforcing" or "?". */
+const char *arbiter_mode_name(__u32 mode);
+
+#endif
