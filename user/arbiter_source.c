@@ -13,14 +13,12 @@
 #include <unistd.h>
 
 #include "arbiter.h"
-/* bpf/pcrwatch.h first: model.h's "pcrwatch.h" finds user/pcrwatch.h. */
-#include "../bpf/pcrwatch.h"
 #include "model.h"
 
 #define ARBITER_SYSFS "/sys/module/" PCR_ARB_MODULE
 
-/* The model's own file may not be in every build (nor yet in this
- * branch): refer to it weakly and say so rather than fail to link. */
+/* Weak: tests/progs/arbiter_probe compiles this file with a model of its
+ * own, and says so when it has none, rather than fail to link. */
 int model_add(struct model *m, const struct owner_record *r)
 	__attribute__((weak));
 void model_note(struct model *m, const char *fmt, ...)
