@@ -17,13 +17,6 @@
 
 #define ARBITER_SYSFS "/sys/module/" PCR_ARB_MODULE
 
-/* Weak: tests/progs/arbiter_probe compiles this file with a model of its
- * own, and says so when it has none, rather than fail to link. */
-int model_add(struct model *m, const struct owner_record *r)
-	__attribute__((weak));
-void model_note(struct model *m, const char *fmt, ...)
-	__attribute__((weak, format(printf, 2, 3)));
-
 bool arbiter_module_present(void)
 {
 	struct stat st;
@@ -118,8 +111,6 @@ int arbiter_source_collect(struct model *m)
 
 	if (!arbiter_module_present())
 		return 0;
-	if (!model_add || !model_note)
-		return -ENOSYS;
 	err = arbiter_info(&info);
 	if (err) {
 		model_note(m, "pcr_arbiter is loaded but its devices cannot be read (%s)",
