@@ -28,10 +28,12 @@ void model_clear(struct model *m)
 {
 	struct owner_record *recs = m->recs;
 	size_t cap = m->cap_recs;
+	bool sw = m->include_software;
 
 	memset(m, 0, sizeof(*m));
 	m->recs = recs;
 	m->cap_recs = cap;
+	m->include_software = sw;
 }
 
 int model_add(struct model *m, const struct owner_record *r)
