@@ -139,35 +139,53 @@ int dump_perf_files(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
-/* The events of @ctx that no fd reaches: inherited copies (no owner) and
- * kernel counters (owner TASK_TOMBSTONE). */
+struct walk {
+	struct seq_file *seq;
+	struct task_struct *task;
+	struct list_head *head;
+	struct list_head *pos;
+	__u32 how;
+};
+
+/* One event of a context's event_list: dump it when no fd reaches it,
+ * that is an inherited copy (no owner) or a kernel counter (owner
+ * TASK_TOMBSTONE). A bpf_loop callback, so the verifier sees it once. */
+static long walk_one(__u32 i, void *data)
+{
+	struct walk *w = data;
+	struct pcrw_perf_rec r = {};
+	struct perf_event *e;
+	struct task_struct *owner;
+	struct list_head *pos = w->pos;
+
+	if (!pos || pos == w->head)
+		return 1;
+	e = container_of(pos, struct perf_event, event_entry);
+	w->pos = BPF_CORE_READ(pos, next);
+	owner = BPF_CORE_READ(e, owner);
+	if (owner && owner != TASK_TOMBSTONE)
+		return 0; /* has a file: dump_perf_files sees it */
+	r.how = BPF_CORE_READ(e, parent) ? PCRW_FOUND_CHILD : w->how;
+	r.fd = -1;
+	if (w->task)
+		fill_holder(&r, w->task);
+	fill_event(&r, e);
+	bpf_seq_write(w->seq, &r, sizeof(r));
+	return 0;
+}
+
 static void dump_fileless(struct seq_file *seq, struct perf_event_context *ctx,
 			  struct task_struct *task, __u32 how)
 {
-	struct list_head *head, *pos;
-	struct perf_event *e;
-	struct task_struct *owner;
-	int i;
+	struct walk w = { .seq = seq, .task = task, .how = how };
+	struct list_head *head;
 
 	if (!ctx)
 		return;
 	head = &ctx->event_list;
-	pos = BPF_CORE_READ(head, next);
-	for (i = 0; i < MAX_CTX_EVENTS && pos && pos != head; i++) {
-		struct pcrw_perf_rec r = {};
-
-		e = container_of(pos, struct perf_event, event_entry);
-		pos = BPF_CORE_READ(pos, next);
-		owner = BPF_CORE_READ(e, owner);
-		if (owner && owner != TASK_TOMBSTONE)
-			continue; /* has a file: dump_perf_files sees it */
-		r.how = BPF_CORE_READ(e, parent) ? PCRW_FOUND_CHILD : how;
-		r.fd = -1;
-		if (task)
-			fill_holder(&r, task);
-		fill_event(&r, e);
-		bpf_seq_write(seq, &r, sizeof(r));
-	}
+	w.head = head;
+	w.pos = BPF_CORE_READ(head, next);
+	bpf_loop(MAX_CTX_EVENTS, walk_one, &w, 0);
 }
 
 /* Its own program: the kernel resolves the per-CPU symbol only where

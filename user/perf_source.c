@@ -184,11 +184,38 @@ static void to_record(struct owner_record *o, const struct perf_snapshot *s,
 static struct perf_snapshot snap;
 static bool snap_open;
 
+/* Two distinct events on one (CPU, counter): the snapshot read one before
+ * and one after a multiplexing rotation moved them. */
+static bool torn(const struct perf_snapshot *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nr; i++) {
+		const struct pcrw_perf_rec *a = &s->recs[i];
+
+		if (a->state != PERF_STATE_ACTIVE || a->hw_idx < 0 ||
+		    !(a->flags & PCRW_PERF_HW))
+			continue;
+		for (j = i + 1; j < s->nr; j++) {
+			const struct pcrw_perf_rec *b = &s->recs[j];
+
+			if (b->event != a->event &&
+			    b->state == PERF_STATE_ACTIVE &&
+			    b->hw_idx == a->hw_idx && b->oncpu == a->oncpu &&
+			    b->pmu_type == a->pmu_type)
+				return true;
+		}
+	}
+	return false;
+}
+
+#define SNAPSHOT_TRIES 8
+
 int perf_source_collect(struct model *m)
 {
 	struct owner_record o;
 	size_t i, nr_sw = 0;
-	int err, kver = perf_kernel_version();
+	int err, tries, kver = perf_kernel_version();
 
 	if (!snap_open) {
 		err = perf_snapshot_open(&snap);
@@ -200,9 +227,17 @@ int perf_source_collect(struct model *m)
 		}
 		snap_open = true;
 	}
-	err = perf_snapshot_take(&snap);
-	if (err)
-		return err;
+	for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
+		err = perf_snapshot_take(&snap);
+		if (err)
+			return err;
+		if (!torn(&snap))
+			break;
+	}
+	if (tries == SNAPSHOT_TRIES)
+		model_note(m, "counters moved while being read (multiplexing) "
+			      "in %d snapshots: two events may show one counter",
+			   SNAPSHOT_TRIES);
 	qsort(snap.recs, snap.nr, sizeof(snap.recs[0]), cmp_event);
 	for (i = 0; i < snap.nr; i++) {
 		const struct pcrw_perf_rec *r = &snap.recs[i];
