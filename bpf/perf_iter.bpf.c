@@ -77,6 +77,7 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	struct pmu *pmu = BPF_CORE_READ(e, pmu);
 	struct perf_event *leader = BPF_CORE_READ(e, group_leader);
 	struct task_struct *owner = BPF_CORE_READ(e, owner);
+	__u64 bits = 0;
 
 	r->event = (__u64)e;
 	r->parent = (__u64)BPF_CORE_READ(e, parent);
@@ -99,11 +100,18 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	r->tstamp = BPF_CORE_READ(e, tstamp);
 	r->ctx_time = BPF_CORE_READ(ctx, time);
 	r->nr_siblings = BPF_CORE_READ(e, nr_siblings);
-	if (BPF_CORE_READ_BITFIELD_PROBED(&e->attr, pinned))
+	/* The UAPI flag word right after read_format: disabled, inherit,
+	 * pinned, exclusive are its bits 0..3. */
+	bpf_probe_read_kernel(&bits, sizeof(bits),
+			      (void *)&e->attr +
+				      bpf_core_field_offset(struct perf_event_attr,
+							    read_format) +
+				      sizeof(__u64));
+	if (bits & (1ULL << 2))
 		r->flags |= PCRW_PERF_PINNED;
-	if (BPF_CORE_READ_BITFIELD_PROBED(&e->attr, exclusive))
+	if (bits & (1ULL << 3))
 		r->flags |= PCRW_PERF_EXCLUSIVE;
-	if (BPF_CORE_READ_BITFIELD_PROBED(&e->attr, inherit))
+	if (bits & (1ULL << 1))
 		r->flags |= PCRW_PERF_INHERIT;
 	if (BPF_CORE_READ(pmu, task_ctx_nr) == 0) /* perf_hw_context */
 		r->flags |= PCRW_PERF_HW;
