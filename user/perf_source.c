@@ -14,6 +14,7 @@
 #include "model.h"
 #include "perf_decode.h"
 #include "perf_snapshot.h"
+#include "perf_track_info.h"
 
 /* The hypervisor classifier (user/vpmu.c), when the build has it: true
  * when process @tgid runs virtual machines. */
@@ -181,6 +182,31 @@ static void to_record(struct owner_record *o, const struct perf_snapshot *s,
 	attribute(o, s, r);
 }
 
+/* What the pinned tracking programs saw since `pcrwatch attach`. */
+static void note_tracking(struct model *m)
+{
+	__u64 st[PCRW_NR_PSTATS];
+	char how[160];
+
+	if (perf_track_stats(st, PCRW_NR_PSTATS)) {
+		model_note(m, "perf tracking not attached (`pcrwatch attach`): "
+			      "each refresh is a fresh snapshot");
+		return;
+	}
+	perf_track_describe(how, sizeof(how));
+	model_note(m, "perf tracking: %s", how);
+	model_note(m, "perf tracking since attach: %llu opened, %llu hardware "
+		      "allocated, %llu freed, %llu counter owner changes, "
+		      "%llu lost",
+		   (unsigned long long)st[PCRW_PSTAT_OPEN],
+		   (unsigned long long)st[PCRW_PSTAT_ALLOC],
+		   (unsigned long long)st[PCRW_PSTAT_FREE],
+		   (unsigned long long)st[PCRW_PSTAT_CHANGE],
+		   (unsigned long long)st[PCRW_PSTAT_DROP]);
+	m->events_by_kind[PCRW_EV_OWNER_CHANGE] += st[PCRW_PSTAT_CHANGE];
+	m->events_lost += st[PCRW_PSTAT_DROP];
+}
+
 static struct perf_snapshot snap;
 static bool snap_open;
 
@@ -259,6 +285,7 @@ int perf_source_collect(struct model *m)
 			      "can hold a hardware counter%s",
 			   nr_sw, m->include_software ? "" :
 							" (--all lists them)");
+	note_tracking(m);
 	if (!snap.cpu_ctx_walked)
 		model_note(m, "per-CPU perf contexts not walked here (per-PMU "
 			      "before 6.2, or perf_cpu_context not in kallsyms): "
