@@ -114,6 +114,12 @@ static void merge_slots(struct model *m)
 		struct owner_record *r = &m->recs[i];
 		bool dropped = false;
 
+		/* Only records on a counter can share one: the rest (most of
+		 * them, with thousands of events) skip the quadratic scan. */
+		if (r->state != SLOT_ACTIVE || r->cpu < 0 || r->slot < 0) {
+			m->recs[out++] = *r;
+			continue;
+		}
 		for (j = 0; j < out; j++) {
 			struct owner_record *kept = &m->recs[j];
 
