@@ -60,52 +60,82 @@ static bool is_perf_file(struct file *file)
 	return true;
 }
 
-/* The holder's identity, kept for the next files of the same task: an
- * iter/task_file run visits each task's files one after another. */
-static struct {
+/*
+ * Per-CPU caches, kept in a map (clang splits plain static structs into
+ * scalars whose BTF the kernel refuses): the holder's identity for the
+ * next files of the same task (iter/task_file visits a task's files one
+ * after another), and per PMU and per context what every event of it
+ * shares. Each entry is keyed by the kernel object's address.
+ * A same-CPU preemption by another snapshot can at worst refill an entry.
+ */
+struct iter_cache {
+	__u64 gen; /* snapshot it was filled in: older entries are void */
+	/* holder */
 	__u64 task;
 	__u32 tgid, pid, uid, pad;
 	__u64 cgroup_id;
 	char comm[16];
-} holder_cache;
+	/* PMU */
+	__u64 pmu;
+	__u32 pmu_type;
+	__s32 task_ctx_nr;
+	char pmu_name[PCRW_PMU_NAME_LEN];
+	/* context */
+	__u64 ctx;
+	__u64 ctx_time;
+	__u64 ctx_task;
+	__s32 ctx_is_active;
+	__u32 pad2;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct iter_cache);
+} cache SEC(".maps");
+
+/* Bumped by userspace before each snapshot, so that an address reused by
+ * a new task, PMU or context since the last one is never matched. */
+__u64 snapshot_gen;
+
+static struct iter_cache *get_cache(void)
+{
+	struct iter_cache *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&cache, &zero);
+	if (c && c->gen != snapshot_gen) {
+		c->task = c->pmu = c->ctx = 0;
+		c->gen = snapshot_gen;
+	}
+	return c;
+}
 
 static void fill_holder(struct pcrw_perf_rec *r, struct task_struct *t)
 {
-	if (holder_cache.task != (__u64)t) {
-		holder_cache.tgid = BPF_CORE_READ(t, tgid);
-		holder_cache.pid = BPF_CORE_READ(t, pid);
-		holder_cache.uid = BPF_CORE_READ(t, cred, uid.val);
-		holder_cache.cgroup_id =
+	struct iter_cache *c = get_cache();
+
+	if (!c)
+		return;
+	if (c->task != (__u64)t) {
+		c->tgid = BPF_CORE_READ(t, tgid);
+		c->pid = BPF_CORE_READ(t, pid);
+		c->uid = BPF_CORE_READ(t, cred, uid.val);
+		c->cgroup_id =
 			BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
-		bpf_probe_read_kernel_str(holder_cache.comm,
-					  sizeof(holder_cache.comm),
+		bpf_probe_read_kernel_str(c->comm,
+					  sizeof(c->comm),
 					  BPF_CORE_READ(t, group_leader, comm));
-		holder_cache.task = (__u64)t;
+		c->task = (__u64)t;
 	}
-	r->holder_tgid = holder_cache.tgid;
-	r->holder_pid = holder_cache.pid;
-	r->holder_uid = holder_cache.uid;
-	r->cgroup_id = holder_cache.cgroup_id;
-	__builtin_memcpy(r->holder_comm, holder_cache.comm,
+	r->holder_tgid = c->tgid;
+	r->holder_pid = c->pid;
+	r->holder_uid = c->uid;
+	r->cgroup_id = c->cgroup_id;
+	__builtin_memcpy(r->holder_comm, c->comm,
 			 sizeof(r->holder_comm));
 }
-
-/* The PMU's type, context kind and name, kept per PMU. */
-static struct {
-	__u64 pmu;
-	__u32 type;
-	__s32 task_ctx_nr;
-	char name[PCRW_PMU_NAME_LEN];
-} pmu_cache;
-
-/* The context's clock, state and task, kept per context (a snapshot
- * reads them at one moment anyway). */
-static struct {
-	__u64 ctx;
-	__u64 time;
-	__u64 task;
-	__s32 is_active;
-} ctx_cache;
 
 /*
  * struct perf_event is read in one copy into this buffer and its fields
@@ -139,6 +169,7 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	struct task_struct *target, *owner;
 	struct perf_event *leader;
 	struct pmu *pmu;
+	struct iter_cache *c;
 	__u32 zero = 0, flag_off;
 	__u64 bits;
 	char *buf;
@@ -187,32 +218,35 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	if (leader == e)
 		r->flags |= PCRW_PERF_LEADER;
 
-	if (pmu_cache.pmu != (__u64)pmu) {
-		pmu_cache.type = BPF_CORE_READ(pmu, type);
-		pmu_cache.task_ctx_nr = BPF_CORE_READ(pmu, task_ctx_nr);
-		bpf_probe_read_kernel_str(pmu_cache.name, sizeof(pmu_cache.name),
+	c = get_cache();
+	if (!c)
+		return;
+	if (c->pmu != (__u64)pmu) {
+		c->pmu_type = BPF_CORE_READ(pmu, type);
+		c->task_ctx_nr = BPF_CORE_READ(pmu, task_ctx_nr);
+		bpf_probe_read_kernel_str(c->pmu_name, sizeof(c->pmu_name),
 					  BPF_CORE_READ(pmu, name));
-		pmu_cache.pmu = (__u64)pmu;
+		c->pmu = (__u64)pmu;
 	}
-	r->pmu_type = pmu_cache.type;
-	if (pmu_cache.task_ctx_nr == 0) /* perf_hw_context */
+	r->pmu_type = c->pmu_type;
+	if (c->task_ctx_nr == 0) /* perf_hw_context */
 		r->flags |= PCRW_PERF_HW;
-	__builtin_memcpy(r->pmu_name, pmu_cache.name, sizeof(r->pmu_name));
+	__builtin_memcpy(r->pmu_name, c->pmu_name, sizeof(r->pmu_name));
 
-	if (ctx_cache.ctx != (__u64)ctx) {
-		ctx_cache.time = BPF_CORE_READ(ctx, time);
-		ctx_cache.is_active = BPF_CORE_READ(ctx, is_active);
-		ctx_cache.task = (__u64)BPF_CORE_READ(ctx, task);
-		ctx_cache.ctx = (__u64)ctx;
+	if (c->ctx != (__u64)ctx) {
+		c->ctx_time = BPF_CORE_READ(ctx, time);
+		c->ctx_is_active = BPF_CORE_READ(ctx, is_active);
+		c->ctx_task = (__u64)BPF_CORE_READ(ctx, task);
+		c->ctx = (__u64)ctx;
 	}
-	r->ctx_time = ctx_cache.time;
-	if (ctx_cache.is_active & 0x4) /* EVENT_TIME */
+	r->ctx_time = c->ctx_time;
+	if (c->ctx_is_active & 0x4) /* EVENT_TIME */
 		r->flags |= PCRW_PERF_CTX_ACTIVE;
-	target = (struct task_struct *)ctx_cache.task;
+	target = (struct task_struct *)c->ctx_task;
 	if (target && target != TASK_TOMBSTONE) {
-		if (holder_cache.task == (__u64)target) {
-			r->target_tgid = holder_cache.tgid;
-			r->target_pid = holder_cache.pid;
+		if (c->task == (__u64)target) {
+			r->target_tgid = c->tgid;
+			r->target_pid = c->pid;
 		} else {
 			r->target_tgid = BPF_CORE_READ(target, tgid);
 			r->target_pid = BPF_CORE_READ(target, pid);

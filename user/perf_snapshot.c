@@ -103,6 +103,7 @@ int perf_snapshot_take(struct perf_snapshot *s)
 	int err;
 
 	s->nr = 0;
+	s->skel->bss->snapshot_gen++;
 	err = read_iter(s, s->skel->links.dump_perf_files);
 	if (!err)
 		err = read_iter(s, s->skel->links.dump_perf_ctx);
