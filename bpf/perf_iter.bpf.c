@@ -182,6 +182,7 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	leader = EV_FIELD(buf, e, group_leader, struct perf_event *);
 	owner = EV_FIELD(buf, e, owner, struct task_struct *);
 	r->event = (__u64)e;
+	r->owner = (__u64)owner;
 	r->parent = (__u64)EV_FIELD(buf, e, parent, void *);
 	r->leader = (__u64)leader;
 	/* Newer kernels rewrite attr.type to the PMU's own type (cpu-clock,
@@ -260,6 +261,7 @@ int dump_perf_files(struct bpf_iter__task_file *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
+	struct task_struct *opener;
 	struct pcrw_perf_rec r = {};
 
 	if (!task || !file || !is_perf_file(file))
@@ -268,6 +270,14 @@ int dump_perf_files(struct bpf_iter__task_file *ctx)
 	r.fd = ctx->fd;
 	fill_holder(&r, task);
 	fill_event(&r, (struct perf_event *)file->private_data);
+	/* A forked child or an SCM_RIGHTS receiver holds the same event: say
+	 * which holder is the process that opened it. */
+	opener = (struct task_struct *)r.owner;
+	if (opener == task ||
+	    (opener && opener != TASK_TOMBSTONE &&
+	     BPF_CORE_READ(opener, tgid) == r.holder_tgid))
+		r.flags |= PCRW_PERF_HOLDER_OPENED;
+	r.owner = 0; /* no kernel address leaves the program unneeded */
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;
 }

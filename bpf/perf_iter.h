@@ -26,11 +26,13 @@ enum pcrw_perf_found {
 #define PCRW_PERF_KERNEL_OWNER (1U << 4) /* created in the kernel */
 #define PCRW_PERF_CTX_ACTIVE (1U << 5) /* its context's time is running */
 #define PCRW_PERF_LEADER (1U << 6) /* leads its group */
+#define PCRW_PERF_HOLDER_OPENED (1U << 7) /* the holder's process opened it */
 
 struct pcrw_perf_rec {
 	__u64 event; /* kernel address: stable identity while it lives */
 	__u64 parent; /* parent event's address for inherited copies, or 0 */
 	__u64 leader; /* group leader's address */
+	__u64 owner; /* scratch inside the program, 0 when read */
 	__u64 config;
 	__u64 config1;
 	__u64 total_time_enabled; /* as of the event's last update */

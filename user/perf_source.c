@@ -59,9 +59,12 @@ static int cmp_event(const void *a, const void *b)
 
 	if (x->event != y->event)
 		return x->event < y->event ? -1 : 1;
-	/* The fd holder first, then the lowest fd. */
+	/* The fd holder first, the process that opened it first among
+	 * holders, then the lowest fd. */
 	if (x->how != y->how)
 		return x->how < y->how ? -1 : 1;
+	if ((x->flags ^ y->flags) & PCRW_PERF_HOLDER_OPENED)
+		return x->flags & PCRW_PERF_HOLDER_OPENED ? -1 : 1;
 	return x->fd - y->fd;
 }
 

@@ -106,3 +106,18 @@ no_pmu_host() {
 	run_tool 2 who --all extra
 	assert "$output" =~ "unexpected argument 'extra'"
 }
+
+@test "inherited copies, which have no fd, are attributed to the fd holder" {
+	hold inh -n 2 -e dummy -i -f 2
+	local pid
+	pid=$(cat "$TEST_TMP/inh")
+	run_tool 0 who --all --json
+	assert "$(events_of "$pid" | grep -c '"found":"fd"')" == 2 "two with an fd"
+	assert "$(events_of "$pid" | grep -c '"found":"inherited"')" == 4 \
+		"two copies in each of the two children"
+	local kids
+	kids=$(events_of "$pid" | grep '"found":"inherited"' |
+		grep -o '"target_pid":[0-9]*' | sort -u | wc -l)
+	assert "$kids" == 2 "the copies count for the two children"
+	assert "$(events_of "$pid" | grep -c '"attributed":true')" == 6
+}

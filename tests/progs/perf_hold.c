@@ -3,12 +3,13 @@
  * perf_hold: open N perf events and hold them until killed, for the
  * ownership tests and the snapshot bench.
  *   perf_hold [-n N] [-e EVENT] [-C CPU] [-a CPU] [-P] [-g] [-x] [-s]
- *             [-f FORKS] [-r READY_FILE]
+ *             [-i] [-f FORKS] [-r READY_FILE]
  * EVENT: cycles (default), instructions, raw:0xNN, cpu-clock, dummy.
  * -C CPU: CPU-wide events on CPU (else events on this process), -a CPU: run
  * on CPU, -P pinned, -g one group (the first event leads), -x exclusive,
  * -s spin instead of sleeping (task events count only while it runs),
- * -f FORKS: after opening, fork FORKS children that each hold the same fds.
+ * -f FORKS: after opening, fork FORKS children that each hold the same fds,
+ * -i inherit: those children get inherited copies of the (task) events.
  * Once every event is open it writes its pid to READY_FILE (renamed into
  * place, so readers see it whole) and to stdout.
  */
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
 	pid_t *kids;
 	cpu_set_t set;
 
-	while ((opt = getopt(argc, argv, "n:e:C:a:Pgxsf:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:e:C:a:Pgxsif:r:")) != -1) {
 		switch (opt) {
 		case 'n': n = atoi(optarg); break;
 		case 'e': ev = optarg; break;
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 		case 'g': group = 1; break;
 		case 'x': attr.exclusive = 1; break;
 		case 's': spin = 1; break;
+		case 'i': attr.inherit = 1; break;
 		case 'f': forks = atoi(optarg); break;
 		case 'r': ready = optarg; break;
 		default:
