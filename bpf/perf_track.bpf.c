@@ -3,7 +3,9 @@
  * perf_track: who takes and leaves each hardware counter through perf.
  *
  * Lifecycle: lsm/perf_event_alloc and lsm/perf_event_free where BPF LSM
- * attaches, else the perf_event_open exit tracepoint (opens only). Placement:
+ * attaches (the free side through fentry on perf_event_release_kernel
+ * where the void hook has no BTF), else the perf_event_open exit
+ * tracepoint (opens only). Placement:
  * fexit on the PMU driver's add and fentry on its del (armpmu_add/del,
  * x86_pmu_add/del; the targets are set from userspace), keeping the last
  * owner of every (CPU, counter) in the "slots" map and sending a
@@ -136,16 +138,30 @@ int BPF_PROG(track_alloc, struct perf_event *event, int ret)
 	return 0;
 }
 
-SEC("lsm/perf_event_free")
-int BPF_PROG(track_free, struct perf_event *event)
+static void freed(struct perf_event *event)
 {
 	struct pcrw_owner prev = {};
 
 	if (!is_hw(event))
-		return 0;
+		return;
 	count(PCRW_PSTAT_FREE);
 	event_owner(&prev, event);
 	emit(~0U, event, NULL, &prev, PCRW_PATH_PERF);
+}
+
+SEC("lsm/perf_event_free")
+int BPF_PROG(track_free, struct perf_event *event)
+{
+	freed(event);
+	return 0;
+}
+
+/* Where the void LSM hook has no BTF (6.12 arm64): the release of an fd's
+ * or a kernel user's event (inherited copies go with their parent). */
+SEC("fentry/perf_event_release_kernel")
+int BPF_PROG(track_release, struct perf_event *event)
+{
+	freed(event);
 	return 0;
 }
 

@@ -85,10 +85,13 @@ static bool perf_attached(void)
 
 void perf_track_describe(char *how, size_t len)
 {
-	snprintf(how, len, "lifecycle: %s; placement: %s",
-		 pinned("link_track_alloc") ? "LSM perf_event_alloc/free" :
+	snprintf(how, len, "lifecycle: %s%s; placement: %s",
+		 pinned("link_track_alloc") ? "LSM perf_event_alloc" :
 		 pinned("link_track_open")  ? "perf_event_open tracepoint" :
 					      "snapshots only",
+		 pinned("link_track_free")    ? "/free" :
+		 pinned("link_track_release") ? ", fentry perf_event_release_kernel" :
+						"",
 		 pinned("link_track_add") ? "fentry on the PMU driver's add/del" :
 					    "periodic snapshots");
 }
@@ -96,7 +99,7 @@ void perf_track_describe(char *how, size_t len)
 static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 {
 	struct perf_track_bpf *skel;
-	bool lsm, tp, place = false;
+	bool lsm, lsm_free, release, tp, place = false;
 	char pmu[32] = "";
 	size_t i;
 	int err;
@@ -106,8 +109,10 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 		perf_track_describe(how, len);
 		return 0;
 	}
-	lsm = probe_lsm_can_attach("perf_event_alloc") &&
-	      probe_lsm_can_attach("perf_event_free");
+	lsm = probe_lsm_can_attach("perf_event_alloc");
+	lsm_free = lsm && probe_lsm_can_attach("perf_event_free");
+	release = lsm && !lsm_free &&
+		  probe_fentry_can_attach("perf_event_release_kernel");
 	tp = !lsm && probe_tracepoint_exists("syscalls", "sys_exit_perf_event_open");
 	skel = perf_track_bpf__open();
 	if (!skel) {
@@ -118,7 +123,8 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 	skel->rodata->arm_pmu = !strncmp(pmu, "armv", 4);
 	skel->rodata->arm_old_idx = perf_kernel_version() < 6011;
 	bpf_program__set_autoload(skel->progs.track_alloc, lsm);
-	bpf_program__set_autoload(skel->progs.track_free, lsm);
+	bpf_program__set_autoload(skel->progs.track_free, lsm_free);
+	bpf_program__set_autoload(skel->progs.track_release, release);
 	bpf_program__set_autoload(skel->progs.track_open, tp);
 	for (i = 0; i < sizeof(place_targets) / sizeof(place_targets[0]); i++)
 		if (probe_fentry_can_attach(place_targets[i][0]) &&
@@ -146,8 +152,11 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 	      pin_map(skel->maps.slots, "slots") ?:
 	      pin_map(skel->maps.stats, "stats");
 	if (!err && lsm)
-		err = pin_link(skel->links.track_alloc, "track_alloc") ?:
-		      pin_link(skel->links.track_free, "track_free");
+		err = pin_link(skel->links.track_alloc, "track_alloc");
+	if (!err && lsm_free)
+		err = pin_link(skel->links.track_free, "track_free");
+	if (!err && release)
+		err = pin_link(skel->links.track_release, "track_release");
 	if (!err && tp)
 		err = pin_link(skel->links.track_open, "track_open");
 	if (!err && place)

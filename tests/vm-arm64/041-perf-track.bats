@@ -38,7 +38,7 @@ hold() {
 	*-6.1)
 		assert "$ATTACH_OUT" =~ "perf +attached: lifecycle: perf_event_open tracepoint; placement: periodic snapshots" ;;
 	*)
-		assert "$ATTACH_OUT" =~ "perf +attached: lifecycle: LSM perf_event_alloc/free; placement: fentry on the PMU driver's add/del" ;;
+		assert "$ATTACH_OUT" =~ "perf +attached: lifecycle: LSM perf_event_alloc(/free|, fentry perf_event_release_kernel); placement: fentry on the PMU driver.s add/del" ;;
 	esac
 	[ -e /sys/fs/bpf/pcrwatch/perf/events ]
 	[ -e /sys/fs/bpf/pcrwatch/perf/slots ]
