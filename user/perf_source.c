@@ -118,14 +118,18 @@ static void attribute(struct owner_record *o, const struct perf_snapshot *s,
 			owner_from_holder(o, parent, PCR_LAYER_USER);
 		break;
 	case PCRW_FOUND_TASK_CTX:
-		/* A kernel counter in a task's context: KVM's vPMU creates
-		 * these in the vCPU thread; the VM process owns it. */
+		/* A kernel counter in a task's context. On a hardware PMU
+		 * that is KVM's vPMU, created in the vCPU thread: the VM
+		 * process owns it (the vpmu classifier confirms when built
+		 * in). Others (ptrace breakpoints) are the kernel's, on
+		 * behalf of that task. */
 		if (!(r->flags & PCRW_PERF_KERNEL_OWNER) || !r->holder_tgid)
 			break;
-		if (vpmu_is_vm_process && !vpmu_is_vm_process(r->holder_tgid))
-			owner_from_holder(o, r, PCR_LAYER_KERNEL);
-		else
+		if ((r->flags & PCRW_PERF_HW) &&
+		    (!vpmu_is_vm_process || vpmu_is_vm_process(r->holder_tgid)))
 			owner_from_holder(o, r, PCR_LAYER_HYPERVISOR);
+		else
+			owner_from_holder(o, r, PCR_LAYER_KERNEL);
 		o->path = PCRW_PATH_KERNEL;
 		break;
 	case PCRW_FOUND_CPU_CTX:

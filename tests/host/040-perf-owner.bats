@@ -121,3 +121,21 @@ no_pmu_host() {
 	assert "$kids" == 2 "the copies count for the two children"
 	assert "$(events_of "$pid" | grep -c '"attributed":true')" == 6
 }
+
+@test "a kernel-created event with no fd (ptrace breakpoint) is found and owned" {
+	[ "$(uname -m)" = x86_64 ] || skip "bp_hold sets x86 debug registers"
+	"$TESTPROGS/bp_hold" "$TEST_TMP/bp" &
+	HOLDERS+=($!)
+	wait_for 20 test -s "$TEST_TMP/bp"
+	local child
+	child=$(cut -d' ' -f2 "$TEST_TMP/bp")
+	run_tool 0 who --all --json
+	local ev
+	ev=$(events_of "$child")
+	assert "$(wc -l <<<"$ev")" == 1 "one event in the traced child"
+	assert "$ev" =~ '"found":"task-context"' "found by walking its context"
+	assert "$ev" =~ '"event":"breakpoint"'
+	assert "$ev" =~ '"layer":"kernel"' "the kernel's, not a process's fd"
+	assert "$ev" =~ '"path":"kernel"'
+	assert "$ev" =~ '"attributed":true'
+}
