@@ -33,6 +33,12 @@ double who_running_ratio(const struct owner_record *r)
 	return (double)r->time_running / (double)r->time_enabled;
 }
 
+/* Enabled for a while but never on a counter: why such a counter reads 0. */
+static bool who_never_ran(const struct owner_record *r)
+{
+	return r->time_enabled && !r->time_running;
+}
+
 void who_owner_label(const struct owner_record *r, char *buf, size_t len)
 {
 	if (!r->attributed)
@@ -65,9 +71,10 @@ static void print_text(const struct model *m)
 		snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
 		snprintf(idx, sizeof(idx), r->hw_idx < 0 ? "-" : "%d",
 			 r->hw_idx);
-		printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6.2f %s%s%s%s\n",
+		printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6.2f %s%s%s%s%s\n",
 		       cpu, idx, layer_name(r->owner.layer), owner, r->event,
 		       state_name(r->state), who_running_ratio(r),
+		       who_never_ran(r) ? "never-ran " : "",
 		       r->pinned ? "pinned " : "",
 		       r->exclusive ? "exclusive " : "",
 		       r->reservation_id ? "reserved " : "",
@@ -121,6 +128,7 @@ void who_record_json(struct json *j, const struct owner_record *r)
 	json_u64(j, "time_enabled", r->time_enabled);
 	json_u64(j, "time_running", r->time_running);
 	json_double(j, "running_ratio", who_running_ratio(r));
+	json_bool(j, "never_ran", who_never_ran(r));
 	json_u64(j, "reservation_id", r->reservation_id);
 	json_u64(j, "conflicts", r->conflicts);
 	if (r->path == PCRW_PATH_PERF || r->found_by) {
