@@ -16,6 +16,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
+#if defined(__x86_64__)
 static volatile sig_atomic_t stop;
 static long watched;
 
@@ -26,7 +27,6 @@ static void on_term(int sig)
 
 int main(int argc, char **argv)
 {
-#if defined(__x86_64__)
 	char tmp[4096];
 	pid_t child;
 	FILE *f;
@@ -70,8 +70,11 @@ int main(int argc, char **argv)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	return 0;
+}
 #else
+int main(void)
+{
 	fprintf(stderr, "bp_hold: x86_64 only\n");
 	return 3;
-#endif
 }
+#endif
