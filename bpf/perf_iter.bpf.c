@@ -21,12 +21,20 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define ANON_INODE_FS_MAGIC 0x09041934
 #define TASK_TOMBSTONE ((void *)-1L)
-#define MAX_CTX_EVENTS 512
+/* A context's event_list is walked up to MAX_CTX_EVENTS entries; one
+ * program run may write no more than the iterator's seq buffer (8 pages),
+ * so at most MAX_CTX_EMIT fileless events of one context are written. */
+#define MAX_CTX_EVENTS 8192
+#define MAX_CTX_EMIT 128
 
 const volatile __u32 nr_cpus = 1;
 
 /* Set when the per-CPU contexts could be walked on this kernel. */
 __u32 cpu_ctx_walked;
+/* Set when a context had more fileless events than one walk lists. */
+__u32 ctx_truncated;
+/* The next CPU whose context dump_cpu_ctx walks; 0 before each snapshot. */
+__u32 cpu_next;
 /* A perf file's f_op, learned from the first one found by name. */
 __u64 perf_fops_addr;
 
@@ -288,6 +296,8 @@ struct walk {
 	struct list_head *head;
 	struct list_head *pos;
 	__u32 how;
+	__u32 emitted;
+	__u32 overflow; /* the seq buffer is full: this run is retried */
 };
 
 /* One event of a context's event_list: dump it when no fd reaches it,
@@ -308,27 +318,39 @@ static long walk_one(__u32 i, void *data)
 	owner = BPF_CORE_READ(e, owner);
 	if (owner && owner != TASK_TOMBSTONE)
 		return 0; /* has a file: dump_perf_files sees it */
+	if (w->emitted >= MAX_CTX_EMIT) {
+		ctx_truncated = 1; /* userspace says so: nothing is hidden */
+		return 1;
+	}
+	w->emitted++;
 	r.how = BPF_CORE_READ(e, parent) ? PCRW_FOUND_CHILD : w->how;
 	r.fd = -1;
 	if (w->task)
 		fill_holder(&r, w->task);
 	fill_event(&r, e);
-	bpf_seq_write(w->seq, &r, sizeof(r));
+	if (bpf_seq_write(w->seq, &r, sizeof(r))) {
+		w->overflow = 1;
+		return 1;
+	}
 	return 0;
 }
 
-static void dump_fileless(struct seq_file *seq, struct perf_event_context *ctx,
-			  struct task_struct *task, __u32 how)
+/* Returns nonzero when the seq buffer filled up (the run is retried). */
+static int dump_fileless(struct seq_file *seq, struct perf_event_context *ctx,
+			 struct task_struct *task, __u32 how)
 {
 	struct walk w = { .seq = seq, .task = task, .how = how };
 	struct list_head *head;
 
 	if (!ctx)
-		return;
+		return 0;
 	head = &ctx->event_list;
 	w.head = head;
 	w.pos = BPF_CORE_READ(head, next);
 	bpf_loop(MAX_CTX_EVENTS, walk_one, &w, 0);
+	if (w.pos && w.pos != head && w.emitted < MAX_CTX_EMIT && !w.overflow)
+		ctx_truncated = 1; /* walked MAX_CTX_EVENTS, more remain */
+	return w.overflow;
 }
 
 /* Its own program: the kernel resolves the per-CPU symbol only where
@@ -338,20 +360,22 @@ int dump_cpu_ctx(struct bpf_iter__task *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct perf_cpu_context *cpuctx;
-	__u32 cpu;
+	__u32 cpu = cpu_next;
 
-	if (ctx->meta->seq_num != 0)
-		return 0;
-
+	/* One CPU per task visited, so that no run writes more than the seq
+	 * buffer holds; a run whose output did not fit is run again for the
+	 * same task, so it does not move on. */
 	if (!&perf_cpu_context) /* weak: absent before 6.2 */
 		return 0;
-	for (cpu = 0; cpu < nr_cpus && cpu < 256; cpu++) {
-		cpuctx = bpf_per_cpu_ptr(&perf_cpu_context, cpu);
-		if (!cpuctx)
-			continue;
-		dump_fileless(seq, &cpuctx->ctx, NULL, PCRW_FOUND_CPU_CTX);
-	}
-	cpu_ctx_walked = 1;
+	if (cpu >= nr_cpus)
+		return 0;
+	cpuctx = bpf_per_cpu_ptr(&perf_cpu_context, cpu);
+	if (cpuctx && dump_fileless(seq, &cpuctx->ctx, NULL,
+				    PCRW_FOUND_CPU_CTX))
+		return 0;
+	cpu_next = cpu + 1;
+	if (cpu_next >= nr_cpus)
+		cpu_ctx_walked = 1;
 	return 0;
 }
 

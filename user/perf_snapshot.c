@@ -104,12 +104,16 @@ int perf_snapshot_take(struct perf_snapshot *s)
 
 	s->nr = 0;
 	s->skel->bss->snapshot_gen++;
+	s->skel->bss->cpu_next = 0;
+	s->skel->bss->cpu_ctx_walked = 0;
 	err = read_iter(s, s->skel->links.dump_perf_files);
 	if (!err)
 		err = read_iter(s, s->skel->links.dump_perf_ctx);
 	if (!err && s->skel->links.dump_cpu_ctx)
 		err = read_iter(s, s->skel->links.dump_cpu_ctx);
 	s->cpu_ctx_walked = s->skel->bss->cpu_ctx_walked;
+	s->ctx_truncated = s->skel->bss->ctx_truncated;
+	s->skel->bss->ctx_truncated = 0;
 	return err;
 }
 

@@ -20,6 +20,7 @@ struct perf_snapshot {
 	struct pcrw_perf_rec *recs;
 	size_t nr, cap;
 	bool cpu_ctx_walked; /* kernel counters of CPU contexts were looked at */
+	bool ctx_truncated; /* a context had more events than one walk takes */
 };
 
 /* Load the iterators (needs CAP_BPF and CAP_PERFMON); 0 or -errno. */

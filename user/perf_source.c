@@ -293,6 +293,9 @@ int perf_source_collect(struct model *m)
 			   nr_sw, m->include_software ? "" :
 							" (--all lists them)");
 	note_tracking(m);
+	if (snap.ctx_truncated)
+		model_note(m, "a perf context held more fileless events than "
+			      "one walk lists (128): some are not listed");
 	if (!snap.cpu_ctx_walked)
 		model_note(m, "per-CPU perf contexts not walked here (per-PMU "
 			      "before 6.2, or perf_cpu_context not in kallsyms): "
