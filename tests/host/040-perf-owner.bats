@@ -139,3 +139,15 @@ no_pmu_host() {
 	assert "$ev" =~ '"path":"kernel"'
 	assert "$ev" =~ '"attributed":true'
 }
+
+@test "a context with more fileless events than one walk lists says so" {
+	hold many -n 200 -e dummy -i -f 1
+	local pid
+	pid=$(cat "$TEST_TMP/many")
+	run_tool 0 who --all --json
+	assert "$(events_of "$pid" | grep -c '"found":"fd"')" == 200 "every fd"
+	assert "$(events_of "$pid" | grep -c '"found":"inherited"')" == 128 \
+		"the first 128 inherited copies"
+	assert "$output" =~ "more fileless events than one walk lists" \
+		"and a note says the rest are not listed"
+}
