@@ -263,33 +263,6 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	}
 }
 
-SEC("iter/task_file")
-int dump_perf_files(struct bpf_iter__task_file *ctx)
-{
-	struct seq_file *seq = ctx->meta->seq;
-	struct task_struct *task = ctx->task;
-	struct file *file = ctx->file;
-	struct task_struct *opener;
-	struct pcrw_perf_rec r = {};
-
-	if (!task || !file || !is_perf_file(file))
-		return 0;
-	r.how = PCRW_FOUND_FILE;
-	r.fd = ctx->fd;
-	fill_holder(&r, task);
-	fill_event(&r, (struct perf_event *)file->private_data);
-	/* A forked child or an SCM_RIGHTS receiver holds the same event: say
-	 * which holder is the process that opened it. */
-	opener = (struct task_struct *)r.owner;
-	if (opener == task ||
-	    (opener && opener != TASK_TOMBSTONE &&
-	     BPF_CORE_READ(opener, tgid) == r.holder_tgid))
-		r.flags |= PCRW_PERF_HOLDER_OPENED;
-	r.owner = 0; /* no kernel address leaves the program unneeded */
-	bpf_seq_write(seq, &r, sizeof(r));
-	return 0;
-}
-
 struct walk {
 	struct seq_file *seq;
 	struct task_struct *task;
@@ -354,7 +327,9 @@ static int dump_fileless(struct seq_file *seq, struct perf_event_context *ctx,
 }
 
 /* Its own program: the kernel resolves the per-CPU symbol only where
- * kallsyms has it, so userspace drops this one when it does not load. */
+ * kallsyms has it, so userspace drops this one when it does not load.
+ * First in the object, so that such a failed load costs no verification
+ * of the others. */
 SEC("iter/task")
 int dump_cpu_ctx(struct bpf_iter__task *ctx)
 {
@@ -394,5 +369,32 @@ int dump_perf_ctx(struct bpf_iter__task *ctx)
 	else
 		tctx = BPF_CORE_READ(task, perf_event_ctxp);
 	dump_fileless(seq, tctx, task, PCRW_FOUND_TASK_CTX);
+	return 0;
+}
+
+SEC("iter/task_file")
+int dump_perf_files(struct bpf_iter__task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct task_struct *opener;
+	struct pcrw_perf_rec r = {};
+
+	if (!task || !file || !is_perf_file(file))
+		return 0;
+	r.how = PCRW_FOUND_FILE;
+	r.fd = ctx->fd;
+	fill_holder(&r, task);
+	fill_event(&r, (struct perf_event *)file->private_data);
+	/* A forked child or an SCM_RIGHTS receiver holds the same event: say
+	 * which holder is the process that opened it. */
+	opener = (struct task_struct *)r.owner;
+	if (opener == task ||
+	    (opener && opener != TASK_TOMBSTONE &&
+	     BPF_CORE_READ(opener, tgid) == r.holder_tgid))
+		r.flags |= PCRW_PERF_HOLDER_OPENED;
+	r.owner = 0; /* no kernel address leaves the program unneeded */
+	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;
 }
