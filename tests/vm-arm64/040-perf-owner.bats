@@ -148,3 +148,16 @@ all_multiplexed() {
 	assert "$(grep -o '"slot":[0-9]*' <<<"$output" | wc -l)" == 2 \
 		"only B's two counters are in use"
 }
+
+@test "inherited hardware events (no fd) in a child's context are found and attributed" {
+	hold inh -n 2 -e cycles -i -f 1
+	local pid
+	pid=$(cat "$TEST_TMP/inh")
+	who_json
+	assert "$(events_of "$pid" | grep -c '"found":"fd"')" == 2 "the two originals"
+	assert "$(events_of "$pid" | grep -c '"found":"inherited"')" == 2 \
+		"two copies found in the child's context (6.1: its hardware context)"
+	assert "$(events_of "$pid" | grep '"found":"inherited"' |
+		grep -c '"pmu":"armv8_pmuv3"')" == 2 "on the hardware PMU"
+	assert "$(events_of "$pid" | grep -c '"attributed":true')" == 4
+}
