@@ -25,7 +25,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * program run may write no more than the iterator's seq buffer (8 pages),
  * so at most MAX_CTX_EMIT fileless events of one context are written. */
 #define MAX_CTX_EVENTS 8192
-#define MAX_CTX_EMIT 128
+#define MAX_CTX_EMIT 64
 
 const volatile __u32 nr_cpus = 1;
 
@@ -364,10 +364,16 @@ int dump_perf_ctx(struct bpf_iter__task *ctx)
 
 	if (!task)
 		return 0;
-	if (bpf_core_field_exists(old->perf_event_ctxp))
+	if (bpf_core_field_exists(old->perf_event_ctxp)) {
+		/* 6.1: the hardware context, then the software one; both
+		 * fit in one run's output (2 * MAX_CTX_EMIT records). */
 		tctx = BPF_CORE_READ(old, perf_event_ctxp[0]);
-	else
+		if (dump_fileless(seq, tctx, task, PCRW_FOUND_TASK_CTX))
+			return 0;
+		tctx = BPF_CORE_READ(old, perf_event_ctxp[1]);
+	} else {
 		tctx = BPF_CORE_READ(task, perf_event_ctxp);
+	}
 	dump_fileless(seq, tctx, task, PCRW_FOUND_TASK_CTX);
 	return 0;
 }

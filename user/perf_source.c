@@ -165,6 +165,8 @@ static void event_times(struct owner_record *o, const struct pcrw_perf_rec *r)
 static void to_record(struct owner_record *o, const struct perf_snapshot *s,
 		      const struct pcrw_perf_rec *r, int kver)
 {
+	const struct pcrw_perf_rec *parent;
+
 	memset(o, 0, sizeof(*o));
 	o->id = hash_addr(r->event);
 	o->group_id = hash_addr(r->leader);
@@ -183,7 +185,12 @@ static void to_record(struct owner_record *o, const struct perf_snapshot *s,
 	snprintf(o->pmu, sizeof(o->pmu), "%s", r->pmu_name);
 	o->pmu_type = r->type;
 	o->config = r->config;
-	perf_event_name(r->type, r->config, r->pmu_name, o->event,
+	/* An inherited copy takes its attr from the parent after the kernel
+	 * rewrote the type to the PMU's own: the parent knows the original. */
+	parent = r->how == PCRW_FOUND_CHILD ? find_event(s, r->parent) : NULL;
+	if (parent)
+		o->pmu_type = parent->type;
+	perf_event_name(o->pmu_type, r->config, r->pmu_name, o->event,
 			sizeof(o->event));
 	event_times(o, r);
 	attribute(o, s, r);
@@ -295,7 +302,7 @@ int perf_source_collect(struct model *m)
 	note_tracking(m);
 	if (snap.ctx_truncated)
 		model_note(m, "a perf context held more fileless events than "
-			      "one walk lists (128): some are not listed");
+			      "one walk lists (64): some are not listed");
 	if (!snap.cpu_ctx_walked)
 		model_note(m, "per-CPU perf contexts not walked here (per-PMU "
 			      "before 6.2, or perf_cpu_context not in kallsyms): "
