@@ -82,12 +82,18 @@ all_multiplexed() {
 	[ "$n" = 9 ]
 }
 
+# A snapshot can fall inside a multiplexing rotation (the events being
+# moved are briefly all off their counters): wait for one taken between two.
+steady_nine() {
+	all_multiplexed "$1" || return 1
+	[ "$(events_of "$1" | grep -c '"state":"active"')" = 7 ]
+}
+
 @test "nine cycle events on one CPU: seven on counters, two waiting, multiplexed" {
 	hold nine -n 9 -C 1
 	local pid
 	pid=$(cat "$TEST_TMP/nine")
-	wait_for 20 all_multiplexed "$pid"
-	who_json
+	wait_for 30 steady_nine "$pid"
 	local ev active=0 waiting=0 slots=()
 	while read -r ev; do
 		assert "$(field "$ev" comm)" == perf_hold
