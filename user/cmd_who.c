@@ -11,16 +11,18 @@
 #include "names.h"
 #include "json.h"
 #include "who.h"
+#include "../bpf/perf_iter.h"
 
 static int who_usage(FILE *f, int rc)
 {
 	fprintf(f,
-		"Usage: pcrwatch who [--json]\n\n"
+		"Usage: pcrwatch who [--json] [--all]\n\n"
 		"List every hardware performance counter user: CPU, counter index,\n"
 		"owner layer and identity (pid, comm, cgroup), event, state, and\n"
 		"how much of its enabled time it ran (below 1: multiplexed; 0: never\n"
 		"scheduled, which is why such a counter reads 0).\n\n"
-		"  --json   one JSON document: {\"pmu\":{...},\"events\":[...],\"notes\":[...]}\n");
+		"  --json   one JSON document: {\"pmu\":{...},\"events\":[...],\"notes\":[...]}\n"
+		"  --all    also list software perf events (they hold no counter)\n");
 	return rc;
 }
 
@@ -29,6 +31,12 @@ double who_running_ratio(const struct owner_record *r)
 	if (!r->time_enabled)
 		return r->state == SLOT_ACTIVE ? 1.0 : 0.0;
 	return (double)r->time_running / (double)r->time_enabled;
+}
+
+/* Enabled for a while but never on a counter: why such a counter reads 0. */
+static bool who_never_ran(const struct owner_record *r)
+{
+	return r->time_enabled && !r->time_running;
 }
 
 void who_owner_label(const struct owner_record *r, char *buf, size_t len)
@@ -51,6 +59,9 @@ static void print_text(const struct model *m)
 	if (m->pmu.present)
 		printf("PMU %s (type %d), %d CPUs\n", m->pmu.name, m->pmu.type,
 		       m->nr_cpus);
+	else
+		printf("No hardware PMU on this machine: no hardware counter "
+		       "exists to hold.\n");
 	printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6s %s\n", "CPU", "CTR",
 	       "LAYER", "OWNER", "EVENT", "STATE", "RUN", "FLAGS");
 	for (i = 0; i < m->nr_recs; i++) {
@@ -60,9 +71,10 @@ static void print_text(const struct model *m)
 		snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
 		snprintf(idx, sizeof(idx), r->hw_idx < 0 ? "-" : "%d",
 			 r->hw_idx);
-		printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6.2f %s%s%s%s\n",
+		printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6.2f %s%s%s%s%s\n",
 		       cpu, idx, layer_name(r->owner.layer), owner, r->event,
 		       state_name(r->state), who_running_ratio(r),
+		       who_never_ran(r) ? "never-ran " : "",
 		       r->pinned ? "pinned " : "",
 		       r->exclusive ? "exclusive " : "",
 		       r->reservation_id ? "reserved " : "",
@@ -75,6 +87,23 @@ static void print_text(const struct model *m)
 		printf("(no hardware counter is in use)\n");
 	for (n = 0; n < m->nr_notes; n++)
 		printf("note: %s\n", m->notes[n]);
+}
+
+/* How the perf source found an event (bpf/perf_iter.h). */
+static const char *found_name(__u32 how)
+{
+	switch (how) {
+	case PCRW_FOUND_FILE:
+		return "fd";
+	case PCRW_FOUND_CHILD:
+		return "inherited";
+	case PCRW_FOUND_TASK_CTX:
+		return "task-context";
+	case PCRW_FOUND_CPU_CTX:
+		return "cpu-context";
+	default:
+		return "";
+	}
 }
 
 void who_record_json(struct json *j, const struct owner_record *r)
@@ -102,8 +131,13 @@ void who_record_json(struct json *j, const struct owner_record *r)
 	json_u64(j, "time_enabled", r->time_enabled);
 	json_u64(j, "time_running", r->time_running);
 	json_double(j, "running_ratio", who_running_ratio(r));
+	json_bool(j, "never_ran", who_never_ran(r));
 	json_u64(j, "reservation_id", r->reservation_id);
 	json_u64(j, "conflicts", r->conflicts);
+	if (r->path == PCRW_PATH_PERF || r->found_by) {
+		json_str(j, "found", found_name(r->found_by));
+		json_u64(j, "target_pid", r->target_tgid);
+	}
 	json_object_end(j);
 }
 
@@ -141,17 +175,21 @@ int cmd_who(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct model m;
-	bool json = false;
+	bool json = false, all = false;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jah", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case 'a':
+			all = true;
 			break;
 		case 'h':
 			return who_usage(stdout, PCRW_EXIT_OK);
@@ -163,6 +201,7 @@ int cmd_who(int argc, char **argv)
 		return pcrw_usage_error("who", "unexpected argument '%s'",
 					argv[optind]);
 	model_init(&m);
+	m.include_software = all;
 	err = model_collect(&m);
 	if (json)
 		who_model_json(stdout, &m);

@@ -29,10 +29,12 @@ void model_clear(struct model *m)
 {
 	struct owner_record *recs = m->recs;
 	size_t cap = m->cap_recs;
+	bool sw = m->include_software;
 
 	memset(m, 0, sizeof(*m));
 	m->recs = recs;
 	m->cap_recs = cap;
+	m->include_software = sw;
 }
 
 int model_add(struct model *m, const struct owner_record *r)
@@ -146,6 +148,12 @@ static void merge_slots(struct model *m)
 		struct owner_record *r = &m->recs[i];
 		bool dropped = false;
 
+		/* Only records on a counter can share one: the rest (most of
+		 * them, with thousands of events) skip the quadratic scan. */
+		if (r->state != SLOT_ACTIVE || r->cpu < 0 || r->slot < 0) {
+			m->recs[out++] = *r;
+			continue;
+		}
 		for (j = 0; j < out; j++) {
 			struct owner_record *kept = &m->recs[j];
 

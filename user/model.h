@@ -51,6 +51,10 @@ struct owner_record {
 	__u64 time_running;
 	__u64 reservation_id; /* reservation covering this slot, 0 if none */
 	__u32 conflicts; /* clobbers seen on this slot */
+	/* Added by the perf source (issue 4); zero from other sources. */
+	__u32 target_tgid; /* task-scoped event: the process it counts */
+	__u32 found_by; /* enum pcrw_perf_found: fd, inherited, kernel ctx */
+	__u64 group_id; /* perf: id of its group leader (== id for a leader) */
 };
 
 struct pmu_info {
@@ -74,6 +78,9 @@ struct model {
 	__u64 events_lost;
 	char notes[MODEL_MAX_NOTES][160]; /* degraded modes, said plainly */
 	int nr_notes;
+	/* Set by the caller, kept across model_clear(): also list software
+	 * perf events (`who --all`), which hold no counter. */
+	bool include_software;
 };
 
 void model_init(struct model *m);

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * perf_track: who takes and leaves each hardware counter through perf.
+ *
+ * Lifecycle: lsm/perf_event_alloc and lsm/perf_event_free where BPF LSM
+ * attaches (the free side through fentry on perf_event_release_kernel
+ * where the void hook has no BTF), else the perf_event_open exit
+ * tracepoint (opens only). Placement:
+ * fexit on the PMU driver's add and fentry on its del (armpmu_add/del,
+ * x86_pmu_add/del; the targets are set from userspace), keeping the last
+ * owner of every (CPU, counter) in the "slots" map and sending a
+ * PCRW_EV_OWNER_CHANGE record when a counter passes to another owner.
+ * Every program only observes: the LSM ones return the earlier verdict.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "perf_track.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TASK_TOMBSTONE ((void *)-1L)
+#define PF_KTHREAD 0x00200000
+
+/* arm64 before 6.11 numbered the cycle counter 0, event counter i as i+1. */
+const volatile __u32 arm_old_idx;
+/* The driver is an arm PMU (slot numbering from hw.idx as above). */
+const volatile __u32 arm_pmu;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PCRW_MAX_CPUS * PCRW_SLOTS_PER_CPU);
+	__type(key, __u32);
+	__type(value, struct pcrw_slot_owner);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PCRW_NR_PSTATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static void count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+static void task_owner(struct pcrw_owner *o, struct task_struct *t, __u32 layer)
+{
+	o->layer = layer;
+	o->tgid = BPF_CORE_READ(t, tgid);
+	o->pid = BPF_CORE_READ(t, pid);
+	o->uid = BPF_CORE_READ(t, cred, uid.val);
+	o->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm),
+				  BPF_CORE_READ(t, group_leader, comm));
+}
+
+/* The owner of @e: the process that opened it (its parent's, for an
+ * inherited copy), the VM process for a kernel counter in a task context
+ * (KVM's vPMU), else the kernel. */
+static void event_owner(struct pcrw_owner *o, struct perf_event *e)
+{
+	struct perf_event *parent = BPF_CORE_READ(e, parent);
+	struct task_struct *owner, *task;
+
+	if (parent)
+		e = parent;
+	owner = BPF_CORE_READ(e, owner);
+	if (owner && owner != TASK_TOMBSTONE) {
+		task_owner(o, owner, PCR_LAYER_USER);
+		return;
+	}
+	task = BPF_CORE_READ(e, ctx, task);
+	if (owner == TASK_TOMBSTONE && task && task != TASK_TOMBSTONE) {
+		task_owner(o, task, PCR_LAYER_HYPERVISOR);
+		return;
+	}
+	o->layer = owner == TASK_TOMBSTONE ? PCR_LAYER_KERNEL : PCR_LAYER_UNKNOWN;
+}
+
+static bool is_hw(struct perf_event *e)
+{
+	return BPF_CORE_READ(e, pmu, task_ctx_nr) == 0; /* perf_hw_context */
+}
+
+static void emit(__u32 slot, struct perf_event *e, struct pcrw_owner *actor,
+		 struct pcrw_owner *prev, __u32 actor_path)
+{
+	struct pcrw_event *ev;
+
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(PCRW_PSTAT_DROP);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->kind = PCRW_EV_OWNER_CHANGE;
+	ev->cpu = bpf_get_smp_processor_id();
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->slot = slot;
+	ev->actor_path = actor_path;
+	ev->prev_path = PCRW_PATH_PERF;
+	if (e)
+		ev->value = BPF_CORE_READ(e, attr.config);
+	if (actor)
+		ev->actor = *actor;
+	if (prev)
+		ev->prev = *prev;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Lifecycle, with BPF LSM: a hardware event comes into being (not yet on a
+ * counter: slot ~0) or goes away. */
+SEC("lsm/perf_event_alloc")
+int BPF_PROG(track_alloc, struct perf_event *event, int ret)
+{
+	struct pcrw_owner actor = {};
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (ret || !is_hw(event))
+		return ret;
+	count(PCRW_PSTAT_ALLOC);
+	task_owner(&actor, t, BPF_CORE_READ(t, flags) & PF_KTHREAD ?
+				      PCR_LAYER_KERNEL : PCR_LAYER_USER);
+	emit(~0U, event, &actor, NULL, PCRW_PATH_PERF);
+	return 0;
+}
+
+static void freed(struct perf_event *event)
+{
+	struct pcrw_owner prev = {};
+
+	if (!is_hw(event))
+		return;
+	count(PCRW_PSTAT_FREE);
+	event_owner(&prev, event);
+	emit(~0U, event, NULL, &prev, PCRW_PATH_PERF);
+}
+
+SEC("lsm/perf_event_free")
+int BPF_PROG(track_free, struct perf_event *event)
+{
+	freed(event);
+	return 0;
+}
+
+/* Where the void LSM hook has no BTF (6.12 arm64): the release of an fd's
+ * or a kernel user's event (inherited copies go with their parent). */
+SEC("fentry/perf_event_release_kernel")
+int BPF_PROG(track_release, struct perf_event *event)
+{
+	freed(event);
+	return 0;
+}
+
+/* Lifecycle without BPF LSM: successful perf_event_open calls. */
+SEC("tracepoint/syscalls/sys_exit_perf_event_open")
+int track_open(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pcrw_owner actor = {};
+
+	if (ctx->ret < 0)
+		return 0;
+	count(PCRW_PSTAT_OPEN);
+	task_owner(&actor, bpf_get_current_task_btf(), PCR_LAYER_USER);
+	emit(~0U, NULL, &actor, NULL, PCRW_PATH_PERF);
+	return 0;
+}
+
+static int slot_of(int idx)
+{
+	if (idx < 0)
+		return -1;
+	if (arm_pmu && arm_old_idx)
+		return idx == 0 ? PCR_ARM_CYCLE_SLOT : idx - 1;
+	return idx < PCR_MAX_SLOTS ? idx : -1;
+}
+
+static struct pcrw_slot_owner *slot_entry(int slot)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), key;
+
+	if (slot < 0 || cpu >= PCRW_MAX_CPUS)
+		return NULL;
+	key = cpu * PCRW_SLOTS_PER_CPU + slot;
+	return bpf_map_lookup_elem(&slots, &key);
+}
+
+static bool same_owner(const struct pcrw_owner *a, const struct pcrw_owner *b)
+{
+	return a->layer == b->layer && a->tgid == b->tgid;
+}
+
+/* Placement: the driver put @event on a counter (ret 0). */
+SEC("fexit")
+int BPF_PROG(track_add, struct perf_event *event, int flags, int ret)
+{
+	struct pcrw_slot_owner *s;
+	struct pcrw_owner now = {};
+	int slot;
+
+	if (ret)
+		return 0;
+	count(PCRW_PSTAT_ADD);
+	slot = slot_of(BPF_CORE_READ(event, hw.idx));
+	s = slot_entry(slot);
+	if (!s)
+		return 0;
+	event_owner(&now, event);
+	if (!same_owner(&now, &s->owner) || !s->since_ns) {
+		count(PCRW_PSTAT_CHANGE);
+		emit(slot, event, &now, &s->owner, PCRW_PATH_PERF);
+		s->owner = now;
+		s->since_ns = bpf_ktime_get_ns();
+	}
+	s->event = (__u64)event;
+	return 0;
+}
+
+/* Placement: the driver takes @event off its counter. */
+SEC("fentry")
+int BPF_PROG(track_del, struct perf_event *event, int flags)
+{
+	struct pcrw_slot_owner *s;
+
+	count(PCRW_PSTAT_DEL);
+	s = slot_entry(slot_of(BPF_CORE_READ(event, hw.idx)));
+	if (s && s->event == (__u64)event)
+		s->event = 0;
+	return 0;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bats
+# The perf tracking group on the build host: no BPF LSM or fentry here
+# (ftrace is locked), so lifecycle falls back to the perf_event_open exit
+# tracepoint and placement to snapshots, and pcrwatch says which.
+
+load ../helpers
+
+setup_tier() {
+	require_root
+	[ -z "${PCRWATCH_VM:-}" ] || skip "host-only expectations"
+}
+
+teardown_tier() {
+	[ -n "${HOLDER:-}" ] && { kill "$HOLDER"; wait "$HOLDER"; } 2>/dev/null
+	"$PCRWATCH" detach >/dev/null 2>&1
+	return 0
+}
+
+opened_at_least() {
+	run "$PCRWATCH" who
+	local n
+	n=$(sed -n 's/.*perf tracking since attach: \([0-9]*\) opened.*/\1/p' <<<"$output")
+	[ -n "$n" ] && [ "$n" -ge "$1" ]
+}
+
+@test "attach falls back to the syscall tracepoint and says so" {
+	run_tool 0 attach
+	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint; placement: periodic snapshots"
+	run_tool 0 who
+	assert "$output" =~ "note: perf tracking: lifecycle: perf_event_open tracepoint"
+	"$TESTPROGS/perf_hold" -n 4 -e dummy -r "$TEST_TMP/r" >/dev/null &
+	HOLDER=$!
+	wait_for 20 test -s "$TEST_TMP/r"
+	wait_for 20 opened_at_least 4
+}
+
+@test "without the group attached, who says each refresh is a snapshot" {
+	"$PCRWATCH" detach >/dev/null 2>&1 || true
+	run_tool 0 who
+	assert "$output" =~ "perf tracking not attached"
+}
