@@ -15,10 +15,8 @@
 #include "perf_decode.h"
 #include "perf_snapshot.h"
 #include "perf_track_info.h"
+#include "vpmu.h"
 
-/* The hypervisor classifier (user/vpmu.c), when the build has it: true
- * when process @tgid runs virtual machines. */
-bool vpmu_is_vm_process(__u32 tgid) __attribute__((weak));
 
 /* perf_event_state */
 enum {
@@ -103,6 +101,7 @@ static void attribute(struct owner_record *o, const struct perf_snapshot *s,
 		      const struct pcrw_perf_rec *r)
 {
 	const struct pcrw_perf_rec *parent;
+	struct vpmu_verdict v;
 
 	o->path = PCRW_PATH_PERF;
 	o->owner.layer = PCR_LAYER_UNKNOWN;
@@ -119,18 +118,19 @@ static void attribute(struct owner_record *o, const struct perf_snapshot *s,
 		break;
 	case PCRW_FOUND_TASK_CTX:
 		/* A kernel counter in a task's context. On a hardware PMU
-		 * that is KVM's vPMU, created in the vCPU thread: the VM
-		 * process owns it (the vpmu classifier confirms when built
-		 * in). Others (ptrace breakpoints) are the kernel's, on
-		 * behalf of that task. */
+		 * that is KVM's vPMU, created in the vCPU thread: the vpmu
+		 * classifier names the VM process and vCPU thread. Others
+		 * (ptrace breakpoints) are the kernel's, for that task. */
 		if (!(r->flags & PCRW_PERF_KERNEL_OWNER) || !r->holder_tgid)
 			break;
-		if ((r->flags & PCRW_PERF_HW) &&
-		    (!vpmu_is_vm_process || vpmu_is_vm_process(r->holder_tgid)))
-			owner_from_holder(o, r, PCR_LAYER_HYPERVISOR);
-		else
-			owner_from_holder(o, r, PCR_LAYER_KERNEL);
+		owner_from_holder(o, r, PCR_LAYER_KERNEL);
 		o->path = PCRW_PATH_KERNEL;
+		if ((r->flags & PCRW_PERF_HW) &&
+		    vpmu_attribute(r->holder_tgid, r->holder_pid, true, &v)) {
+			o->owner.layer = v.layer;
+			o->owner.tgid = v.vm_tgid ? v.vm_tgid : r->holder_tgid;
+			o->owner.pid = v.vcpu_pid ? v.vcpu_pid : r->holder_pid;
+		}
 		break;
 	case PCRW_FOUND_CPU_CTX:
 		/* The kernel's own counters (the NMI watchdog's). */
