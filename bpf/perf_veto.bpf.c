@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * perf_veto: keep reserved hardware counters their holders' own at
+ * perf_event_open time (rule 5 of include/pcr_rules.h).
+ *
+ * lsm/perf_event_open sees the attr before any PMU is consulted and denies
+ * what no group could pass (whole-PMU reservation, unknown capacity,
+ * exclusive, no unreserved counter); lsm/perf_event_alloc sees the event
+ * with its PMU, CPU and group and applies the whole rule, charging admitted
+ * pinned events; lsm/perf_event_free uncharges them. Denial is -EBUSY.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "veto_common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PERF_SECURITY_OPEN 0
+#define PF_KTHREAD 0x00200000
+
+/* Pinned events of restricted tasks: per CPU, then per-task ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PCRW_MAX_CPUS + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} pinned_use SEC(".maps");
+
+/* Event address -> pinned_use index it was charged to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} charged SEC(".maps");
+
+/* Per task: between the open hook and the alloc hook of one syscall. */
+struct open_mark {
+	__u32 in_open;
+	__u32 logged; /* the open hook already logged an audit record */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct open_mark);
+} marks SEC(".maps");
+
+static __always_inline int is_hw_type(const struct pcrw_veto_cfg *cfg,
+				      __u32 type)
+{
+	__u32 i;
+
+	if (type == PERF_TYPE_HARDWARE || type == PERF_TYPE_HW_CACHE ||
+	    type == PERF_TYPE_RAW)
+		return 1;
+	for (i = 0; i < PCRW_MAX_HW_TYPES; i++)
+		if (i < cfg->nr_hw_types && cfg->hw_types[i] == type)
+			return 1;
+	return 0;
+}
+
+/* The reservations on @cpu that restrict the current task, summed into
+ * @d; the first of them into @resv_id. */
+static __always_inline void other_reservations(__u32 cpu, struct pcr_demand *d,
+					       __u64 *resv_id)
+{
+	struct pcrw_cpu_resv *cr;
+	__u32 i;
+
+	d->reserved_other = 0;
+	d->whole_other = 0;
+	*resv_id = 0;
+	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
+	if (!cr || !cr->nr)
+		return;
+	for (i = 0; i < PCRW_RESV_PER_CPU; i++) {
+		struct pcrw_resv *r;
+		__u64 id;
+
+		if (i >= cr->nr)
+			break;
+		id = cr->ids[i];
+		r = bpf_map_lookup_elem(&resv, &id);
+		if (!r || !restricted_by(r, PCR_LAYER_USER, 0))
+			continue;
+		if (!*resv_id)
+			*resv_id = id;
+		if (r->nr_counters == PCR_RESV_WHOLE_PMU)
+			d->whole_other = 1;
+		else
+			d->reserved_other += r->nr_counters;
+	}
+}
+
+static __always_inline __u32 pinned_count(__u32 idx)
+{
+	__u32 *v = bpf_map_lookup_elem(&pinned_use, &idx);
+
+	return v ? *v : 0;
+}
+
+struct verdict {
+	__u64 resv_id; /* the reservation that decided, or one involved */
+	__u32 rule; /* enum pcr_admit_rule */
+	__u32 restricted; /* some reservation restricts the task */
+};
+
+/* Rule 5 on one CPU. */
+static __always_inline void admit_on_cpu(__u32 cpu, struct pcr_demand *d,
+					 struct verdict *v)
+{
+	__u64 id;
+
+	other_reservations(cpu, d, &id);
+	if (!id)
+		return;
+	v->restricted = 1;
+	if (!v->resv_id)
+		v->resv_id = id;
+	d->pinned_in_use = pinned_count(cpu) + pinned_count(PCRW_PINNED_TASK);
+	v->rule = pcr_admit(d);
+	if (v->rule != PCR_ADMIT_OK)
+		v->resv_id = id;
+}
+
+/* Rule 5 for an event on @cpu, or on every CPU for a per-task event. */
+static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
+				  struct pcr_demand *d, struct verdict *v)
+{
+	__u32 c;
+
+	v->resv_id = 0;
+	v->rule = PCR_ADMIT_OK;
+	v->restricted = 0;
+	if (cpu >= 0) {
+		if (cpu < PCRW_MAX_CPUS)
+			admit_on_cpu(cpu, d, v);
+		return;
+	}
+	for (c = 0; c < PCRW_MAX_CPUS; c++) {
+		if (c >= cfg->nr_cpus)
+			break;
+		admit_on_cpu(c, d, v);
+		if (v->rule != PCR_ADMIT_OK)
+			return;
+	}
+}
+
+/* Log a (would-be) veto; returns what the hook returns. */
+static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
+				const struct verdict *v, __u32 type,
+				__u64 config)
+{
+	__u32 kind = cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT :
+						      PCRW_EV_VETO;
+	struct pcrw_resv *r;
+	struct pcrw_event *e;
+	__u64 id = v->resv_id;
+
+	count_event(kind, id);
+	r = bpf_map_lookup_elem(&resv, &id);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e) {
+		if (r) {
+			fill_veto_event(e, kind, r);
+		} else {
+			__builtin_memset(e, 0, sizeof(*e));
+			e->kind = kind;
+			e->reservation_id = id;
+		}
+		e->actor_path = PCRW_PATH_PERF;
+		e->value = config;
+		e->old_value = (__u64)type << 32 | v->rule;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
+}
+
+/* The CPU argument of the perf_event_open syscall being served. */
+static __always_inline int syscall_cpu(void)
+{
+	struct pt_regs *regs;
+
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
+		return -1;
+#if defined(__TARGET_ARCH_x86)
+	return (int)regs->dx;
+#elif defined(__TARGET_ARCH_arm64)
+	return (int)regs->regs[2];
+#else
+	return -1;
+#endif
+}
+
+SEC("lsm/perf_event_open")
+int BPF_PROG(veto_perf_open, struct perf_event_attr *attr, int type, int ret)
+{
+	const struct pcrw_veto_cfg *cfg;
+	struct pcr_demand d = {};
+	struct open_mark *mark;
+	struct verdict v;
+
+	if (ret || type != PERF_SECURITY_OPEN)
+		return ret;
+	cfg = veto_config();
+	if (!cfg || cfg->mode == PCRW_VETO_SIGNAL)
+		return 0;
+	mark = bpf_task_storage_get(&marks, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (mark) {
+		mark->in_open = 1;
+		mark->logged = 0;
+	}
+	if (!is_hw_type(cfg, attr->type))
+		return 0;
+	/* The least demand this event can have: one flexible event. The
+	 * alloc hook checks its real group and pinning. */
+	d.nr_counters = cfg->nr_counters;
+	d.group_size = 1;
+	d.exclusive = attr->exclusive;
+	admit(cfg, syscall_cpu(), &d, &v);
+	if (v.rule == PCR_ADMIT_OK)
+		return 0;
+	if (mark)
+		mark->logged = 1;
+	return veto(cfg, &v, attr->type, attr->config);
+}
+
+SEC("lsm/perf_event_alloc")
+int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
+{
+	const struct pcrw_veto_cfg *cfg;
+	struct perf_event *leader;
+	struct pcr_demand d = {};
+	struct open_mark *mark;
+	struct task_struct *task;
+	struct verdict v;
+	__u64 key = (__u64)event;
+	__u32 idx, one = 1, *cnt;
+	__u32 type;
+
+	if (ret)
+		return ret;
+	cfg = veto_config();
+	if (!cfg || cfg->mode == PCRW_VETO_SIGNAL)
+		return 0;
+	/* Inherited children are the admitted parent's: denying one would
+	 * fail a fork. Kernel-made counters (NMI watchdog, KVM) are not
+	 * vetoed: only an allocation inside perf_event_open is. */
+	if (event->parent)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->flags & PF_KTHREAD)
+		return 0;
+	mark = bpf_task_storage_get(&marks, task, 0, 0);
+	if (!mark || !mark->in_open)
+		return 0;
+	mark->in_open = 0;
+	type = event->pmu->type;
+	if (!is_hw_type(cfg, type) && !is_hw_type(cfg, event->attr.type))
+		return 0;
+	leader = event->group_leader;
+	d.nr_counters = cfg->nr_counters;
+	d.group_size = leader == event ? 1 : leader->nr_siblings + 2;
+	d.pinned = BPF_CORE_READ_BITFIELD(&leader->attr, pinned);
+	d.exclusive = BPF_CORE_READ_BITFIELD(&leader->attr, exclusive) ||
+		      BPF_CORE_READ_BITFIELD(&event->attr, exclusive);
+	admit(cfg, event->cpu, &d, &v);
+	if (v.rule != PCR_ADMIT_OK) {
+		if (mark->logged) /* audit: the open hook logged it */
+			return 0;
+		return veto(cfg, &v, event->attr.type, event->attr.config);
+	}
+	if (!v.restricted || !d.pinned)
+		return 0;
+	idx = event->cpu >= 0 && event->cpu < PCRW_MAX_CPUS ? event->cpu :
+							     PCRW_PINNED_TASK;
+	cnt = bpf_map_lookup_elem(&pinned_use, &idx);
+	if (!cnt)
+		return 0;
+	if (bpf_map_update_elem(&charged, &key, &idx, BPF_NOEXIST) == 0)
+		__sync_fetch_and_add(cnt, one);
+	return 0;
+}
+
+SEC("lsm/perf_event_free")
+void BPF_PROG(veto_perf_free, struct perf_event *event)
+{
+	__u64 key = (__u64)event;
+	__u32 *idx, *cnt;
+
+	idx = bpf_map_lookup_elem(&charged, &key);
+	if (!idx)
+		return;
+	cnt = bpf_map_lookup_elem(&pinned_use, idx);
+	if (cnt && *cnt)
+		__sync_fetch_and_add(cnt, (__u32)-1);
+	bpf_map_delete_elem(&charged, &key);
+}

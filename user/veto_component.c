@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The "veto" program group: perf_event_open and /dev/cpu/N/msr vetoes on
+ * reserved counters, pinned under /sys/fs/bpf/pcrwatch/veto/ with the
+ * reservation maps, so enforcement goes on when pcrwatch exits or is
+ * killed. Where BPF LSM cannot attach the group says monitor-only.
+ * Also the reservation source of the ownership model.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pcrwatch.h"
+#include "component.h"
+#include "kernel_probe.h"
+#include "resv_store.h" /* bpf/pcrwatch.h before model.h: its "pcrwatch.h" finds user/ first */
+#include "model.h"
+#include "resv_store.h"
+#include "veto.h"
+#include "perf_veto.skel.h"
+#include "msr_veto.skel.h"
+
+static const char *const perf_links[] = { "link_perf_open", "link_perf_alloc",
+					  "link_perf_free" };
+static const char *const msr_links[] = { "link_msr" };
+
+static bool pinned(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP,
+		 name);
+	return access(path, F_OK) == 0;
+}
+
+static void unpin(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP,
+		 name);
+	unlink(path);
+}
+
+bool veto_perf_active(void)
+{
+	return pinned(perf_links[0]) && pinned(perf_links[1]);
+}
+
+bool veto_msr_active(void)
+{
+	return pinned(msr_links[0]);
+}
+
+static int pin_link(struct bpf_link *l, const char *name)
+{
+	char path[256];
+	int err;
+
+	err = pcrw_pin_path(path, sizeof(path), PCRW_VETO_GROUP, name);
+	if (err)
+		return err;
+	return bpf_link__pin(l, path);
+}
+
+static int pin_root(char *root, size_t len)
+{
+	int err = pcrw_pin_path(root, len, PCRW_VETO_GROUP, "x");
+
+	if (!err)
+		*strrchr(root, '/') = 0;
+	return err;
+}
+
+static int attach_perf(void)
+{
+	char root[256];
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
+	struct perf_veto_bpf *skel;
+	struct bpf_link *l[3] = {};
+	int err, i;
+
+	err = pin_root(root, sizeof(root));
+	if (err)
+		return err;
+	skel = perf_veto_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	err = perf_veto_bpf__load(skel);
+	if (err)
+		goto cleanup;
+	l[0] = bpf_program__attach_lsm(skel->progs.veto_perf_open);
+	l[1] = bpf_program__attach_lsm(skel->progs.veto_perf_alloc);
+	l[2] = bpf_program__attach_lsm(skel->progs.veto_perf_free);
+	for (i = 0; i < 3; i++) {
+		if (!l[i]) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	/* The free hook first, so no charged event is ever left uncounted. */
+	for (i = 2; i >= 0 && !err; i--)
+		err = pin_link(l[i], perf_links[i]);
+	if (err)
+		for (i = 0; i < 3; i++)
+			unpin(perf_links[i]);
+cleanup:
+	for (i = 0; i < 3; i++)
+		bpf_link__destroy(l[i]);
+	perf_veto_bpf__destroy(skel);
+	return err;
+}
+
+static int attach_msr(void)
+{
+	char root[256];
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
+	struct msr_veto_bpf *skel;
+	struct bpf_link *l = NULL;
+	int err;
+
+	err = pin_root(root, sizeof(root));
+	if (err)
+		return err;
+	skel = msr_veto_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	err = msr_veto_bpf__load(skel);
+	if (err)
+		goto cleanup;
+	l = bpf_program__attach_lsm(skel->progs.veto_msr_write);
+	if (!l) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = pin_link(l, msr_links[0]);
+cleanup:
+	bpf_link__destroy(l);
+	msr_veto_bpf__destroy(skel);
+	return err;
+}
+
+static bool is_x86(void)
+{
+#if defined(__x86_64__)
+	return true;
+#else
+	return false;
+#endif
+}
+
+int veto_set_mode(__u32 mode)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_veto_cfg cfg;
+	int err;
+
+	err = s->open(true);
+	if (err)
+		return err;
+	err = s->get_cfg(&cfg);
+	if (!err && cfg.mode != mode) {
+		cfg.mode = mode;
+		err = s->set_cfg(&cfg);
+	}
+	return err;
+}
+
+static int veto_attach(const struct attach_opts *o, char *how, size_t len)
+{
+	bool lsm = probe_bpf_lsm_active();
+	const char *perf = "monitor-only", *msr = "monitor-only";
+	char why[96] = "";
+	int err;
+
+	err = veto_set_mode(o->audit ? PCRW_VETO_AUDIT : PCRW_VETO_ENFORCE);
+	if (err) {
+		snprintf(how, len, "cannot create the reservation maps: %s",
+			 strerror(-err));
+		return err;
+	}
+	if (veto_perf_active()) {
+		perf = "lsm (already pinned)";
+	} else if (lsm && probe_lsm_can_attach("perf_event_open") &&
+		   probe_lsm_can_attach("perf_event_alloc")) {
+		err = attach_perf();
+		if (err) {
+			snprintf(how, len, "perf veto failed to attach: %s",
+				 strerror(-err));
+			return err;
+		}
+		perf = "lsm";
+	} else {
+		snprintf(why, sizeof(why), " (%s)",
+			 lsm ? "lsm programs cannot attach on this kernel" :
+			       "bpf is not in the active LSM list");
+	}
+	if (!is_x86()) {
+		msr = "n/a (no MSRs on this architecture)";
+	} else if (veto_msr_active()) {
+		msr = "lsm (already pinned)";
+	} else if (lsm && probe_lsm_can_attach("locked_down")) {
+		err = attach_msr();
+		if (err) {
+			snprintf(how, len, "msr veto failed to attach: %s",
+				 strerror(-err));
+			return err;
+		}
+		msr = "lsm";
+	}
+	if (o->signal_enforce && !veto_perf_active())
+		pcrw_warn("--signal-enforce: signal enforcement is not implemented; "
+			  "reservations are monitor-only here");
+	snprintf(how, len, "perf_event_open veto: %s, msr write veto: %s, mode %s%s",
+		 perf, msr, o->audit ? "audit" : "enforce", why);
+	return 0;
+}
+
+static int veto_detach(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(perf_links) / sizeof(perf_links[0]); i++)
+		unpin(perf_links[i]);
+	for (i = 0; i < sizeof(msr_links) / sizeof(msr_links[0]); i++)
+		unpin(msr_links[i]);
+	return 0;
+}
+
+static bool veto_attached(void)
+{
+	return veto_perf_active() || veto_msr_active();
+}
+
+const struct component veto_component = {
+	.name = "veto",
+	.attach = veto_attach,
+	.detach = veto_detach,
+	.attached = veto_attached,
+};
+
+void veto_describe(char *buf, size_t len)
+{
+	snprintf(buf, len, "perf_event_open veto %s, msr write veto %s",
+		 veto_perf_active() ? "active" : "not active (monitor-only)",
+		 !is_x86()	  ? "n/a" :
+		 veto_msr_active() ? "active" :
+				     "not active (monitor-only)");
+}
+
+int resv_source_collect(struct model *m)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_resv *all = NULL;
+	struct owner_record rec;
+	char state[160];
+	size_t n = 0, i;
+	int cpu, slot, err;
+
+	err = s->open(false);
+	if (err == -ENOENT)
+		return 0; /* nothing ever reserved: nothing to say */
+	if (err) {
+		model_note(m, "reservations: cannot read them (%s)", strerror(-err));
+		return err;
+	}
+	err = resv_load_all(&all, &n);
+	if (err)
+		return err;
+	veto_describe(state, sizeof(state));
+	model_note(m, "reservations: %zu in force; %s", n, state);
+	for (i = 0; i < n; i++) {
+		for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
+			if (!resv_has_cpu(&all[i], cpu))
+				continue;
+			for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
+				bool whole = all[i].nr_counters == PCR_RESV_WHOLE_PMU;
+
+				if (!whole && !((all[i].slot_mask >> slot) & 1))
+					continue;
+				memset(&rec, 0, sizeof(rec));
+				rec.id = all[i].id << 40 | (__u64)cpu << 8 | slot;
+				rec.cpu = cpu;
+				rec.hw_idx = -1;
+				rec.slot = whole ? -1 : slot;
+				rec.path = PCRW_PATH_UNKNOWN;
+				rec.owner.layer = PCR_LAYER_USER;
+				if (all[i].grants[0].kind == PCR_PRINC_UID)
+					rec.owner.uid = all[i].grants[0].id;
+				else if (all[i].grants[0].kind == PCR_PRINC_PID)
+					rec.owner.tgid = all[i].grants[0].id;
+				else
+					rec.owner.cgroup_id = all[i].grants[0].id;
+				rec.attributed = true;
+				snprintf(rec.event, sizeof(rec.event),
+					 "reserved for %.34s", all[i].label);
+				rec.state = SLOT_OFF;
+				rec.reservation_id = all[i].id;
+				err = model_add(m, &rec);
+				if (err)
+					goto out;
+				if (whole)
+					break;
+			}
+		}
+	}
+out:
+	free(all);
+	return err;
+}
