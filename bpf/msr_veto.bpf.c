@@ -54,14 +54,14 @@ int BPF_PROG(veto_msr_write, enum lockdown_reason what, int ret)
 #if defined(__TARGET_ARCH_x86)
 	const struct pcrw_veto_cfg *cfg;
 	struct task_struct *task;
-	struct pcrw_cpu_resv *cr;
+	struct resv_scan sc = {};
 	struct pcrw_event *e;
 	struct pcrw_resv *r;
 	struct pt_regs *regs;
 	struct file *f;
 	__u32 regbuf[3] = {};
-	__u64 value = 0, mask, id, found = 0;
-	__u32 cpu, msr, kind, i;
+	__u64 value = 0, mask, found;
+	__u32 cpu, msr, kind;
 	long nr;
 
 	if (ret || what != bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_MSR))
@@ -107,20 +107,11 @@ int BPF_PROG(veto_msr_write, enum lockdown_reason what, int ret)
 	}
 	if (!mask || cpu >= PCRW_MAX_CPUS)
 		return 0;
-	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
-	if (!cr || !cr->nr)
-		return 0;
-	for (i = 0; i < PCRW_RESV_PER_CPU; i++) {
-		if (i >= cr->nr)
-			break;
-		id = cr->ids[i];
-		r = bpf_map_lookup_elem(&resv, &id);
-		if (r && (r->slot_mask & mask) &&
-		    restricted_by(r, PCR_LAYER_USER, 1)) {
-			found = id;
-			break;
-		}
-	}
+	sc.cpu = cpu;
+	sc.direct = 1;
+	sc.slot_mask = mask;
+	resv_scan(&sc);
+	found = sc.first_id;
 	if (!found)
 		return 0;
 	r = bpf_map_lookup_elem(&resv, &found);

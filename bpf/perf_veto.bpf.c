@@ -66,39 +66,6 @@ static __always_inline int is_hw_type(const struct pcrw_veto_cfg *cfg,
 	return 0;
 }
 
-/* The reservations on @cpu that restrict the current task, summed into
- * @d; the first of them into @resv_id. */
-static __always_inline void other_reservations(__u32 cpu, struct pcr_demand *d,
-					       __u64 *resv_id)
-{
-	struct pcrw_cpu_resv *cr;
-	__u32 i;
-
-	d->reserved_other = 0;
-	d->whole_other = 0;
-	*resv_id = 0;
-	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
-	if (!cr || !cr->nr)
-		return;
-	for (i = 0; i < PCRW_RESV_PER_CPU; i++) {
-		struct pcrw_resv *r;
-		__u64 id;
-
-		if (i >= cr->nr)
-			break;
-		id = cr->ids[i];
-		r = bpf_map_lookup_elem(&resv, &id);
-		if (!r || !restricted_by(r, PCR_LAYER_USER, 0))
-			continue;
-		if (!*resv_id)
-			*resv_id = id;
-		if (r->nr_counters == PCR_RESV_WHOLE_PMU)
-			d->whole_other = 1;
-		else
-			d->reserved_other += r->nr_counters;
-	}
-}
-
 static __always_inline __u32 pinned_count(__u32 idx)
 {
 	__u32 *v = bpf_map_lookup_elem(&pinned_use, &idx);
@@ -116,9 +83,13 @@ struct verdict {
 static __always_inline void admit_on_cpu(__u32 cpu, struct pcr_demand *d,
 					 struct verdict *v)
 {
+	struct resv_scan sc = { .cpu = cpu };
 	__u64 id;
 
-	other_reservations(cpu, d, &id);
+	resv_scan(&sc);
+	d->reserved_other = sc.reserved_other;
+	d->whole_other = sc.whole_other;
+	id = sc.first_id;
 	if (!id)
 		return;
 	v->restricted = 1;
@@ -130,27 +101,35 @@ static __always_inline void admit_on_cpu(__u32 cpu, struct pcr_demand *d,
 		v->resv_id = id;
 }
 
+struct admit_loop {
+	struct pcr_demand d;
+	struct verdict v;
+};
+
+static int admit_cpu_cb(__u32 cpu, void *ctx)
+{
+	struct admit_loop *l = ctx;
+
+	admit_on_cpu(cpu, &l->d, &l->v);
+	return l->v.rule != PCR_ADMIT_OK; /* 1 stops the loop */
+}
+
 /* Rule 5 for an event on @cpu, or on every CPU for a per-task event. */
 static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 				  struct pcr_demand *d, struct verdict *v)
 {
-	__u32 c;
+	struct admit_loop l = { .d = *d };
+	__u32 n = cfg->nr_cpus;
 
-	v->resv_id = 0;
-	v->rule = PCR_ADMIT_OK;
-	v->restricted = 0;
 	if (cpu >= 0) {
 		if (cpu < PCRW_MAX_CPUS)
-			admit_on_cpu(cpu, d, v);
-		return;
+			admit_on_cpu(cpu, &l.d, &l.v);
+	} else {
+		bpf_loop(n < PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS, admit_cpu_cb,
+			 &l, 0);
 	}
-	for (c = 0; c < PCRW_MAX_CPUS; c++) {
-		if (c >= cfg->nr_cpus)
-			break;
-		admit_on_cpu(c, d, v);
-		if (v->rule != PCR_ADMIT_OK)
-			return;
-	}
+	*v = l.v;
+	*d = l.d;
 }
 
 /* Log a (would-be) veto; returns what the hook returns. */
@@ -183,30 +162,49 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
 }
 
-/* The CPU argument of the perf_event_open syscall being served. */
-static __always_inline int syscall_cpu(void)
+/* The user's perf_event_attr, as far as the veto needs it (UAPI layout). */
+struct attr_head {
+	__u32 type;
+	__u32 size;
+	__u64 config;
+	__u64 sample_period;
+	__u64 sample_type;
+	__u64 read_format;
+	__u64 flags; /* bit 2 pinned, bit 3 exclusive */
+};
+#define ATTR_FLAG_EXCLUSIVE (1ULL << 3)
+
+/* The perf_event_open syscall being served: its attr and CPU arguments.
+ * The kernel copied the attr just before this hook; the alloc hook checks
+ * the kernel's own copy again where there is a PMU. */
+static __always_inline int syscall_args(struct attr_head *a, int *cpu)
 {
 	struct pt_regs *regs;
+	const void *uattr;
 
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (!regs)
 		return -1;
 #if defined(__TARGET_ARCH_x86)
-	return (int)regs->dx;
+	uattr = (const void *)regs->di;
+	*cpu = (int)regs->dx;
 #elif defined(__TARGET_ARCH_arm64)
-	return (int)regs->regs[2];
+	uattr = (const void *)regs->regs[0];
+	*cpu = (int)regs->regs[2];
 #else
 	return -1;
 #endif
+	return bpf_probe_read_user(a, sizeof(*a), uattr);
 }
 
-SEC("lsm/perf_event_open")
-int BPF_PROG(veto_perf_open, struct perf_event_attr *attr, int type, int ret)
+static __always_inline int perf_open_hook(int type, int ret)
 {
 	const struct pcrw_veto_cfg *cfg;
 	struct pcr_demand d = {};
 	struct open_mark *mark;
+	struct attr_head a;
 	struct verdict v;
+	int cpu = -1;
 
 	if (ret || type != PERF_SECURITY_OPEN)
 		return ret;
@@ -219,19 +217,33 @@ int BPF_PROG(veto_perf_open, struct perf_event_attr *attr, int type, int ret)
 		mark->in_open = 1;
 		mark->logged = 0;
 	}
-	if (!is_hw_type(cfg, attr->type))
+	if (syscall_args(&a, &cpu) || !is_hw_type(cfg, a.type))
 		return 0;
 	/* The least demand this event can have: one flexible event. The
 	 * alloc hook checks its real group and pinning. */
 	d.nr_counters = cfg->nr_counters;
 	d.group_size = 1;
-	d.exclusive = attr->exclusive;
-	admit(cfg, syscall_cpu(), &d, &v);
+	d.exclusive = !!(a.flags & ATTR_FLAG_EXCLUSIVE);
+	admit(cfg, cpu, &d, &v);
 	if (v.rule == PCR_ADMIT_OK)
 		return 0;
 	if (mark)
 		mark->logged = 1;
-	return veto(cfg, &v, attr->type, attr->config);
+	return veto(cfg, &v, a.type, a.config);
+}
+
+/* The hook lost its attr argument in later kernels: (attr, type) on 6.1,
+ * (type) on 6.12. Userspace loads the one that matches the kernel's BTF. */
+SEC("lsm/perf_event_open")
+int BPF_PROG(veto_perf_open, struct perf_event_attr *attr, int type, int ret)
+{
+	return perf_open_hook(type, ret);
+}
+
+SEC("lsm/perf_event_open")
+int BPF_PROG(veto_perf_open_type_only, int type, int ret)
+{
+	return perf_open_hook(type, ret);
 }
 
 SEC("lsm/perf_event_alloc")
@@ -291,8 +303,7 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 	return 0;
 }
 
-SEC("lsm/perf_event_free")
-void BPF_PROG(veto_perf_free, struct perf_event *event)
+static __always_inline void uncharge(struct perf_event *event)
 {
 	__u64 key = (__u64)event;
 	__u32 *idx, *cnt;
@@ -304,4 +315,20 @@ void BPF_PROG(veto_perf_free, struct perf_event *event)
 	if (cnt && *cnt)
 		__sync_fetch_and_add(cnt, (__u32)-1);
 	bpf_map_delete_elem(&charged, &key);
+}
+
+/* Uncharge when the event goes: the LSM free hook where the kernel has it
+ * (6.1), else the release of its file, the only way a charged event (one
+ * opened by perf_event_open) goes away. */
+SEC("lsm/perf_event_free")
+void BPF_PROG(veto_perf_free, struct perf_event *event)
+{
+	uncharge(event);
+}
+
+SEC("fentry/perf_event_release_kernel")
+int BPF_PROG(veto_perf_release, struct perf_event *event)
+{
+	uncharge(event);
+	return 0;
 }

@@ -96,6 +96,58 @@ static __always_inline int restricted_by(const struct pcrw_resv *r, __u32 layer,
 	return pcr_check_program(&r->regs, layer, cookie, direct) != PCR_OK;
 }
 
+/*
+ * The reservations on one CPU that restrict the current task: each one
+ * that rule 4 refuses (for the MSR path, only those holding a slot in
+ * @slot_mask). One bpf_loop callback per reservation, so the verifier
+ * checks the body once rather than once per unrolled iteration.
+ */
+struct resv_scan {
+	__u32 cpu;
+	__u32 direct; /* a raw MSR write */
+	__u64 slot_mask; /* 0: any slot */
+	__u64 first_id; /* out: the first restricting reservation */
+	__u32 reserved_other; /* out: counters they hold */
+	__u32 whole_other; /* out: one of them holds the whole PMU */
+};
+
+static int resv_scan_cb(__u32 i, void *ctx)
+{
+	struct resv_scan *s = ctx;
+	struct pcrw_cpu_resv *cr;
+	struct pcrw_resv *r;
+	__u32 cpu = s->cpu;
+	__u64 id;
+
+	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
+	if (!cr || i >= cr->nr)
+		return 1;
+	id = cr->ids[i & (PCRW_RESV_PER_CPU - 1)];
+	r = bpf_map_lookup_elem(&resv, &id);
+	if (!r)
+		return 0;
+	if (s->slot_mask && !(r->slot_mask & s->slot_mask))
+		return 0;
+	if (!restricted_by(r, PCR_LAYER_USER, s->direct))
+		return 0;
+	if (!s->first_id)
+		s->first_id = id;
+	if (r->nr_counters == PCR_RESV_WHOLE_PMU)
+		s->whole_other = 1;
+	else
+		s->reserved_other += r->nr_counters;
+	return 0;
+}
+
+static __always_inline void resv_scan(struct resv_scan *s)
+{
+	s->first_id = 0;
+	s->reserved_other = 0;
+	s->whole_other = 0;
+	if (s->cpu < PCRW_MAX_CPUS)
+		bpf_loop(PCRW_RESV_PER_CPU, resv_scan_cb, s, 0);
+}
+
 static __always_inline void count_event(__u32 kind, __u64 resv_id)
 {
 	__u64 one = 1, *v;

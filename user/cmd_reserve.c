@@ -317,9 +317,13 @@ int cmd_reserve(int argc, char **argv)
 		goto out;
 	}
 	resv_format_cpus(r.cpus, buf, sizeof(buf));
+	if (whole(r.nr_counters))
+		snprintf(err, sizeof(err), "the whole PMU");
+	else
+		snprintf(err, sizeof(err), "%u counter(s), slots 0x%llx",
+			 r.nr_counters, (unsigned long long)r.slot_mask);
 	printf("reservation %llu: CPUs %s, %s, granted to %s\n",
-	       (unsigned long long)r.id, buf,
-	       whole(r.nr_counters) ? "whole PMU" : "counters", r.label);
+	       (unsigned long long)r.id, buf, err, r.label);
 	printf("management cookie: %012llx\n", (unsigned long long)mgmt);
 	fflush(stdout);
 	fprintf(stderr, "pcrwatch: the cookie is shown only now: keep it to grant, "

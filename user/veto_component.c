@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
@@ -76,12 +77,37 @@ static int pin_root(char *root, size_t len)
 	return err;
 }
 
+/* How many arguments the LSM hook @hook takes on this kernel (its
+ * bpf_lsm_<hook> stub in BTF), or @dflt when BTF cannot say. */
+static __u32 lsm_hook_nargs(const char *hook, __u32 dflt)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	char name[128];
+	int id;
+	__u32 n = dflt;
+
+	if (libbpf_get_error(btf))
+		return dflt;
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (id > 0) {
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+		if (t && btf_is_func_proto(t))
+			n = btf_vlen(t);
+	}
+	btf__free(btf);
+	return n;
+}
+
 static int attach_perf(void)
 {
 	char root[256];
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
 	struct perf_veto_bpf *skel;
+	struct bpf_program *open_prog;
 	struct bpf_link *l[3] = {};
+	bool free_lsm;
 	int err, i;
 
 	err = pin_root(root, sizeof(root));
@@ -90,12 +116,23 @@ static int attach_perf(void)
 	skel = perf_veto_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
+	open_prog = lsm_hook_nargs("perf_event_open", 2) == 1 ?
+			    skel->progs.veto_perf_open_type_only :
+			    skel->progs.veto_perf_open;
+	bpf_program__set_autoload(skel->progs.veto_perf_open,
+				  open_prog == skel->progs.veto_perf_open);
+	bpf_program__set_autoload(skel->progs.veto_perf_open_type_only,
+				  open_prog != skel->progs.veto_perf_open);
+	free_lsm = probe_btf_has_func("bpf_lsm_perf_event_free");
+	bpf_program__set_autoload(skel->progs.veto_perf_free, free_lsm);
+	bpf_program__set_autoload(skel->progs.veto_perf_release, !free_lsm);
 	err = perf_veto_bpf__load(skel);
 	if (err)
 		goto cleanup;
-	l[0] = bpf_program__attach_lsm(skel->progs.veto_perf_open);
+	l[0] = bpf_program__attach_lsm(open_prog);
 	l[1] = bpf_program__attach_lsm(skel->progs.veto_perf_alloc);
-	l[2] = bpf_program__attach_lsm(skel->progs.veto_perf_free);
+	l[2] = free_lsm ? bpf_program__attach_lsm(skel->progs.veto_perf_free) :
+			  bpf_program__attach_trace(skel->progs.veto_perf_release);
 	for (i = 0; i < 3; i++) {
 		if (!l[i]) {
 			err = -errno;
