@@ -25,6 +25,7 @@ setup_file() {
 	echo $! >"$BATS_FILE_TMPDIR/pid"
 	for _ in $(seq 600); do grep -q enforcing "$LOG" && break; sleep 0.1; done
 	modprobe msr 2>/dev/null || true
+	sysctl -qw kernel.perf_event_paranoid=-1
 }
 
 teardown_file() {
