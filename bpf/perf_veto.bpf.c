@@ -250,6 +250,7 @@ SEC("lsm/perf_event_alloc")
 int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 {
 	const struct pcrw_veto_cfg *cfg;
+	struct perf_event_attr *lattr, *eattr;
 	struct perf_event *leader;
 	struct pcr_demand d = {};
 	struct open_mark *mark;
@@ -282,9 +283,13 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 	leader = event->group_leader;
 	d.nr_counters = cfg->nr_counters;
 	d.group_size = leader == event ? 1 : leader->nr_siblings + 2;
-	d.pinned = BPF_CORE_READ_BITFIELD(&leader->attr, pinned);
-	d.exclusive = BPF_CORE_READ_BITFIELD(&leader->attr, exclusive) ||
-		      BPF_CORE_READ_BITFIELD(&event->attr, exclusive);
+	/* Through attr pointers: the bitfield relocation is relative to the
+	 * struct the macro is given. */
+	lattr = &leader->attr;
+	eattr = &event->attr;
+	d.pinned = BPF_CORE_READ_BITFIELD(lattr, pinned);
+	d.exclusive = BPF_CORE_READ_BITFIELD(lattr, exclusive) ||
+		      BPF_CORE_READ_BITFIELD(eattr, exclusive);
 	admit(cfg, event->cpu, &d, &v);
 	if (v.rule != PCR_ADMIT_OK) {
 		if (mark->logged) /* audit: the open hook logged it */

@@ -615,6 +615,25 @@ int cmd_list(int argc, char **argv)
 		printf("(no reservations)\n");
 	printf("%s; mode %s; %u counters per CPU%s\n", state, mode_name(cfg.mode),
 	       cfg.nr_counters, cfg.nr_counters ? "" : " (unknown: fail closed)");
+	{
+		char path[256];
+		__u32 k, v, nr = cfg.nr_cpus < PCRW_MAX_CPUS ? cfg.nr_cpus : PCRW_MAX_CPUS;
+		int pfd;
+
+		snprintf(path, sizeof(path), "%s/%s/pinned_use", PCRW_PIN_ROOT,
+			 PCRW_VETO_GROUP);
+		pfd = bpf_obj_get(path);
+		printf("pinned events charged:");
+		for (k = 0; pfd >= 0 && k < nr; k++)
+			if (bpf_map_lookup_elem(pfd, &k, &v) == 0)
+				printf(" cpu%u=%u", k, v);
+		k = PCRW_PINNED_TASK;
+		if (pfd >= 0 && bpf_map_lookup_elem(pfd, &k, &v) == 0)
+			printf(" per-task=%u", v);
+		printf("\n");
+		if (pfd >= 0)
+			close(pfd);
+	}
 	printf("vetoes %llu, audited %llu\n",
 	       (unsigned long long)s->total(PCRW_EV_VETO),
 	       (unsigned long long)s->total(PCRW_EV_AUDIT));

@@ -48,6 +48,12 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 		run PO $t --cpu 0
 		assert "$status" == 16 "non-holder $t per-CPU: $output"
 		run PO $t --uid 1000 --cpu 0 --work 20
+		if [ "$t" = "--type cache" ]; then
+			# QEMU's PMU has no cache events: the holder's open gets
+			# past the veto to the PMU, which says ENOENT (not EBUSY).
+			assert "$status" == 2 "holder $t reaches the PMU: $output"
+			continue
+		fi
 		assert "$status" == 0 "holder $t per-CPU: $output"
 		assert "$output" =~ "count 1: [1-9]" "holder $t counts"
 	done
