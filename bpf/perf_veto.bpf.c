@@ -217,6 +217,11 @@ static __always_inline int perf_open_hook(int type, int ret)
 		mark->in_open = 1;
 		mark->logged = 0;
 	}
+	/* With a core PMU every hardware event reaches the alloc hook, which
+	 * sees the whole event: decide once, there. Without one (amd64 guests)
+	 * this is the only place a hardware-type open can be refused. */
+	if (cfg->nr_hw_types)
+		return 0;
 	if (syscall_args(&a, &cpu) || !is_hw_type(cfg, a.type))
 		return 0;
 	/* The least demand this event can have: one flexible event. The

@@ -144,8 +144,14 @@ static __always_inline void resv_scan(struct resv_scan *s)
 	s->first_id = 0;
 	s->reserved_other = 0;
 	s->whole_other = 0;
-	if (s->cpu < PCRW_MAX_CPUS)
-		bpf_loop(PCRW_RESV_PER_CPU, resv_scan_cb, s, 0);
+	struct pcrw_cpu_resv *cr;
+	__u32 cpu = s->cpu;
+
+	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
+	if (!cr || !cr->nr) /* the common case: nothing reserved here */
+		return;
+	bpf_loop(cr->nr < PCRW_RESV_PER_CPU ? cr->nr : PCRW_RESV_PER_CPU,
+		 resv_scan_cb, s, 0);
 }
 
 static __always_inline void count_event(__u32 kind, __u64 resv_id)

@@ -13,7 +13,13 @@ setup_tier() {
 }
 
 teardown_tier() {
+	[ -n "${ENFORCE_PID:-}" ] && kill "$ENFORCE_PID" 2>/dev/null
 	rm -rf "$VETO_PINS"
+	return 0
+}
+
+in_force_lines() { # FILE N: at least N "in force" lines
+	[ "$(grep -c 'reservation(s) in force' "$1")" -ge "$2" ]
 }
 
 cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
@@ -84,4 +90,24 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 @test "enforce on a kernel without BPF LSM says monitor-only" {
 	run_tool 0 enforce --once
 	assert "$output" =~ "monitor-only"
+}
+
+@test "enforce --policy reloads on SIGHUP; a bad file keeps the policy in force" {
+	printf 'reserve cpus=0 counters=1 for=uid:1000\n' >"$TEST_TMP/p"
+	"$PCRWATCH" enforce --policy "$TEST_TMP/p" >"$TEST_TMP/log" 2>&1 &
+	ENFORCE_PID=$!
+	wait_for 30 grep -q enforcing "$TEST_TMP/log"
+	run_tool 0 list
+	assert "$output" =~ "uid:1000 \(policy\)"
+	printf 'reserve cpus=0 counters=2 for=uid:2000\n' >"$TEST_TMP/p"
+	kill -HUP "$ENFORCE_PID"
+	wait_for 10 in_force_lines "$TEST_TMP/log" 2
+	run_tool 0 list
+	assert "$output" =~ "uid:2000 \(policy\)"
+	assert "$output" !~ "uid:1000"
+	printf 'reserve cpus=0 counters=two for=uid:3000\n' >"$TEST_TMP/p"
+	kill -HUP "$ENFORCE_PID"
+	wait_for 10 grep -q "the policy in force is unchanged" "$TEST_TMP/log"
+	run_tool 0 list
+	assert "$output" =~ "uid:2000 \(policy\)"
 }

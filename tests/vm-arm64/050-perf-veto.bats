@@ -44,19 +44,18 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	run_tool 0 reserve --cpus 0 --counters all --for uid:1000
 	c=$(cookie_of "$output")
 	echo "$c" >"$BATS_FILE_TMPDIR/whole"
-	for t in "--type hw" "--type cache" "--type raw --config 0x11" "--type pmu --config 0x11"; do
+	for t in "--type hw" "--type raw --config 0x11" "--type pmu --config 0x11"; do
 		run PO $t --cpu 0
 		assert "$status" == 16 "non-holder $t per-CPU: $output"
 		run PO $t --uid 1000 --cpu 0 --work 20
-		if [ "$t" = "--type cache" ]; then
-			# QEMU's PMU has no cache events: the holder's open gets
-			# past the veto to the PMU, which says ENOENT (not EBUSY).
-			assert "$status" == 2 "holder $t reaches the PMU: $output"
-			continue
-		fi
 		assert "$status" == 0 "holder $t per-CPU: $output"
 		assert "$output" =~ "count 1: [1-9]" "holder $t counts"
 	done
+	# QEMU's PMU has no cache events: perf refuses them (ENOENT) before
+	# they could use a counter, for holder and non-holder alike; the amd64
+	# guests check the HW_CACHE veto itself (no PMU: the open hook decides).
+	run PO --type cache --cpu 0
+	assert "$status" == 2 "no such event on this PMU: $output"
 	run PO --type hw
 	assert "$status" == 16 "per-task event could run on CPU 0: $output"
 	run PO --type hw --inherit
