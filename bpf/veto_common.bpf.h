@@ -141,12 +141,12 @@ static int resv_scan_cb(__u32 i, void *ctx)
 
 static __always_inline void resv_scan(struct resv_scan *s)
 {
-	s->first_id = 0;
-	s->reserved_other = 0;
-	s->whole_other = 0;
 	struct pcrw_cpu_resv *cr;
 	__u32 cpu = s->cpu;
 
+	s->first_id = 0;
+	s->reserved_other = 0;
+	s->whole_other = 0;
 	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
 	if (!cr || !cr->nr) /* the common case: nothing reserved here */
 		return;

@@ -252,8 +252,8 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 	if (o->signal_enforce && !veto_perf_active())
 		pcrw_warn("--signal-enforce: signal enforcement is not implemented; "
 			  "reservations are monitor-only here");
-	snprintf(how, len, "perf_event_open veto: %s, msr write veto: %s, mode %s%s",
-		 perf, msr, o->audit ? "audit" : "enforce", why);
+	snprintf(how, len, "perf_event_open veto: %s%s, msr write veto: %s, mode %s",
+		 perf, why, msr, o->audit ? "audit" : "enforce");
 	return 0;
 }
 
