@@ -199,7 +199,7 @@ static int store_error(const char *what, int err)
 
 static void warn_if_monitor_only(void)
 {
-	if (!veto_perf_active() && !veto_msr_active())
+	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
 		pcrw_warn("no veto is active (run `pcrwatch enforce` or `pcrwatch attach`): "
 			  "this reservation is monitor-only for now");
 }
@@ -861,7 +861,9 @@ static int print_event(void *ctx, void *data, size_t size)
 		       rule < PCR_NR_ADMIT_RULES ? rule_names[rule] : "?");
 	}
 	printf(" %s reservation %llu (%s)\n",
-	       e->kind == PCRW_EV_VETO ? "denied EBUSY by" : "would be denied by",
+	       e->kind == PCRW_EV_AUDIT ? "would be denied by" :
+	       veto_signal_active()     ? "killed (SIGKILL) for" :
+					  "denied EBUSY by",
 	       (unsigned long long)e->reservation_id, who);
 	fflush(stdout);
 	return 0;
@@ -929,7 +931,7 @@ int cmd_enforce(int argc, char **argv)
 	printf("veto: %s\n", how);
 	if (rc)
 		return PCRW_EXIT_ERROR;
-	if (!veto_perf_active() && !veto_msr_active())
+	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
 		printf("monitor-only: BPF LSM cannot attach on this kernel; reservations "
 		       "are recorded and listed but nothing is denied\n");
 	if (policy && apply_policy(policy, false))

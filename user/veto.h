@@ -9,6 +9,7 @@
 
 bool veto_perf_active(void);
 bool veto_msr_active(void);
+bool veto_signal_active(void);
 /* One line: which veto points are active, or monitor-only. */
 void veto_describe(char *buf, size_t len);
 /* Write enum pcrw_veto_mode into the pinned configuration. */

@@ -24,10 +24,12 @@
 #include "veto.h"
 #include "perf_veto.skel.h"
 #include "msr_veto.skel.h"
+#include "perf_signal.skel.h"
 
 static const char *const perf_links[] = { "link_perf_open", "link_perf_alloc",
 					  "link_perf_free" };
 static const char *const msr_links[] = { "link_msr" };
+static const char *const signal_links[] = { "link_perf_signal" };
 
 static bool pinned(const char *name)
 {
@@ -55,6 +57,11 @@ bool veto_perf_active(void)
 bool veto_msr_active(void)
 {
 	return pinned(msr_links[0]);
+}
+
+bool veto_signal_active(void)
+{
+	return pinned(signal_links[0]);
 }
 
 static int pin_link(struct bpf_link *l, const char *name)
@@ -181,6 +188,36 @@ cleanup:
 	return err;
 }
 
+static int attach_signal(void)
+{
+	char root[256];
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
+	struct perf_signal_bpf *skel;
+	struct bpf_link *l = NULL;
+	int err;
+
+	err = pin_root(root, sizeof(root));
+	if (err)
+		return err;
+	skel = perf_signal_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	err = perf_signal_bpf__load(skel);
+	if (err)
+		goto cleanup;
+	l = bpf_program__attach_raw_tracepoint(skel->progs.signal_perf_open,
+					       "sys_enter");
+	if (!l) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = pin_link(l, signal_links[0]);
+cleanup:
+	bpf_link__destroy(l);
+	perf_signal_bpf__destroy(skel);
+	return err;
+}
+
 static bool is_x86(void)
 {
 #if defined(__x86_64__)
@@ -214,7 +251,11 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 	char why[96] = "";
 	int err;
 
-	err = veto_set_mode(o->audit ? PCRW_VETO_AUDIT : PCRW_VETO_ENFORCE);
+	if (o->signal_enforce && !o->audit && !veto_perf_active() &&
+	    !(lsm && probe_lsm_can_attach("perf_event_alloc")))
+		err = veto_set_mode(PCRW_VETO_SIGNAL);
+	else
+		err = veto_set_mode(o->audit ? PCRW_VETO_AUDIT : PCRW_VETO_ENFORCE);
 	if (err) {
 		snprintf(how, len, "cannot create the reservation maps: %s",
 			 strerror(-err));
@@ -249,9 +290,19 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 		}
 		msr = "lsm";
 	}
-	if (o->signal_enforce && !veto_perf_active())
-		pcrw_warn("--signal-enforce: signal enforcement is not implemented; "
-			  "reservations are monitor-only here");
+	if (o->signal_enforce && !veto_perf_active()) {
+		if (!o->audit && (veto_signal_active() || !attach_signal())) {
+			perf = "signal (SIGKILL after the fact)";
+			pcrw_warn("signal enforcement: a non-holder's perf_event_open is "
+				  "answered with SIGKILL when the syscall returns: the "
+				  "event may already have been opened and have counted");
+		} else {
+			pcrw_warn("--signal-enforce: cannot attach the signal program; "
+				  "reservations are monitor-only here");
+		}
+	} else if (!o->signal_enforce && veto_signal_active()) {
+		unpin(signal_links[0]);
+	}
 	snprintf(how, len, "perf_event_open veto: %s%s, msr write veto: %s, mode %s",
 		 perf, why, msr, o->audit ? "audit" : "enforce");
 	return 0;
@@ -265,12 +316,13 @@ static int veto_detach(void)
 		unpin(perf_links[i]);
 	for (i = 0; i < sizeof(msr_links) / sizeof(msr_links[0]); i++)
 		unpin(msr_links[i]);
+	unpin(signal_links[0]);
 	return 0;
 }
 
 static bool veto_attached(void)
 {
-	return veto_perf_active() || veto_msr_active();
+	return veto_perf_active() || veto_msr_active() || veto_signal_active();
 }
 
 const struct component veto_component = {
@@ -283,7 +335,9 @@ const struct component veto_component = {
 void veto_describe(char *buf, size_t len)
 {
 	snprintf(buf, len, "perf_event_open veto %s, msr write veto %s",
-		 veto_perf_active() ? "active" : "not active (monitor-only)",
+		 veto_perf_active()   ? "active" :
+		 veto_signal_active() ? "signal only (SIGKILL after the fact)" :
+					"not active (monitor-only)",
 		 !is_x86()	  ? "n/a" :
 		 veto_msr_active() ? "active" :
 				     "not active (monitor-only)");
