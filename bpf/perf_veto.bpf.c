@@ -3,11 +3,13 @@
  * perf_veto: keep reserved hardware counters their holders' own at
  * perf_event_open time (rule 5 of include/pcr_rules.h).
  *
- * lsm/perf_event_open sees the attr before any PMU is consulted and denies
- * what no group could pass (whole-PMU reservation, unknown capacity,
- * exclusive, no unreserved counter); lsm/perf_event_alloc sees the event
- * with its PMU, CPU and group and applies the whole rule, charging admitted
- * pinned events; lsm/perf_event_free uncharges them. Denial is -EBUSY.
+ * lsm/perf_event_alloc sees the event with its PMU, CPU and group and
+ * applies the whole rule, charging admitted pinned events (uncharged by
+ * lsm/perf_event_free, or at the release of the event's file where the
+ * kernel has no such hook). lsm/perf_event_open runs before any PMU is
+ * consulted; where there is no core PMU it is the only place a hardware
+ * open can be refused, and it applies the rule to the event's least demand.
+ * Denial is -EBUSY.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,18 +32,39 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } charged SEC(".maps");
 
-/* Per task: between the open hook and the alloc hook of one syscall. */
-struct open_mark {
-	__u32 in_open;
-	__u32 logged; /* the open hook already logged an audit record */
-};
+/* perf_event_open's syscall numbers: native, and 32-bit compat. */
+#if defined(__TARGET_ARCH_x86)
+#define NR_perf_event_open 298
+#define NR_perf_event_open_compat 336
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_perf_event_open 241
+#define NR_perf_event_open_compat 364
+#else
+#define NR_perf_event_open -1
+#define NR_perf_event_open_compat -1
+#endif
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct open_mark);
-} marks SEC(".maps");
+/* Is the current task inside perf_event_open(2)? Kernel-made counters
+ * (NMI watchdog, KVM's guest PMU) are allocated elsewhere. */
+static __always_inline int in_perf_event_open(struct task_struct *task)
+{
+	struct pt_regs *regs;
+	long nr;
+
+	if (task->flags & PF_KTHREAD)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return 0;
+#if defined(__TARGET_ARCH_x86)
+	nr = regs->orig_ax;
+#elif defined(__TARGET_ARCH_arm64)
+	nr = regs->syscallno;
+#else
+	return 0;
+#endif
+	return nr == NR_perf_event_open || nr == NR_perf_event_open_compat;
+}
 
 /* The perf_event_open syscall being served: its attr and CPU arguments.
  * The kernel copied the attr just before this hook; the alloc hook checks
@@ -70,7 +93,6 @@ static __always_inline int perf_open_hook(int type, int ret)
 {
 	const struct pcrw_veto_cfg *cfg;
 	struct pcr_demand d = {};
-	struct open_mark *mark;
 	struct attr_head a;
 	struct verdict v;
 	int cpu = -1;
@@ -80,12 +102,6 @@ static __always_inline int perf_open_hook(int type, int ret)
 	cfg = veto_config();
 	if (!cfg || cfg->mode == PCRW_VETO_SIGNAL)
 		return 0;
-	mark = bpf_task_storage_get(&marks, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (mark) {
-		mark->in_open = 1;
-		mark->logged = 0;
-	}
 	/* With a core PMU every hardware event reaches the alloc hook, which
 	 * sees the whole event: decide once, there. Without one (amd64 guests)
 	 * this is the only place a hardware-type open can be refused. */
@@ -101,8 +117,6 @@ static __always_inline int perf_open_hook(int type, int ret)
 	admit(cfg, cpu, &d, &v);
 	if (v.rule == PCR_ADMIT_OK)
 		return 0;
-	if (mark)
-		mark->logged = 1;
 	return veto(cfg, &v, a.type, a.config);
 }
 
@@ -127,7 +141,6 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 	struct perf_event_attr *lattr, *eattr;
 	struct perf_event *leader;
 	struct pcr_demand d = {};
-	struct open_mark *mark;
 	struct task_struct *task;
 	struct verdict v;
 	__u64 key = (__u64)event;
@@ -145,12 +158,8 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 	if (event->parent)
 		return 0;
 	task = bpf_get_current_task_btf();
-	if (task->flags & PF_KTHREAD)
+	if (!in_perf_event_open(task))
 		return 0;
-	mark = bpf_task_storage_get(&marks, task, 0, 0);
-	if (!mark || !mark->in_open)
-		return 0;
-	mark->in_open = 0;
 	type = event->pmu->type;
 	if (!is_hw_type(cfg, type) && !is_hw_type(cfg, event->attr.type))
 		return 0;
@@ -165,11 +174,8 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 	d.exclusive = BPF_CORE_READ_BITFIELD(lattr, exclusive) ||
 		      BPF_CORE_READ_BITFIELD(eattr, exclusive);
 	admit(cfg, event->cpu, &d, &v);
-	if (v.rule != PCR_ADMIT_OK) {
-		if (mark->logged) /* audit: the open hook logged it */
-			return 0;
+	if (v.rule != PCR_ADMIT_OK)
 		return veto(cfg, &v, event->attr.type, event->attr.config);
-	}
 	if (!v.restricted || !d.pinned)
 		return 0;
 	idx = event->cpu >= 0 && event->cpu < PCRW_MAX_CPUS ? event->cpu :

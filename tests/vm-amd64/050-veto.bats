@@ -11,6 +11,7 @@
 #    registers and CPUs get whatever the (emulated) CPU answers.
 
 load ../helpers
+bats_require_minimum_version 1.5.0
 
 PO() { "$TESTPROGS/perf_open" "$@"; }
 MW() { "$TESTPROGS/msr_write" "$@"; }
