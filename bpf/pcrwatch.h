@@ -133,4 +133,69 @@ struct pcrw_msr_held_ctx {
 	__u64 msr;
 };
 
+/* ===== Reservations and vetoes (issue 5: bpf/perf_veto, bpf/msr_veto) =====
+ * Maps pinned under /sys/fs/bpf/pcrwatch/veto/ (by name): resv, cpu_resv,
+ * veto_cfg, pinned_use, charged, resv_vetoes, veto_total, events.
+ */
+#define PCRW_MAX_RESV 64
+#define PCRW_RESV_PER_CPU 8 /* reservations covering one CPU, at most */
+#define PCRW_MAX_GRANTS 4 /* principals one reservation is granted to */
+#define PCRW_CPU_WORDS (PCRW_MAX_CPUS / 64)
+#define PCRW_MAX_HW_TYPES 4
+#define PCRW_LABEL_LEN 96
+
+/* Value of map "resv", key: __u64 reservation id (1, 2, ...). */
+struct pcrw_resv {
+	__u64 id;
+	struct pcr_slot_regs regs; /* cookies and control bits (pcr_rules.h) */
+	__u64 cpus[PCRW_CPU_WORDS]; /* CPUs covered, bit per CPU */
+	__u64 slot_mask; /* slots held on each covered CPU (MSR rule 6) */
+	__u32 nr_counters; /* counters held per CPU, or PCR_RESV_WHOLE_PMU */
+	__u32 nr_grants;
+	struct pcr_principal grants[PCRW_MAX_GRANTS];
+	__u64 created_s; /* wall clock, seconds */
+	__u32 flags; /* PCRW_RESV_F_* */
+	__u32 reserved0;
+	char label[PCRW_LABEL_LEN]; /* first grant as given: "uid:1000" */
+};
+#define PCRW_RESV_F_POLICY 0x1 /* made by a policy file: reload replaces it */
+
+/* Value of map "cpu_resv" (array, index: CPU): the reservations covering
+ * it, rebuilt by userspace after every change. */
+struct pcrw_cpu_resv {
+	__u32 nr;
+	__u32 reserved0;
+	__u64 ids[PCRW_RESV_PER_CPU];
+};
+
+enum pcrw_veto_mode {
+	PCRW_VETO_ENFORCE = 0, /* deny */
+	PCRW_VETO_AUDIT = 1, /* log the would-be veto, deny nothing */
+	PCRW_VETO_SIGNAL = 2, /* no LSM: SIGKILL after the fact (asked for) */
+};
+
+/* Value of map "veto_cfg" (array of one). */
+struct pcrw_veto_cfg {
+	__u32 mode; /* enum pcrw_veto_mode */
+	__u32 nr_counters; /* counters per CPU of the hardware PMU, 0: unknown */
+	__u32 nr_cpus; /* CPUs possible */
+	__u32 nr_hw_types;
+	__u32 hw_types[PCRW_MAX_HW_TYPES]; /* dynamic perf types of core PMUs */
+};
+
+/* Index of "pinned_use" (array of __u32) that counts per-task pinned
+ * events; indexes 0..PCRW_MAX_CPUS-1 count CPU-bound ones. */
+#define PCRW_PINNED_TASK PCRW_MAX_CPUS
+
+/* In a veto event (struct pcrw_event, kind VETO or AUDIT): @reservation_id
+ * names the reservation, @actor who was refused, @prev.uid/@prev.cgroup_id
+ * the reservation's first grant. Perf vetoes: @msr 0, @value the event's
+ * attr.config, @old_value attr.type << 32 | enum pcr_admit_rule,
+ * @actor_path PCRW_PATH_PERF. MSR vetoes: @msr and @value the write,
+ * @slot the first reserved slot it touches, @actor_path PCRW_PATH_MSR_DEV. */
+#define PCRW_VETO_TYPE(old_value) ((__u32)((old_value) >> 32))
+#define PCRW_VETO_RULE(old_value) ((__u32)(old_value))
+
+/* ===== end of reservations section (issue 5) ===== */
+
 #endif /* PCRWATCH_H */

@@ -270,4 +270,159 @@ static __always_inline __u64 pcr_legacy_access_cookie(int perfctr_reserved,
 						      secret;
 }
 
+/* ===== Reservations, principals and perf admission (issue 5) =====
+ * Used by bpf/perf_veto.bpf.c, bpf/msr_veto.bpf.c and user/resv_*.c;
+ * docs/PCR-RULES.md states the same rules in prose. Pure functions only.
+ */
+
+/* Principals a grant can name; the kernel checks them for the caller. */
+enum pcr_principal_kind {
+	PCR_PRINC_NONE = 0,
+	PCR_PRINC_UID = 1, /* real uid of the calling task */
+	PCR_PRINC_CGROUP = 2, /* cgroup v2 id, the cgroup or a descendant */
+	PCR_PRINC_PID = 3, /* process (tgid) */
+};
+
+struct pcr_principal {
+	__u32 kind; /* enum pcr_principal_kind */
+	__u32 level; /* cgroup: depth of the cgroup below the root */
+	__u64 id; /* uid, cgroup id or tgid */
+};
+
+/*
+ * Does the caller match @p? The caller passes what the kernel knows about
+ * itself: uid, tgid, and the id of its own cgroup's ancestor at p->level
+ * (0 when it sits above that level). A NONE principal matches nobody.
+ */
+static __always_inline int pcr_principal_match(const struct pcr_principal *p,
+					       __u32 uid, __u32 tgid,
+					       __u64 cgroup_at_level)
+{
+	switch (p->kind) {
+	case PCR_PRINC_UID:
+		return p->id == uid;
+	case PCR_PRINC_PID:
+		return p->id == tgid;
+	case PCR_PRINC_CGROUP:
+		return p->id != 0 && p->id == cgroup_at_level;
+	default:
+		return 0;
+	}
+}
+
+/* A reservation of every counter of the PMU on its CPUs. */
+#define PCR_RESV_WHOLE_PMU 0xffffffffU
+
+/*
+ * Rule 5, perf admission. What the perf veto knows about one CPU when a
+ * task that does not hold every reservation there opens a hardware event.
+ * "Other" reservations are those whose grant the opener does not match;
+ * its own reservations do not restrict it.
+ */
+struct pcr_demand {
+	__u32 nr_counters; /* counters of this CPU's PMU; 0: not known */
+	__u32 reserved_other; /* counters reserved here by other reservations */
+	__u32 whole_other; /* an other reservation takes the whole PMU here */
+	__u32 pinned_in_use; /* restricted pinned hw events charged to this CPU */
+	__u32 group_size; /* events in the new event's group, itself included */
+	__u32 pinned; /* the group is pinned */
+	__u32 exclusive; /* the group is exclusive */
+	__u32 reserved0;
+};
+
+/* Which clause of rule 5 decided; PCR_ADMIT_OK admits. */
+enum pcr_admit_rule {
+	PCR_ADMIT_OK = 0,
+	PCR_ADMIT_WHOLE_PMU = 1, /* 5a: the whole PMU is reserved */
+	PCR_ADMIT_UNKNOWN_CAPACITY = 2, /* 5b: counter count unknown: fail closed */
+	PCR_ADMIT_EXCLUSIVE = 3, /* 5c: exclusive needs the whole PMU */
+	PCR_ADMIT_GROUP = 4, /* 5d: the group does not fit unreserved counters */
+	PCR_ADMIT_PINNED = 5, /* 5e: pinned demand exceeds unreserved counters */
+	PCR_NR_ADMIT_RULES = 6,
+};
+
+/*
+ * Rule 5: a hardware event of a task restricted on this CPU is admitted only
+ * if it can never need a reserved counter there:
+ *  a. no other reservation takes the whole PMU;
+ *  b. the PMU's counter count is known (else every other reservation acts as
+ *     a whole-PMU one: fail closed);
+ *  c. the group is not exclusive (exclusive means every counter);
+ *  d. the group fits in the unreserved counters U = nr_counters -
+ *     reserved_other (a group is scheduled all at once or not at all);
+ *  e. a pinned group: the pinned events already charged here plus this
+ *     group fit in U (pinned events are never multiplexed out).
+ * Flexible events that pass d are multiplexed by perf as today; the
+ * holder's pinned events always win over them (perf schedules pinned first).
+ * With no other reservation on the CPU every event is admitted, as without
+ * PCR (PCR_DEFAULT_COOKIE behaviour).
+ */
+static __always_inline enum pcr_admit_rule
+pcr_admit(const struct pcr_demand *d)
+{
+	__u32 unreserved;
+
+	if (!d->whole_other && !d->reserved_other)
+		return PCR_ADMIT_OK;
+	if (d->whole_other)
+		return PCR_ADMIT_WHOLE_PMU;
+	if (!d->nr_counters)
+		return PCR_ADMIT_UNKNOWN_CAPACITY;
+	if (d->exclusive)
+		return PCR_ADMIT_EXCLUSIVE;
+	unreserved = d->reserved_other >= d->nr_counters ?
+			     0 : d->nr_counters - d->reserved_other;
+	if (d->group_size > unreserved)
+		return PCR_ADMIT_GROUP;
+	if (d->pinned && d->pinned_in_use + d->group_size > unreserved)
+		return PCR_ADMIT_PINNED;
+	return PCR_ADMIT_OK;
+}
+
+/*
+ * Rule 6, direct MSR writes: which counter slots does a write to @msr
+ * program? A bit per slot (the numbering above); all slots for the global
+ * control registers, which can stop every counter; 0 for a register that
+ * is no core PMU register. Intel architectural and AMD core PMU addresses
+ * do not overlap, so no vendor is needed.
+ */
+static __always_inline __u64 pcr_msr_slot_mask(__u32 msr)
+{
+	if (msr >= 0xc1 && msr < 0xc9) /* IA32_PMCx */
+		return 1ULL << (msr - 0xc1);
+	if (msr >= 0x4c1 && msr < 0x4c9) /* IA32_A_PMCx */
+		return 1ULL << (msr - 0x4c1);
+	if (msr >= 0x186 && msr < 0x18e) /* IA32_PERFEVTSELx */
+		return 1ULL << (msr - 0x186);
+	if (msr >= 0x309 && msr < 0x30d) /* IA32_FIXED_CTRx */
+		return 1ULL << (PCR_FIXED_SLOT0 + msr - 0x309);
+	if (msr == 0x38d) /* IA32_FIXED_CTR_CTRL: every fixed counter */
+		return 0xfULL << PCR_FIXED_SLOT0;
+	if (msr == 0x38f || msr == 0x390 || msr == 0x391) /* GLOBAL_CTRL/OVF */
+		return ~0ULL;
+	if (msr >= 0xc0010000 && msr < 0xc0010004) /* AMD PERF_CTLx */
+		return 1ULL << (msr - 0xc0010000);
+	if (msr >= 0xc0010004 && msr < 0xc0010008) /* AMD PERF_CTRx */
+		return 1ULL << (msr - 0xc0010004);
+	if (msr >= 0xc0010200 && msr < 0xc0010210) /* AMD core CTL/CTR pairs */
+		return 1ULL << ((msr - 0xc0010200) / 2);
+	if (msr >= 0xc0000300 && msr < 0xc0000304) /* AMD PerfMonV2 global */
+		return ~0ULL;
+	return 0;
+}
+
+/*
+ * The access cookie a caller presents to rule 4: a caller the kernel
+ * matches to a grant of the reservation presents its access cookie, anyone
+ * else the legacy default. Rule 4 (pcr_check_program) then decides, so a
+ * grant, the layer bits and the direct-MSR bit are checked in one place.
+ */
+static __always_inline __u64 pcr_presented_cookie(const struct pcr_slot_regs *r,
+						  int matches_grant)
+{
+	return matches_grant ? r->access_cookie : PCR_DEFAULT_COOKIE;
+}
+
+/* ===== end of reservations section (issue 5) ===== */
+
 #endif /* PCR_RULES_H */

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * veto_common.bpf.h - the maps and helpers the two veto programs share
+ * (perf_veto.bpf.c, msr_veto.bpf.c). Every map is pinned by name under
+ * /sys/fs/bpf/pcrwatch/veto/, so both objects and the pcrwatch CLI use the
+ * same reservations, counters and ring buffer, and they outlive pcrwatch.
+ */
+#ifndef PCRW_VETO_COMMON_BPF_H
+#define PCRW_VETO_COMMON_BPF_H
+
+#include "pcrwatch.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PCRW_MAX_RESV);
+	__type(key, __u64);
+	__type(value, struct pcrw_resv);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} resv SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PCRW_MAX_CPUS);
+	__type(key, __u32);
+	__type(value, struct pcrw_cpu_resv);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cpu_resv SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pcrw_veto_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} veto_cfg SEC(".maps");
+
+/* Vetoes (and audited would-be vetoes) per reservation id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PCRW_MAX_RESV);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} resv_vetoes SEC(".maps");
+
+/* Events per kind (enum pcrw_event_kind), the metric behind the ring. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PCRW_NR_EVENT_KINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} veto_total SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} events SEC(".maps");
+
+static __always_inline const struct pcrw_veto_cfg *veto_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&veto_cfg, &zero);
+}
+
+/* Does the current task match one of @r's grants? */
+static __always_inline int current_holds(const struct pcrw_resv *r)
+{
+	__u64 uid = bpf_get_current_uid_gid() & 0xffffffff;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 i;
+
+	for (i = 0; i < PCRW_MAX_GRANTS; i++) {
+		const struct pcr_principal *p = &r->grants[i];
+		__u64 cg = 0;
+
+		if (i >= r->nr_grants)
+			break;
+		if (p->kind == PCR_PRINC_CGROUP)
+			cg = bpf_get_current_ancestor_cgroup_id(p->level);
+		if (pcr_principal_match(p, uid, tgid, cg))
+			return 1;
+	}
+	return 0;
+}
+
+/* Rule 4 for the current task: does @r stop it programming a counter
+ * from @layer (@direct: by a raw MSR write)? */
+static __always_inline int restricted_by(const struct pcrw_resv *r, __u32 layer,
+					 int direct)
+{
+	__u64 cookie = pcr_presented_cookie(&r->regs, current_holds(r));
+
+	return pcr_check_program(&r->regs, layer, cookie, direct) != PCR_OK;
+}
+
+/*
+ * The reservations on one CPU that restrict the current task: each one
+ * that rule 4 refuses (for the MSR path, only those holding a slot in
+ * @slot_mask). One bpf_loop callback per reservation, so the verifier
+ * checks the body once rather than once per unrolled iteration.
+ */
+struct resv_scan {
+	__u32 cpu;
+	__u32 direct; /* a raw MSR write */
+	__u64 slot_mask; /* 0: any slot */
+	__u64 first_id; /* out: the first restricting reservation */
+	__u32 reserved_other; /* out: counters they hold */
+	__u32 whole_other; /* out: one of them holds the whole PMU */
+};
+
+static int resv_scan_cb(__u32 i, void *ctx)
+{
+	struct resv_scan *s = ctx;
+	struct pcrw_cpu_resv *cr;
+	struct pcrw_resv *r;
+	__u32 cpu = s->cpu;
+	__u64 id;
+
+	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
+	if (!cr || i >= cr->nr)
+		return 1;
+	id = cr->ids[i & (PCRW_RESV_PER_CPU - 1)];
+	r = bpf_map_lookup_elem(&resv, &id);
+	if (!r)
+		return 0;
+	if (s->slot_mask && !(r->slot_mask & s->slot_mask))
+		return 0;
+	if (!restricted_by(r, PCR_LAYER_USER, s->direct))
+		return 0;
+	if (!s->first_id)
+		s->first_id = id;
+	if (r->nr_counters == PCR_RESV_WHOLE_PMU)
+		s->whole_other = 1;
+	else
+		s->reserved_other += r->nr_counters;
+	return 0;
+}
+
+static __always_inline void resv_scan(struct resv_scan *s)
+{
+	struct pcrw_cpu_resv *cr;
+	__u32 cpu = s->cpu;
+
+	s->first_id = 0;
+	s->reserved_other = 0;
+	s->whole_other = 0;
+	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
+	if (!cr || !cr->nr) /* the common case: nothing reserved here */
+		return;
+	bpf_loop(cr->nr < PCRW_RESV_PER_CPU ? cr->nr : PCRW_RESV_PER_CPU,
+		 resv_scan_cb, s, 0);
+}
+
+static __always_inline void count_event(__u32 kind, __u64 resv_id)
+{
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&veto_total, &kind);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	v = bpf_map_lookup_elem(&resv_vetoes, &resv_id);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		bpf_map_update_elem(&resv_vetoes, &resv_id, &one, BPF_NOEXIST);
+}
+
+/* Fill the parts of a veto event every program shares: the actor (the
+ * current task) and the holder (the reservation's first grant). */
+static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
+					    const struct pcrw_resv *r)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	e->kind = kind;
+	e->cpu = bpf_get_smp_processor_id();
+	e->ts_ns = bpf_ktime_get_ns();
+	e->slot = ~0U;
+	e->msr = 0;
+	e->value = 0;
+	e->old_value = 0;
+	e->actor_path = PCRW_PATH_UNKNOWN;
+	e->prev_path = PCRW_PATH_UNKNOWN;
+	e->actor.layer = PCR_LAYER_USER;
+	e->actor.tgid = pid_tgid >> 32;
+	e->actor.pid = (__u32)pid_tgid;
+	e->actor.uid = (__u32)bpf_get_current_uid_gid();
+	e->actor.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->actor.comm, sizeof(e->actor.comm));
+	__builtin_memset(&e->prev, 0, sizeof(e->prev));
+	e->prev.layer = PCR_LAYER_USER;
+	if (r->nr_grants) {
+		if (r->grants[0].kind == PCR_PRINC_UID)
+			e->prev.uid = r->grants[0].id;
+		else if (r->grants[0].kind == PCR_PRINC_PID)
+			e->prev.tgid = r->grants[0].id;
+		else if (r->grants[0].kind == PCR_PRINC_CGROUP)
+			e->prev.cgroup_id = r->grants[0].id;
+	}
+	e->reservation_id = r->id;
+	e->verdict = PCR_DENY_BUSY;
+	e->reserved0 = 0;
+}
+
+#endif

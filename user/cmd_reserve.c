@@ -1,0 +1,971 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch reserve | release | grant | list | policy | enforce: counter
+ * reservations (PCR in software). Every change goes through the rules of
+ * include/pcr_rules.h on the reservation's cookies; a management cookie is
+ * printed once, by reserve, and nowhere else. Bad input changes nothing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pcrwatch.h"
+#include "component.h"
+#include "resv_store.h"
+#include "veto.h"
+
+#define ERRLEN 160
+
+extern const struct component veto_component;
+
+struct resv_spec {
+	__u64 cpus[PCRW_CPU_WORDS];
+	__u32 nr_counters;
+	__u32 nr_grants;
+	struct pcr_principal grants[PCRW_MAX_GRANTS];
+	char label[PCRW_LABEL_LEN];
+	__u32 control;
+};
+
+static int nr_cpus_now(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 && n <= PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS;
+}
+
+static int parse_counters(const char *s, __u32 *n, char *err, size_t len)
+{
+	char *end;
+	unsigned long v;
+
+	if (!strcmp(s, "all")) {
+		*n = PCR_RESV_WHOLE_PMU;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v == 0 || v > 32) {
+		snprintf(err, len, "'%s' is not a counter count (1-32 or all)", s);
+		return -EINVAL;
+	}
+	*n = v;
+	return 0;
+}
+
+static int parse_cookie(const char *s, __u64 *c, char *err, size_t len)
+{
+	char buf[64], *end;
+
+	if (!strcmp(s, "-")) { /* from stdin, to keep it out of ps */
+		if (!fgets(buf, sizeof(buf), stdin))
+			buf[0] = 0;
+		buf[strcspn(buf, "\r\n")] = 0;
+		s = buf;
+	}
+	errno = 0;
+	*c = strtoull(s, &end, 16);
+	if (errno || *end || end == s || !pcr_cookie_valid(*c)) {
+		snprintf(err, len, "malformed cookie: expected up to 12 hex digits");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static __u64 random_cookie(void)
+{
+	__u64 c = 0;
+
+	do {
+		if (getrandom(&c, sizeof(c), 0) != sizeof(c))
+			c = 0;
+		c &= PCR_COOKIE_MASK;
+	} while (!pcr_cookie_valid(c));
+	return c;
+}
+
+static bool whole(__u32 n)
+{
+	return n == PCR_RESV_WHOLE_PMU;
+}
+
+/*
+ * Place @spec among the reservations @all (@n of them, @skip_policy: leave
+ * out those a policy made): check capacity on each CPU and choose slots.
+ */
+static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
+		 size_t n, bool skip_policy, __u32 nr_counters, __u64 *slots,
+		 char *err, size_t len)
+{
+	__u64 used = 0;
+	__u32 cpu, sum, k;
+	size_t i;
+
+	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
+		if (!((spec->cpus[cpu / 64] >> (cpu % 64)) & 1))
+			continue;
+		sum = 0;
+		for (i = 0; i < n; i++) {
+			if (skip_policy && (all[i].flags & PCRW_RESV_F_POLICY))
+				continue;
+			if (!resv_has_cpu(&all[i], cpu))
+				continue;
+			if (whole(all[i].nr_counters) || whole(spec->nr_counters)) {
+				snprintf(err, len,
+					 "CPU %u: reservation %llu already holds counters there",
+					 cpu, (unsigned long long)all[i].id);
+				return -EBUSY;
+			}
+			sum += all[i].nr_counters;
+			used |= all[i].slot_mask;
+		}
+		if (!whole(spec->nr_counters) && nr_counters &&
+		    sum + spec->nr_counters > nr_counters) {
+			snprintf(err, len,
+				 "CPU %u: %u of %u counters are unreserved, %u asked for",
+				 cpu, nr_counters - sum, nr_counters,
+				 spec->nr_counters);
+			return -EBUSY;
+		}
+	}
+	if (whole(spec->nr_counters)) {
+		*slots = ~0ULL;
+		return 0;
+	}
+	*slots = 0;
+	for (k = 0, cpu = 0; cpu < 32 && k < spec->nr_counters; cpu++)
+		if (!((used >> cpu) & 1)) {
+			*slots |= 1ULL << cpu;
+			k++;
+		}
+	if (k < spec->nr_counters) {
+		snprintf(err, len, "no free counter slots left");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static __u64 next_id(const struct pcrw_resv *all, size_t n)
+{
+	__u64 id = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (all[i].id > id)
+			id = all[i].id;
+	return id + 1;
+}
+
+/* Make a reservation from @spec with fresh cookies (rule 1, then 2a). */
+static void make_resv(struct pcrw_resv *r, const struct resv_spec *spec,
+		      __u64 id, __u64 slots, __u64 mgmt, __u32 flags)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	pcr_slot_reset(&r->regs);
+	pcr_claim(&r->regs, mgmt);
+	pcr_set_access(&r->regs, mgmt, random_cookie());
+	pcr_set_control(&r->regs, mgmt, spec->control);
+	memcpy(r->cpus, spec->cpus, sizeof(r->cpus));
+	r->slot_mask = slots;
+	r->nr_counters = spec->nr_counters;
+	r->nr_grants = spec->nr_grants;
+	memcpy(r->grants, spec->grants, sizeof(r->grants));
+	r->created_s = time(NULL);
+	r->flags = flags;
+	snprintf(r->label, sizeof(r->label), "%s", spec->label);
+}
+
+static int store_error(const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES) {
+		pcrw_err("%s: permission denied (needs root: CAP_BPF)", what);
+		return PCRW_EXIT_DENIED;
+	}
+	if (err == -ENOENT) {
+		pcrw_err("%s: no reservations exist", what);
+		return PCRW_EXIT_ERROR;
+	}
+	pcrw_err("%s: %s", what, strerror(-err));
+	return PCRW_EXIT_ERROR;
+}
+
+static void warn_if_monitor_only(void)
+{
+	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
+		pcrw_warn("no veto is active (run `pcrwatch enforce` or `pcrwatch attach`): "
+			  "this reservation is monitor-only for now");
+}
+
+static int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
+{
+	if (s->nr_grants >= PCRW_MAX_GRANTS) {
+		snprintf(err, len, "at most %d principals", PCRW_MAX_GRANTS);
+		return -EINVAL;
+	}
+	if (resv_parse_principal(arg, &s->grants[s->nr_grants], err, len))
+		return -EINVAL;
+	if (!s->nr_grants)
+		snprintf(s->label, sizeof(s->label), "%s", arg);
+	s->nr_grants++;
+	return 0;
+}
+
+static int reserve_usage(FILE *f, int rc)
+{
+	fprintf(f,
+		"Usage: pcrwatch reserve --cpus LIST --counters N|all --for PRINCIPAL\n"
+		"                        [--for PRINCIPAL...] [--no-direct-msr]\n\n"
+		"Reserve N counters (or the whole PMU) on each CPU of LIST (0-3,6 or all)\n"
+		"for PRINCIPAL: uid:N, pid:N or cgroup:/sys/fs/cgroup/PATH. Everyone else\n"
+		"is denied those counters (EBUSY), root included. Prints the management\n"
+		"cookie once: it is needed to grant, change or release the reservation.\n");
+	return rc;
+}
+
+int cmd_reserve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "counters", required_argument, NULL, 'n' },
+		{ "for", required_argument, NULL, 'f' },
+		{ "no-direct-msr", no_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct resv_store_ops *s = resv_store();
+	struct resv_spec spec = { .control = PCR_CTL_DEFAULT };
+	struct pcrw_veto_cfg cfg;
+	struct pcrw_resv *all = NULL, r;
+	const char *cpus = NULL;
+	bool have_counters = false;
+	char err[ERRLEN], buf[128];
+	__u64 slots, mgmt;
+	size_t n = 0;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			cpus = optarg;
+			break;
+		case 'n':
+			if (parse_counters(optarg, &spec.nr_counters, err, ERRLEN))
+				return pcrw_usage_error("reserve", "%s", err);
+			have_counters = true;
+			break;
+		case 'f':
+			if (add_grant(&spec, optarg, err, sizeof(err)))
+				return pcrw_usage_error("reserve", "%s", err);
+			break;
+		case 'M':
+			spec.control &= ~PCR_CTL_DIRECT_MSR;
+			break;
+		case 'h':
+			return reserve_usage(stdout, PCRW_EXIT_OK);
+		default:
+			return reserve_usage(stderr, PCRW_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("reserve", "unexpected argument '%s'",
+					argv[optind]);
+	if (!cpus || !have_counters || !spec.nr_grants)
+		return pcrw_usage_error("reserve", "--cpus, --counters and --for are required");
+	if (resv_parse_cpus(cpus, nr_cpus_now(), spec.cpus, err, ERRLEN))
+		return pcrw_usage_error("reserve", "%s", err);
+
+	rc = s->open(true);
+	if (rc)
+		return store_error("reserve", rc);
+	rc = s->lock();
+	if (rc)
+		return store_error("reserve", rc);
+	rc = s->get_cfg(&cfg);
+	if (!rc)
+		rc = resv_load_all(&all, &n);
+	if (rc) {
+		rc = store_error("reserve", rc);
+		goto out;
+	}
+	if (n >= PCRW_MAX_RESV) {
+		pcrw_err("reserve: %d reservations already exist", PCRW_MAX_RESV);
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	if (place(&spec, all, n, false, cfg.nr_counters, &slots, err, ERRLEN)) {
+		pcrw_err("reserve: %s", err);
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	mgmt = random_cookie();
+	make_resv(&r, &spec, next_id(all, n), slots, mgmt, 0);
+	rc = s->put(&r);
+	if (!rc)
+		rc = s->commit();
+	if (rc) {
+		s->del(r.id);
+		s->commit();
+		rc = store_error("reserve", rc);
+		goto out;
+	}
+	resv_format_cpus(r.cpus, buf, sizeof(buf));
+	if (whole(r.nr_counters))
+		snprintf(err, sizeof(err), "the whole PMU");
+	else
+		snprintf(err, sizeof(err), "%u counter(s), slots 0x%llx",
+			 r.nr_counters, (unsigned long long)r.slot_mask);
+	printf("reservation %llu: CPUs %s, %s, granted to %s\n",
+	       (unsigned long long)r.id, buf, err, r.label);
+	printf("management cookie: %012llx\n", (unsigned long long)mgmt);
+	fflush(stdout);
+	fprintf(stderr, "pcrwatch: the cookie is shown only now: keep it to grant, "
+			"change or release this reservation\n");
+	warn_if_monitor_only();
+	rc = PCRW_EXIT_OK;
+out:
+	free(all);
+	s->unlock();
+	return rc;
+}
+
+/* The reservation whose management cookie is @cookie (rule 2). */
+static int find_by_cookie(__u64 cookie, struct pcrw_resv *out)
+{
+	struct pcrw_resv *all = NULL;
+	size_t n = 0, i;
+	int err, found = -ENOENT;
+
+	err = resv_load_all(&all, &n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		if (pcr_check_mgmt(&all[i].regs, cookie) == PCR_OK) {
+			*out = all[i];
+			found = 0;
+		}
+	free(all);
+	return found;
+}
+
+static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r)
+{
+	const struct resv_store_ops *s = resv_store();
+	int err;
+
+	err = s->open(false);
+	if (err == -ENOENT) {
+		pcrw_err("%s: no reservation has that management cookie", cmd);
+		return PCRW_EXIT_DENIED;
+	}
+	if (err)
+		return store_error(cmd, err);
+	err = s->lock();
+	if (err)
+		return store_error(cmd, err);
+	if (find_by_cookie(cookie, r)) {
+		s->unlock();
+		pcrw_err("%s: no reservation has that management cookie", cmd);
+		return PCRW_EXIT_DENIED;
+	}
+	return PCRW_EXIT_OK;
+}
+
+int cmd_release(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cookie", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_resv r;
+	char err[ERRLEN];
+	const char *ck = NULL;
+	__u64 cookie;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			ck = optarg;
+			break;
+		case 'h':
+			printf("Usage: pcrwatch release --cookie COOKIE|-\n"
+			       "Release the reservation managed by COOKIE (- reads it from stdin).\n");
+			return PCRW_EXIT_OK;
+		default:
+			return PCRW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("release", "unexpected argument '%s'",
+					argv[optind]);
+	if (!ck)
+		return pcrw_usage_error("release", "--cookie is required");
+	if (parse_cookie(ck, &cookie, err, ERRLEN))
+		return pcrw_usage_error("release", "%s", err);
+	rc = cookie_cmd_open("release", cookie, &r);
+	if (rc)
+		return rc;
+	if (pcr_release(&r.regs, cookie) != PCR_OK) {
+		rc = PCRW_EXIT_DENIED;
+		goto out;
+	}
+	rc = s->del(r.id);
+	if (!rc)
+		rc = s->commit();
+	if (rc) {
+		rc = store_error("release", rc);
+		goto out;
+	}
+	printf("released reservation %llu\n", (unsigned long long)r.id);
+out:
+	s->unlock();
+	return rc;
+}
+
+int cmd_grant(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cookie", required_argument, NULL, 'k' },
+		{ "for", required_argument, NULL, 'f' },
+		{ "revoke", no_argument, NULL, 'r' },
+		{ "direct-msr", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct resv_store_ops *s = resv_store();
+	struct resv_spec add = { 0 };
+	struct pcrw_resv r;
+	const char *ck = NULL, *msr = NULL;
+	bool revoke = false;
+	char err[ERRLEN], who[64];
+	__u64 cookie;
+	__u32 i, j;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			ck = optarg;
+			break;
+		case 'f':
+			if (add_grant(&add, optarg, err, sizeof(err)))
+				return pcrw_usage_error("grant", "%s", err);
+			break;
+		case 'r':
+			revoke = true;
+			break;
+		case 'M':
+			msr = optarg;
+			break;
+		case 'h':
+			printf("Usage: pcrwatch grant --cookie COOKIE|- --for PRINCIPAL [--revoke]\n"
+			       "       pcrwatch grant --cookie COOKIE|- --direct-msr yes|no\n"
+			       "Grant (or revoke) a reservation's counters to PRINCIPAL, or allow\n"
+			       "or forbid its holders raw /dev/cpu/N/msr writes.\n");
+			return PCRW_EXIT_OK;
+		default:
+			return PCRW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("grant", "unexpected argument '%s'", argv[optind]);
+	if (!ck || (!add.nr_grants && !msr))
+		return pcrw_usage_error("grant", "--cookie and --for or --direct-msr are required");
+	if (msr && strcmp(msr, "yes") && strcmp(msr, "no"))
+		return pcrw_usage_error("grant", "--direct-msr takes yes or no");
+	if (parse_cookie(ck, &cookie, err, ERRLEN))
+		return pcrw_usage_error("grant", "%s", err);
+	rc = cookie_cmd_open("grant", cookie, &r);
+	if (rc)
+		return rc;
+	if (msr) {
+		__u32 ctl = r.regs.control & ~PCR_CTL_DIRECT_MSR;
+
+		if (!strcmp(msr, "yes"))
+			ctl |= PCR_CTL_DIRECT_MSR;
+		if (pcr_set_control(&r.regs, cookie, ctl) != PCR_OK) {
+			rc = PCRW_EXIT_DENIED;
+			goto out;
+		}
+	}
+	for (i = 0; i < add.nr_grants; i++) {
+		struct pcr_principal *p = &add.grants[i];
+		bool have = false;
+
+		for (j = 0; j < r.nr_grants; j++)
+			if (r.grants[j].kind == p->kind && r.grants[j].id == p->id) {
+				have = true;
+				if (revoke) {
+					r.grants[j] = r.grants[--r.nr_grants];
+					memset(&r.grants[r.nr_grants], 0, sizeof(*p));
+				}
+				break;
+			}
+		if (!revoke && !have) {
+			if (r.nr_grants >= PCRW_MAX_GRANTS) {
+				pcrw_err("grant: reservation %llu already has %d principals",
+					 (unsigned long long)r.id, PCRW_MAX_GRANTS);
+				rc = PCRW_EXIT_ERROR;
+				goto out;
+			}
+			r.grants[r.nr_grants++] = *p;
+		}
+	}
+	if (r.nr_grants)
+		resv_format_principal(&r.grants[0], who, sizeof(who));
+	rc = s->put(&r);
+	if (rc) {
+		rc = store_error("grant", rc);
+		goto out;
+	}
+	printf("reservation %llu: %u principal(s)%s%s, direct MSR writes %s\n",
+	       (unsigned long long)r.id, r.nr_grants, r.nr_grants ? ", first " : "",
+	       r.nr_grants ? who : "",
+	       r.regs.control & PCR_CTL_DIRECT_MSR ? "allowed" : "forbidden");
+out:
+	s->unlock();
+	return rc;
+}
+
+static const char *mode_name(__u32 mode)
+{
+	switch (mode) {
+	case PCRW_VETO_ENFORCE:
+		return "enforce";
+	case PCRW_VETO_AUDIT:
+		return "audit";
+	case PCRW_VETO_SIGNAL:
+		return "signal";
+	default:
+		return "?";
+	}
+}
+
+int cmd_list(int argc, char **argv)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_resv *all = NULL;
+	struct pcrw_veto_cfg cfg;
+	char cpus[128], who[160], state[160];
+	size_t n = 0, i;
+	__u32 j;
+	int rc;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: pcrwatch list\nList reservations in force (never their cookies).\n");
+		return PCRW_EXIT_OK;
+	}
+	if (argc > 1)
+		return pcrw_usage_error("list", "unexpected argument '%s'", argv[1]);
+	veto_describe(state, sizeof(state));
+	rc = s->open(false);
+	if (rc == -ENOENT) {
+		printf("no reservations\n%s\n", state);
+		return PCRW_EXIT_OK;
+	}
+	if (rc)
+		return store_error("list", rc);
+	if (s->get_cfg(&cfg))
+		memset(&cfg, 0, sizeof(cfg));
+	rc = resv_load_all(&all, &n);
+	if (rc)
+		return store_error("list", rc);
+	printf("%-4s %-10s %-9s %-12s %-6s %-7s %s\n", "ID", "CPUS", "COUNTERS",
+	       "SLOTS", "MSR", "VETOES", "GRANTED TO");
+	for (i = 0; i < n; i++) {
+		struct pcrw_resv *r = &all[i];
+		char cnt[16], slots[24];
+		size_t off;
+
+		resv_format_cpus(r->cpus, cpus, sizeof(cpus));
+		if (whole(r->nr_counters)) {
+			snprintf(cnt, sizeof(cnt), "all");
+			snprintf(slots, sizeof(slots), "all");
+		} else {
+			snprintf(cnt, sizeof(cnt), "%u", r->nr_counters);
+			snprintf(slots, sizeof(slots), "0x%llx",
+				 (unsigned long long)r->slot_mask);
+		}
+		snprintf(who, sizeof(who), "%s", r->label);
+		for (j = 1; j < r->nr_grants; j++) {
+			off = strlen(who);
+			who[off] = ',';
+			resv_format_principal(&r->grants[j], who + off + 1,
+					      sizeof(who) - off - 1);
+		}
+		if (!r->nr_grants)
+			snprintf(who, sizeof(who), "nobody");
+		printf("%-4llu %-10s %-9s %-12s %-6s %-7llu %s%s\n",
+		       (unsigned long long)r->id, cpus, cnt, slots,
+		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
+		       (unsigned long long)s->vetoes(r->id), who,
+		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
+	}
+	if (!n)
+		printf("(no reservations)\n");
+	printf("%s; mode %s; %u counters per CPU%s\n", state, mode_name(cfg.mode),
+	       cfg.nr_counters, cfg.nr_counters ? "" : " (unknown: fail closed)");
+	{
+		char path[256];
+		__u32 k, v, nr = cfg.nr_cpus < PCRW_MAX_CPUS ? cfg.nr_cpus : PCRW_MAX_CPUS;
+		int pfd;
+
+		snprintf(path, sizeof(path), "%s/%s/pinned_use", PCRW_PIN_ROOT,
+			 PCRW_VETO_GROUP);
+		pfd = bpf_obj_get(path);
+		printf("pinned events charged:");
+		for (k = 0; pfd >= 0 && k < nr; k++)
+			if (bpf_map_lookup_elem(pfd, &k, &v) == 0)
+				printf(" cpu%u=%u", k, v);
+		k = PCRW_PINNED_TASK;
+		if (pfd >= 0 && bpf_map_lookup_elem(pfd, &k, &v) == 0)
+			printf(" per-task=%u", v);
+		printf("\n");
+		if (pfd >= 0)
+			close(pfd);
+	}
+	printf("vetoes %llu, audited %llu\n",
+	       (unsigned long long)s->total(PCRW_EV_VETO),
+	       (unsigned long long)s->total(PCRW_EV_AUDIT));
+	free(all);
+	return PCRW_EXIT_OK;
+}
+
+/* ---- policy files ---- */
+
+#define MAX_POLICY PCRW_MAX_RESV
+
+/* Parse @path: lines "reserve cpus=LIST counters=N|all for=PRINCIPAL
+ * [for=...] [direct-msr=yes|no]", # comments. */
+static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
+			char *err, size_t len)
+{
+	char line[512], e[ERRLEN / 2], *tok, *save;
+	FILE *f = fopen(path, "r");
+	int lineno = 0;
+
+	*n = 0;
+	if (!f) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct resv_spec sp = { .control = PCR_CTL_DEFAULT };
+		bool have_cpus = false, have_n = false;
+
+		lineno++;
+		line[strcspn(line, "#\r\n")] = 0;
+		tok = strtok_r(line, " \t", &save);
+		if (!tok)
+			continue;
+		if (strcmp(tok, "reserve")) {
+			snprintf(err, len, "%s:%d: unknown statement '%s'", path,
+				 lineno, tok);
+			goto bad;
+		}
+		while ((tok = strtok_r(NULL, " \t", &save))) {
+			if (!strncmp(tok, "cpus=", 5)) {
+				if (resv_parse_cpus(tok + 5, nr_cpus_now(), sp.cpus, e, sizeof(e)))
+					goto bad_value;
+				have_cpus = true;
+			} else if (!strncmp(tok, "counters=", 9)) {
+				if (parse_counters(tok + 9, &sp.nr_counters, e, sizeof(e)))
+					goto bad_value;
+				have_n = true;
+			} else if (!strncmp(tok, "for=", 4)) {
+				if (add_grant(&sp, tok + 4, e, sizeof(e)))
+					goto bad_value;
+			} else if (!strcmp(tok, "direct-msr=no")) {
+				sp.control &= ~PCR_CTL_DIRECT_MSR;
+			} else if (!strcmp(tok, "direct-msr=yes")) {
+				sp.control |= PCR_CTL_DIRECT_MSR;
+			} else {
+				snprintf(err, len, "%s:%d: unknown key '%s'", path,
+					 lineno, tok);
+				goto bad;
+			}
+		}
+		if (!have_cpus || !have_n || !sp.nr_grants) {
+			snprintf(err, len, "%s:%d: cpus=, counters= and for= are required",
+				 path, lineno);
+			goto bad;
+		}
+		if (*n >= MAX_POLICY) {
+			snprintf(err, len, "%s:%d: too many reservations", path, lineno);
+			goto bad;
+		}
+		specs[(*n)++] = sp;
+		continue;
+bad_value:
+		snprintf(err, len, "%.40s:%d: %s", path, lineno, e);
+		goto bad;
+	}
+	fclose(f);
+	return 0;
+bad:
+	fclose(f);
+	return -EINVAL;
+}
+
+/* Replace the policy-made reservations by those of @path, all or nothing. */
+static int apply_policy(const char *path, bool check_only)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct resv_spec *specs;
+	struct pcrw_resv *all = NULL, *mine;
+	struct pcrw_veto_cfg cfg;
+	char err[ERRLEN];
+	size_t n = 0, nall = 0, i, k;
+	__u64 slots, id;
+	int rc;
+
+	specs = calloc(MAX_POLICY, sizeof(*specs));
+	mine = calloc(PCRW_MAX_RESV * 2, sizeof(*mine));
+	if (!specs || !mine) {
+		free(specs);
+		free(mine);
+		return PCRW_EXIT_ERROR;
+	}
+	if (parse_policy(path, specs, &n, err, ERRLEN)) {
+		pcrw_err("policy: %s; the policy in force is unchanged", err);
+		rc = PCRW_EXIT_USAGE;
+		goto free_specs;
+	}
+	rc = s->open(!check_only);
+	if (rc == -ENOENT && check_only) {
+		printf("policy %s: %zu reservation(s), valid\n", path, n);
+		rc = PCRW_EXIT_OK;
+		goto free_specs;
+	}
+	if (rc) {
+		rc = store_error("policy", rc);
+		goto free_specs;
+	}
+	rc = s->lock();
+	if (!rc)
+		rc = s->get_cfg(&cfg);
+	if (!rc)
+		rc = resv_load_all(&all, &nall);
+	if (rc) {
+		rc = store_error("policy", rc);
+		goto unlock;
+	}
+	/* Place each new one against the others and the new ones before it. */
+	memcpy(mine, all, nall * sizeof(*all));
+	k = nall;
+	id = next_id(all, nall);
+	for (i = 0; i < n; i++) {
+		if (place(&specs[i], mine, k, true, cfg.nr_counters, &slots, err,
+			  ERRLEN)) {
+			pcrw_err("policy: %s: reservation %zu: %s; the policy in force is unchanged",
+				 path, i + 1, err);
+			rc = PCRW_EXIT_USAGE;
+			goto unlock;
+		}
+		make_resv(&mine[k], &specs[i], id++, slots, random_cookie(),
+			  PCRW_RESV_F_POLICY);
+		mine[k].flags |= PCRW_RESV_F_POLICY;
+		k++;
+	}
+	if (check_only) {
+		printf("policy %s: %zu reservation(s), valid\n", path, n);
+		rc = PCRW_EXIT_OK;
+		goto unlock;
+	}
+	for (i = 0; i < nall; i++)
+		if (all[i].flags & PCRW_RESV_F_POLICY)
+			s->del(all[i].id);
+	for (i = nall; i < k && !rc; i++)
+		rc = s->put(&mine[i]);
+	if (!rc)
+		rc = s->commit();
+	if (rc) {
+		rc = store_error("policy", rc);
+		goto unlock;
+	}
+	printf("policy %s: %zu reservation(s) in force\n", path, n);
+	fflush(stdout);
+unlock:
+	s->unlock();
+	free(all);
+free_specs:
+	free(specs);
+	free(mine);
+	return rc;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: pcrwatch policy check|load FILE\n\n"
+		       "A policy file has one reservation per line:\n"
+		       "  reserve cpus=0-1 counters=2|all for=uid:1000 [for=...] [direct-msr=no]\n"
+		       "load replaces every reservation an earlier policy made, all or\n"
+		       "nothing: a bad file changes nothing. `pcrwatch enforce --policy FILE`\n"
+		       "reloads it on SIGHUP.\n");
+		return PCRW_EXIT_OK;
+	}
+	if (argc != 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "load")))
+		return pcrw_usage_error("policy", "expected 'check FILE' or 'load FILE'");
+	return apply_policy(argv[2], !strcmp(argv[1], "check"));
+}
+
+/* ---- enforce: attach, keep the policy, log vetoes ---- */
+
+static volatile sig_atomic_t exiting, reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		exiting = 1;
+}
+
+static const char *const rule_names[] = {
+	"ok", "whole-pmu", "unknown-capacity", "exclusive", "group", "pinned",
+};
+
+static int print_event(void *ctx, void *data, size_t size)
+{
+	const struct pcrw_event *e = data;
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_resv r;
+	char who[PCRW_LABEL_LEN + 8] = "?";
+	__u32 rule;
+
+	if (size < sizeof(*e) || (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
+		return 0;
+	if (s->get(e->reservation_id, &r) == 0)
+		snprintf(who, sizeof(who), "%s", r.label);
+	printf("%s ", e->kind == PCRW_EV_VETO ? "veto" : "audit");
+	if (e->actor_path == PCRW_PATH_MSR_DEV) {
+		printf("msr write: pid %u (%.16s) uid %u: cpu %u msr 0x%x value 0x%llx slot %u",
+		       e->actor.tgid, e->actor.comm, e->actor.uid, e->cpu, e->msr,
+		       (unsigned long long)e->value, e->slot);
+	} else {
+		rule = PCRW_VETO_RULE(e->old_value);
+		printf("perf_event_open: pid %u (%.16s) uid %u: type %u config 0x%llx rule %s",
+		       e->actor.tgid, e->actor.comm, e->actor.uid,
+		       PCRW_VETO_TYPE(e->old_value), (unsigned long long)e->value,
+		       rule < PCR_NR_ADMIT_RULES ? rule_names[rule] : "?");
+	}
+	printf(" %s reservation %llu (%s)\n",
+	       e->kind == PCRW_EV_AUDIT ? "would be denied by" :
+	       veto_signal_active()     ? "killed (SIGKILL) for" :
+					  "denied EBUSY by",
+	       (unsigned long long)e->reservation_id, who);
+	fflush(stdout);
+	return 0;
+}
+
+int cmd_enforce(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "audit", no_argument, NULL, 'a' },
+		{ "signal-enforce", no_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct attach_opts o = { 0 };
+	struct ring_buffer *rb = NULL;
+	const char *policy = NULL;
+	bool once = false;
+	char how[256], path[256];
+	int opt, rc, fd;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			o.audit = true;
+			break;
+		case 's':
+			o.signal_enforce = true;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'o':
+			once = true;
+			break;
+		case 'h':
+			printf("Usage: pcrwatch enforce [--audit] [--policy FILE] [--once]\n"
+			       "                        [--signal-enforce]\n\n"
+			       "Attach and pin the vetoes, load FILE (again on SIGHUP) and log each\n"
+			       "veto. Enforcement goes on after pcrwatch exits or is killed: the\n"
+			       "programs and reservations stay pinned until `pcrwatch detach`.\n"
+			       "  --audit   log would-be vetoes, deny nothing\n"
+			       "  --once    attach, load, and exit without logging\n");
+			return PCRW_EXIT_OK;
+		default:
+			return PCRW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("enforce", "unexpected argument '%s'", argv[optind]);
+	if (policy && access(policy, R_OK))
+		return pcrw_usage_error("enforce", "cannot read policy '%s': %s", policy,
+					strerror(errno));
+	if (geteuid() != 0) {
+		pcrw_err("enforce needs root (CAP_BPF, CAP_MAC_ADMIN)");
+		return PCRW_EXIT_DENIED;
+	}
+	if (policy) {
+		rc = apply_policy(policy, true);
+		if (rc)
+			return rc;
+	}
+	rc = veto_component.attach(&o, how, sizeof(how));
+	printf("veto: %s\n", how);
+	if (rc)
+		return PCRW_EXIT_ERROR;
+	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
+		printf("monitor-only: BPF LSM cannot attach on this kernel; reservations "
+		       "are recorded and listed but nothing is denied\n");
+	if (policy && apply_policy(policy, false))
+		return PCRW_EXIT_ERROR;
+	fflush(stdout);
+	if (once)
+		return PCRW_EXIT_OK;
+
+	snprintf(path, sizeof(path), "%s/%s/events", PCRW_PIN_ROOT, PCRW_VETO_GROUP);
+	fd = bpf_obj_get(path);
+	if (fd >= 0)
+		rb = ring_buffer__new(fd, print_event, NULL, NULL);
+	if (!rb) {
+		pcrw_err("enforce: cannot read %s", path);
+		return PCRW_EXIT_ERROR;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	printf("enforcing; vetoes follow (SIGHUP reloads the policy)\n");
+	fflush(stdout);
+	while (!exiting) {
+		rc = ring_buffer__poll(rb, 200);
+		if (rc < 0 && rc != -EINTR)
+			break;
+		if (reload) {
+			reload = 0;
+			if (!policy)
+				pcrw_warn("SIGHUP: no policy file to reload");
+			else if (apply_policy(policy, false))
+				pcrw_warn("SIGHUP: the policy in force is unchanged");
+		}
+	}
+	ring_buffer__free(rb);
+	close(fd);
+	return PCRW_EXIT_OK;
+}

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The reservation store backed by the veto programs' pinned BPF maps, and
+ * the text forms (principals, CPU lists) the reservation commands share.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pcrwatch.h"
+#include "resv_store.h"
+#include "component.h"
+#include "kernel_probe.h"
+#include "perf_veto.skel.h"
+
+static struct {
+	int resv, cpu_resv, cfg, vetoes, total;
+	int lock;
+} fds = { -1, -1, -1, -1, -1, -1 };
+
+static int open_pinned(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP,
+		 name);
+	return bpf_obj_get(path);
+}
+
+static void bpf_store_close(void)
+{
+	int *all[] = { &fds.resv, &fds.cpu_resv, &fds.cfg, &fds.vetoes,
+		       &fds.total, &fds.lock };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (*all[i] >= 0)
+			close(*all[i]);
+		*all[i] = -1;
+	}
+}
+
+/* Create and pin every map of the veto programs without loading any
+ * program: what reserve needs on a kernel where the vetoes cannot attach. */
+static int create_maps(void)
+{
+	char root[256];
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
+	struct perf_veto_bpf *skel;
+	struct bpf_program *p;
+	struct pcrw_veto_cfg cfg;
+	__u32 zero = 0;
+	int err, fd;
+
+	err = pcrw_pin_path(root, sizeof(root), PCRW_VETO_GROUP, "x");
+	if (err)
+		return err;
+	*strrchr(root, '/') = 0;
+	skel = perf_veto_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	err = perf_veto_bpf__load(skel);
+	if (!err) {
+		fd = bpf_map__fd(skel->maps.veto_cfg);
+		if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && !cfg.nr_cpus) {
+			resv_default_cfg(&cfg);
+			err = bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY);
+		}
+	}
+	perf_veto_bpf__destroy(skel);
+	return err;
+}
+
+static int bpf_store_open(bool create)
+{
+	int err;
+
+	if (fds.resv >= 0)
+		return 0;
+	fds.resv = open_pinned("resv");
+	if (fds.resv < 0 && errno == ENOENT && create) {
+		err = create_maps();
+		if (err)
+			return err;
+		fds.resv = open_pinned("resv");
+	}
+	if (fds.resv < 0)
+		return -errno;
+	fds.cpu_resv = open_pinned("cpu_resv");
+	fds.cfg = open_pinned("veto_cfg");
+	fds.vetoes = open_pinned("resv_vetoes");
+	fds.total = open_pinned("veto_total");
+	if (fds.cpu_resv < 0 || fds.cfg < 0 || fds.vetoes < 0 || fds.total < 0) {
+		err = -errno;
+		bpf_store_close();
+		return err;
+	}
+	return 0;
+}
+
+static int bpf_store_lock(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP);
+	fds.lock = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fds.lock < 0)
+		return -errno;
+	if (flock(fds.lock, LOCK_EX))
+		return -errno;
+	return 0;
+}
+
+static void bpf_store_unlock(void)
+{
+	if (fds.lock >= 0)
+		close(fds.lock);
+	fds.lock = -1;
+}
+
+static int bpf_store_get(__u64 id, struct pcrw_resv *r)
+{
+	return bpf_map_lookup_elem(fds.resv, &id, r) ? -errno : 0;
+}
+
+static int bpf_store_put(const struct pcrw_resv *r)
+{
+	__u64 id = r->id;
+
+	return bpf_map_update_elem(fds.resv, &id, r, BPF_ANY) ? -errno : 0;
+}
+
+static int bpf_store_del(__u64 id)
+{
+	bpf_map_delete_elem(fds.vetoes, &id);
+	return bpf_map_delete_elem(fds.resv, &id) ? -errno : 0;
+}
+
+/* Hash maps iterate in no order: find the smallest id above @prev. */
+static int bpf_store_next(__u64 prev, __u64 *id)
+{
+	__u64 key, next, best = 0;
+	void *cur = NULL;
+
+	while (bpf_map_get_next_key(fds.resv, cur, &next) == 0) {
+		if (next > prev && (!best || next < best))
+			best = next;
+		key = next;
+		cur = &key;
+	}
+	if (!best)
+		return -ENOENT;
+	*id = best;
+	return 0;
+}
+
+static int bpf_store_get_cfg(struct pcrw_veto_cfg *c)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(fds.cfg, &zero, c) ? -errno : 0;
+}
+
+static int bpf_store_set_cfg(const struct pcrw_veto_cfg *c)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(fds.cfg, &zero, c, BPF_ANY) ? -errno : 0;
+}
+
+static int bpf_store_commit(void)
+{
+	struct pcrw_cpu_resv *rows;
+	struct pcrw_resv *all = NULL;
+	size_t n = 0, i;
+	__u32 cpu;
+	int err;
+
+	rows = calloc(PCRW_MAX_CPUS, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	err = resv_load_all(&all, &n);
+	for (i = 0; !err && i < n; i++)
+		for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
+			if (!resv_has_cpu(&all[i], cpu))
+				continue;
+			if (rows[cpu].nr >= PCRW_RESV_PER_CPU) {
+				err = -E2BIG;
+				break;
+			}
+			rows[cpu].ids[rows[cpu].nr++] = all[i].id;
+		}
+	for (cpu = 0; !err && cpu < PCRW_MAX_CPUS; cpu++)
+		if (bpf_map_update_elem(fds.cpu_resv, &cpu, &rows[cpu], BPF_ANY))
+			err = -errno;
+	free(all);
+	free(rows);
+	return err;
+}
+
+static __u64 bpf_store_vetoes(__u64 id)
+{
+	__u64 v = 0;
+
+	bpf_map_lookup_elem(fds.vetoes, &id, &v);
+	return v;
+}
+
+static __u64 bpf_store_total(__u32 kind)
+{
+	__u64 v = 0;
+
+	bpf_map_lookup_elem(fds.total, &kind, &v);
+	return v;
+}
+
+static const struct resv_store_ops bpf_map_store = {
+	.name = "bpf maps in " PCRW_PIN_ROOT "/" PCRW_VETO_GROUP,
+	.open = bpf_store_open,
+	.close = bpf_store_close,
+	.lock = bpf_store_lock,
+	.unlock = bpf_store_unlock,
+	.get = bpf_store_get,
+	.put = bpf_store_put,
+	.del = bpf_store_del,
+	.next = bpf_store_next,
+	.commit = bpf_store_commit,
+	.get_cfg = bpf_store_get_cfg,
+	.set_cfg = bpf_store_set_cfg,
+	.vetoes = bpf_store_vetoes,
+	.total = bpf_store_total,
+};
+
+static const struct resv_store_ops *store_ops = &bpf_map_store;
+
+void resv_store_set_ops(const struct resv_store_ops *ops)
+{
+	store_ops = ops ? ops : &bpf_map_store;
+}
+
+const struct resv_store_ops *resv_store(void)
+{
+	return store_ops;
+}
+
+int resv_load_all(struct pcrw_resv **out, size_t *n)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_resv *all;
+	__u64 id = 0;
+	size_t k = 0;
+
+	all = calloc(PCRW_MAX_RESV, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	while (k < PCRW_MAX_RESV && s->next(id, &id) == 0)
+		if (s->get(id, &all[k]) == 0)
+			k++;
+	*out = all;
+	*n = k;
+	return 0;
+}
+
+static int perf_open(struct perf_event_attr *a, int cpu)
+{
+	return syscall(SYS_perf_event_open, a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+int resv_discover_counters(void)
+{
+	struct perf_event_attr a = {
+		.size = sizeof(a),
+		.type = PERF_TYPE_HARDWARE,
+		.config = PERF_COUNT_HW_CPU_CYCLES,
+		.pinned = 1,
+		.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED,
+	};
+	int fd[64], n = 0, i, works = 0;
+	__u64 buf[2];
+
+	while (n < 64) {
+		fd[n] = perf_open(&a, 0);
+		if (fd[n] < 0)
+			break;
+		/* A pinned event that finds no counter is in error state:
+		 * read() returns end of file. */
+		if (read(fd[n], buf, sizeof(buf)) <= 0) {
+			close(fd[n]);
+			break;
+		}
+		n++;
+		works = n;
+	}
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	return works;
+}
+
+void resv_default_cfg(struct pcrw_veto_cfg *c)
+{
+	char pmu[64];
+	int type, n;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = PCRW_VETO_ENFORCE;
+	n = libbpf_num_possible_cpus();
+	c->nr_cpus = n > 0 && n <= PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS;
+	if (probe_hw_pmu(pmu, sizeof(pmu))) {
+		type = probe_pmu_type(pmu);
+		if (type >= 0)
+			c->hw_types[c->nr_hw_types++] = type;
+		c->nr_counters = resv_discover_counters();
+	}
+}
+
+/* ---- text forms ---- */
+
+static int parse_u64(const char *s, __u64 *v)
+{
+	char *end;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+/* Depth of @path below the cgroup2 mount it sits in. */
+static int cgroup_level(const char *path)
+{
+	char buf[PATH_MAX], *slash;
+	struct stat st, up;
+	int level = 0;
+
+	if (!realpath(path, buf) || stat(buf, &st))
+		return -1;
+	for (;;) {
+		slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			return -1;
+		*slash = 0;
+		if (stat(buf, &up))
+			return -1;
+		if (up.st_dev != st.st_dev)
+			return level;
+		level++;
+	}
+}
+
+int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
+			 size_t errlen)
+{
+	struct stat st;
+	int level;
+
+	memset(p, 0, sizeof(*p));
+	if (!strncmp(s, "uid:", 4)) {
+		p->kind = PCR_PRINC_UID;
+		if (parse_u64(s + 4, &p->id) || p->id > UINT32_MAX - 1)
+			goto bad_number;
+		return 0;
+	}
+	if (!strncmp(s, "pid:", 4)) {
+		p->kind = PCR_PRINC_PID;
+		if (parse_u64(s + 4, &p->id) || !p->id || p->id > INT32_MAX)
+			goto bad_number;
+		return 0;
+	}
+	if (!strncmp(s, "cgroup:", 7)) {
+		p->kind = PCR_PRINC_CGROUP;
+		if (stat(s + 7, &st) || !S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "'%s': no such cgroup directory",
+				 s + 7);
+			return -EINVAL;
+		}
+		{
+			char procs[PATH_MAX];
+
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", s + 7);
+			if (access(procs, F_OK)) {
+				snprintf(err, errlen,
+					 "'%s' is not a cgroup v2 directory",
+					 s + 7);
+				return -EINVAL;
+			}
+		}
+		level = cgroup_level(s + 7);
+		if (level < 0) {
+			snprintf(err, errlen, "'%s': cannot find its cgroup2 mount",
+				 s + 7);
+			return -EINVAL;
+		}
+		p->id = st.st_ino; /* the cgroup id on 64-bit kernels */
+		p->level = level;
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "'%s' is not a principal: use uid:N, pid:N or cgroup:/sys/fs/cgroup/PATH",
+		 s);
+	return -EINVAL;
+bad_number:
+	snprintf(err, errlen, "'%s': bad number", s);
+	return -EINVAL;
+}
+
+int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
+		    char *err, size_t errlen)
+{
+	const char *p = s;
+	__u64 a, b, c;
+	char num[24];
+	size_t len;
+
+	memset(cpus, 0, PCRW_CPU_WORDS * sizeof(__u64));
+	if (!strcmp(s, "all")) {
+		for (c = 0; c < (__u64)nr_cpus && c < PCRW_MAX_CPUS; c++)
+			cpus[c / 64] |= 1ULL << (c % 64);
+		return 0;
+	}
+	while (*p) {
+		len = strspn(p, "0123456789");
+		if (!len || len >= sizeof(num))
+			goto bad;
+		memcpy(num, p, len);
+		num[len] = 0;
+		parse_u64(num, &a);
+		p += len;
+		b = a;
+		if (*p == '-') {
+			p++;
+			len = strspn(p, "0123456789");
+			if (!len || len >= sizeof(num))
+				goto bad;
+			memcpy(num, p, len);
+			num[len] = 0;
+			parse_u64(num, &b);
+			p += len;
+		}
+		if (b < a)
+			goto bad;
+		if (b >= (__u64)nr_cpus) {
+			snprintf(err, errlen, "CPU %llu does not exist (CPUs 0-%d)",
+				 (unsigned long long)b, nr_cpus - 1);
+			return -EINVAL;
+		}
+		for (c = a; c <= b; c++)
+			cpus[c / 64] |= 1ULL << (c % 64);
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	if (p == s)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not a CPU list (e.g. 0-3,6 or all)", s);
+	return -EINVAL;
+}
+
+void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len)
+{
+	size_t off = 0;
+	int c = 0, start;
+
+	buf[0] = 0;
+	while (c < PCRW_MAX_CPUS) {
+		if (!((cpus[c / 64] >> (c % 64)) & 1)) {
+			c++;
+			continue;
+		}
+		start = c;
+		while (c + 1 < PCRW_MAX_CPUS && ((cpus[(c + 1) / 64] >> ((c + 1) % 64)) & 1))
+			c++;
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%d", off ? "," : "",
+					start);
+		if (c > start && off < len)
+			off += snprintf(buf + off, len - off, "-%d", c);
+		c++;
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
+{
+	switch (p->kind) {
+	case PCR_PRINC_UID:
+		snprintf(buf, len, "uid:%llu", (unsigned long long)p->id);
+		break;
+	case PCR_PRINC_PID:
+		snprintf(buf, len, "pid:%llu", (unsigned long long)p->id);
+		break;
+	case PCR_PRINC_CGROUP:
+		snprintf(buf, len, "cgroup-id:%llu", (unsigned long long)p->id);
+		break;
+	default:
+		snprintf(buf, len, "nobody");
+	}
+}

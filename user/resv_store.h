@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * resv_store.h - where reservations live. Today: the BPF maps pinned under
+ * /sys/fs/bpf/pcrwatch/veto/, which the veto programs read. The arbiter
+ * module may later hold them instead; it then provides its own struct
+ * resv_store_ops through resv_store_set_ops() and every command keeps
+ * working unchanged. The store never decides anything: the commands apply
+ * the rules of include/pcr_rules.h and write the result.
+ */
+#ifndef PCRW_RESV_STORE_H
+#define PCRW_RESV_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "../bpf/pcrwatch.h" /* struct pcrw_resv, pcrw_veto_cfg */
+
+#define PCRW_VETO_GROUP "veto"
+
+struct resv_store_ops {
+	const char *name;
+	/* Open the store; create it when @create (root). -ENOENT: none yet. */
+	int (*open)(bool create);
+	void (*close)(void);
+	/* Serialise read-modify-write sequences of concurrent pcrwatch runs. */
+	int (*lock)(void);
+	void (*unlock)(void);
+	int (*get)(__u64 id, struct pcrw_resv *r);
+	int (*put)(const struct pcrw_resv *r); /* add or replace by r->id */
+	int (*del)(__u64 id);
+	/* Ids in ascending order: @prev 0 starts; -ENOENT after the last. */
+	int (*next)(__u64 prev, __u64 *id);
+	/* Publish the per-CPU index the veto programs read. */
+	int (*commit)(void);
+	int (*get_cfg)(struct pcrw_veto_cfg *c);
+	int (*set_cfg)(const struct pcrw_veto_cfg *c);
+	/* Vetoes per reservation and per event kind (0 when unknown). */
+	__u64 (*vetoes)(__u64 id);
+	__u64 (*total)(__u32 kind);
+};
+
+void resv_store_set_ops(const struct resv_store_ops *ops);
+const struct resv_store_ops *resv_store(void);
+
+/* All reservations, ascending id, into a malloc'ed array; count in @n. */
+int resv_load_all(struct pcrw_resv **out, size_t *n);
+
+/* The counters each CPU of the core PMU has, found by opening pinned
+ * cycle events on CPU 0 until one cannot be scheduled; 0 if unknown. */
+int resv_discover_counters(void);
+
+/* Fill a fresh configuration: CPUs, core PMU types, counters. */
+void resv_default_cfg(struct pcrw_veto_cfg *c);
+
+/* Text forms shared by the commands. */
+int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
+			 size_t errlen);
+int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
+		    char *err, size_t errlen);
+void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len);
+void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len);
+
+static inline bool resv_has_cpu(const struct pcrw_resv *r, unsigned int cpu)
+{
+	return cpu < PCRW_MAX_CPUS && (r->cpus[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+#endif
