@@ -18,7 +18,6 @@
 #include "pcrwatch.h"
 #include "component.h"
 #include "kernel_probe.h"
-#include "resv_store.h" /* bpf/pcrwatch.h before model.h: its "pcrwatch.h" finds user/ first */
 #include "model.h"
 #include "resv_store.h"
 #include "veto.h"
@@ -343,11 +342,6 @@ void veto_describe(char *buf, size_t len)
 				     "not active (monitor-only)");
 }
 
-/* The model's own functions live in another file of the full build;
- * weak here so the veto group links without it. */
-#pragma weak model_note
-#pragma weak model_add
-
 int resv_source_collect(struct model *m)
 {
 	const struct resv_store_ops *s = resv_store();
@@ -357,8 +351,6 @@ int resv_source_collect(struct model *m)
 	size_t n = 0, i;
 	int cpu, slot, err;
 
-	if (!model_note || !model_add)
-		return -ENOSYS;
 	err = s->open(false);
 	if (err == -ENOENT)
 		return 0; /* nothing ever reserved: nothing to say */
