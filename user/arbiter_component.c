@@ -124,8 +124,8 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 		return 0;
 	}
 	if (!arbiter_module_present()) {
-		snprintf(how, len, "skipped: the pcr_arbiter module is not loaded, nothing to mirror");
-		return 0;
+		snprintf(how, len, "the pcr_arbiter module is not loaded, nothing to mirror");
+		return -EOPNOTSUPP;
 	}
 	ensure_kernel_fs();
 	skel = arbiter_mirror_bpf__open_and_load();

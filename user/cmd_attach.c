@@ -3,6 +3,7 @@
  * pcrwatch attach | detach: pin every BPF program group so that ownership
  * tracking and enforcement run without a pcrwatch process, or unpin them.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,22 @@ static int attach_usage(FILE *f, int rc)
 		   "                    (the operation may already have happened)\n",
 		PCRW_PIN_ROOT);
 	return rc;
+}
+
+/* A group's pin folder, once its pins are gone. */
+static void remove_empty_dir(const char *group)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, group);
+	rmdir(path);
+}
+
+static const char *attach_result(int err)
+{
+	if (!err)
+		return "attached";
+	return err == -EOPNOTSUPP ? "skipped" : "FAILED";
 }
 
 int cmd_attach(int argc, char **argv)
@@ -61,9 +78,10 @@ int cmd_attach(int argc, char **argv)
 	for (c = components(); *c; c++) {
 		how[0] = 0;
 		err = (*c)->attach(&o, how, sizeof(how));
-		printf("%-8s %s%s%s\n", (*c)->name, err ? "FAILED" : "attached",
+		printf("%-8s %s%s%s\n", (*c)->name, attach_result(err),
 		       how[0] ? ": " : "", how);
-		failed |= err != 0;
+		/* A group this kernel cannot run is said, not a failure. */
+		failed |= err != 0 && err != -EOPNOTSUPP;
 	}
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }
@@ -78,7 +96,10 @@ int cmd_detach(int argc, char **argv)
 	if (argc > 1)
 		return pcrw_usage_error("detach", "unexpected argument '%s'",
 					argv[1]);
-	for (c = components(); *c; c++)
+	for (c = components(); *c; c++) {
 		failed |= (*c)->detach() != 0;
+		remove_empty_dir((*c)->name);
+	}
+	rmdir(PCRW_PIN_ROOT); /* only succeeds when nothing is left */
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }

@@ -22,7 +22,9 @@ struct attach_opts {
 struct component {
 	const char *name; /* pin folder and `pcrwatch attach` line */
 	/* Attach and pin; idempotent: already pinned is success. Writes one
-	 * line about the method chosen (or why none) into @how. */
+	 * line about the method chosen (or why none) into @how. Returns 0,
+	 * -EOPNOTSUPP when this kernel cannot run the group (said, not an
+	 * error), or another negative errno. */
 	int (*attach)(const struct attach_opts *o, char *how, size_t len);
 	/* Unpin (the programs detach when nothing holds them). */
 	int (*detach)(void);

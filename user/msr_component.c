@@ -257,10 +257,9 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	}
 	if (!probe_tracepoint_exists("msr", "write_msr")) {
 		snprintf(how, len,
-			 "nothing to attach: this kernel has no msr "
-			 "tracepoints (x86 only), direct MSR programming is "
-			 "not seen");
-		return 0;
+			 "this kernel has no msr tracepoints (x86 only): "
+			 "direct MSR programming is not seen");
+		return -EOPNOTSUPP;
 	}
 	err = msr_pmu_discover(&shape, src, sizeof(src));
 	if (err) {

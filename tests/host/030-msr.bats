@@ -271,7 +271,9 @@ teardown_tier() {
 
 @test "events and who without the msr group say so" {
 	"$PCRWATCH" detach >/dev/null 2>&1 || true
-	[ -d /sys/fs/bpf/pcrwatch ] && [ -n "$(ls /sys/fs/bpf/pcrwatch)" ] && skip "other groups are attached"
+	# detach keeps reservation maps (and the veto ring) by design: a test
+	# of "nothing attached" starts from an empty pin folder.
+	rm -rf /sys/fs/bpf/pcrwatch
 	run_tool 1 events
 	assert "$output" =~ "run 'pcrwatch attach'"
 	run_tool 0 who

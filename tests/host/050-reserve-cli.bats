@@ -24,6 +24,12 @@ in_force_lines() { # FILE N: at least N "in force" lines
 
 cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 
+# Leave no reservation or veto pinned behind for the files that follow.
+teardown_file() {
+	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	return 0
+}
+
 @test "reserve rejects bad arguments with exit 2 and creates nothing" {
 	run_tool 2 reserve --cpus 0 --counters 2
 	assert "$output" =~ "--for are required"

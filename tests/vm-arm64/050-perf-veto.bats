@@ -22,6 +22,9 @@ setup_file() {
 
 teardown_file() {
 	[ -f "$BATS_FILE_TMPDIR/pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/pid")" 2>/dev/null
+	# Unpin the vetoes and their reservations: later files expect a
+	# machine where nothing is reserved.
+	"$BUILD/pcrwatch" detach >/dev/null 2>&1
 	return 0
 }
 

@@ -8,6 +8,12 @@ setup_tier() {
 	[ "${PCRWATCH_VM:-}" = arm64-6.1 ] || skip "only arm64 6.1 lacks LSM attach"
 }
 
+# Leave no reservation or veto pinned behind for the files that follow.
+teardown_file() {
+	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	return 0
+}
+
 @test "enforce reports monitor-only and reservations deny nothing" {
 	run_tool 0 enforce --once
 	assert "$output" =~ "perf_event_open veto: monitor-only \(lsm programs cannot attach"
