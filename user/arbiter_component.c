@@ -30,38 +30,12 @@ static const char *const pins[] = { "link_reg_change", "link_deny", "regs",
 
 static bool pinned(const char *name)
 {
-	char path[256];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, GROUP, name);
-	return !stat(path, &st);
+	return pcrw_pinned(GROUP, name);
 }
 
 static bool arbiter_attached(void)
 {
 	return pinned("link_reg_change") && pinned("link_deny");
-}
-
-static int pin_one(int (*pin)(void *, const char *), void *obj,
-		   const char *name)
-{
-	char path[256];
-	int err;
-
-	err = pcrw_pin_path(path, sizeof(path), GROUP, name);
-	if (err)
-		return err;
-	return pin(obj, path);
-}
-
-static int pin_link(void *l, const char *p)
-{
-	return bpf_link__pin(l, p);
-}
-
-static int pin_map(void *m, const char *p)
-{
-	return bpf_map__pin(m, p);
 }
 
 /* Copy the module's current registers into the map; entries the programs
@@ -100,18 +74,12 @@ static int seed_regs(int map_fd)
 
 static int arbiter_detach(void)
 {
-	char path[256];
 	size_t i;
+	int err = 0;
 
-	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, GROUP,
-			 pins[i]);
-		if (unlink(path) && errno != ENOENT)
-			return -errno;
-	}
-	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, GROUP);
-	rmdir(path);
-	return 0;
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		err = pcrw_unpin(GROUP, pins[i]) ?: err;
+	return err; /* pcrwatch detach removes the empty folder */
 }
 
 static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
@@ -141,11 +109,11 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = pin_one(pin_link, skel->links.arb_reg_change, "link_reg_change");
-	err = err ?: pin_one(pin_link, skel->links.arb_deny, "link_deny");
-	err = err ?: pin_one(pin_map, skel->maps.regs, "regs");
-	err = err ?: pin_one(pin_map, skel->maps.events, "events");
-	err = err ?: pin_one(pin_map, skel->maps.counts, "counts");
+	err = pcrw_pin_link(skel->links.arb_reg_change, GROUP, "link_reg_change");
+	err = err ?: pcrw_pin_link(skel->links.arb_deny, GROUP, "link_deny");
+	err = err ?: pcrw_pin_map(skel->maps.regs, GROUP, "regs");
+	err = err ?: pcrw_pin_map(skel->maps.events, GROUP, "events");
+	err = err ?: pcrw_pin_map(skel->maps.counts, GROUP, "counts");
 	if (err) {
 		snprintf(how, len, "cannot pin under %s/%s (%s)", PCRW_PIN_ROOT,
 			 GROUP, strerror(-err));

@@ -6,7 +6,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
 
 #include "component.h"
 
@@ -49,4 +52,44 @@ int pcrw_pin_path(char *buf, size_t len, const char *group, const char *name)
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int pcrw_pin_link(struct bpf_link *l, const char *group, const char *name)
+{
+	char path[256];
+	int err = pcrw_pin_path(path, sizeof(path), group, name);
+
+	return err ? err : bpf_link__pin(l, path);
+}
+
+int pcrw_pin_map(struct bpf_map *m, const char *group, const char *name)
+{
+	char path[256];
+	int err = pcrw_pin_path(path, sizeof(path), group, name);
+
+	return err ? err : bpf_map__pin(m, path);
+}
+
+int pcrw_pin_prog(struct bpf_program *p, const char *group, const char *name)
+{
+	char path[256];
+	int err = pcrw_pin_path(path, sizeof(path), group, name);
+
+	return err ? err : bpf_program__pin(p, path);
+}
+
+bool pcrw_pinned(const char *group, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, group, name);
+	return access(path, F_OK) == 0;
+}
+
+int pcrw_unpin(const char *group, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, group, name);
+	return unlink(path) && errno != ENOENT ? -errno : 0;
 }

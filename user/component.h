@@ -38,4 +38,17 @@ const struct component *const *components(void);
 /* PCRW_PIN_ROOT/<group>/<name> into @buf; creates the folders. */
 int pcrw_pin_path(char *buf, size_t len, const char *group, const char *name);
 
+struct bpf_link;
+struct bpf_map;
+struct bpf_program;
+
+/* Pin one object as PCRW_PIN_ROOT/<group>/<name>: 0 or a negative errno. */
+int pcrw_pin_link(struct bpf_link *l, const char *group, const char *name);
+int pcrw_pin_map(struct bpf_map *m, const char *group, const char *name);
+int pcrw_pin_prog(struct bpf_program *p, const char *group, const char *name);
+/* Whether PCRW_PIN_ROOT/<group>/<name> exists. */
+bool pcrw_pinned(const char *group, const char *name);
+/* Remove one pin; one already gone is success. 0 or a negative errno. */
+int pcrw_unpin(const char *group, const char *name);
+
 #endif

@@ -97,47 +97,12 @@ static bool msr_attached(void)
 
 static int msr_detach(void)
 {
-	char path[256];
 	size_t i;
 	int err = 0;
 
-	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT,
-			 MSR_GROUP, pin_names[i]);
-		if (unlink(path) && errno != ENOENT)
-			err = -errno;
-	}
-	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, MSR_GROUP);
-	if (rmdir(path) && errno != ENOENT)
-		err = err ? err : -errno;
-	return err;
-}
-
-static int pin_obj(int (*pin)(void *, const char *), void *obj,
-		   const char *name)
-{
-	char path[256];
-	int err;
-
-	err = pcrw_pin_path(path, sizeof(path), MSR_GROUP, name);
-	if (err)
-		return err;
-	return pin(obj, path);
-}
-
-static int pin_link(void *l, const char *p)
-{
-	return bpf_link__pin(l, p);
-}
-
-static int pin_map(void *m, const char *p)
-{
-	return bpf_map__pin(m, p);
-}
-
-static int pin_prog(void *pr, const char *p)
-{
-	return bpf_program__pin(pr, p);
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++)
+		err = pcrw_unpin(MSR_GROUP, pin_names[i]) ?: err;
+	return err; /* pcrwatch detach removes the empty folder */
 }
 
 /* Attach @prog and pin its link as @name. */
@@ -148,7 +113,7 @@ static int attach_pin(struct bpf_program *prog, const char *name)
 
 	if (!l)
 		return -errno;
-	err = pin_obj(pin_link, l, name);
+	err = pcrw_pin_link(l, MSR_GROUP, name);
 	bpf_link__destroy(l); /* the pin keeps it attached */
 	return err;
 }
@@ -330,25 +295,22 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 					    "link_dev_exit");
 	}
 	if (raw) {
-		err = err
-			      ?: pin_obj(pin_prog, skel->progs.msr_write_raw,
-					 "prog_write_msr");
-		err = err
-			      ?: pin_obj(pin_prog, skel->progs.msr_read_raw,
-					 "prog_read_msr");
+		err = err ?: pcrw_pin_prog(skel->progs.msr_write_raw,
+					   MSR_GROUP, "prog_write_msr");
+		err = err ?: pcrw_pin_prog(skel->progs.msr_read_raw,
+					   MSR_GROUP, "prog_read_msr");
 	}
-	err = err
-		      ?: pin_obj(pin_prog, skel->progs.msr_mark_held,
-				 "prog_mark_held");
-	err = err ?: pin_obj(pin_map, skel->maps.shadow, "shadow");
-	err = err ?: pin_obj(pin_map, skel->maps.cpu_state, "cpu_state");
-	err = err ?: pin_obj(pin_map, skel->maps.pending, "pending");
-	err = err ?: pin_obj(pin_map, skel->maps.inflight, "inflight");
-	err = err ?: pin_obj(pin_map, skel->maps.events, PCRW_EVENTS_RINGBUF);
-	err = err
-		      ?: pin_obj(pin_map, skel->maps.event_counts,
-				 PCRW_EVENT_COUNTS_MAP);
-	err = err ?: pin_obj(pin_map, skel->maps.rodata, "rodata");
+	err = err ?: pcrw_pin_prog(skel->progs.msr_mark_held, MSR_GROUP,
+				   "prog_mark_held");
+	err = err ?: pcrw_pin_map(skel->maps.shadow, MSR_GROUP, "shadow");
+	err = err ?: pcrw_pin_map(skel->maps.cpu_state, MSR_GROUP, "cpu_state");
+	err = err ?: pcrw_pin_map(skel->maps.pending, MSR_GROUP, "pending");
+	err = err ?: pcrw_pin_map(skel->maps.inflight, MSR_GROUP, "inflight");
+	err = err ?: pcrw_pin_map(skel->maps.events, MSR_GROUP,
+				  PCRW_EVENTS_RINGBUF);
+	err = err ?: pcrw_pin_map(skel->maps.event_counts, MSR_GROUP,
+				  PCRW_EVENT_COUNTS_MAP);
+	err = err ?: pcrw_pin_map(skel->maps.rodata, MSR_GROUP, "rodata");
 	if (err) {
 		snprintf(how, len, "cannot attach or pin: %s", strerror(-err));
 		goto cleanup;

@@ -28,22 +28,12 @@ static const char *const place_targets[][2] = {
 	{ "x86_pmu_add", "x86_pmu_del" },
 };
 
-static int pin_map(struct bpf_map *map, const char *name)
-{
-	char path[256];
-	int err = pcrw_pin_path(path, sizeof(path), GROUP, name);
-
-	return err ? err : bpf_map__pin(map, path);
-}
-
 static int pin_link(struct bpf_link *link, const char *prog)
 {
-	char path[256], name[64];
-	int err;
+	char name[64];
 
 	snprintf(name, sizeof(name), "link_%s", prog);
-	err = pcrw_pin_path(path, sizeof(path), GROUP, name);
-	return err ? err : bpf_link__pin(link, path);
+	return pcrw_pin_link(link, GROUP, name);
 }
 
 static int perf_detach(void)
@@ -72,10 +62,7 @@ static int perf_detach(void)
 
 static bool pinned(const char *name)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, GROUP, name);
-	return access(path, F_OK) == 0;
+	return pcrw_pinned(GROUP, name);
 }
 
 static bool perf_attached(void)
@@ -148,9 +135,9 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 		snprintf(how, len, "attach failed: %s", strerror(-err));
 		goto cleanup;
 	}
-	err = pin_map(skel->maps.events, "events") ?:
-	      pin_map(skel->maps.slots, "slots") ?:
-	      pin_map(skel->maps.stats, "stats");
+	err = pcrw_pin_map(skel->maps.events, GROUP, "events") ?:
+	      pcrw_pin_map(skel->maps.slots, GROUP, "slots") ?:
+	      pcrw_pin_map(skel->maps.stats, GROUP, "stats");
 	if (!err && lsm)
 		err = pin_link(skel->links.track_alloc, "track_alloc");
 	if (!err && lsm_free)

@@ -32,20 +32,12 @@ static const char *const signal_links[] = { "link_perf_signal" };
 
 static bool pinned(const char *name)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP,
-		 name);
-	return access(path, F_OK) == 0;
+	return pcrw_pinned(PCRW_VETO_GROUP, name);
 }
 
 static void unpin(const char *name)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP,
-		 name);
-	unlink(path);
+	pcrw_unpin(PCRW_VETO_GROUP, name);
 }
 
 bool veto_perf_active(void)
@@ -65,13 +57,7 @@ bool veto_signal_active(void)
 
 static int pin_link(struct bpf_link *l, const char *name)
 {
-	char path[256];
-	int err;
-
-	err = pcrw_pin_path(path, sizeof(path), PCRW_VETO_GROUP, name);
-	if (err)
-		return err;
-	return bpf_link__pin(l, path);
+	return pcrw_pin_link(l, PCRW_VETO_GROUP, name);
 }
 
 static int pin_root(char *root, size_t len)
