@@ -276,6 +276,18 @@ static __always_inline void write_fixed_ctrl(struct pcrw_msr_cpu *c, __u32 msr,
  * disable/enable of all counters around every PMI and context switch is
  * its normal operation and is not reported (its programming of a counter
  * is, at the event select). */
+
+/* Loop index @i over the general counters then the fixed ones, as a slot
+ * number: false past this CPU's counters (pmu_nr_gp, pmu_nr_fixed). */
+static __always_inline bool nth_counter_slot(__u32 i, __u32 *slot)
+{
+	if (i < PMU_MAX_GP) {
+		*slot = i;
+		return i < pmu_nr_gp;
+	}
+	*slot = PMU_SLOT_FIXED0 + i - PMU_MAX_GP;
+	return i - PMU_MAX_GP < pmu_nr_fixed;
+}
 static __always_inline void global_enable_clobbers(__u64 old, __u64 val,
 						   __u32 msr, __u32 path,
 						   const struct pcrw_owner *a)
@@ -286,15 +298,8 @@ static __always_inline void global_enable_clobbers(__u64 old, __u64 val,
 	for (i = 0; i < PMU_MAX_GP + PMU_MAX_FIXED; i++) {
 		struct pcrw_msr_slot *s;
 
-		if (i < PMU_MAX_GP) {
-			if (i >= pmu_nr_gp)
-				continue;
-			slot = i;
-		} else {
-			if (i - PMU_MAX_GP >= pmu_nr_fixed)
-				continue;
-			slot = PMU_SLOT_FIXED0 + i - PMU_MAX_GP;
-		}
+		if (!nth_counter_slot(i, &slot))
+			continue;
 		if (!(changed & (1ULL << slot)))
 			continue;
 		s = bpf_map_lookup_elem(&shadow, &slot);
@@ -378,15 +383,8 @@ static __always_inline void check_inuse(struct pcrw_msr_cpu *c, __u32 msr,
 	for (i = 0; i < PMU_MAX_GP + PMU_MAX_FIXED; i++) {
 		struct pcrw_msr_slot *s;
 
-		if (i < PMU_MAX_GP) {
-			if (i >= pmu_nr_gp)
-				continue;
-			slot = i;
-		} else {
-			if (i - PMU_MAX_GP >= pmu_nr_fixed)
-				continue;
-			slot = PMU_SLOT_FIXED0 + i - PMU_MAX_GP;
-		}
+		if (!nth_counter_slot(i, &slot))
+			continue;
 		if (!(val & (1ULL << slot)))
 			continue;
 		s = bpf_map_lookup_elem(&shadow, &slot);

@@ -4,33 +4,15 @@
 # there is no hardware counter instead of printing an empty table alone.
 
 load ../helpers
-
-HOLDERS=()
+load ../perf
 
 setup_tier() {
 	require_root
-	HOLDERS=()
 }
 
 teardown_tier() {
-	local p
-	for p in "${HOLDERS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_holders
 	return 0
-}
-
-hold() { # NAME ARGS...: start perf_hold and wait until its events are open
-	local name=$1
-	shift
-	"$TESTPROGS/perf_hold" -r "$TEST_TMP/$name" "$@" >/dev/null &
-	HOLDERS+=($!)
-	wait_for 20 test -s "$TEST_TMP/$name"
-}
-
-events_of() { # PID: JSON event objects owned by PID
-	grep -o '{"cpu":[^}]*}' <<<"$output" | grep "\"pid\":$1,"
 }
 
 no_pmu_host() {

@@ -5,34 +5,16 @@
 # BPF LSM and fentry on x86_pmu_add/del.
 
 load ../helpers
-
-HOLDERS=()
+load ../perf
 
 setup_tier() {
 	skip_unless_guest
-	HOLDERS=()
 }
 
 teardown_tier() {
-	local p
-	for p in "${HOLDERS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_holders
 	"$PCRWATCH" detach >/dev/null 2>&1
 	return 0
-}
-
-hold() {
-	local name=$1
-	shift
-	"$TESTPROGS/perf_hold" -r "$TEST_TMP/$name" "$@" >/dev/null &
-	HOLDERS+=($!)
-	wait_for 20 test -s "$TEST_TMP/$name"
-}
-
-events_of() {
-	grep -o '{"cpu":[^}]*}' <<<"$output" | grep "\"pid\":$1,"
 }
 
 @test "no hardware PMU: who says so; software events and their copies are listed" {

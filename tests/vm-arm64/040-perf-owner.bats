@@ -4,32 +4,15 @@
 # long it ran. Runs on both guest kernels (hw.idx numbering differs).
 
 load ../helpers
-
-HOLDERS=()
+load ../perf
 
 setup_tier() {
 	skip_unless_guest
-	HOLDERS=()
 }
 
 teardown_tier() {
-	local p
-	for p in "${HOLDERS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_holders
 	return 0
-}
-
-# hold NAME ARGS...: start perf_hold, wait until its events are open; its pid
-# is then in $TEST_TMP/NAME.
-hold() {
-	local name=$1
-	shift
-	"$TESTPROGS/perf_hold" -r "$TEST_TMP/$name" "$@" >/dev/null &
-	HOLDERS+=($!)
-	wait_for 20 test -s "$TEST_TMP/$name"
-	[ "$(cat "$TEST_TMP/$name")" = "$!" ]
 }
 
 # who_json: `pcrwatch who --json` from CPU 0, so that it never displaces the
@@ -37,11 +20,6 @@ hold() {
 who_json() {
 	run timeout 60 taskset -c 0 "$PCRWATCH" who --json
 	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
-}
-
-# events_of PID: the JSON event objects owned by PID, one per line.
-events_of() {
-	grep -o '{"cpu":[^}]*}' <<<"$output" | grep "\"pid\":$1,"
 }
 
 field() { # OBJECT KEY

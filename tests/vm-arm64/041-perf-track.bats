@@ -5,32 +5,18 @@
 # snapshot alone (6.1); what it saw shows in who's notes.
 
 load ../helpers
-
-HOLDERS=()
+load ../perf
 
 setup_tier() {
 	skip_unless_guest
-	HOLDERS=()
 	run_tool 0 attach
 	ATTACH_OUT=$output
 }
 
 teardown_tier() {
-	local p
-	for p in "${HOLDERS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	stop_holders
 	"$PCRWATCH" detach >/dev/null 2>&1
 	return 0
-}
-
-hold() {
-	local name=$1
-	shift
-	"$TESTPROGS/perf_hold" -r "$TEST_TMP/$name" "$@" >/dev/null &
-	HOLDERS+=($!)
-	wait_for 20 test -s "$TEST_TMP/$name"
 }
 
 @test "attach picks the lifecycle and placement method this kernel allows" {
@@ -62,8 +48,7 @@ tracked() {
 		wait_for 20 tracked "counter owner changes" 1
 		kill "${HOLDERS[0]}"
 		wait "${HOLDERS[0]}" || true
-		HOLDERS=()
-		wait_for 20 tracked freed 3 ;;
+			wait_for 20 tracked freed 3 ;;
 	esac
 }
 
