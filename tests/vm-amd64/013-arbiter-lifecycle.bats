@@ -124,6 +124,11 @@ need_cpu1() {
 	assert "$output" =~ "note: pcr_arbiter loaded \(mode minimal\): its registers are the source of truth"
 	assert "$output" =~ 'record cpu=0 slot=0 path=5 layer=0 tgid=0 comm=firmware event="reserved locked firmware"'
 	assert "$output" =~ 'record cpu=0 slot=1 path=5 layer=2 tgid=0 comm=pcr_arbiter event="reserved open" control=0x1c'
+	# The same records through pcrwatch itself, the way users see them.
+	run_tool 0 who --json
+	assert "$output" =~ '"cpu":0,"hw_idx":-1,"slot":0,"layer":"firmware","path":"arbiter"' "who lists the firmware slot"
+	assert "$output" =~ '"slot":1,"layer":"kernel","path":"arbiter"' "who lists the OS slot"
+	assert "$output" =~ "pcr_arbiter loaded \(mode minimal\)" "who names the module as the source of truth"
 	arb_unload
 	run "$TESTPROGS/arbiter_probe"
 	assert "$output" =~ "records=0 present=0"
