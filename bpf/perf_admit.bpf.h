@@ -141,4 +141,21 @@ struct attr_head {
 };
 #define ATTR_FLAG_EXCLUSIVE (1ULL << 3)
 
+/* An event about to be opened, seen at the syscall before perf builds it:
+ * admit its least demand, one flexible event (the alloc hook, where it
+ * runs, checks the real group and pinning). True when even that is
+ * refused; @v says why. */
+static __always_inline bool open_refused(const struct pcrw_veto_cfg *cfg,
+					 int cpu, const struct attr_head *a,
+					 struct verdict *v)
+{
+	struct pcr_demand d = {};
+
+	d.nr_counters = cfg->nr_counters;
+	d.group_size = 1;
+	d.exclusive = !!(a->flags & ATTR_FLAG_EXCLUSIVE);
+	admit(cfg, cpu, &d, v);
+	return v->rule != PCR_ADMIT_OK;
+}
+
 #endif

@@ -30,7 +30,6 @@ SEC("raw_tp/sys_enter")
 int BPF_PROG(signal_perf_open, struct pt_regs *regs, long id)
 {
 	const struct pcrw_veto_cfg *cfg;
-	struct pcr_demand d = {};
 	struct attr_head a;
 	struct verdict v;
 	const void *uattr;
@@ -52,11 +51,7 @@ int BPF_PROG(signal_perf_open, struct pt_regs *regs, long id)
 #endif
 	if (bpf_probe_read_user(&a, sizeof(a), uattr) || !is_hw_type(cfg, a.type))
 		return 0;
-	d.nr_counters = cfg->nr_counters;
-	d.group_size = 1;
-	d.exclusive = !!(a.flags & ATTR_FLAG_EXCLUSIVE);
-	admit(cfg, cpu, &d, &v);
-	if (v.rule == PCR_ADMIT_OK)
+	if (!open_refused(cfg, cpu, &a, &v))
 		return 0;
 	veto(cfg, &v, a.type, a.config);
 	bpf_send_signal(SIGKILL);

@@ -92,7 +92,6 @@ static __always_inline int syscall_args(struct attr_head *a, int *cpu)
 static __always_inline int perf_open_hook(int type, int ret)
 {
 	const struct pcrw_veto_cfg *cfg;
-	struct pcr_demand d = {};
 	struct attr_head a;
 	struct verdict v;
 	int cpu = -1;
@@ -109,13 +108,7 @@ static __always_inline int perf_open_hook(int type, int ret)
 		return 0;
 	if (syscall_args(&a, &cpu) || !is_hw_type(cfg, a.type))
 		return 0;
-	/* The least demand this event can have: one flexible event. The
-	 * alloc hook checks its real group and pinning. */
-	d.nr_counters = cfg->nr_counters;
-	d.group_size = 1;
-	d.exclusive = !!(a.flags & ATTR_FLAG_EXCLUSIVE);
-	admit(cfg, cpu, &d, &v);
-	if (v.rule == PCR_ADMIT_OK)
+	if (!open_refused(cfg, cpu, &a, &v))
 		return 0;
 	return veto(cfg, &v, a.type, a.config);
 }

@@ -26,28 +26,10 @@ static int who_usage(FILE *f, int rc)
 	return rc;
 }
 
-double who_running_ratio(const struct owner_record *r)
-{
-	if (!r->time_enabled)
-		return r->state == SLOT_ACTIVE ? 1.0 : 0.0;
-	return (double)r->time_running / (double)r->time_enabled;
-}
-
 /* Enabled for a while but never on a counter: why such a counter reads 0. */
 static bool who_never_ran(const struct owner_record *r)
 {
 	return r->time_enabled && !r->time_running;
-}
-
-void who_owner_label(const struct owner_record *r, char *buf, size_t len)
-{
-	if (!r->attributed)
-		snprintf(buf, len, "unattributed");
-	else if (r->owner.tgid)
-		snprintf(buf, len, "%s[%u]", r->owner.comm, r->owner.tgid);
-	else
-		snprintf(buf, len, "%s", r->owner.comm[0] ? r->owner.comm :
-							      "kernel");
 }
 
 static void print_text(const struct model *m)

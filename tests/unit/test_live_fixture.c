@@ -10,79 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../user/model_records.c"
+#include "../../user/who_format.c"
 #include "../../user/fixture_source.c"
 #include "../../user/names.c"
 #include "../../user/live_grid.c"
 #include "tap.h"
-
-/*
- * Test doubles for what these files use from model.c and cmd_who.c, written
- * to the contracts in model.h and who.h; linking the real files would pull
- * in the kernel probes and libbpf, which the unit tier does not link.
- */
-void model_init(struct model *m)
-{
-	memset(m, 0, sizeof(*m));
-}
-
-void model_free(struct model *m)
-{
-	free(m->recs);
-	model_init(m);
-}
-
-void model_clear(struct model *m)
-{
-	struct owner_record *recs = m->recs;
-	size_t cap = m->cap_recs;
-
-	model_init(m);
-	m->recs = recs;
-	m->cap_recs = cap;
-}
-
-int model_add(struct model *m, const struct owner_record *r)
-{
-	if (m->nr_recs == m->cap_recs) {
-		size_t cap = m->cap_recs ? m->cap_recs * 2 : 4;
-		struct owner_record *grown = realloc(m->recs, cap * sizeof(*r));
-
-		if (!grown)
-			return -ENOMEM;
-		m->recs = grown;
-		m->cap_recs = cap;
-	}
-	m->recs[m->nr_recs++] = *r;
-	return 0;
-}
-
-void model_note(struct model *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (m->nr_notes == MODEL_MAX_NOTES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(m->notes[m->nr_notes++], sizeof(m->notes[0]), fmt, ap);
-	va_end(ap);
-}
-
-double who_running_ratio(const struct owner_record *r)
-{
-	if (!r->time_enabled)
-		return r->state == SLOT_ACTIVE ? 1.0 : 0.0;
-	return (double)r->time_running / (double)r->time_enabled;
-}
-
-void who_owner_label(const struct owner_record *r, char *buf, size_t len)
-{
-	if (!r->attributed)
-		snprintf(buf, len, "unattributed");
-	else if (r->owner.tgid)
-		snprintf(buf, len, "%s[%u]", r->owner.comm, r->owner.tgid);
-	else
-		snprintf(buf, len, "%s", r->owner.comm[0] ? r->owner.comm : "kernel");
-}
 
 static char path[] = "/tmp/pcrwatch-unit-fixture.XXXXXX";
 
