@@ -28,11 +28,18 @@ OUT := build/$(ARCH)
 BPFTOOL ?= bpftool
 CLANG ?= clang
 
+PCRWATCH_CACHE_DIR ?= $(or $(PCRWATCH_CACHE),$(HOME)/.cache/pcrwatch)
+
 ifeq ($(ARCH),arm64)
+# arm64 libraries come from a private sysroot (tools/vm/arm64-sysroot), so
+# the machine's dpkg never gets a foreign architecture.
+SYSROOT := $(PCRWATCH_CACHE_DIR)/sysroot-arm64
 CC := aarch64-linux-gnu-gcc
 BPF_ARCH := arm64
 VMLINUX_DIR := vmlinux/arm64
-LDLIBS := -static -lbpf -lelf -lz -lzstd -lncursesw -ltinfo -lm -lpthread
+ARCH_CFLAGS := -I$(SYSROOT)/usr/include -I$(SYSROOT)/usr/include/aarch64-linux-gnu
+LDLIBS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu -lbpf -lelf -lz -lzstd \
+	-lncursesw -ltinfo -lm -lpthread
 HAVE_HTTPD := 0
 else
 CC ?= gcc
@@ -46,7 +53,7 @@ CFLAGS ?= -O2 -g
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
-USER_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) \
+USER_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) $(ARCH_CFLAGS) \
 	-D_GNU_SOURCE -DPCRWATCH_VERSION=\"$(VERSION)\"
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -std=gnu11 \
 	-Wall -Werror -Wno-unused-function -I$(VMLINUX_DIR) -Iinclude -Ibpf
@@ -111,7 +118,8 @@ $(OUT)/pcrwatch: $(USER_OBJS)
 
 $(OUT)/tests/%: tests/progs/%.c $(wildcard include/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ -lm -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
+		$(if $(filter arm64,$(ARCH)),-L$(SYSROOT)/usr/lib/aarch64-linux-gnu) -lm -lpthread
 
 $(OUT)/bpf $(OUT)/user $(OUT)/tests build/unit build/results:
 	$(Q)mkdir -p $@
@@ -119,15 +127,17 @@ $(OUT)/bpf $(OUT)/user $(OUT)/tests build/unit build/results:
 arm64:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
 
-# The arbiter module, once per amd64 guest kernel whose headers are installed.
+# The arbiter module, once per amd64 guest kernel, against that kernel's
+# headers unpacked privately by tools/vm/fetch-headers (never installed).
 GUEST_KVERS = $(foreach k,$(KERNEL),$(shell cat $(PCRWATCH_CACHE_DIR)/kernels/amd64-$(k)/version 2>/dev/null))
-PCRWATCH_CACHE_DIR ?= $(or $(PCRWATCH_CACHE),$(HOME)/.cache/pcrwatch)
 module:
 	$(Q)for kver in $(GUEST_KVERS); do \
 		d=build/module-$$kver; mkdir -p $$d && \
 		cp arbiter-module/Kbuild arbiter-module/*.c arbiter-module/*.h $$d/ 2>/dev/null; \
 		cp include/*.h $$d/ && \
-		$(MAKE) --no-print-directory -C /usr/src/linux-headers-$$kver \
+		hdr=$$(cat $(PCRWATCH_CACHE_DIR)/headers/$$kver/build 2>/dev/null) || \
+			{ echo "no headers for $$kver: run tools/vm/fetch-headers"; exit 1; }; \
+		$(MAKE) --no-print-directory -C $$hdr \
 			M=$(CURDIR)/$$d modules >$$d.log 2>&1 || \
 			{ cat $$d.log; exit 1; }; \
 		printf '  %-8s %s\n' MODULE $$d; \

@@ -36,3 +36,8 @@ CONF
 apt_newest() {
 	apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -n 1
 }
+
+# Download the package lists of the private setup once (apt_env_init first).
+apt_lists_ready() {
+	ls "$APT_DIR/lists"/*Packages* >/dev/null 2>&1 || apt-get -q update >/dev/null
+}
