@@ -25,36 +25,31 @@ struct command {
 	const char *summary;
 };
 
-/* Filled at run time: the weak symbols of commands not built in are NULL. */
+/* The command table: one row per subcommand, each in user/cmd_<name>.c.
+ * A command not built into this binary has a NULL function (its symbol is
+ * weak) and says so when asked for. */
+static const struct command commands[] = {
+	{ "live", cmd_live, "full-screen live view of counter ownership (default)" },
+	{ "attach", cmd_attach, "pin the BPF programs: tracking and vetoes outlive pcrwatch" },
+	{ "detach", cmd_detach, "unpin the BPF programs" },
+	{ "who", cmd_who, "which process holds which counter, now" },
+	{ "events", cmd_events, "conflicts, vetoes and ownership changes as they happen" },
+	{ "reserve", cmd_reserve, "reserve counters for a principal; prints the cookie once" },
+	{ "release", cmd_release, "release a reservation (needs its management cookie)" },
+	{ "grant", cmd_grant, "grant a reservation's counters to another principal" },
+	{ "list", cmd_list, "list reservations in force" },
+	{ "policy", cmd_policy, "load or check a declarative reservation policy" },
+	{ "enforce", cmd_enforce, "run the enforcer: vetoes on reserved counters" },
+	{ "serve", cmd_serve, "Prometheus exporter for ownership and contention" },
+	{ "probe", cmd_probe, "is the PMU native, virtualized or absent; read costs" },
+	{ "selftest", cmd_selftest, "check what this kernel lets pcrwatch do" },
+	{ NULL, NULL, NULL },
+};
+
 static const struct command *find_command(const char *name)
 {
-	static struct command commands[] = {
-		{ "live", NULL, "full-screen live view of counter ownership (default)" },
-		{ "attach", NULL, "pin the BPF programs: tracking and vetoes outlive pcrwatch" },
-		{ "detach", NULL, "unpin the BPF programs" },
-		{ "who", NULL, "which process holds which counter, now" },
-		{ "events", NULL, "conflicts, vetoes and ownership changes as they happen" },
-		{ "reserve", NULL, "reserve counters for a principal; prints the cookie once" },
-		{ "release", NULL, "release a reservation (needs its management cookie)" },
-		{ "grant", NULL, "grant a reservation's counters to another principal" },
-		{ "list", NULL, "list reservations in force" },
-		{ "policy", NULL, "load or check a declarative reservation policy" },
-		{ "enforce", NULL, "run the enforcer: vetoes on reserved counters" },
-		{ "serve", NULL, "Prometheus exporter for ownership and contention" },
-		{ "probe", NULL, "is the PMU native, virtualized or absent; read costs" },
-		{ "selftest", NULL, "check what this kernel lets pcrwatch do" },
-		{ NULL, NULL, NULL },
-	};
-	pcrw_cmd_fn fns[] = { cmd_live, cmd_attach, cmd_detach, cmd_who, cmd_events, cmd_reserve,
-			      cmd_release, cmd_grant, cmd_list, cmd_policy,
-			      cmd_enforce, cmd_serve, cmd_probe, cmd_selftest };
-	struct command *c;
-	size_t i;
+	const struct command *c;
 
-	for (i = 0; commands[i].name; i++)
-		commands[i].fn = fns[i];
-	if (!name)
-		return commands;
 	for (c = commands; c->name; c++)
 		if (!strcmp(c->name, name))
 			return c;
@@ -70,7 +65,7 @@ static void usage(FILE *f)
 		   "catches one user reprogramming another's counter, and enforces\n"
 		   "counter reservations (Platform Counter Reservation in software).\n\n"
 		   "Commands:\n");
-	for (c = find_command(NULL); c->name; c++)
+	for (c = commands; c->name; c++)
 		fprintf(f, "  %-9s %s%s\n", c->name, c->summary,
 			c->fn ? "" : " [not in this build]");
 	fprintf(f, "\nOptions:\n"

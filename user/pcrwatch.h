@@ -21,7 +21,6 @@ enum pcrw_exit {
 /* Global options, parsed before the subcommand. */
 struct pcrw_globals {
 	bool verbose; /* -v: libbpf's own log and debug lines */
-	bool json;
 };
 extern struct pcrw_globals pcrw_opts;
 
