@@ -29,19 +29,29 @@ struct command {
  * A command not built into this binary has a NULL function (its symbol is
  * weak) and says so when asked for. */
 static const struct command commands[] = {
-	{ "live", cmd_live, "full-screen live view of counter ownership (default)" },
-	{ "attach", cmd_attach, "pin the BPF programs: tracking and vetoes outlive pcrwatch" },
+	{ "live", cmd_live,
+	  "full-screen live view of counter ownership (default)" },
+	{ "attach", cmd_attach,
+	  "pin the BPF programs: tracking and vetoes outlive pcrwatch" },
 	{ "detach", cmd_detach, "unpin the BPF programs" },
 	{ "who", cmd_who, "which process holds which counter, now" },
-	{ "events", cmd_events, "conflicts, vetoes and ownership changes as they happen" },
-	{ "reserve", cmd_reserve, "reserve counters for a principal; prints the cookie once" },
-	{ "release", cmd_release, "release a reservation (needs its management cookie)" },
-	{ "grant", cmd_grant, "grant a reservation's counters to another principal" },
+	{ "events", cmd_events,
+	  "conflicts, vetoes and ownership changes as they happen" },
+	{ "reserve", cmd_reserve,
+	  "reserve counters for a principal; prints the cookie once" },
+	{ "release", cmd_release,
+	  "release a reservation (needs its management cookie)" },
+	{ "grant", cmd_grant,
+	  "grant a reservation's counters to another principal" },
 	{ "list", cmd_list, "list reservations in force" },
-	{ "policy", cmd_policy, "load or check a declarative reservation policy" },
-	{ "enforce", cmd_enforce, "run the enforcer: vetoes on reserved counters" },
-	{ "serve", cmd_serve, "Prometheus exporter for ownership and contention" },
-	{ "probe", cmd_probe, "is the PMU native, virtualized or absent; read costs" },
+	{ "policy", cmd_policy,
+	  "load or check a declarative reservation policy" },
+	{ "enforce", cmd_enforce,
+	  "run the enforcer: vetoes on reserved counters" },
+	{ "serve", cmd_serve,
+	  "Prometheus exporter for ownership and contention" },
+	{ "probe", cmd_probe,
+	  "is the PMU native, virtualized or absent; read costs" },
 	{ "selftest", cmd_selftest, "check what this kernel lets pcrwatch do" },
 	{ NULL, NULL, NULL },
 };
@@ -61,18 +71,23 @@ static void usage(FILE *f)
 	const struct command *c;
 
 	fprintf(f, "Usage: pcrwatch [-v] [COMMAND [ARGS...]]\n\n"
-		   "Shows who holds which hardware performance counter on which CPU,\n"
-		   "catches one user reprogramming another's counter, and enforces\n"
-		   "counter reservations (Platform Counter Reservation in software).\n\n"
+		   "Shows who holds which hardware performance counter on "
+		   "which CPU,\n"
+		   "catches one user reprogramming another's counter, and "
+		   "enforces\n"
+		   "counter reservations (Platform Counter Reservation in "
+		   "software).\n\n"
 		   "Commands:\n");
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-9s %s%s\n", c->name, c->summary,
 			c->fn ? "" : " [not in this build]");
 	fprintf(f, "\nOptions:\n"
 		   "  -v, --verbose  show libbpf's log and debug messages\n"
-		   "  -h, --help     this text; `pcrwatch COMMAND --help` for a command\n"
+		   "  -h, --help     this text; `pcrwatch COMMAND --help` for "
+		   "a command\n"
 		   "  -V, --version  print the version\n\n"
-		   "Exit status: 0 ok, 1 error, 2 usage, 3 unsupported here, 4 denied.\n");
+		   "Exit status: 0 ok, 1 error, 2 usage, 3 unsupported here, 4 "
+		   "denied.\n");
 }
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
@@ -177,8 +192,8 @@ int main(int argc, char **argv)
 		sub_argv = argv + first;
 		sub_argc = argc - first;
 	} else {
-		/* The default command with the remaining options: argv[first - 1]
-		 * becomes its argv[0], as getopt expects a name there. */
+		/* The default command with the remaining options: argv[first -
+		 * 1] becomes its argv[0], as getopt expects a name there. */
 		argv[first - 1] = (char *)name;
 		sub_argv = argv + first - 1;
 		sub_argc = argc - first + 1;
