@@ -19,6 +19,7 @@
 #include "pcrwatch.h"
 #include "component.h"
 #include "resv_store.h"
+#include "sanitize.h"
 #include "veto.h"
 
 #define ERRLEN 160
@@ -596,7 +597,7 @@ int cmd_list(int argc, char **argv)
 			snprintf(slots, sizeof(slots), "0x%llx",
 				 (unsigned long long)r->slot_mask);
 		}
-		snprintf(who, sizeof(who), "%s", r->label);
+		san_term(who, sizeof(who), r->label, sizeof(r->label));
 		for (j = 1; j < r->nr_grants; j++) {
 			off = strlen(who);
 			who[off] = ',';
@@ -841,22 +842,23 @@ static int print_event(void *ctx, void *data, size_t size)
 	const struct pcrw_event *e = data;
 	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv r;
-	char who[PCRW_LABEL_LEN + 8] = "?";
+	char who[PCRW_LABEL_LEN + 8] = "?", comm[sizeof(e->actor.comm) + 1];
 	__u32 rule;
 
 	if (size < sizeof(*e) || (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
 		return 0;
 	if (s->get(e->reservation_id, &r) == 0)
-		snprintf(who, sizeof(who), "%s", r.label);
+		san_term(who, sizeof(who), r.label, sizeof(r.label));
+	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
 	printf("%s ", e->kind == PCRW_EV_VETO ? "veto" : "audit");
 	if (e->actor_path == PCRW_PATH_MSR_DEV) {
-		printf("msr write: pid %u (%.16s) uid %u: cpu %u msr 0x%x value 0x%llx slot %u",
-		       e->actor.tgid, e->actor.comm, e->actor.uid, e->cpu, e->msr,
+		printf("msr write: pid %u (%s) uid %u: cpu %u msr 0x%x value 0x%llx slot %u",
+		       e->actor.tgid, comm, e->actor.uid, e->cpu, e->msr,
 		       (unsigned long long)e->value, e->slot);
 	} else {
 		rule = PCRW_VETO_RULE(e->old_value);
-		printf("perf_event_open: pid %u (%.16s) uid %u: type %u config 0x%llx rule %s",
-		       e->actor.tgid, e->actor.comm, e->actor.uid,
+		printf("perf_event_open: pid %u (%s) uid %u: type %u config 0x%llx rule %s",
+		       e->actor.tgid, comm, e->actor.uid,
 		       PCRW_VETO_TYPE(e->old_value), (unsigned long long)e->value,
 		       rule < PCR_NR_ADMIT_RULES ? rule_names[rule] : "?");
 	}
