@@ -190,14 +190,6 @@ static void print_counts(const struct group *g, bool json)
 	printf(" lost %llu\n", (unsigned long long)n[PCRW_EVENTS_LOST]);
 }
 
-static int open_pinned(const char *group, const char *name)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, group, name);
-	return bpf_obj_get(path);
-}
-
 /* A folder pcrwatch could have made: a group name is printed as it is. */
 static bool group_name_ok(const char *s, size_t max)
 {
@@ -220,8 +212,8 @@ static int find_groups(struct group *g, int max)
 		if (!group_name_ok(e->d_name, sizeof(g->name)))
 			continue;
 		snprintf(g[n].name, sizeof(g[n].name), "%s", e->d_name);
-		g[n].ring_fd = open_pinned(e->d_name, PCRW_EVENTS_RINGBUF);
-		g[n].counts_fd = open_pinned(e->d_name, PCRW_EVENT_COUNTS_MAP);
+		g[n].ring_fd = pcrw_obj_get(e->d_name, PCRW_EVENTS_RINGBUF);
+		g[n].counts_fd = pcrw_obj_get(e->d_name, PCRW_EVENT_COUNTS_MAP);
 		if (g[n].ring_fd >= 0 || g[n].counts_fd >= 0)
 			n++;
 	}

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,21 +306,26 @@ static const char *bpf_fd_kind(int fd)
 /* Programs pinned (or held by a pinned link) under PCRW_PIN_ROOT/<group>/. */
 static void pinned_progs(struct prog_list *l, const char *group)
 {
-	char dir[256], path[512];
 	struct dirent *de;
 	const char *kind;
-	DIR *d;
+	DIR *d = NULL;
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/%s", PCRW_PIN_ROOT, group);
-	d = opendir(dir);
-	if (!d)
+	/* A fresh descriptor: the cached one's position is not ours. */
+	fd = pcrw_pin_dir(group, false);
+	if (fd >= 0)
+		fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		d = fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		fd = bpf_obj_get(path);
+		fd = pcrw_obj_get(group, de->d_name);
 		if (fd < 0)
 			continue;
 		kind = bpf_fd_kind(fd);
