@@ -18,6 +18,7 @@
 
 #include "pcrwatch.h"
 #include "component.h"
+#include "cookie.h"
 #include "resv_store.h"
 #include "sanitize.h"
 #include "veto.h"
@@ -61,19 +62,27 @@ static int parse_counters(const char *s, __u32 *n, char *err, size_t len)
 	return 0;
 }
 
-static int parse_cookie(const char *s, __u64 *c, char *err, size_t len)
+/* --cookie VALUE|- or --cookie-file FILE (@is_file). A value on the
+ * command line is in /proc/PID/cmdline for every user to read: it still
+ * works, with a warning. */
+static int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err,
+			size_t len)
 {
 	char buf[64], *end;
+	int e;
 
-	if (!strcmp(s, "-")) { /* from stdin, to keep it out of ps */
-		if (!fgets(buf, sizeof(buf), stdin))
-			buf[0] = 0;
-		buf[strcspn(buf, "\r\n")] = 0;
-		s = buf;
+	e = cookie_arg_text(arg, is_file, buf, sizeof(buf));
+	if (e) {
+		snprintf(err, len, "cannot read the cookie from '%s': %s", arg,
+			 strerror(-e));
+		return -EINVAL;
 	}
+	if (!is_file && strcmp(arg, "-"))
+		pcrw_warn("--cookie VALUE shows the cookie to every user (ps, "
+			  "/proc/PID/cmdline): use --cookie-file FILE or --cookie -");
 	errno = 0;
-	*c = strtoull(s, &end, 16);
-	if (errno || *end || end == s || !pcr_cookie_valid(*c)) {
+	*c = strtoull(buf, &end, 16);
+	if (errno || *end || end == buf || !pcr_cookie_valid(*c)) {
 		snprintf(err, len, "malformed cookie: expected up to 12 hex digits");
 		return -EINVAL;
 	}
@@ -164,7 +173,10 @@ static __u64 next_id(const struct pcrw_resv *all, size_t n)
 	return id + 1;
 }
 
-/* Make a reservation from @spec with fresh cookies (rule 1, then 2a). */
+/* Make a reservation from @spec (rule 1, then 2a): @mgmt is what the map
+ * keeps for the management cookie, its tag (cookie.h), never the cookie;
+ * the access cookie is fresh and never leaves the map: the vetoes present
+ * it for a task that matches a grant (pcr_presented_cookie). */
 static void make_resv(struct pcrw_resv *r, const struct resv_spec *spec,
 		      __u64 id, __u64 slots, __u64 mgmt, __u32 flags)
 {
@@ -248,7 +260,8 @@ int cmd_reserve(int argc, char **argv)
 	const char *cpus = NULL;
 	bool have_counters = false;
 	char err[ERRLEN], buf[128];
-	__u64 slots, mgmt;
+	__u8 key[PCRW_COOKIE_KEY_LEN];
+	__u64 slots, mgmt, id;
 	size_t n = 0;
 	int opt, rc;
 
@@ -306,8 +319,14 @@ int cmd_reserve(int argc, char **argv)
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
+	if (cookie_key_load(key, true)) {
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	/* The map keeps the cookie's tag; the cookie is printed, once. */
 	mgmt = random_cookie();
-	make_resv(&r, &spec, next_id(all, n), slots, mgmt, 0);
+	id = next_id(all, n);
+	make_resv(&r, &spec, id, slots, cookie_tag(key, id, mgmt), 0);
 	rc = s->put(&r);
 	if (!rc)
 		rc = s->commit();
@@ -337,26 +356,36 @@ out:
 	return rc;
 }
 
-/* The reservation whose management cookie is @cookie (rule 2). */
-static int find_by_cookie(__u64 cookie, struct pcrw_resv *out)
+/* The reservation whose management cookie is @cookie (rule 2, on the
+ * stored tags: every one is compared, in constant time); its tag of
+ * @cookie into @tag, what the rules are then given. */
+static int find_by_cookie(__u64 cookie, struct pcrw_resv *out, __u64 *tag)
 {
+	__u8 key[PCRW_COOKIE_KEY_LEN];
 	struct pcrw_resv *all = NULL;
 	size_t n = 0, i;
 	int err, found = -ENOENT;
+	__u64 t;
 
+	if (cookie_key_load(key, false))
+		return -ENOENT;
 	err = resv_load_all(&all, &n);
 	if (err)
 		return err;
-	for (i = 0; i < n; i++)
-		if (pcr_check_mgmt(&all[i].regs, cookie) == PCR_OK) {
+	for (i = 0; i < n; i++) {
+		t = cookie_tag(key, all[i].id, cookie);
+		if (pcr_check_mgmt(&all[i].regs, t) == PCR_OK) {
 			*out = all[i];
+			*tag = t;
 			found = 0;
 		}
+	}
 	free(all);
 	return found;
 }
 
-static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r)
+static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
+			   __u64 *tag)
 {
 	const struct resv_store_ops *s = resv_store();
 	int err;
@@ -371,7 +400,7 @@ static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r)
 	err = s->lock();
 	if (err)
 		return store_error(cmd, err);
-	if (find_by_cookie(cookie, r)) {
+	if (find_by_cookie(cookie, r, tag)) {
 		s->unlock();
 		pcrw_err("%s: no reservation has that management cookie", cmd);
 		return PCRW_EXIT_DENIED;
@@ -383,6 +412,7 @@ int cmd_release(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cookie", required_argument, NULL, 'k' },
+		{ "cookie-file", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -390,17 +420,22 @@ int cmd_release(int argc, char **argv)
 	struct pcrw_resv r;
 	char err[ERRLEN];
 	const char *ck = NULL;
-	__u64 cookie;
+	bool ck_file = false;
+	__u64 cookie, tag;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
+		case 'K':
 			ck = optarg;
+			ck_file = opt == 'K';
 			break;
 		case 'h':
-			printf("Usage: pcrwatch release --cookie COOKIE|-\n"
-			       "Release the reservation managed by COOKIE (- reads it from stdin).\n");
+			printf("Usage: pcrwatch release --cookie-file FILE | --cookie -\n"
+			       "Release the reservation managed by the cookie in FILE (or\n"
+			       "on stdin with --cookie -; --cookie VALUE works but shows it\n"
+			       "to every user in ps).\n");
 			return PCRW_EXIT_OK;
 		default:
 			return PCRW_EXIT_USAGE;
@@ -410,13 +445,13 @@ int cmd_release(int argc, char **argv)
 		return pcrw_usage_error("release", "unexpected argument '%s'",
 					argv[optind]);
 	if (!ck)
-		return pcrw_usage_error("release", "--cookie is required");
-	if (parse_cookie(ck, &cookie, err, ERRLEN))
+		return pcrw_usage_error("release", "--cookie-file or --cookie is required");
+	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
 		return pcrw_usage_error("release", "%s", err);
-	rc = cookie_cmd_open("release", cookie, &r);
+	rc = cookie_cmd_open("release", cookie, &r, &tag);
 	if (rc)
 		return rc;
-	if (pcr_release(&r.regs, cookie) != PCR_OK) {
+	if (pcr_release(&r.regs, tag) != PCR_OK) {
 		rc = PCRW_EXIT_DENIED;
 		goto out;
 	}
@@ -437,6 +472,7 @@ int cmd_grant(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cookie", required_argument, NULL, 'k' },
+		{ "cookie-file", required_argument, NULL, 'K' },
 		{ "for", required_argument, NULL, 'f' },
 		{ "revoke", no_argument, NULL, 'r' },
 		{ "direct-msr", required_argument, NULL, 'M' },
@@ -447,16 +483,18 @@ int cmd_grant(int argc, char **argv)
 	struct resv_spec add = { 0 };
 	struct pcrw_resv r;
 	const char *ck = NULL, *msr = NULL;
-	bool revoke = false;
+	bool revoke = false, ck_file = false;
 	char err[ERRLEN], who[64];
-	__u64 cookie;
+	__u64 cookie, tag;
 	__u32 i, j;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
+		case 'K':
 			ck = optarg;
+			ck_file = opt == 'K';
 			break;
 		case 'f':
 			if (add_grant(&add, optarg, err, sizeof(err)))
@@ -469,8 +507,8 @@ int cmd_grant(int argc, char **argv)
 			msr = optarg;
 			break;
 		case 'h':
-			printf("Usage: pcrwatch grant --cookie COOKIE|- --for PRINCIPAL [--revoke]\n"
-			       "       pcrwatch grant --cookie COOKIE|- --direct-msr yes|no\n"
+			printf("Usage: pcrwatch grant --cookie-file FILE|--cookie - --for PRINCIPAL [--revoke]\n"
+			       "       pcrwatch grant --cookie-file FILE|--cookie - --direct-msr yes|no\n"
 			       "Grant (or revoke) a reservation's counters to PRINCIPAL, or allow\n"
 			       "or forbid its holders raw /dev/cpu/N/msr writes.\n");
 			return PCRW_EXIT_OK;
@@ -481,12 +519,12 @@ int cmd_grant(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("grant", "unexpected argument '%s'", argv[optind]);
 	if (!ck || (!add.nr_grants && !msr))
-		return pcrw_usage_error("grant", "--cookie and --for or --direct-msr are required");
+		return pcrw_usage_error("grant", "--cookie-file (or --cookie) and --for or --direct-msr are required");
 	if (msr && strcmp(msr, "yes") && strcmp(msr, "no"))
 		return pcrw_usage_error("grant", "--direct-msr takes yes or no");
-	if (parse_cookie(ck, &cookie, err, ERRLEN))
+	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
 		return pcrw_usage_error("grant", "%s", err);
-	rc = cookie_cmd_open("grant", cookie, &r);
+	rc = cookie_cmd_open("grant", cookie, &r, &tag);
 	if (rc)
 		return rc;
 	if (msr) {
@@ -494,7 +532,7 @@ int cmd_grant(int argc, char **argv)
 
 		if (!strcmp(msr, "yes"))
 			ctl |= PCR_CTL_DIRECT_MSR;
-		if (pcr_set_control(&r.regs, cookie, ctl) != PCR_OK) {
+		if (pcr_set_control(&r.regs, tag, ctl) != PCR_OK) {
 			rc = PCRW_EXIT_DENIED;
 			goto out;
 		}
@@ -773,6 +811,8 @@ static int apply_policy(const char *path, bool check_only)
 			rc = PCRW_EXIT_USAGE;
 			goto unlock;
 		}
+		/* No management cookie: a random tag nobody holds the cookie
+		 * of; only the next policy load replaces it. */
 		make_resv(&mine[k], &specs[i], id++, slots, random_cookie(),
 			  PCRW_RESV_F_POLICY);
 		mine[k].flags |= PCRW_RESV_F_POLICY;
