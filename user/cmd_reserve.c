@@ -79,11 +79,13 @@ static int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err,
 	}
 	if (!is_file && strcmp(arg, "-"))
 		pcrw_warn("--cookie VALUE shows the cookie to every user (ps, "
-			  "/proc/PID/cmdline): use --cookie-file FILE or --cookie -");
+			  "/proc/PID/cmdline): use --cookie-file FILE or "
+			  "--cookie -");
 	errno = 0;
 	*c = strtoull(buf, &end, 16);
 	if (errno || *end || end == buf || !pcr_cookie_valid(*c)) {
-		snprintf(err, len, "malformed cookie: expected up to 12 hex digits");
+		snprintf(err, len,
+			 "malformed cookie: expected up to 12 hex digits");
 		return -EINVAL;
 	}
 	return 0;
@@ -684,76 +686,131 @@ int cmd_list(int argc, char **argv)
 
 #define MAX_POLICY PCRW_MAX_RESV
 
-/* Parse @path: lines "reserve cpus=LIST counters=N|all for=PRINCIPAL
- * [for=...] [direct-msr=yes|no]", # comments. */
+/* Longer lines are refused whole: no real policy line comes near it. */
+#define POLICY_LINE_MAX 4096
+
+/* One line "reserve cpus=LIST counters=N|all for=PRINCIPAL [for=...]
+ * [direct-msr=yes|no]", # comments: 1 when blank, 0 with @sp filled, or
+ * -EINVAL with "@path:@lineno: why" in @err. */
+static int parse_policy_line(char *line, const char *path, int lineno,
+			     struct resv_spec *sp, char *err, size_t len)
+{
+	bool have_cpus = false, have_n = false;
+	char e[ERRLEN / 2], *tok, *save;
+
+	*sp = (struct resv_spec){ .control = PCR_CTL_DEFAULT };
+	line[strcspn(line, "#\r\n")] = 0;
+	tok = strtok_r(line, " \t", &save);
+	if (!tok)
+		return 1;
+	if (strcmp(tok, "reserve")) {
+		snprintf(err, len, "%.40s:%d: unknown statement '%.32s'", path,
+			 lineno, tok);
+		return -EINVAL;
+	}
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if ((!strncmp(tok, "cpus=", 5) && have_cpus) ||
+		    (!strncmp(tok, "counters=", 9) && have_n)) {
+			snprintf(err, len, "%.40s:%d: '%.*s' given twice", path,
+				 lineno, (int)strcspn(tok, "="), tok);
+			return -EINVAL;
+		}
+		if (!strncmp(tok, "cpus=", 5)) {
+			if (resv_parse_cpus(tok + 5, nr_cpus_now(), sp->cpus, e,
+					    sizeof(e)))
+				goto bad_value;
+			have_cpus = true;
+		} else if (!strncmp(tok, "counters=", 9)) {
+			if (parse_counters(tok + 9, &sp->nr_counters, e,
+					   sizeof(e)))
+				goto bad_value;
+			have_n = true;
+		} else if (!strncmp(tok, "for=", 4)) {
+			if (add_grant(sp, tok + 4, e, sizeof(e)))
+				goto bad_value;
+		} else if (!strcmp(tok, "direct-msr=no")) {
+			sp->control &= ~PCR_CTL_DIRECT_MSR;
+		} else if (!strcmp(tok, "direct-msr=yes")) {
+			sp->control |= PCR_CTL_DIRECT_MSR;
+		} else {
+			snprintf(err, len, "%.40s:%d: unknown key '%.32s'",
+				 path, lineno, tok);
+			return -EINVAL;
+		}
+	}
+	if (!have_cpus || !have_n || !sp->nr_grants) {
+		snprintf(err, len,
+			 "%.40s:%d: cpus=, counters= and for= are required",
+			 path, lineno);
+		return -EINVAL;
+	}
+	return 0;
+bad_value:
+	snprintf(err, len, "%.40s:%d: %s", path, lineno, e);
+	return -EINVAL;
+}
+
+/* Every line of @f, each read whole (getline): a line that is too long or
+ * holds a NUL byte is refused, never cut into two. */
+static int parse_policy_stream(FILE *f, const char *path,
+			       struct resv_spec *specs, size_t *n, char *err,
+			       size_t len)
+{
+	struct resv_spec sp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	int lineno = 0, rc = 0;
+
+	*n = 0;
+	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (got > POLICY_LINE_MAX) {
+			snprintf(err, len,
+				 "%.40s: line %d too long (over %d bytes)",
+				 path, lineno, POLICY_LINE_MAX);
+			rc = -EINVAL;
+		} else if (strlen(line) != (size_t)got) {
+			snprintf(err, len, "%.40s: line %d holds a NUL byte",
+				 path, lineno);
+			rc = -EINVAL;
+		} else if (!(rc = parse_policy_line(line, path, lineno, &sp,
+						    err, len))) {
+			if (*n >= MAX_POLICY) {
+				snprintf(err, len,
+					 "%.40s:%d: too many reservations",
+					 path, lineno);
+				rc = -EINVAL;
+			} else {
+				specs[(*n)++] = sp;
+			}
+		} else if (rc == 1) {
+			rc = 0;
+		}
+	}
+	if (!rc && ferror(f)) {
+		snprintf(err, len, "%.40s: read error", path);
+		rc = -EIO;
+	}
+	free(line);
+	return rc;
+}
+
 static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
 			char *err, size_t len)
 {
-	char line[512], e[ERRLEN / 2], *tok, *save;
-	FILE *f = fopen(path, "r");
-	int lineno = 0;
+	FILE *f = fopen(path, "re");
+	int rc;
 
 	*n = 0;
 	if (!f) {
+		rc = -errno;
 		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return -errno;
+		return rc;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		struct resv_spec sp = { .control = PCR_CTL_DEFAULT };
-		bool have_cpus = false, have_n = false;
-
-		lineno++;
-		line[strcspn(line, "#\r\n")] = 0;
-		tok = strtok_r(line, " \t", &save);
-		if (!tok)
-			continue;
-		if (strcmp(tok, "reserve")) {
-			snprintf(err, len, "%s:%d: unknown statement '%s'", path,
-				 lineno, tok);
-			goto bad;
-		}
-		while ((tok = strtok_r(NULL, " \t", &save))) {
-			if (!strncmp(tok, "cpus=", 5)) {
-				if (resv_parse_cpus(tok + 5, nr_cpus_now(), sp.cpus, e, sizeof(e)))
-					goto bad_value;
-				have_cpus = true;
-			} else if (!strncmp(tok, "counters=", 9)) {
-				if (parse_counters(tok + 9, &sp.nr_counters, e, sizeof(e)))
-					goto bad_value;
-				have_n = true;
-			} else if (!strncmp(tok, "for=", 4)) {
-				if (add_grant(&sp, tok + 4, e, sizeof(e)))
-					goto bad_value;
-			} else if (!strcmp(tok, "direct-msr=no")) {
-				sp.control &= ~PCR_CTL_DIRECT_MSR;
-			} else if (!strcmp(tok, "direct-msr=yes")) {
-				sp.control |= PCR_CTL_DIRECT_MSR;
-			} else {
-				snprintf(err, len, "%s:%d: unknown key '%s'", path,
-					 lineno, tok);
-				goto bad;
-			}
-		}
-		if (!have_cpus || !have_n || !sp.nr_grants) {
-			snprintf(err, len, "%s:%d: cpus=, counters= and for= are required",
-				 path, lineno);
-			goto bad;
-		}
-		if (*n >= MAX_POLICY) {
-			snprintf(err, len, "%s:%d: too many reservations", path, lineno);
-			goto bad;
-		}
-		specs[(*n)++] = sp;
-		continue;
-bad_value:
-		snprintf(err, len, "%.40s:%d: %s", path, lineno, e);
-		goto bad;
-	}
+	rc = parse_policy_stream(f, path, specs, n, err, len);
 	fclose(f);
-	return 0;
-bad:
-	fclose(f);
-	return -EINVAL;
+	return rc;
 }
 
 /* Replace the policy-made reservations by those of @path, all or nothing. */
