@@ -24,7 +24,7 @@ static void prefix(struct json *j, const char *key)
 	}
 }
 
-static void open(struct json *j, const char *key, char c)
+static void container_begin(struct json *j, const char *key, char c)
 {
 	prefix(j, key);
 	fputc(c, j->f);
@@ -33,7 +33,7 @@ static void open(struct json *j, const char *key, char c)
 	j->first[j->depth] = true;
 }
 
-static void close_(struct json *j, char c)
+static void container_end(struct json *j, char c)
 {
 	fputc(c, j->f);
 	if (j->depth > 0)
@@ -42,22 +42,22 @@ static void close_(struct json *j, char c)
 
 void json_object_begin(struct json *j, const char *key)
 {
-	open(j, key, '{');
+	container_begin(j, key, '{');
 }
 
 void json_object_end(struct json *j)
 {
-	close_(j, '}');
+	container_end(j, '}');
 }
 
 void json_array_begin(struct json *j, const char *key)
 {
-	open(j, key, '[');
+	container_begin(j, key, '[');
 }
 
 void json_array_end(struct json *j)
 {
-	close_(j, ']');
+	container_end(j, ']');
 }
 
 void json_str(struct json *j, const char *key, const char *val)
