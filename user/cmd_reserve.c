@@ -657,13 +657,10 @@ int cmd_list(int argc, char **argv)
 	printf("%s; mode %s; %u counters per CPU%s\n", state, mode_name(cfg.mode),
 	       cfg.nr_counters, cfg.nr_counters ? "" : " (unknown: fail closed)");
 	{
-		char path[256];
 		__u32 k, v, nr = cfg.nr_cpus < PCRW_MAX_CPUS ? cfg.nr_cpus : PCRW_MAX_CPUS;
 		int pfd;
 
-		snprintf(path, sizeof(path), "%s/%s/pinned_use", PCRW_PIN_ROOT,
-			 PCRW_VETO_GROUP);
-		pfd = bpf_obj_get(path);
+		pfd = pcrw_obj_get(PCRW_VETO_GROUP, "pinned_use");
 		printf("pinned events charged:");
 		for (k = 0; pfd >= 0 && k < nr; k++)
 			if (bpf_map_lookup_elem(pfd, &k, &v) == 0)
@@ -1040,7 +1037,7 @@ int cmd_enforce(int argc, char **argv)
 		return PCRW_EXIT_OK;
 
 	snprintf(path, sizeof(path), "%s/%s/events", PCRW_PIN_ROOT, PCRW_VETO_GROUP);
-	fd = bpf_obj_get(path);
+	fd = pcrw_obj_get(PCRW_VETO_GROUP, "events");
 	if (fd >= 0)
 		rb = ring_buffer__new(fd, print_event, NULL, NULL);
 	if (!rb) {
