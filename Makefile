@@ -152,14 +152,20 @@ build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
 	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=address,undefined $< -o $@
 
 # libFuzzer targets (tests/unit/fuzz_*.c); tests/check runs each for
-# FUZZ_SECONDS as part of the unit tier.
+# FUZZ_SECONDS as part of the unit tier, on its corpus in
+# tests/unit/corpus/<fuzzer>/. A fuzzer includes the user/*.c files it
+# drives, so they are built with the fuzzer's instrumentation; some of them
+# need the BPF skeletons' headers and libbpf to link.
 FUZZ_SRCS := $(sort $(wildcard tests/unit/fuzz_*.c))
 FUZZERS := $(patsubst tests/unit/%.c,build/unit/%,$(FUZZ_SRCS))
 FUZZ_CC ?= clang
-build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) | build/unit
+FUZZ_LIBS := -lbpf -lelf -lz -lm
+build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
+		$(wildcard tests/unit/*.h) $(SKELS) | build/unit
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -Iinclude -Ibpf \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@
+	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE -Iinclude -Ibpf -I$(OUT) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@ \
+		$(FUZZ_LIBS)
 
 check:
 	$(Q)tools/deps

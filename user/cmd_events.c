@@ -20,6 +20,7 @@
 #include "component.h"
 #include "json.h"
 #include "names.h"
+#include "sanitize.h"
 
 #define EVENTS_MAX_GROUPS 16
 
@@ -72,24 +73,27 @@ static void owner_json(struct json *j, const char *key, __u32 path,
 	json_str(j, "path", path_name(path));
 	json_u64(j, "pid", o->tgid);
 	json_u64(j, "tid", o->pid);
-	json_str(j, "comm", o->comm);
+	json_strn(j, "comm", o->comm, sizeof(o->comm));
 	json_u64(j, "uid", o->uid);
 	json_u64(j, "cgroup_id", o->cgroup_id);
 	json_object_end(j);
 }
 
+/* For a terminal: the comm is whatever bytes its process chose. */
 static void owner_text(char *buf, size_t len, __u32 path,
 		       const struct pcrw_owner *o)
 {
+	char comm[sizeof(o->comm) + 1];
+
+	san_term(comm, sizeof(comm), o->comm, sizeof(o->comm));
 	if (path == PCRW_PATH_UNKNOWN && !o->comm[0])
 		snprintf(buf, len, "nobody");
 	else if (o->tgid)
-		snprintf(buf, len, "%s[%u] (%s, %s)", o->comm, o->tgid,
+		snprintf(buf, len, "%s[%u] (%s, %s)", comm, o->tgid,
 			 layer_name(o->layer), path_name(path));
 	else
-		snprintf(buf, len, "%s (%s, %s)",
-			 o->comm[0] ? o->comm : "kernel", layer_name(o->layer),
-			 path_name(path));
+		snprintf(buf, len, "%s (%s, %s)", comm[0] ? comm : "kernel",
+			 layer_name(o->layer), path_name(path));
 }
 
 static int handle_event(void *data, void *buf, size_t size)
@@ -186,12 +190,13 @@ static void print_counts(const struct group *g, bool json)
 	printf(" lost %llu\n", (unsigned long long)n[PCRW_EVENTS_LOST]);
 }
 
-static int open_pinned(const char *group, const char *name)
+/* A folder pcrwatch could have made: a group name is printed as it is. */
+static bool group_name_ok(const char *s, size_t max)
 {
-	char path[256];
+	size_t n = strlen(s);
 
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, group, name);
-	return bpf_obj_get(path);
+	return n && n < max &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
 /* Every group folder with a ring buffer or a counts map. */
@@ -204,11 +209,11 @@ static int find_groups(struct group *g, int max)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && n < max) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->name))
+		if (!group_name_ok(e->d_name, sizeof(g->name)))
 			continue;
 		snprintf(g[n].name, sizeof(g[n].name), "%s", e->d_name);
-		g[n].ring_fd = open_pinned(e->d_name, PCRW_EVENTS_RINGBUF);
-		g[n].counts_fd = open_pinned(e->d_name, PCRW_EVENT_COUNTS_MAP);
+		g[n].ring_fd = pcrw_obj_get(e->d_name, PCRW_EVENTS_RINGBUF);
+		g[n].counts_fd = pcrw_obj_get(e->d_name, PCRW_EVENT_COUNTS_MAP);
 		if (g[n].ring_fd >= 0 || g[n].counts_fd >= 0)
 			n++;
 	}

@@ -18,7 +18,9 @@
 
 #include "pcrwatch.h"
 #include "component.h"
+#include "cookie.h"
 #include "resv_store.h"
+#include "sanitize.h"
 #include "veto.h"
 
 #define ERRLEN 160
@@ -60,20 +62,30 @@ static int parse_counters(const char *s, __u32 *n, char *err, size_t len)
 	return 0;
 }
 
-static int parse_cookie(const char *s, __u64 *c, char *err, size_t len)
+/* --cookie VALUE|- or --cookie-file FILE (@is_file). A value on the
+ * command line is in /proc/PID/cmdline for every user to read: it still
+ * works, with a warning. */
+static int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err,
+			size_t len)
 {
 	char buf[64], *end;
+	int e;
 
-	if (!strcmp(s, "-")) { /* from stdin, to keep it out of ps */
-		if (!fgets(buf, sizeof(buf), stdin))
-			buf[0] = 0;
-		buf[strcspn(buf, "\r\n")] = 0;
-		s = buf;
+	e = cookie_arg_text(arg, is_file, buf, sizeof(buf));
+	if (e) {
+		snprintf(err, len, "cannot read the cookie from '%s': %s", arg,
+			 strerror(-e));
+		return -EINVAL;
 	}
+	if (!is_file && strcmp(arg, "-"))
+		pcrw_warn("--cookie VALUE shows the cookie to every user (ps, "
+			  "/proc/PID/cmdline): use --cookie-file FILE or "
+			  "--cookie -");
 	errno = 0;
-	*c = strtoull(s, &end, 16);
-	if (errno || *end || end == s || !pcr_cookie_valid(*c)) {
-		snprintf(err, len, "malformed cookie: expected up to 12 hex digits");
+	*c = strtoull(buf, &end, 16);
+	if (errno || *end || end == buf || !pcr_cookie_valid(*c)) {
+		snprintf(err, len,
+			 "malformed cookie: expected up to 12 hex digits");
 		return -EINVAL;
 	}
 	return 0;
@@ -163,7 +175,10 @@ static __u64 next_id(const struct pcrw_resv *all, size_t n)
 	return id + 1;
 }
 
-/* Make a reservation from @spec with fresh cookies (rule 1, then 2a). */
+/* Make a reservation from @spec (rule 1, then 2a): @mgmt is what the map
+ * keeps for the management cookie, its tag (cookie.h), never the cookie;
+ * the access cookie is fresh and never leaves the map: the vetoes present
+ * it for a task that matches a grant (pcr_presented_cookie). */
 static void make_resv(struct pcrw_resv *r, const struct resv_spec *spec,
 		      __u64 id, __u64 slots, __u64 mgmt, __u32 flags)
 {
@@ -247,7 +262,8 @@ int cmd_reserve(int argc, char **argv)
 	const char *cpus = NULL;
 	bool have_counters = false;
 	char err[ERRLEN], buf[128];
-	__u64 slots, mgmt;
+	__u8 key[PCRW_COOKIE_KEY_LEN];
+	__u64 slots, mgmt, id;
 	size_t n = 0;
 	int opt, rc;
 
@@ -305,8 +321,14 @@ int cmd_reserve(int argc, char **argv)
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
+	if (cookie_key_load(key, true)) {
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	/* The map keeps the cookie's tag; the cookie is printed, once. */
 	mgmt = random_cookie();
-	make_resv(&r, &spec, next_id(all, n), slots, mgmt, 0);
+	id = next_id(all, n);
+	make_resv(&r, &spec, id, slots, cookie_tag(key, id, mgmt), 0);
 	rc = s->put(&r);
 	if (!rc)
 		rc = s->commit();
@@ -336,26 +358,36 @@ out:
 	return rc;
 }
 
-/* The reservation whose management cookie is @cookie (rule 2). */
-static int find_by_cookie(__u64 cookie, struct pcrw_resv *out)
+/* The reservation whose management cookie is @cookie (rule 2, on the
+ * stored tags: every one is compared, in constant time); its tag of
+ * @cookie into @tag, what the rules are then given. */
+static int find_by_cookie(__u64 cookie, struct pcrw_resv *out, __u64 *tag)
 {
+	__u8 key[PCRW_COOKIE_KEY_LEN];
 	struct pcrw_resv *all = NULL;
 	size_t n = 0, i;
 	int err, found = -ENOENT;
+	__u64 t;
 
+	if (cookie_key_load(key, false))
+		return -ENOENT;
 	err = resv_load_all(&all, &n);
 	if (err)
 		return err;
-	for (i = 0; i < n; i++)
-		if (pcr_check_mgmt(&all[i].regs, cookie) == PCR_OK) {
+	for (i = 0; i < n; i++) {
+		t = cookie_tag(key, all[i].id, cookie);
+		if (pcr_check_mgmt(&all[i].regs, t) == PCR_OK) {
 			*out = all[i];
+			*tag = t;
 			found = 0;
 		}
+	}
 	free(all);
 	return found;
 }
 
-static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r)
+static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
+			   __u64 *tag)
 {
 	const struct resv_store_ops *s = resv_store();
 	int err;
@@ -370,7 +402,7 @@ static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r)
 	err = s->lock();
 	if (err)
 		return store_error(cmd, err);
-	if (find_by_cookie(cookie, r)) {
+	if (find_by_cookie(cookie, r, tag)) {
 		s->unlock();
 		pcrw_err("%s: no reservation has that management cookie", cmd);
 		return PCRW_EXIT_DENIED;
@@ -382,6 +414,7 @@ int cmd_release(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cookie", required_argument, NULL, 'k' },
+		{ "cookie-file", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -389,17 +422,22 @@ int cmd_release(int argc, char **argv)
 	struct pcrw_resv r;
 	char err[ERRLEN];
 	const char *ck = NULL;
-	__u64 cookie;
+	bool ck_file = false;
+	__u64 cookie, tag;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
+		case 'K':
 			ck = optarg;
+			ck_file = opt == 'K';
 			break;
 		case 'h':
-			printf("Usage: pcrwatch release --cookie COOKIE|-\n"
-			       "Release the reservation managed by COOKIE (- reads it from stdin).\n");
+			printf("Usage: pcrwatch release --cookie-file FILE | --cookie -\n"
+			       "Release the reservation managed by the cookie in FILE (or\n"
+			       "on stdin with --cookie -; --cookie VALUE works but shows it\n"
+			       "to every user in ps).\n");
 			return PCRW_EXIT_OK;
 		default:
 			return PCRW_EXIT_USAGE;
@@ -409,13 +447,13 @@ int cmd_release(int argc, char **argv)
 		return pcrw_usage_error("release", "unexpected argument '%s'",
 					argv[optind]);
 	if (!ck)
-		return pcrw_usage_error("release", "--cookie is required");
-	if (parse_cookie(ck, &cookie, err, ERRLEN))
+		return pcrw_usage_error("release", "--cookie-file or --cookie is required");
+	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
 		return pcrw_usage_error("release", "%s", err);
-	rc = cookie_cmd_open("release", cookie, &r);
+	rc = cookie_cmd_open("release", cookie, &r, &tag);
 	if (rc)
 		return rc;
-	if (pcr_release(&r.regs, cookie) != PCR_OK) {
+	if (pcr_release(&r.regs, tag) != PCR_OK) {
 		rc = PCRW_EXIT_DENIED;
 		goto out;
 	}
@@ -436,6 +474,7 @@ int cmd_grant(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cookie", required_argument, NULL, 'k' },
+		{ "cookie-file", required_argument, NULL, 'K' },
 		{ "for", required_argument, NULL, 'f' },
 		{ "revoke", no_argument, NULL, 'r' },
 		{ "direct-msr", required_argument, NULL, 'M' },
@@ -446,16 +485,18 @@ int cmd_grant(int argc, char **argv)
 	struct resv_spec add = { 0 };
 	struct pcrw_resv r;
 	const char *ck = NULL, *msr = NULL;
-	bool revoke = false;
+	bool revoke = false, ck_file = false;
 	char err[ERRLEN], who[64];
-	__u64 cookie;
+	__u64 cookie, tag;
 	__u32 i, j;
 	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
+		case 'K':
 			ck = optarg;
+			ck_file = opt == 'K';
 			break;
 		case 'f':
 			if (add_grant(&add, optarg, err, sizeof(err)))
@@ -468,8 +509,8 @@ int cmd_grant(int argc, char **argv)
 			msr = optarg;
 			break;
 		case 'h':
-			printf("Usage: pcrwatch grant --cookie COOKIE|- --for PRINCIPAL [--revoke]\n"
-			       "       pcrwatch grant --cookie COOKIE|- --direct-msr yes|no\n"
+			printf("Usage: pcrwatch grant --cookie-file FILE|--cookie - --for PRINCIPAL [--revoke]\n"
+			       "       pcrwatch grant --cookie-file FILE|--cookie - --direct-msr yes|no\n"
 			       "Grant (or revoke) a reservation's counters to PRINCIPAL, or allow\n"
 			       "or forbid its holders raw /dev/cpu/N/msr writes.\n");
 			return PCRW_EXIT_OK;
@@ -480,12 +521,12 @@ int cmd_grant(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("grant", "unexpected argument '%s'", argv[optind]);
 	if (!ck || (!add.nr_grants && !msr))
-		return pcrw_usage_error("grant", "--cookie and --for or --direct-msr are required");
+		return pcrw_usage_error("grant", "--cookie-file (or --cookie) and --for or --direct-msr are required");
 	if (msr && strcmp(msr, "yes") && strcmp(msr, "no"))
 		return pcrw_usage_error("grant", "--direct-msr takes yes or no");
-	if (parse_cookie(ck, &cookie, err, ERRLEN))
+	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
 		return pcrw_usage_error("grant", "%s", err);
-	rc = cookie_cmd_open("grant", cookie, &r);
+	rc = cookie_cmd_open("grant", cookie, &r, &tag);
 	if (rc)
 		return rc;
 	if (msr) {
@@ -493,7 +534,7 @@ int cmd_grant(int argc, char **argv)
 
 		if (!strcmp(msr, "yes"))
 			ctl |= PCR_CTL_DIRECT_MSR;
-		if (pcr_set_control(&r.regs, cookie, ctl) != PCR_OK) {
+		if (pcr_set_control(&r.regs, tag, ctl) != PCR_OK) {
 			rc = PCRW_EXIT_DENIED;
 			goto out;
 		}
@@ -596,7 +637,7 @@ int cmd_list(int argc, char **argv)
 			snprintf(slots, sizeof(slots), "0x%llx",
 				 (unsigned long long)r->slot_mask);
 		}
-		snprintf(who, sizeof(who), "%s", r->label);
+		san_term(who, sizeof(who), r->label, sizeof(r->label));
 		for (j = 1; j < r->nr_grants; j++) {
 			off = strlen(who);
 			who[off] = ',';
@@ -616,13 +657,10 @@ int cmd_list(int argc, char **argv)
 	printf("%s; mode %s; %u counters per CPU%s\n", state, mode_name(cfg.mode),
 	       cfg.nr_counters, cfg.nr_counters ? "" : " (unknown: fail closed)");
 	{
-		char path[256];
 		__u32 k, v, nr = cfg.nr_cpus < PCRW_MAX_CPUS ? cfg.nr_cpus : PCRW_MAX_CPUS;
 		int pfd;
 
-		snprintf(path, sizeof(path), "%s/%s/pinned_use", PCRW_PIN_ROOT,
-			 PCRW_VETO_GROUP);
-		pfd = bpf_obj_get(path);
+		pfd = pcrw_obj_get(PCRW_VETO_GROUP, "pinned_use");
 		printf("pinned events charged:");
 		for (k = 0; pfd >= 0 && k < nr; k++)
 			if (bpf_map_lookup_elem(pfd, &k, &v) == 0)
@@ -645,76 +683,131 @@ int cmd_list(int argc, char **argv)
 
 #define MAX_POLICY PCRW_MAX_RESV
 
-/* Parse @path: lines "reserve cpus=LIST counters=N|all for=PRINCIPAL
- * [for=...] [direct-msr=yes|no]", # comments. */
+/* Longer lines are refused whole: no real policy line comes near it. */
+#define POLICY_LINE_MAX 4096
+
+/* One line "reserve cpus=LIST counters=N|all for=PRINCIPAL [for=...]
+ * [direct-msr=yes|no]", # comments: 1 when blank, 0 with @sp filled, or
+ * -EINVAL with "@path:@lineno: why" in @err. */
+static int parse_policy_line(char *line, const char *path, int lineno,
+			     struct resv_spec *sp, char *err, size_t len)
+{
+	bool have_cpus = false, have_n = false;
+	char e[ERRLEN / 2], *tok, *save;
+
+	*sp = (struct resv_spec){ .control = PCR_CTL_DEFAULT };
+	line[strcspn(line, "#\r\n")] = 0;
+	tok = strtok_r(line, " \t", &save);
+	if (!tok)
+		return 1;
+	if (strcmp(tok, "reserve")) {
+		snprintf(err, len, "%.40s:%d: unknown statement '%.32s'", path,
+			 lineno, tok);
+		return -EINVAL;
+	}
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if ((!strncmp(tok, "cpus=", 5) && have_cpus) ||
+		    (!strncmp(tok, "counters=", 9) && have_n)) {
+			snprintf(err, len, "%.40s:%d: '%.*s' given twice", path,
+				 lineno, (int)strcspn(tok, "="), tok);
+			return -EINVAL;
+		}
+		if (!strncmp(tok, "cpus=", 5)) {
+			if (resv_parse_cpus(tok + 5, nr_cpus_now(), sp->cpus, e,
+					    sizeof(e)))
+				goto bad_value;
+			have_cpus = true;
+		} else if (!strncmp(tok, "counters=", 9)) {
+			if (parse_counters(tok + 9, &sp->nr_counters, e,
+					   sizeof(e)))
+				goto bad_value;
+			have_n = true;
+		} else if (!strncmp(tok, "for=", 4)) {
+			if (add_grant(sp, tok + 4, e, sizeof(e)))
+				goto bad_value;
+		} else if (!strcmp(tok, "direct-msr=no")) {
+			sp->control &= ~PCR_CTL_DIRECT_MSR;
+		} else if (!strcmp(tok, "direct-msr=yes")) {
+			sp->control |= PCR_CTL_DIRECT_MSR;
+		} else {
+			snprintf(err, len, "%.40s:%d: unknown key '%.32s'",
+				 path, lineno, tok);
+			return -EINVAL;
+		}
+	}
+	if (!have_cpus || !have_n || !sp->nr_grants) {
+		snprintf(err, len,
+			 "%.40s:%d: cpus=, counters= and for= are required",
+			 path, lineno);
+		return -EINVAL;
+	}
+	return 0;
+bad_value:
+	snprintf(err, len, "%.40s:%d: %s", path, lineno, e);
+	return -EINVAL;
+}
+
+/* Every line of @f, each read whole (getline): a line that is too long or
+ * holds a NUL byte is refused, never cut into two. */
+static int parse_policy_stream(FILE *f, const char *path,
+			       struct resv_spec *specs, size_t *n, char *err,
+			       size_t len)
+{
+	struct resv_spec sp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	int lineno = 0, rc = 0;
+
+	*n = 0;
+	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (got > POLICY_LINE_MAX) {
+			snprintf(err, len,
+				 "%.40s: line %d too long (over %d bytes)",
+				 path, lineno, POLICY_LINE_MAX);
+			rc = -EINVAL;
+		} else if (strlen(line) != (size_t)got) {
+			snprintf(err, len, "%.40s: line %d holds a NUL byte",
+				 path, lineno);
+			rc = -EINVAL;
+		} else if (!(rc = parse_policy_line(line, path, lineno, &sp,
+						    err, len))) {
+			if (*n >= MAX_POLICY) {
+				snprintf(err, len,
+					 "%.40s:%d: too many reservations",
+					 path, lineno);
+				rc = -EINVAL;
+			} else {
+				specs[(*n)++] = sp;
+			}
+		} else if (rc == 1) {
+			rc = 0;
+		}
+	}
+	if (!rc && ferror(f)) {
+		snprintf(err, len, "%.40s: read error", path);
+		rc = -EIO;
+	}
+	free(line);
+	return rc;
+}
+
 static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
 			char *err, size_t len)
 {
-	char line[512], e[ERRLEN / 2], *tok, *save;
-	FILE *f = fopen(path, "r");
-	int lineno = 0;
+	FILE *f = fopen(path, "re");
+	int rc;
 
 	*n = 0;
 	if (!f) {
+		rc = -errno;
 		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return -errno;
+		return rc;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		struct resv_spec sp = { .control = PCR_CTL_DEFAULT };
-		bool have_cpus = false, have_n = false;
-
-		lineno++;
-		line[strcspn(line, "#\r\n")] = 0;
-		tok = strtok_r(line, " \t", &save);
-		if (!tok)
-			continue;
-		if (strcmp(tok, "reserve")) {
-			snprintf(err, len, "%s:%d: unknown statement '%s'", path,
-				 lineno, tok);
-			goto bad;
-		}
-		while ((tok = strtok_r(NULL, " \t", &save))) {
-			if (!strncmp(tok, "cpus=", 5)) {
-				if (resv_parse_cpus(tok + 5, nr_cpus_now(), sp.cpus, e, sizeof(e)))
-					goto bad_value;
-				have_cpus = true;
-			} else if (!strncmp(tok, "counters=", 9)) {
-				if (parse_counters(tok + 9, &sp.nr_counters, e, sizeof(e)))
-					goto bad_value;
-				have_n = true;
-			} else if (!strncmp(tok, "for=", 4)) {
-				if (add_grant(&sp, tok + 4, e, sizeof(e)))
-					goto bad_value;
-			} else if (!strcmp(tok, "direct-msr=no")) {
-				sp.control &= ~PCR_CTL_DIRECT_MSR;
-			} else if (!strcmp(tok, "direct-msr=yes")) {
-				sp.control |= PCR_CTL_DIRECT_MSR;
-			} else {
-				snprintf(err, len, "%s:%d: unknown key '%s'", path,
-					 lineno, tok);
-				goto bad;
-			}
-		}
-		if (!have_cpus || !have_n || !sp.nr_grants) {
-			snprintf(err, len, "%s:%d: cpus=, counters= and for= are required",
-				 path, lineno);
-			goto bad;
-		}
-		if (*n >= MAX_POLICY) {
-			snprintf(err, len, "%s:%d: too many reservations", path, lineno);
-			goto bad;
-		}
-		specs[(*n)++] = sp;
-		continue;
-bad_value:
-		snprintf(err, len, "%.40s:%d: %s", path, lineno, e);
-		goto bad;
-	}
+	rc = parse_policy_stream(f, path, specs, n, err, len);
 	fclose(f);
-	return 0;
-bad:
-	fclose(f);
-	return -EINVAL;
+	return rc;
 }
 
 /* Replace the policy-made reservations by those of @path, all or nothing. */
@@ -772,6 +865,8 @@ static int apply_policy(const char *path, bool check_only)
 			rc = PCRW_EXIT_USAGE;
 			goto unlock;
 		}
+		/* No management cookie: a random tag nobody holds the cookie
+		 * of; only the next policy load replaces it. */
 		make_resv(&mine[k], &specs[i], id++, slots, random_cookie(),
 			  PCRW_RESV_F_POLICY);
 		mine[k].flags |= PCRW_RESV_F_POLICY;
@@ -841,22 +936,23 @@ static int print_event(void *ctx, void *data, size_t size)
 	const struct pcrw_event *e = data;
 	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv r;
-	char who[PCRW_LABEL_LEN + 8] = "?";
+	char who[PCRW_LABEL_LEN + 8] = "?", comm[sizeof(e->actor.comm) + 1];
 	__u32 rule;
 
 	if (size < sizeof(*e) || (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
 		return 0;
 	if (s->get(e->reservation_id, &r) == 0)
-		snprintf(who, sizeof(who), "%s", r.label);
+		san_term(who, sizeof(who), r.label, sizeof(r.label));
+	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
 	printf("%s ", e->kind == PCRW_EV_VETO ? "veto" : "audit");
 	if (e->actor_path == PCRW_PATH_MSR_DEV) {
-		printf("msr write: pid %u (%.16s) uid %u: cpu %u msr 0x%x value 0x%llx slot %u",
-		       e->actor.tgid, e->actor.comm, e->actor.uid, e->cpu, e->msr,
+		printf("msr write: pid %u (%s) uid %u: cpu %u msr 0x%x value 0x%llx slot %u",
+		       e->actor.tgid, comm, e->actor.uid, e->cpu, e->msr,
 		       (unsigned long long)e->value, e->slot);
 	} else {
 		rule = PCRW_VETO_RULE(e->old_value);
-		printf("perf_event_open: pid %u (%.16s) uid %u: type %u config 0x%llx rule %s",
-		       e->actor.tgid, e->actor.comm, e->actor.uid,
+		printf("perf_event_open: pid %u (%s) uid %u: type %u config 0x%llx rule %s",
+		       e->actor.tgid, comm, e->actor.uid,
 		       PCRW_VETO_TYPE(e->old_value), (unsigned long long)e->value,
 		       rule < PCR_NR_ADMIT_RULES ? rule_names[rule] : "?");
 	}
@@ -941,7 +1037,7 @@ int cmd_enforce(int argc, char **argv)
 		return PCRW_EXIT_OK;
 
 	snprintf(path, sizeof(path), "%s/%s/events", PCRW_PIN_ROOT, PCRW_VETO_GROUP);
-	fd = bpf_obj_get(path);
+	fd = pcrw_obj_get(PCRW_VETO_GROUP, "events");
 	if (fd >= 0)
 		rb = ring_buffer__new(fd, print_event, NULL, NULL);
 	if (!rb) {

@@ -9,20 +9,25 @@
 #include "pcrwatch.h"
 #include "model.h"
 #include "names.h"
+#include "sanitize.h"
 #include "json.h"
 #include "who.h"
 #include "../bpf/perf_iter.h"
 
 static int who_usage(FILE *f, int rc)
 {
-	fprintf(f,
-		"Usage: pcrwatch who [--json] [--all]\n\n"
-		"List every hardware performance counter user: CPU, counter index,\n"
-		"owner layer and identity (pid, comm, cgroup), event, state, and\n"
-		"how much of its enabled time it ran (below 1: multiplexed; 0: never\n"
-		"scheduled, which is why such a counter reads 0).\n\n"
-		"  --json   one JSON document: {\"pmu\":{...},\"events\":[...],\"notes\":[...]}\n"
-		"  --all    also list software perf events (they hold no counter)\n");
+	fprintf(f, "Usage: pcrwatch who [--json] [--all]\n\n"
+		   "List every hardware performance counter user: CPU, counter "
+		   "index,\n"
+		   "owner layer and identity (pid, comm, cgroup), event, "
+		   "state, and\n"
+		   "how much of its enabled time it ran (below 1: multiplexed; "
+		   "0: never\n"
+		   "scheduled, which is why such a counter reads 0).\n\n"
+		   "  --json   one JSON document: "
+		   "{\"pmu\":{...},\"events\":[...],\"notes\":[...]}\n"
+		   "  --all    also list software perf events (they hold no "
+		   "counter)\n");
 	return rc;
 }
 
@@ -34,13 +39,15 @@ static bool who_never_ran(const struct owner_record *r)
 
 static void print_text(const struct model *m)
 {
-	char owner[48], cpu[8], idx[8];
+	char owner[48], cpu[8], idx[8], text[sizeof(m->notes[0])];
 	size_t i;
 	int n;
 
 	if (m->pmu.present)
-		printf("PMU %s (type %d), %d CPUs\n", m->pmu.name, m->pmu.type,
-		       m->nr_cpus);
+		printf("PMU %s (type %d), %d CPUs\n",
+		       san_term(text, sizeof(text), m->pmu.name,
+				sizeof(m->pmu.name)),
+		       m->pmu.type, m->nr_cpus);
 	else
 		printf("No hardware PMU on this machine: no hardware counter "
 		       "exists to hold.\n");
@@ -54,7 +61,8 @@ static void print_text(const struct model *m)
 		snprintf(idx, sizeof(idx), r->hw_idx < 0 ? "-" : "%d",
 			 r->hw_idx);
 		printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6.2f %s%s%s%s%s\n",
-		       cpu, idx, layer_name(r->owner.layer), owner, r->event,
+		       cpu, idx, layer_name(r->owner.layer), owner,
+		       san_term(text, sizeof(text), r->event, sizeof(r->event)),
 		       state_name(r->state), who_running_ratio(r),
 		       who_never_ran(r) ? "never-ran " : "",
 		       r->pinned ? "pinned " : "",
@@ -68,7 +76,8 @@ static void print_text(const struct model *m)
 	else if (!m->nr_recs)
 		printf("(no hardware counter is in use)\n");
 	for (n = 0; n < m->nr_notes; n++)
-		printf("note: %s\n", m->notes[n]);
+		printf("note: %s\n", san_term(text, sizeof(text), m->notes[n],
+					      sizeof(m->notes[n])));
 }
 
 /* How the perf source found an event (bpf/perf_iter.h). */
@@ -99,7 +108,7 @@ void who_record_json(struct json *j, const struct owner_record *r)
 	json_bool(j, "attributed", r->attributed);
 	json_u64(j, "pid", r->owner.tgid);
 	json_u64(j, "tid", r->owner.pid);
-	json_str(j, "comm", r->owner.comm);
+	json_strn(j, "comm", r->owner.comm, sizeof(r->owner.comm));
 	json_u64(j, "uid", r->owner.uid);
 	json_u64(j, "cgroup_id", r->owner.cgroup_id);
 	json_str(j, "pmu", r->pmu);

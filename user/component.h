@@ -11,8 +11,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <errno.h>
 
-#define PCRW_PIN_ROOT "/sys/fs/bpf/pcrwatch"
+#define PCRW_PIN_PARENT "/sys/fs/bpf"
+#define PCRW_PIN_NAME "pcrwatch"
+#define PCRW_PIN_ROOT PCRW_PIN_PARENT "/" PCRW_PIN_NAME
 
 struct attach_opts {
 	bool audit; /* vetoes log but deny nothing */
@@ -35,8 +38,25 @@ struct component {
 /* Every component this build has (user/component.c). */
 const struct component *const *components(void);
 
-/* PCRW_PIN_ROOT/<group>/<name> into @buf; creates the folders. */
+/* What a refused pin folder gives: "File exists", and not ours to use. */
+#define PCRW_EUNSAFE EEXIST
+
+/*
+ * The folder PCRW_PIN_ROOT/<group> as a file descriptor (cached: do not
+ * close it), made mode 0700 when missing and @create. A folder that is a
+ * symbolic link, not a directory, not root's or writable by others is
+ * refused: said once on stderr, -PCRW_EUNSAFE. -ENOENT when missing and
+ * not @create.
+ */
+int pcrw_pin_dir(const char *group, bool create);
+
+/* Where to pin PCRW_PIN_ROOT/<group>/<name>, as a path through the checked
+ * folder's descriptor (/proc/self/fd/N/<name>): valid while this process
+ * runs. Creates the folders; a negative errno when refused. */
 int pcrw_pin_path(char *buf, size_t len, const char *group, const char *name);
+/* bpf_obj_get() of PCRW_PIN_ROOT/<group>/<name> in a checked folder: an fd,
+ * or -1 with errno set. */
+int pcrw_obj_get(const char *group, const char *name);
 
 struct bpf_link;
 struct bpf_map;

@@ -1,34 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* A small JSON writer: commas and escaping handled here, once. */
+/* A small JSON writer: commas here, escaping in sanitize.c, once. */
 #include <math.h>
 
 #include "json.h"
+#include "sanitize.h"
 
 void json_init(struct json *j, FILE *f)
 {
 	j->f = f;
 	j->depth = 0;
 	j->first[0] = true;
-}
-
-static void write_escaped(FILE *f, const char *s)
-{
-	const unsigned char *p;
-
-	fputc('"', f);
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
 }
 
 /* Separator and key before a value at the current depth. */
@@ -38,12 +19,12 @@ static void prefix(struct json *j, const char *key)
 		fputc(',', j->f);
 	j->first[j->depth] = false;
 	if (key) {
-		write_escaped(j->f, key);
+		san_json_string(j->f, key, SAN_NUL);
 		fputc(':', j->f);
 	}
 }
 
-static void open(struct json *j, const char *key, char c)
+static void container_begin(struct json *j, const char *key, char c)
 {
 	prefix(j, key);
 	fputc(c, j->f);
@@ -52,7 +33,7 @@ static void open(struct json *j, const char *key, char c)
 	j->first[j->depth] = true;
 }
 
-static void close_(struct json *j, char c)
+static void container_end(struct json *j, char c)
 {
 	fputc(c, j->f);
 	if (j->depth > 0)
@@ -61,28 +42,33 @@ static void close_(struct json *j, char c)
 
 void json_object_begin(struct json *j, const char *key)
 {
-	open(j, key, '{');
+	container_begin(j, key, '{');
 }
 
 void json_object_end(struct json *j)
 {
-	close_(j, '}');
+	container_end(j, '}');
 }
 
 void json_array_begin(struct json *j, const char *key)
 {
-	open(j, key, '[');
+	container_begin(j, key, '[');
 }
 
 void json_array_end(struct json *j)
 {
-	close_(j, ']');
+	container_end(j, ']');
 }
 
 void json_str(struct json *j, const char *key, const char *val)
 {
+	json_strn(j, key, val, SAN_NUL);
+}
+
+void json_strn(struct json *j, const char *key, const char *val, size_t max)
+{
 	prefix(j, key);
-	write_escaped(j->f, val ? val : "");
+	san_json_string(j->f, val, max);
 }
 
 void json_u64(struct json *j, const char *key, __u64 val)

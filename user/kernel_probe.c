@@ -182,8 +182,10 @@ void ensure_kernel_fs(void)
 			 "/sys/kernel/tracing/events");
 	mount_if_missing("securityfs", "/sys/kernel/security",
 			 "/sys/kernel/security/lsm");
+	/* Mode 0700: the kernel's default 1777 lets any user make folders
+	 * in pcrwatch's way (user/component.c refuses those). */
 	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type != BPF_FS_MAGIC)
-		mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
+		mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700");
 }
 
 bool probe_raw_tp_can_attach(const char *name)

@@ -14,6 +14,7 @@
 
 #include "live.h"
 #include "names.h"
+#include "sanitize.h"
 #include "who.h"
 
 enum {
@@ -98,7 +99,8 @@ static int cell_attr(const struct owner_record *r)
 	if (!r)
 		return A_DIM;
 	if (r->conflicts)
-		return A_BOLD | (colour ? COLOR_PAIR(PAIR_CONFLICT) : A_REVERSE);
+		return A_BOLD |
+		       (colour ? COLOR_PAIR(PAIR_CONFLICT) : A_REVERSE);
 	if (r->reservation_id)
 		return colour ? COLOR_PAIR(PAIR_RESERVED) : A_UNDERLINE;
 	if (who_running_ratio(r) < 0.999)
@@ -122,10 +124,13 @@ static int cell_width(const struct ui *u)
 static void draw_title(struct ui *u)
 {
 	const struct model *m = u->m;
-	char pmu[64];
+	char pmu[64], name[sizeof(m->pmu.name) + 1],
+		filter[sizeof(u->o.filter)];
 
 	if (m->pmu.present)
-		snprintf(pmu, sizeof(pmu), "PMU %s (type %d)", m->pmu.name,
+		snprintf(pmu, sizeof(pmu), "PMU %s (type %d)",
+			 san_term(name, sizeof(name), m->pmu.name,
+				  sizeof(m->pmu.name)),
 			 m->pmu.type);
 	else
 		snprintf(pmu, sizeof(pmu), "no hardware PMU");
@@ -133,7 +138,8 @@ static void draw_title(struct ui *u)
 	mvhline(0, 0, ' ', COLS);
 	mvprintw(0, 0, " pcrwatch  %s  %d CPUs  sort: %s%s%s%s  %s %s", pmu,
 		 m->nr_cpus, live_sort_name(u->o.sort),
-		 u->o.filter[0] ? "  filter: " : "", u->o.filter,
+		 u->o.filter[0] ? "  filter: " : "",
+		 san_term(filter, sizeof(filter), u->o.filter, SAN_NUL),
 		 u->o.conflicts_only ? "  conflicts only" : "",
 		 u->frozen ? "FROZEN at" : "updated", u->updated);
 	attroff(A_REVERSE | (has_colors() ? COLOR_PAIR(PAIR_TITLE) : 0));
@@ -153,7 +159,8 @@ static void draw_summary(struct ui *u)
 	}
 	mvprintw(1, 0,
 		 " held %d  waiting %d  reserved %d  conflicts %u  |  "
-		 "clobber %llu  veto %llu  audit %llu  owner-change %llu  lost %llu",
+		 "clobber %llu  veto %llu  audit %llu  owner-change %llu  lost "
+		 "%llu",
 		 held, waiting, reserved, conflicts,
 		 (unsigned long long)m->events_by_kind[PCRW_EV_CLOBBER],
 		 (unsigned long long)m->events_by_kind[PCRW_EV_VETO],
@@ -192,7 +199,8 @@ static void draw_grid(struct ui *u, int y0)
 			 r == u->sel ? '>' : ' ', cpu, row->mux, row->waiting);
 		if (r == u->sel)
 			attroff(A_REVERSE);
-		for (c = u->left, x = 19; c < u->g.ncols && x + cw <= COLS; c++) {
+		for (c = u->left, x = 19; c < u->g.ncols && x + cw <= COLS;
+		     c++) {
 			int a = cell_attr(row->cell[c]);
 
 			live_cell_text(row->cell[c], text, sizeof(text));
@@ -211,7 +219,7 @@ static void draw_grid(struct ui *u, int y0)
 static void draw_detail(struct ui *u, int y0, int h)
 {
 	const struct model *m = u->m;
-	char owner[48], idx[8];
+	char owner[48], idx[8], event[sizeof(m->recs[0].event) + 1];
 	int shown = 0, cpu;
 	size_t i;
 
@@ -224,9 +232,8 @@ static void draw_detail(struct ui *u, int y0, int h)
 		mvprintw(y0, 2, " task-scoped events ");
 	else
 		mvprintw(y0, 2, " CPU %d ", cpu);
-	mvprintw(y0 + 1, 0, "  %-4s %-10s %-6s %-24s %-20s %-8s %-5s %s",
-		 "CTR", "LAYER", "PATH", "OWNER", "EVENT", "STATE", "RUN",
-		 "FLAGS");
+	mvprintw(y0 + 1, 0, "  %-4s %-10s %-6s %-24s %-20s %-8s %-5s %s", "CTR",
+		 "LAYER", "PATH", "OWNER", "EVENT", "STATE", "RUN", "FLAGS");
 	attroff(A_BOLD);
 	for (i = 0; i < m->nr_recs && shown < h - 2; i++) {
 		const struct owner_record *r = &m->recs[i];
@@ -241,8 +248,11 @@ static void draw_detail(struct ui *u, int y0, int h)
 		mvprintw(y0 + 2 + shown, 0,
 			 "  %-4s %-10s %-6s %-24s %-20s %-8s %-5.2f %s%s%s%s",
 			 idx, layer_name(r->owner.layer), path_name(r->path),
-			 owner, r->event, state_name(r->state),
-			 who_running_ratio(r), r->pinned ? "pinned " : "",
+			 owner,
+			 san_term(event, sizeof(event), r->event,
+				  sizeof(r->event)),
+			 state_name(r->state), who_running_ratio(r),
+			 r->pinned ? "pinned " : "",
 			 r->exclusive ? "exclusive " : "",
 			 r->reservation_id ? "reserved " : "",
 			 r->conflicts ? "CONFLICT" : "");
@@ -292,6 +302,7 @@ static void draw_help(void)
 static void draw(struct ui *u)
 {
 	int detail_h = LINES / 4, notes_y, y0 = 2, fit;
+	char note[sizeof(u->m->notes[0])];
 
 	if (detail_h < 4)
 		detail_h = 4;
@@ -325,7 +336,9 @@ static void draw(struct ui *u)
 	if (u->err)
 		mvprintw(notes_y, 0, " model: %s", strerror(-u->err));
 	else if (u->m->nr_notes)
-		mvprintw(notes_y, 0, " note: %s%s", u->m->notes[0],
+		mvprintw(notes_y, 0, " note: %s%s",
+			 san_term(note, sizeof(note), u->m->notes[0],
+				  sizeof(u->m->notes[0])),
 			 u->m->nr_notes > 1 ? " (more: pcrwatch who)" : "");
 	attron(A_REVERSE);
 	mvhline(LINES - 1, 0, ' ', COLS);
@@ -333,8 +346,8 @@ static void draw(struct ui *u)
 		 " q quit  f freeze  s sort  / filter  c conflicts  r refresh  "
 		 "arrows scroll  ? help   rows %d-%d of %d%s",
 		 u->g.nrows ? u->top + 1 : 0,
-		 u->top + u->grid_h < u->g.nrows ? u->top + u->grid_h :
-						   u->g.nrows,
+		 u->top + u->grid_h < u->g.nrows ? u->top + u->grid_h
+						 : u->g.nrows,
 		 u->g.nrows, u->g.idle_cpus ? " (+idle hidden)" : "");
 	attroff(A_REVERSE);
 	wnoutrefresh(stdscr);

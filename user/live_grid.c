@@ -10,6 +10,7 @@
 
 #include "live.h"
 #include "names.h"
+#include "sanitize.h"
 #include "who.h"
 
 static const char *const sort_names[LIVE_NR_SORTS] = {
@@ -61,7 +62,7 @@ void live_cell_flags(const struct owner_record *r, char *buf, size_t len)
 
 void live_cell_text(const struct owner_record *r, char *buf, size_t len)
 {
-	char owner[48], flags[4];
+	char owner[48], flags[4], event[sizeof(r->event) + 1];
 
 	if (!r) {
 		snprintf(buf, len, "-");
@@ -70,8 +71,9 @@ void live_cell_text(const struct owner_record *r, char *buf, size_t len)
 	who_owner_label(r, owner, sizeof(owner));
 	live_cell_flags(r, flags, sizeof(flags));
 	/* Flags right after the layer letter: a narrow cell cuts the end. */
+	san_term(event, sizeof(event), r->event, sizeof(r->event));
 	snprintf(buf, len, "%c%s %s %s", live_layer_letter(r), flags, owner,
-		 r->event[0] ? r->event : "?");
+		 event[0] ? event : "?");
 }
 
 void live_grid_init(struct live_grid *g)
@@ -182,7 +184,8 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 
 	nrows = ncpu + 1; /* slot ncpu is the task row */
 	if ((size_t)nrows > g->cap_rows) {
-		struct live_row *grown = realloc(g->rows, nrows * sizeof(*grown));
+		struct live_row *grown =
+			realloc(g->rows, nrows * sizeof(*grown));
 
 		if (!grown)
 			return -ENOMEM;
@@ -238,7 +241,8 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 					g->idle_cpus++;
 				continue;
 			}
-		} else if (!match[r] || (o->conflicts_only && !row->conflicts)) {
+		} else if (!match[r] ||
+			   (o->conflicts_only && !row->conflicts)) {
 			continue;
 		}
 		if (out != r)

@@ -12,6 +12,7 @@
 
 #include "live.h"
 #include "names.h"
+#include "sanitize.h"
 
 #define CELL_MAX 40
 
@@ -43,6 +44,7 @@ static void print_block(FILE *f, const struct live_grid *g,
 	const struct model *m = g->m;
 	int width[LIVE_MAX_COLS], r, c, n;
 	char cell[CELL_MAX + 1], stamp[16], head[16], cpu[8];
+	char text[sizeof(m->notes[0])];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -50,12 +52,16 @@ static void print_block(FILE *f, const struct live_grid *g,
 	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 	fprintf(f, "== pcrwatch %s  ", stamp);
 	if (m->pmu.present)
-		fprintf(f, "PMU %s (type %d)", m->pmu.name, m->pmu.type);
+		fprintf(f, "PMU %s (type %d)",
+			san_term(text, sizeof(text), m->pmu.name,
+				 sizeof(m->pmu.name)),
+			m->pmu.type);
 	else
 		fprintf(f, "no hardware PMU");
 	fprintf(f, "  %d CPUs  sort %s%s%s%s\n", m->nr_cpus,
 		live_sort_name(o->sort), o->filter[0] ? "  filter " : "",
-		o->filter, o->conflicts_only ? "  conflicts only" : "");
+		san_term(text, sizeof(text), o->filter, sizeof(o->filter)),
+		o->conflicts_only ? "  conflicts only" : "");
 	if (err)
 		fprintf(f, "model: %s\n", strerror(-err));
 
@@ -84,7 +90,8 @@ static void print_block(FILE *f, const struct live_grid *g,
 		fprintf(f, "%-5s %-5.2f %-4d", cpu, row->mux, row->waiting);
 		for (c = 0; c < g->ncols; c++) {
 			live_cell_text(row->cell[c], cell, sizeof(cell));
-			fprintf(f, "  %-*s", c + 1 < g->ncols ? width[c] : 0, cell);
+			fprintf(f, "  %-*s", c + 1 < g->ncols ? width[c] : 0,
+				cell);
 		}
 		fputc('\n', f);
 	}
@@ -101,7 +108,9 @@ static void print_block(FILE *f, const struct live_grid *g,
 	fprintf(f, "legend: U user, K kernel, H hypervisor, F firmware, "
 		   "? unattributed; ! conflict, R reserved, ~ multiplexed\n");
 	for (n = 0; n < m->nr_notes; n++)
-		fprintf(f, "note: %s\n", m->notes[n]);
+		fprintf(f, "note: %s\n",
+			san_term(text, sizeof(text), m->notes[n],
+				 sizeof(m->notes[n])));
 	fputc('\n', f);
 	fflush(f);
 }

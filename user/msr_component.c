@@ -43,12 +43,8 @@ static const char *const pin_names[] = {
 
 int msr_pin_get(const char *name)
 {
-	char path[256];
-	int fd;
+	int fd = pcrw_obj_get(MSR_GROUP, name);
 
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, MSR_GROUP,
-		 name);
-	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
 }
 

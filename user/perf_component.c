@@ -162,14 +162,12 @@ cleanup:
 
 int perf_track_stats(__u64 *out, int nr)
 {
-	char path[256];
 	int fd, ncpu = libbpf_num_possible_cpus(), i, c, err = 0;
 	__u64 vals[PCRW_MAX_CPUS];
 
 	if (ncpu <= 0 || ncpu > PCRW_MAX_CPUS)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s/stats", PCRW_PIN_ROOT, GROUP);
-	fd = bpf_obj_get(path);
+	fd = pcrw_obj_get(GROUP, "stats");
 	if (fd < 0)
 		return -errno;
 	for (i = 0; i < nr; i++) {

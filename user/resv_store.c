@@ -32,11 +32,7 @@ static struct {
 
 static int open_pinned(const char *name)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP,
-		 name);
-	return bpf_obj_get(path);
+	return pcrw_obj_get(PCRW_VETO_GROUP, name);
 }
 
 static void bpf_store_close(void)
@@ -114,10 +110,12 @@ static int bpf_store_open(bool create)
 
 static int bpf_store_lock(void)
 {
-	char path[256];
+	int dir = pcrw_pin_dir(PCRW_VETO_GROUP, false);
 
-	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, PCRW_VETO_GROUP);
-	fds.lock = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return dir;
+	/* A descriptor of its own: closing it is what releases the lock. */
+	fds.lock = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fds.lock < 0)
 		return -errno;
 	if (flock(fds.lock, LOCK_EX))

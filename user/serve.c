@@ -28,68 +28,31 @@ static int serve_usage(FILE *f, int rc)
 {
 	fprintf(f,
 		"Usage: pcrwatch serve [--listen ADDR:PORT] [--bpf-stats]\n\n"
-		"Prometheus exporter: counter slots by owner layer and state, who\n"
-		"owns each counter, reservations, conflicts and vetoes by kind,\n"
-		"multiplexing per CPU, lost events, the run time of pcrwatch's BPF\n"
-		"programs. The ownership model is read when a scrape arrives.\n\n"
+		"Prometheus exporter: counter slots by owner layer and state, "
+		"who\n"
+		"owns each counter, reservations, conflicts and vetoes by "
+		"kind,\n"
+		"multiplexing per CPU, lost events, the run time of pcrwatch's "
+		"BPF\n"
+		"programs. The ownership model is read when a scrape "
+		"arrives.\n\n"
 		"  -l, --listen ADDR:PORT  where to listen (default %s;\n"
-		"                          [IPV6]:PORT for IPv6, port 0 picks a free one)\n"
-		"      --bpf-stats         turn on the kernel's BPF run-time statistics\n"
-		"                          while serving (off again on exit); without it\n"
+		"                          [IPV6]:PORT for IPv6, port 0 picks "
+		"a free one)\n"
+		"      --bpf-stats         turn on the kernel's BPF run-time "
+		"statistics\n"
+		"                          while serving (off again on exit); "
+		"without it\n"
 		"                          run time and count read 0 unless\n"
 		"                          sysctl kernel.bpf_stats_enabled=1\n"
 		"  -h, --help              this text\n\n"
 		"Metrics on http://ADDR:PORT/metrics; see docs/METRICS.md.\n"
 		"Exit status: 0 stopped by SIGINT/SIGTERM, 1 cannot listen,\n"
-		"2 bad flag or value, 3 --bpf-stats not supported by this kernel,\n"
+		"2 bad flag or value, 3 --bpf-stats not supported by this "
+		"kernel,\n"
 		"4 --bpf-stats not permitted (needs CAP_SYS_ADMIN).\n",
 		SERVE_DEFAULT_LISTEN);
 	return rc;
-}
-
-/* "A.B.C.D:PORT" or "[V6]:PORT" into @ss; -EINVAL when malformed. */
-int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,
-		       socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 2], *end;
-	const char *colon;
-	unsigned long port;
-	size_t hl;
-
-	colon = strrchr(arg, ':');
-	if (!colon || !colon[1])
-		return -EINVAL;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end || port > 65535 || colon[1] == '-' || colon[1] == '+')
-		return -EINVAL;
-	hl = (size_t)(colon - arg);
-	if (hl == 0 || hl >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, arg, hl);
-	host[hl] = 0;
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[') {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		if (hl < 3 || host[hl - 1] != ']')
-			return -EINVAL;
-		host[hl - 1] = 0;
-		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
-			return -EINVAL;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((unsigned short)port);
-		*len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-			return -EINVAL;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((unsigned short)port);
-		*len = sizeof(*s4);
-	}
-	return 0;
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
@@ -99,9 +62,9 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, body,
-					       must_free ? MHD_RESPMEM_MUST_FREE :
-							   MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+		len, body,
+		must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		if (must_free)
 			free(body);
@@ -135,18 +98,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		*req_ctx = &first_call;
 		return MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD))
+	switch (serve_route(method, url)) {
+	case SERVE_BAD_METHOD:
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			     "text/plain; charset=utf-8", bad_method,
 			     sizeof(bad_method) - 1, false);
-	if (!strcmp(url, "/"))
+	case SERVE_INDEX:
 		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
 			     index_page, sizeof(index_page) - 1, false);
-	if (strcmp(url, "/metrics"))
+	case SERVE_NOT_FOUND:
 		return reply(conn, MHD_HTTP_NOT_FOUND,
 			     "text/plain; charset=utf-8", not_found,
 			     sizeof(not_found) - 1, false);
+	case SERVE_METRICS:
+		break;
+	}
 	if (serve_scrape(st, &body, &len))
 		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			     "text/plain; charset=utf-8", failed,
@@ -167,8 +133,9 @@ static void print_listening(struct MHD_Daemon *d,
 	if (info)
 		port = info->port;
 	if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr,
-			  addr, sizeof(addr));
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)ss)->sin6_addr, addr,
+			  sizeof(addr));
 		printf("pcrwatch serve: listening on http://[%s]:%u/metrics\n",
 		       addr, port);
 	} else {
@@ -226,17 +193,20 @@ int cmd_serve(int argc, char **argv)
 		 * statistics off again when the last such fd closes. */
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (stats_fd < 0) {
-			pcrw_err("serve: --bpf-stats: cannot enable BPF run-time "
-				 "statistics: %s", strerror(-stats_fd));
-			return stats_fd == -EPERM || stats_fd == -EACCES ?
-				       PCRW_EXIT_DENIED :
-				       PCRW_EXIT_UNSUPPORTED;
+			pcrw_err("serve: --bpf-stats: cannot enable BPF "
+				 "run-time "
+				 "statistics: %s",
+				 strerror(-stats_fd));
+			return stats_fd == -EPERM || stats_fd == -EACCES
+				       ? PCRW_EXIT_DENIED
+				       : PCRW_EXIT_UNSUPPORTED;
 		}
 	}
 
 	serve_state_init(&st);
 	st.stats_held = stats_fd >= 0;
-	/* The HTTP thread inherits this mask: only this thread takes signals. */
+	/* The HTTP thread inherits this mask: only this thread takes signals.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -247,14 +217,14 @@ int cmd_serve(int argc, char **argv)
 	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, &st,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			     MHD_OPTION_CONNECTION_LIMIT, 64U,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-			     MHD_OPTION_END);
+	d = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, &st, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, 64U,
+		MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
 	if (!d) {
 		pcrw_err("serve: cannot listen on %s (address in use, or not "
-			 "an address of this machine)", listen_arg);
+			 "an address of this machine)",
+			 listen_arg);
 		rc = PCRW_EXIT_ERROR;
 		goto cleanup;
 	}

@@ -28,7 +28,18 @@ void serve_render_model(FILE *f, const struct model *m);
 /* Run time and count of each loaded pcrwatch BPF program. */
 void serve_render_bpf(FILE *f, bool stats_held);
 
+/* "A.B.C.D:PORT" or "[V6]:PORT" into @ss; -EINVAL when malformed. */
 int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,
 		       socklen_t *len);
+
+/* What a request gets: the path is compared whole (the HTTP library has
+ * cut the query string off); only GET and HEAD are served. */
+enum serve_route {
+	SERVE_METRICS,
+	SERVE_INDEX,
+	SERVE_NOT_FOUND,
+	SERVE_BAD_METHOD,
+};
+enum serve_route serve_route(const char *method, const char *url);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "component.h"
 #include "names.h"
+#include "sanitize.h"
 #include "serve.h"
 #include "who.h"
 
@@ -40,23 +42,6 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / NS_PER_SEC;
 }
 
-/* A label value with \, " and newline escaped, as the format asks. */
-static void label_value(FILE *f, const char *s)
-{
-	if (!strpbrk(s, "\\\"\n")) {
-		fputs(s, f);
-		return;
-	}
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f), fputc(*s, f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 static void header(FILE *f, const char *name, const char *type,
 		   const char *help)
 {
@@ -69,15 +54,16 @@ static const char *layer_label(const struct owner_record *r)
 	return r->attributed ? layer_name(r->owner.layer) : "unattributed";
 }
 
-/* Owner identity without a pid: the command name, "kernel" or
- * "unattributed". */
-static const char *owner_label(const struct owner_record *r)
+/* Owner identity without a pid: the command name (any bytes a process
+ * chose: sanitized), "kernel" or "unattributed". */
+static void owner_label(FILE *f, const struct owner_record *r)
 {
 	if (!r->attributed)
-		return "unattributed";
-	if (r->owner.comm[0])
-		return r->owner.comm;
-	return r->owner.tgid ? "unknown" : "kernel";
+		fputs("unattributed", f);
+	else if (r->owner.comm[0])
+		san_prom_label(f, r->owner.comm, sizeof(r->owner.comm));
+	else
+		fputs(r->owner.tgid ? "unknown" : "kernel", f);
 }
 
 static void render_slots(FILE *f, const struct model *m)
@@ -108,7 +94,8 @@ static void render_slots(FILE *f, const struct model *m)
 	for (l = 0; l < 5; l++)
 		for (s = 0; s < 4; s++)
 			fprintf(f,
-				"pcrwatch_slots{layer=\"%s\",state=\"%s\"} %lu\n",
+				"pcrwatch_slots{layer=\"%s\",state=\"%s\"} "
+				"%lu\n",
 				layers[l], state_name(states[s]), n[l][s]);
 }
 
@@ -153,11 +140,12 @@ static void render_owners(FILE *f, const struct model *m)
 		    seen_slot(seen, nr, r))
 			continue;
 		fprintf(f,
-			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",layer=\"%s\",owner=\"",
+			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",layer="
+			"\"%s\",owner=\"",
 			r->cpu, r->hw_idx, layer_label(r));
-		label_value(f, owner_label(r));
+		owner_label(f, r);
 		fprintf(f, "\",path=\"%s\",event=\"", path_name(r->path));
-		label_value(f, r->event);
+		san_prom_label(f, r->event, sizeof(r->event));
 		fputs("\"} 1\n", f);
 	}
 	free(seen);
@@ -212,7 +200,8 @@ static void render_mux(FILE *f, const struct model *m)
 		for (cpu = 0; cpu < n; cpu++)
 			if (ena[cpu] > 0)
 				fprintf(f,
-					"pcrwatch_multiplexing_ratio{cpu=\"%d\"} %.6g\n",
+					"pcrwatch_multiplexing_ratio{cpu=\"%"
+					"d\"} %.6g\n",
 					cpu, run[cpu] / ena[cpu]);
 	}
 	free(run);
@@ -224,7 +213,7 @@ void serve_render_model(FILE *f, const struct model *m)
 	header(f, "pcrwatch_pmu_present", "gauge",
 	       "1 when a hardware PMU is registered with perf.");
 	fprintf(f, "pcrwatch_pmu_present{pmu=\"");
-	label_value(f, m->pmu.name);
+	san_prom_label(f, m->pmu.name, sizeof(m->pmu.name));
 	fprintf(f, "\"} %d\n", m->pmu.present ? 1 : 0);
 	header(f, "pcrwatch_cpus", "gauge", "CPUs the model covers.");
 	fprintf(f, "pcrwatch_cpus %d\n", m->nr_cpus);
@@ -317,21 +306,26 @@ static const char *bpf_fd_kind(int fd)
 /* Programs pinned (or held by a pinned link) under PCRW_PIN_ROOT/<group>/. */
 static void pinned_progs(struct prog_list *l, const char *group)
 {
-	char dir[256], path[512];
 	struct dirent *de;
 	const char *kind;
-	DIR *d;
+	DIR *d = NULL;
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/%s", PCRW_PIN_ROOT, group);
-	d = opendir(dir);
-	if (!d)
+	/* A fresh descriptor: the cached one's position is not ours. */
+	fd = pcrw_pin_dir(group, false);
+	if (fd >= 0)
+		fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		d = fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		fd = bpf_obj_get(path);
+		fd = pcrw_obj_get(group, de->d_name);
 		if (fd < 0)
 			continue;
 		kind = bpf_fd_kind(fd);
@@ -340,7 +334,8 @@ static void pinned_progs(struct prog_list *l, const char *group)
 			__u32 len = sizeof(li);
 
 			memset(&li, 0, sizeof(li));
-			if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.prog_id)
+			if (!bpf_obj_get_info_by_fd(fd, &li, &len) &&
+			    li.prog_id)
 				prog_add(l, li.prog_id, group);
 		} else if (kind && !strcmp(kind, "prog")) {
 			struct bpf_prog_info pi;
@@ -356,8 +351,7 @@ static void pinned_progs(struct prog_list *l, const char *group)
 }
 
 /* The group a program's name starts with ("msr_wrmsr" -> "msr"), or NULL. */
-static const char *name_group(const char *name, const char **groups,
-			      size_t ng)
+static const char *name_group(const char *name, const char **groups, size_t ng)
 {
 	size_t i, len;
 
@@ -423,9 +417,21 @@ static int bpf_stats_sysctl(void)
 	return v;
 }
 
+/* One series of a program: its group and name as label values. */
+static void prog_series(FILE *f, const char *metric, const struct prog_stat *p,
+			const char *value)
+{
+	fprintf(f, "%s{group=\"", metric);
+	san_prom_label(f, p->group, sizeof(p->group));
+	fputs("\",prog=\"", f);
+	san_prom_label(f, p->name, sizeof(p->name));
+	fprintf(f, "\",id=\"%u\"} %s\n", p->id, value);
+}
+
 void serve_render_bpf(FILE *f, bool stats_held)
 {
 	struct prog_list *l = calloc(1, sizeof(*l));
+	char v[32];
 	size_t i;
 	int st;
 
@@ -438,21 +444,23 @@ void serve_render_bpf(FILE *f, bool stats_held)
 	       "kernel.bpf_stats_enabled=1, or pcrwatch serve --bpf-stats): "
 	       "0 otherwise.");
 	for (i = 0; i < l->n; i++)
-		if (l->p[i].name[0])
-			fprintf(f,
-				"pcrwatch_bpf_prog_run_seconds_total{group=\"%s\",prog=\"%s\",id=\"%u\"} %.9f\n",
-				l->p[i].group, l->p[i].name, l->p[i].id,
-				(double)l->p[i].run_ns / NS_PER_SEC);
+		if (l->p[i].name[0]) {
+			snprintf(v, sizeof(v), "%.9f",
+				 (double)l->p[i].run_ns / NS_PER_SEC);
+			prog_series(f, "pcrwatch_bpf_prog_run_seconds_total",
+				    &l->p[i], v);
+		}
 	header(f, "pcrwatch_bpf_prog_runs_total", "counter",
 	       "Times pcrwatch's BPF programs ran, per program; like the run "
 	       "time, counted only while kernel.bpf_stats_enabled=1 (or "
 	       "pcrwatch serve --bpf-stats).");
 	for (i = 0; i < l->n; i++)
-		if (l->p[i].name[0])
-			fprintf(f,
-				"pcrwatch_bpf_prog_runs_total{group=\"%s\",prog=\"%s\",id=\"%u\"} %llu\n",
-				l->p[i].group, l->p[i].name, l->p[i].id,
-				(unsigned long long)l->p[i].run_cnt);
+		if (l->p[i].name[0]) {
+			snprintf(v, sizeof(v), "%llu",
+				 (unsigned long long)l->p[i].run_cnt);
+			prog_series(f, "pcrwatch_bpf_prog_runs_total", &l->p[i],
+				    v);
+		}
 	/* The sysctl shows only what was written to it, not the holders of
 	 * BPF_ENABLE_STATS fds: ours is known here, others' are not. */
 	st = stats_held ? 1 : bpf_stats_sysctl();

@@ -10,7 +10,7 @@
 
 /* time_running / time_enabled: 1 always on, below 1 multiplexed, 0 never. */
 double who_running_ratio(const struct owner_record *r);
-/* "comm[pid]", "kernel", or "unattributed". */
+/* "comm[pid]", "kernel", or "unattributed", safe for a terminal. */
 void who_owner_label(const struct owner_record *r, char *buf, size_t len);
 void who_record_json(struct json *j, const struct owner_record *r);
 void who_model_json(FILE *f, const struct model *m);

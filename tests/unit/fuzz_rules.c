@@ -11,7 +11,7 @@
  *    and path;
  *  - cookie comparison and verdict errnos agree with a plain reference.
  * Built with -fsanitize=fuzzer,address,undefined; tests/check runs it for
- * FUZZ_SECONDS (20 by default).
+ * FUZZ_SECONDS (15 by default).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -14,6 +14,7 @@
 #include "../../user/who_format.c"
 #include "../../user/fixture_source.c"
 #include "../../user/names.c"
+#include "../../user/sanitize.c"
 #include "../../user/live_grid.c"
 #include "tap.h"
 

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libFuzzer target for the text pcrwatch takes as reservations
+ * (user/cmd_reserve.c, user/resv_store.c). The first byte picks the part:
+ *  - 0: the rest is a policy file (parse_policy_stream). Each line is read
+ *    whole: it gives at most one reservation, so there are never more of
+ *    them than lines that start with "reserve"; each has CPUs that exist,
+ *    1-32 counters or the whole PMU, and 1 to PCRW_MAX_GRANTS principals;
+ *  - 1: a CPU list. An accepted one names CPUs that exist only, and
+ *    printing it back (resv_format_cpus) parses to the same set;
+ *  - 2: a principal. An accepted one has a known kind, and a uid or pid
+ *    printed back parses to the same principal;
+ *  - 3: a counter count: 1-32 or "all", nothing else.
+ * Files are not created: a policy is only parsed, never loaded.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../user/cmd_reserve.c"
+#include "../../user/resv_store.c"
+#include "../../user/component.c"
+#include "../../user/cookie.c"
+#include "../../user/sanitize.c"
+#include "../../user/kernel_probe.c"
+
+/* What cmd_reserve.c calls in the rest of pcrwatch and the fuzzer never
+ * reaches: logging and the veto group's state. */
+void pcrw_err(const char *fmt, ...)
+{
+}
+
+void pcrw_warn(const char *fmt, ...)
+{
+}
+
+void pcrw_debug(const char *fmt, ...)
+{
+}
+
+int pcrw_usage_error(const char *cmd, const char *fmt, ...)
+{
+	return PCRW_EXIT_USAGE;
+}
+
+const struct component veto_component;
+
+bool veto_perf_active(void)
+{
+	return false;
+}
+
+bool veto_msr_active(void)
+{
+	return false;
+}
+
+bool veto_signal_active(void)
+{
+	return false;
+}
+
+void veto_describe(char *buf, size_t len)
+{
+	snprintf(buf, len, "none");
+}
+
+static void check(int cond)
+{
+	if (!cond)
+		abort();
+}
+
+static bool cpus_exist(const __u64 cpus[PCRW_CPU_WORDS], int nr)
+{
+	int c;
+
+	for (c = nr; c < PCRW_MAX_CPUS; c++)
+		if ((cpus[c / 64] >> (c % 64)) & 1)
+			return false;
+	return true;
+}
+
+static bool cpus_empty(const __u64 cpus[PCRW_CPU_WORDS])
+{
+	int w;
+
+	for (w = 0; w < PCRW_CPU_WORDS; w++)
+		if (cpus[w])
+			return false;
+	return true;
+}
+
+/* Lines whose first word is "reserve": the most reservations there can be. */
+static size_t reserve_lines(const char *text, size_t len)
+{
+	size_t n = 0, i = 0, ws;
+
+	while (i < len) {
+		ws = i;
+		while (ws < len && (text[ws] == ' ' || text[ws] == '\t'))
+			ws++;
+		if (len - ws >= 7 && !memcmp(text + ws, "reserve", 7))
+			n++;
+		while (i < len && text[i] != '\n')
+			i++;
+		i++;
+	}
+	return n;
+}
+
+static void policy_case(const char *text, size_t len)
+{
+	static struct resv_spec specs[MAX_POLICY];
+	char err[ERRLEN];
+	size_t n = 0, i;
+	FILE *f;
+
+	f = fmemopen((void *)text, len, "r");
+	if (!f)
+		return;
+	if (!parse_policy_stream(f, "fuzz", specs, &n, err, sizeof(err))) {
+		check(n <= reserve_lines(text, len));
+		for (i = 0; i < n; i++) {
+			check(cpus_exist(specs[i].cpus, nr_cpus_now()));
+			check(!cpus_empty(specs[i].cpus));
+			check(specs[i].nr_counters == PCR_RESV_WHOLE_PMU ||
+			      (specs[i].nr_counters >= 1 &&
+			       specs[i].nr_counters <= 32));
+			check(specs[i].nr_grants >= 1 &&
+			      specs[i].nr_grants <= PCRW_MAX_GRANTS);
+			check(!(specs[i].control & ~PCR_CTL_VALID_MASK));
+		}
+	} else {
+		check(strlen(err) < sizeof(err) && err[0]);
+	}
+	fclose(f);
+}
+
+static void cpus_case(const char *s)
+{
+	__u64 cpus[PCRW_CPU_WORDS], again[PCRW_CPU_WORDS];
+	char err[ERRLEN], text[PCRW_MAX_CPUS * 6];
+	int nr = nr_cpus_now();
+
+	if (resv_parse_cpus(s, nr, cpus, err, sizeof(err)))
+		return;
+	check(cpus_exist(cpus, nr) && !cpus_empty(cpus));
+	resv_format_cpus(cpus, text, sizeof(text));
+	check(resv_parse_cpus(text, nr, again, err, sizeof(err)) == 0);
+	check(!memcmp(cpus, again, sizeof(cpus)));
+}
+
+static void principal_case(const char *s)
+{
+	struct pcr_principal p, again;
+	char err[ERRLEN], text[64];
+
+	if (resv_parse_principal(s, &p, err, sizeof(err)))
+		return;
+	check(p.kind == PCR_PRINC_UID || p.kind == PCR_PRINC_PID ||
+	      p.kind == PCR_PRINC_CGROUP);
+	if (p.kind == PCR_PRINC_CGROUP)
+		return;
+	resv_format_principal(&p, text, sizeof(text));
+	check(resv_parse_principal(text, &again, err, sizeof(err)) == 0);
+	check(!memcmp(&p, &again, sizeof(p)));
+}
+
+static void counters_case(const char *s)
+{
+	char err[ERRLEN];
+	__u32 n;
+
+	if (parse_counters(s, &n, err, sizeof(err)))
+		return;
+	check(n == PCR_RESV_WHOLE_PMU ? !strcmp(s, "all") : n >= 1 && n <= 32);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf;
+
+	if (!size)
+		return 0;
+	buf = calloc(1, size);
+	if (!buf)
+		return 0;
+	memcpy(buf, data + 1, size - 1); /* the rest, NUL-terminated */
+	switch (data[0] & 3) {
+	case 0:
+		policy_case(buf, size - 1);
+		break;
+	case 1:
+		cpus_case(buf);
+		break;
+	case 2:
+		principal_case(buf);
+		break;
+	default:
+		counters_case(buf);
+		break;
+	}
+	free(buf);
+	return 0;
+}
