@@ -26,7 +26,8 @@
 #define GROUP "arbiter"
 
 static const char *const pins[] = { "link_reg_change", "link_deny", "regs",
-				    "events", "counts" };
+				    PCRW_EVENTS_RINGBUF,
+				    PCRW_EVENT_COUNTS_MAP };
 
 static bool pinned(const char *name)
 {
@@ -112,8 +113,9 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 	err = pcrw_pin_link(skel->links.arb_reg_change, GROUP, "link_reg_change");
 	err = err ?: pcrw_pin_link(skel->links.arb_deny, GROUP, "link_deny");
 	err = err ?: pcrw_pin_map(skel->maps.regs, GROUP, "regs");
-	err = err ?: pcrw_pin_map(skel->maps.events, GROUP, "events");
-	err = err ?: pcrw_pin_map(skel->maps.counts, GROUP, "counts");
+	err = err ?: pcrw_pin_map(skel->maps.events, GROUP, PCRW_EVENTS_RINGBUF);
+	err = err ?: pcrw_pin_map(skel->maps.event_counts, GROUP,
+				  PCRW_EVENT_COUNTS_MAP);
 	if (err) {
 		snprintf(how, len, "cannot pin under %s/%s (%s)", PCRW_PIN_ROOT,
 			 GROUP, strerror(-err));

@@ -17,7 +17,8 @@ bool probe_bpf_lsm_active(void);
 /* An LSM program on bpf_lsm_<hook> really loads and attaches. */
 bool probe_lsm_can_attach(const char *hook);
 
-/* An fentry program on kernel function @func really loads and attaches. */
+/* An fentry program on kernel function @func, in vmlinux or in a loaded
+ * module, really loads and attaches. */
 bool probe_fentry_can_attach(const char *func);
 
 /* The tracepoint CATEGORY:NAME exists in tracefs. */

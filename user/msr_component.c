@@ -5,9 +5,18 @@
  * tracepoints), pins links, maps and the test-run programs under
  * /sys/fs/bpf/pcrwatch/msr/, then scans for counters that firmware (or
  * anything before us) left enabled.
+ *
+ * /dev/cpu/N/msr writers are named by fentry/fexit on the msr driver's
+ * msr_write, else (no fentry) by the pwrite64 syscall tracepoints, the
+ * last rung, which slows every syscall. Where no /dev/cpu/N/msr exists
+ * nothing watches for writers; fentry on a module needs it loaded, so a
+ * later `pcrwatch attach` adds the writer programs to an attached group
+ * once the device exists (and while they are attached, msr.ko stays
+ * loaded). PCRWATCH_MSR_WRITERS=tracepoint starts that ladder lower down.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +36,8 @@ static const char *const pin_names[] = {
 	"link_write_msr",
 	"link_read_msr",
 	"link_rdpmc",
+	"link_dev_write",
+	"link_dev_write_exit",
 	"link_dev_enter",
 	"link_dev_exit",
 	"prog_write_msr",
@@ -207,55 +218,132 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 	return held;
 }
 
-static int msr_attach(const struct attach_opts *o, char *how, size_t len)
-{
-	struct msr_watch_bpf *skel = NULL;
-	struct pmu_shape shape;
-	char src[160], scan[96] = "";
-	const char *attach_env;
-	bool raw, devtp;
-	int err;
+#define WRITERS_ENV "PCRWATCH_MSR_WRITERS"
 
-	if (msr_attached()) {
-		snprintf(how, len, "already attached");
-		return 0;
-	}
-	if (!probe_tracepoint_exists("msr", "write_msr")) {
-		snprintf(how, len,
-			 "this kernel has no msr tracepoints (x86 only): "
-			 "direct MSR programming is not seen");
-		return -EOPNOTSUPP;
-	}
-	err = msr_pmu_discover(&shape, src, sizeof(src));
-	if (err) {
-		snprintf(how, len, "%s", src);
-		return err;
-	}
-	/* MSR_ATTACH_ENV=tracepoint skips the raw_tp rung (tests, and
-	 * kernels that refuse raw_tp to this process). */
-	attach_env = getenv(MSR_ATTACH_ENV);
-	if (attach_env && *attach_env && strcmp(attach_env, "tracepoint") &&
-	    strcmp(attach_env, "raw_tp")) {
-		snprintf(how, len, "%s='%s': expected raw_tp or tracepoint",
-			 MSR_ATTACH_ENV, attach_env);
+/* How /dev/cpu/N/msr writers are named, best first. */
+enum writers { WR_FENTRY, WR_TRACEPOINT, WR_NO_DEVICE, WR_NONE };
+
+static bool msr_device_present(void)
+{
+	glob_t g;
+	bool found = glob("/dev/cpu/*/msr", 0, NULL, &g) == 0;
+
+	if (found)
+		globfree(&g);
+	return found;
+}
+
+static bool writers_attached(void)
+{
+	return pcrw_pinned(MSR_GROUP, "link_dev_write") ||
+	       pcrw_pinned(MSR_GROUP, "link_dev_enter");
+}
+
+static int pick_writers(enum writers *w, char *how, size_t len)
+{
+	const char *v = getenv(WRITERS_ENV);
+	bool fentry = !v || !*v || !strcmp(v, "fentry");
+
+	if (!fentry && strcmp(v, "tracepoint")) {
+		snprintf(how, len, "%s='%s': expected fentry or tracepoint",
+			 WRITERS_ENV, v);
 		return -EINVAL;
 	}
-	raw = (!attach_env || strcmp(attach_env, "tracepoint")) &&
-	      probe_raw_tp_can_attach("write_msr");
-	devtp = probe_tracepoint_exists("syscalls", "sys_enter_pwrite64") &&
-		probe_tracepoint_exists("syscalls", "sys_exit_pwrite64");
+	if (!msr_device_present())
+		*w = WR_NO_DEVICE;
+	else if (fentry && probe_fentry_can_attach("msr_write"))
+		*w = WR_FENTRY;
+	else if (probe_tracepoint_exists("syscalls", "sys_enter_pwrite64") &&
+		 probe_tracepoint_exists("syscalls", "sys_exit_pwrite64"))
+		*w = WR_TRACEPOINT;
+	else
+		*w = WR_NONE;
+	return 0;
+}
 
-	skel = msr_watch_bpf__open();
-	if (!skel) {
-		err = -errno;
-		snprintf(how, len, "cannot open the BPF object: %s",
-			 strerror(-err));
-		return err;
+static const char *writers_text(enum writers w)
+{
+	switch (w) {
+	case WR_FENTRY:
+		return "/dev/cpu/N/msr writers named by fentry on the msr "
+		       "driver's msr_write";
+	case WR_TRACEPOINT:
+		return "/dev/cpu/N/msr writers named through "
+		       "syscalls:sys_enter_pwrite64 (no fentry here: every "
+		       "syscall takes the slow path)";
+	case WR_NO_DEVICE:
+		return "no /dev/cpu/N/msr (msr module not loaded): no direct "
+		       "writer to name; after modprobe msr, attach again";
+	default:
+		return "no fentry and no syscalls:sys_enter_pwrite64: direct "
+		       "writers are not told apart from perf";
 	}
-	skel->rodata->pmu_vendor = shape.vendor;
-	skel->rodata->pmu_nr_gp = shape.nr_gp;
-	skel->rodata->pmu_nr_fixed = shape.nr_fixed;
-	skel->rodata->pmu_version = shape.version;
+}
+
+/* Load the programs of writer rung @w, not those of the others. */
+static void set_writer_progs(struct msr_watch_bpf *skel, enum writers w)
+{
+	bpf_program__set_autoload(skel->progs.msr_dev_write, w == WR_FENTRY);
+	bpf_program__set_autoload(skel->progs.msr_dev_write_exit,
+				  w == WR_FENTRY);
+	bpf_program__set_autoload(skel->progs.msr_dev_enter,
+				  w == WR_TRACEPOINT);
+	bpf_program__set_autoload(skel->progs.msr_dev_exit, w == WR_TRACEPOINT);
+}
+
+static int attach_writers(struct msr_watch_bpf *skel, enum writers w)
+{
+	if (w == WR_FENTRY)
+		return attach_pin(skel->progs.msr_dev_write, "link_dev_write") ?:
+		       attach_pin(skel->progs.msr_dev_write_exit,
+				  "link_dev_write_exit");
+	if (w == WR_TRACEPOINT)
+		return attach_pin(skel->progs.msr_dev_enter, "link_dev_enter") ?:
+		       attach_pin(skel->progs.msr_dev_exit, "link_dev_exit");
+	return 0;
+}
+
+/* The group is attached without writer programs and /dev/cpu/N/msr now
+ * exists: load them alone, on the group's pinned pending and inflight
+ * maps, and pin their links. */
+static int attach_writers_late(char *how, size_t len)
+{
+	struct msr_watch_bpf *skel;
+	struct bpf_program *p;
+	enum writers w;
+	int err, fd;
+
+	err = pick_writers(&w, how, len);
+	if (err)
+		return err;
+	skel = msr_watch_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	set_writer_progs(skel, w);
+	fd = msr_pin_get("pending");
+	err = fd < 0 ? fd : bpf_map__reuse_fd(skel->maps.pending, fd);
+	if (fd >= 0)
+		close(fd);
+	fd = err ? -1 : msr_pin_get("inflight");
+	err = err ?: fd < 0 ? fd : bpf_map__reuse_fd(skel->maps.inflight, fd);
+	if (fd >= 0)
+		close(fd);
+	err = err ?: msr_watch_bpf__load(skel);
+	err = err ?: attach_writers(skel, w);
+	msr_watch_bpf__destroy(skel);
+	if (err)
+		snprintf(how, len, "attached; adding the writer programs failed: %s",
+			 strerror(-err));
+	else
+		snprintf(how, len, "already attached; %s", writers_text(w));
+	return err;
+}
+
+/* Choose each program's tracepoint flavour and writer rung before load. */
+static void set_progs(struct msr_watch_bpf *skel, bool raw, enum writers w)
+{
 	bpf_program__set_autoload(raw ? skel->progs.msr_write_tp
 				      : skel->progs.msr_write_raw,
 				  false);
@@ -265,35 +353,23 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	bpf_program__set_autoload(raw ? skel->progs.msr_rdpmc_tp
 				      : skel->progs.msr_rdpmc_raw,
 				  false);
-	bpf_program__set_autoload(skel->progs.msr_dev_enter, devtp);
-	bpf_program__set_autoload(skel->progs.msr_dev_exit, devtp);
-	err = msr_watch_bpf__load(skel);
-	if (err) {
-		snprintf(how, len,
-			 "cannot load the BPF programs: %s (-v shows the "
-			 "verifier log)",
-			 strerror(-err));
-		goto cleanup;
-	}
+	set_writer_progs(skel, w);
+}
+
+static int attach_and_pin(struct msr_watch_bpf *skel, bool raw, enum writers w)
+{
+	int err;
+
 	err = attach_pin(raw ? skel->progs.msr_write_raw
 			     : skel->progs.msr_write_tp,
 			 "link_write_msr");
-	err = err
-		      ?: attach_pin(raw ? skel->progs.msr_read_raw
-					: skel->progs.msr_read_tp,
-				    "link_read_msr");
-	err = err
-		      ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw
-					: skel->progs.msr_rdpmc_tp,
-				    "link_rdpmc");
-	if (devtp) {
-		err = err
-			      ?: attach_pin(skel->progs.msr_dev_enter,
-					    "link_dev_enter");
-		err = err
-			      ?: attach_pin(skel->progs.msr_dev_exit,
-					    "link_dev_exit");
-	}
+	err = err ?: attach_pin(raw ? skel->progs.msr_read_raw
+				    : skel->progs.msr_read_tp,
+				"link_read_msr");
+	err = err ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw
+				    : skel->progs.msr_rdpmc_tp,
+				"link_rdpmc");
+	err = err ?: attach_writers(skel, w);
 	if (raw) {
 		err = err ?: pcrw_pin_prog(skel->progs.msr_write_raw,
 					   MSR_GROUP, "prog_write_msr");
@@ -310,7 +386,76 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 				  PCRW_EVENTS_RINGBUF);
 	err = err ?: pcrw_pin_map(skel->maps.event_counts, MSR_GROUP,
 				  PCRW_EVENT_COUNTS_MAP);
-	err = err ?: pcrw_pin_map(skel->maps.rodata, MSR_GROUP, "rodata");
+	return err ?: pcrw_pin_map(skel->maps.rodata, MSR_GROUP, "rodata");
+}
+
+/* PCRWATCH_MSR_ATTACH=tracepoint skips the raw_tp rung (tests, and
+ * kernels that refuse raw_tp to this process). */
+static int pick_raw(bool *raw, char *how, size_t len)
+{
+	const char *v = getenv(MSR_ATTACH_ENV);
+
+	if (v && *v && strcmp(v, "tracepoint") && strcmp(v, "raw_tp")) {
+		snprintf(how, len, "%s='%s': expected raw_tp or tracepoint",
+			 MSR_ATTACH_ENV, v);
+		return -EINVAL;
+	}
+	*raw = (!v || strcmp(v, "tracepoint")) &&
+	       probe_raw_tp_can_attach("write_msr");
+	return 0;
+}
+
+static int msr_attach(const struct attach_opts *o, char *how, size_t len)
+{
+	struct msr_watch_bpf *skel = NULL;
+	struct pmu_shape shape;
+	char src[160], scan[96] = "";
+	enum writers w;
+	bool raw;
+	int err;
+
+	if (msr_attached()) {
+		if (writers_attached() || !msr_device_present()) {
+			snprintf(how, len, "already attached");
+			return 0;
+		}
+		return attach_writers_late(how, len);
+	}
+	if (!probe_tracepoint_exists("msr", "write_msr")) {
+		snprintf(how, len,
+			 "this kernel has no msr tracepoints (x86 only): "
+			 "direct MSR programming is not seen");
+		return -EOPNOTSUPP;
+	}
+	err = msr_pmu_discover(&shape, src, sizeof(src));
+	if (err) {
+		snprintf(how, len, "%s", src);
+		return err;
+	}
+	err = pick_raw(&raw, how, len) ?: pick_writers(&w, how, len);
+	if (err)
+		return err;
+	skel = msr_watch_bpf__open();
+	if (!skel) {
+		err = -errno;
+		snprintf(how, len, "cannot open the BPF object: %s",
+			 strerror(-err));
+		return err;
+	}
+	skel->rodata->pmu_vendor = shape.vendor;
+	skel->rodata->pmu_nr_gp = shape.nr_gp;
+	skel->rodata->pmu_nr_fixed = shape.nr_fixed;
+	skel->rodata->pmu_version = shape.version;
+	set_progs(skel, raw, w);
+	err = msr_watch_bpf__load(skel);
+	if (err) {
+		snprintf(how, len,
+			 "cannot load the BPF programs: %s (-v shows the "
+			 "verifier log)",
+			 strerror(-err));
+		goto cleanup;
+	}
+	err = attach_and_pin(skel, raw, w);
 	if (err) {
 		snprintf(how, len, "cannot attach or pin: %s", strerror(-err));
 		goto cleanup;
@@ -321,12 +466,7 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 		 "%s on msr:write_msr,read_msr,rdpmc; PMU %s, %u general + %u "
 		 "fixed counters; %s%s",
 		 raw ? "raw_tp" : "tracepoint", src, shape.nr_gp,
-		 shape.nr_fixed,
-		 devtp ? "/dev/cpu/N/msr writers named through "
-			 "syscalls:sys_enter_pwrite64"
-		       : "no syscalls:sys_enter_pwrite64: direct writers are "
-			 "not told apart from perf",
-		 scan);
+		 shape.nr_fixed, writers_text(w), scan);
 cleanup:
 	msr_watch_bpf__destroy(skel);
 	if (err)
