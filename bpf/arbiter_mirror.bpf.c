@@ -18,7 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCRW_MAX_CPUS * PCR_MAX_SLOTS);
+	__uint(max_entries, PCRW_MAX_CPUS *PCR_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct arb_reg);
 } regs SEC(".maps");
@@ -60,7 +60,8 @@ int BPF_PROG(arb_reg_change, int cpu, __u32 slot, __u32 op, __u32 flags,
 		e->cpu = cpu;
 		e->slot = slot;
 		e->value = ((__u64)control << 32) | flags;
-		e->old_value = old ? ((__u64)old->control << 32) | old->flags : 0;
+		e->old_value =
+			old ? ((__u64)old->control << 32) | old->flags : 0;
 		e->actor_path = PCRW_PATH_ARBITER;
 		e->prev_path = PCRW_PATH_ARBITER;
 		pcrw_current_owner(&e->actor, holder_layer);

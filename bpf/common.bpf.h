@@ -29,8 +29,8 @@
  * else user (io_uring workers are user threads of their process). */
 static __always_inline __u32 pcrw_task_layer(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, flags) & PCRW_PF_KTHREAD ? PCR_LAYER_KERNEL :
-							   PCR_LAYER_USER;
+	return BPF_CORE_READ(t, flags) & PCRW_PF_KTHREAD ? PCR_LAYER_KERNEL
+							 : PCR_LAYER_USER;
 }
 
 /* @t as an owner of @layer. The name is the process's (its group

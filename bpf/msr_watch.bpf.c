@@ -535,6 +535,40 @@ int BPF_PROG(msr_dev_write_exit, struct file *file, const char *buf,
 }
 
 /*
+ * The msr driver's X86_IOC_WRMSR_REGS ioctl writes through
+ * wrmsr_safe_regs_on_cpu(cpu, regs) with the register block it copied in:
+ * regs[1] is the MSR, regs[0] and regs[2] the value's halves. WRMSR runs
+ * there in assembly, so msr:write_msr does not fire: the write is
+ * classified at the exit of __wrmsr_safe_regs_on_cpu, on the target CPU.
+ */
+SEC("fentry/wrmsr_safe_regs_on_cpu")
+int BPF_PROG(msr_dev_ioctl, unsigned int cpu, u32 *regs)
+{
+	__u32 msr = 0;
+
+	bpf_probe_read_kernel(&msr, sizeof(msr), &regs[1]);
+	writer_begin(cpu, msr);
+	return 0;
+}
+
+SEC("fexit/wrmsr_safe_regs_on_cpu")
+int BPF_PROG(msr_dev_ioctl_exit, unsigned int cpu, u32 *regs, int ret)
+{
+	writer_end(cpu);
+	return 0;
+}
+
+SEC("fexit/__wrmsr_safe_regs_on_cpu")
+int BPF_PROG(msr_regs_write, struct msr_regs_info *rv)
+{
+	__u32 regs[3] = {};
+
+	bpf_probe_read_kernel(regs, sizeof(regs), BPF_CORE_READ(rv, regs));
+	return on_write(regs[1], (__u64)regs[2] << 32 | regs[0],
+			BPF_CORE_READ(rv, err));
+}
+
+/*
  * The last rung, where fentry cannot attach: pwrite64(fd, buf, count, pos)
  * on /dev/cpu/N/msr writes MSR pos on CPU N (msr-tools, likwid, PCM in
  * MSR mode all do it this way), read back from the syscall's arguments.

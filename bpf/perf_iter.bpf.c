@@ -56,9 +56,9 @@ static bool is_perf_file(struct file *file)
 		return fop == perf_fops_addr;
 	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != ANON_INODE_FS_MAGIC)
 		return false;
-	if (bpf_probe_read_kernel_str(name, sizeof(name),
-				      BPF_CORE_READ(file, f_path.dentry,
-						    d_name.name)) !=
+	if (bpf_probe_read_kernel_str(
+		    name, sizeof(name),
+		    BPF_CORE_READ(file, f_path.dentry, d_name.name)) !=
 	    sizeof(want))
 		return false;
 	for (i = 0; i < sizeof(want); i++)
@@ -150,16 +150,16 @@ struct {
 	__type(value, char[EV_BUF]);
 } ev_buf SEC(".maps");
 
-#define EV_FIELD(buf, e, field, type)                                      \
-	({                                                                 \
+#define EV_FIELD(buf, e, field, type)                                          \
+	({                                                                     \
 		__u32 __off = bpf_core_field_offset(struct perf_event, field); \
-		type __v = 0;                                              \
-		if (__off <= EV_BUF - sizeof(type))                        \
-			__v = *(type *)((buf) + __off);                    \
-		else                                                       \
-			bpf_probe_read_kernel(&__v, sizeof(__v),           \
-					      (void *)(e) + __off);        \
-		__v;                                                       \
+		type __v = 0;                                                  \
+		if (__off <= EV_BUF - sizeof(type))                            \
+			__v = *(type *)((buf) + __off);                        \
+		else                                                           \
+			bpf_probe_read_kernel(&__v, sizeof(__v),               \
+					      (void *)(e) + __off);            \
+		__v;                                                           \
 	})
 
 static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
@@ -336,8 +336,8 @@ int dump_cpu_ctx(struct bpf_iter__task *ctx)
 	if (cpu >= nr_cpus)
 		return 0;
 	cpuctx = bpf_per_cpu_ptr(&perf_cpu_context, cpu);
-	if (cpuctx && dump_fileless(seq, &cpuctx->ctx, NULL,
-				    PCRW_FOUND_CPU_CTX))
+	if (cpuctx &&
+	    dump_fileless(seq, &cpuctx->ctx, NULL, PCRW_FOUND_CPU_CTX))
 		return 0;
 	cpu_next = cpu + 1;
 	if (cpu_next >= nr_cpus)
@@ -387,9 +387,8 @@ int dump_perf_files(struct bpf_iter__task_file *ctx)
 	/* A forked child or an SCM_RIGHTS receiver holds the same event: say
 	 * which holder is the process that opened it. */
 	opener = (struct task_struct *)r.owner;
-	if (opener == task ||
-	    (opener && opener != PCRW_TASK_TOMBSTONE &&
-	     BPF_CORE_READ(opener, tgid) == r.holder_tgid))
+	if (opener == task || (opener && opener != PCRW_TASK_TOMBSTONE &&
+			       BPF_CORE_READ(opener, tgid) == r.holder_tgid))
 		r.flags |= PCRW_PERF_HOLDER_OPENED;
 	r.owner = 0; /* no kernel address leaves the program unneeded */
 	bpf_seq_write(seq, &r, sizeof(r));

@@ -37,7 +37,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PCRW_MAX_CPUS * PCRW_SLOTS_PER_CPU);
+	__uint(max_entries, PCRW_MAX_CPUS *PCRW_SLOTS_PER_CPU);
 	__type(key, __u32);
 	__type(value, struct pcrw_slot_owner);
 } slots SEC(".maps");
@@ -81,11 +81,13 @@ static void event_owner(struct pcrw_owner *o, struct perf_event *e)
 		return;
 	}
 	task = BPF_CORE_READ(e, ctx, task);
-	if (owner == PCRW_TASK_TOMBSTONE && task && task != PCRW_TASK_TOMBSTONE) {
+	if (owner == PCRW_TASK_TOMBSTONE && task &&
+	    task != PCRW_TASK_TOMBSTONE) {
 		pcrw_task_owner(o, task, PCR_LAYER_HYPERVISOR);
 		return;
 	}
-	o->layer = owner == PCRW_TASK_TOMBSTONE ? PCR_LAYER_KERNEL : PCR_LAYER_UNKNOWN;
+	o->layer = owner == PCRW_TASK_TOMBSTONE ? PCR_LAYER_KERNEL
+						: PCR_LAYER_UNKNOWN;
 }
 
 static bool is_hw(struct perf_event *e)

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,8 @@ static int module_func_btf(const char *func, int *obj_fd)
 		fd = bpf_btf_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf) {
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+		    !info.kernel_btf) {
 			close(fd);
 			continue;
 		}
@@ -244,4 +246,59 @@ bool probe_raw_tp_can_attach(const char *name)
 		return false;
 	close(link);
 	return true;
+}
+
+const char *probe_rung_name(enum probe_rung r)
+{
+	static const char *const names[] = {
+		[RUNG_LSM] = "LSM",
+		[RUNG_FENTRY] = "fentry",
+		[RUNG_TRACEPOINT] = "syscall tracepoint",
+		[RUNG_NONE] = "none",
+		[RUNG_NOT_NEEDED] = "not needed",
+	};
+
+	return r <= RUNG_NOT_NEEDED ? names[r] : "?";
+}
+
+enum probe_rung probe_perf_lifecycle(enum probe_rung from, bool *release)
+{
+	bool rel = probe_fentry_can_attach("perf_event_release_kernel");
+
+	*release = false;
+	if (from <= RUNG_LSM && probe_lsm_can_attach("perf_event_alloc")) {
+		*release = !probe_lsm_can_attach("perf_event_free") && rel;
+		return RUNG_LSM;
+	}
+	if (from <= RUNG_FENTRY && rel &&
+	    probe_fentry_can_attach("security_perf_event_alloc")) {
+		*release = true;
+		return RUNG_FENTRY;
+	}
+	if (from <= RUNG_TRACEPOINT &&
+	    probe_tracepoint_exists("syscalls", "sys_exit_perf_event_open"))
+		return RUNG_TRACEPOINT;
+	return RUNG_NONE;
+}
+
+static bool msr_device_present(void)
+{
+	glob_t g;
+	bool found = glob("/dev/cpu/*/msr", 0, NULL, &g) == 0;
+
+	if (found)
+		globfree(&g);
+	return found;
+}
+
+enum probe_rung probe_msr_writers(enum probe_rung from)
+{
+	if (!msr_device_present())
+		return RUNG_NOT_NEEDED;
+	if (from <= RUNG_FENTRY && probe_fentry_can_attach("msr_write"))
+		return RUNG_FENTRY;
+	if (probe_tracepoint_exists("syscalls", "sys_enter_pwrite64") &&
+	    probe_tracepoint_exists("syscalls", "sys_exit_pwrite64"))
+		return RUNG_TRACEPOINT;
+	return RUNG_NONE;
 }

@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +37,9 @@ static const char *const pin_names[] = {
 	"link_rdpmc",
 	"link_dev_write",
 	"link_dev_write_exit",
+	"link_dev_ioctl",
+	"link_dev_ioctl_exit",
+	"link_regs_write",
 	"link_dev_enter",
 	"link_dev_exit",
 	"prog_write_msr",
@@ -210,7 +212,7 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 	if (!scanned)
 		snprintf(how, len,
 			 "; firmware-held not checked: no /dev/cpu/N/msr "
-			 "(modprobe msr)");
+			 "(modprobe msr, then attach again)");
 	else
 		snprintf(how, len,
 			 "; %d CPUs scanned, %d counters firmware-held",
@@ -220,26 +222,13 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 
 #define WRITERS_ENV "PCRWATCH_MSR_WRITERS"
 
-/* How /dev/cpu/N/msr writers are named, best first. */
-enum writers { WR_FENTRY, WR_TRACEPOINT, WR_NO_DEVICE, WR_NONE };
-
-static bool msr_device_present(void)
-{
-	glob_t g;
-	bool found = glob("/dev/cpu/*/msr", 0, NULL, &g) == 0;
-
-	if (found)
-		globfree(&g);
-	return found;
-}
-
 static bool writers_attached(void)
 {
 	return pcrw_pinned(MSR_GROUP, "link_dev_write") ||
 	       pcrw_pinned(MSR_GROUP, "link_dev_enter");
 }
 
-static int pick_writers(enum writers *w, char *how, size_t len)
+static int pick_writers(enum probe_rung *w, char *how, size_t len)
 {
 	const char *v = getenv(WRITERS_ENV);
 	bool fentry = !v || !*v || !strcmp(v, "fentry");
@@ -249,31 +238,37 @@ static int pick_writers(enum writers *w, char *how, size_t len)
 			 WRITERS_ENV, v);
 		return -EINVAL;
 	}
-	if (!msr_device_present())
-		*w = WR_NO_DEVICE;
-	else if (fentry && probe_fentry_can_attach("msr_write"))
-		*w = WR_FENTRY;
-	else if (probe_tracepoint_exists("syscalls", "sys_enter_pwrite64") &&
-		 probe_tracepoint_exists("syscalls", "sys_exit_pwrite64"))
-		*w = WR_TRACEPOINT;
-	else
-		*w = WR_NONE;
+	*w = probe_msr_writers(fentry ? RUNG_FENTRY : RUNG_TRACEPOINT);
 	return 0;
 }
 
-static const char *writers_text(enum writers w)
+/* The X86_IOC_WRMSR_REGS path's functions take fentry (with rung
+ * RUNG_FENTRY): its writes fire no msr tracepoint and are seen only so. */
+static bool ioctl_hooks(enum probe_rung w)
+{
+	static int ok = -1;
+
+	if (ok < 0)
+		ok = w == RUNG_FENTRY &&
+		     probe_fentry_can_attach("wrmsr_safe_regs_on_cpu") &&
+		     probe_fentry_can_attach("__wrmsr_safe_regs_on_cpu");
+	return ok;
+}
+
+static const char *writers_text(enum probe_rung w)
 {
 	switch (w) {
-	case WR_FENTRY:
-		return "/dev/cpu/N/msr writers named by fentry on the msr "
-		       "driver's msr_write";
-	case WR_TRACEPOINT:
-		return "/dev/cpu/N/msr writers named through "
-		       "syscalls:sys_enter_pwrite64 (no fentry here: every "
-		       "syscall takes the slow path)";
-	case WR_NO_DEVICE:
-		return "no /dev/cpu/N/msr (msr module not loaded): no direct "
-		       "writer to name; after modprobe msr, attach again";
+	case RUNG_FENTRY:
+		return ioctl_hooks(w) ? "msr writers named by fentry on "
+					"msr_write and the ioctl's "
+					"wrmsr_safe_regs_on_cpu"
+				      : "msr writers named by fentry on "
+					"msr_write (WRMSR ioctl not seen)";
+	case RUNG_TRACEPOINT:
+		return "msr writers named by syscalls:sys_enter_pwrite64 (no "
+		       "fentry: every syscall takes the slow path)";
+	case RUNG_NOT_NEEDED:
+		return "no msr writer to watch (no /dev/cpu/N/msr)";
 	default:
 		return "no fentry and no syscalls:sys_enter_pwrite64: direct "
 		       "writers are not told apart from perf";
@@ -281,26 +276,38 @@ static const char *writers_text(enum writers w)
 }
 
 /* Load the programs of writer rung @w, not those of the others. */
-static void set_writer_progs(struct msr_watch_bpf *skel, enum writers w)
+static void set_writer_progs(struct msr_watch_bpf *skel, enum probe_rung w)
 {
-	bpf_program__set_autoload(skel->progs.msr_dev_write, w == WR_FENTRY);
-	bpf_program__set_autoload(skel->progs.msr_dev_write_exit,
-				  w == WR_FENTRY);
-	bpf_program__set_autoload(skel->progs.msr_dev_enter,
-				  w == WR_TRACEPOINT);
-	bpf_program__set_autoload(skel->progs.msr_dev_exit, w == WR_TRACEPOINT);
+	bool fentry = w == RUNG_FENTRY, tp = w == RUNG_TRACEPOINT;
+
+	bpf_program__set_autoload(skel->progs.msr_dev_write, fentry);
+	bpf_program__set_autoload(skel->progs.msr_dev_write_exit, fentry);
+	bpf_program__set_autoload(skel->progs.msr_dev_ioctl, ioctl_hooks(w));
+	bpf_program__set_autoload(skel->progs.msr_dev_ioctl_exit,
+				  ioctl_hooks(w));
+	bpf_program__set_autoload(skel->progs.msr_regs_write, ioctl_hooks(w));
+	bpf_program__set_autoload(skel->progs.msr_dev_enter, tp);
+	bpf_program__set_autoload(skel->progs.msr_dev_exit, tp);
 }
 
-static int attach_writers(struct msr_watch_bpf *skel, enum writers w)
+static int attach_writers(struct msr_watch_bpf *skel, enum probe_rung w)
 {
-	if (w == WR_FENTRY)
-		return attach_pin(skel->progs.msr_dev_write, "link_dev_write") ?:
-		       attach_pin(skel->progs.msr_dev_write_exit,
-				  "link_dev_write_exit");
-	if (w == WR_TRACEPOINT)
-		return attach_pin(skel->progs.msr_dev_enter, "link_dev_enter") ?:
-		       attach_pin(skel->progs.msr_dev_exit, "link_dev_exit");
-	return 0;
+	int err = 0;
+
+	if (w == RUNG_FENTRY)
+		err = attach_pin(skel->progs.msr_dev_write, "link_dev_write")
+			      ?: attach_pin(skel->progs.msr_dev_write_exit,
+					    "link_dev_write_exit");
+	if (!err && ioctl_hooks(w))
+		err = attach_pin(skel->progs.msr_dev_ioctl, "link_dev_ioctl") ?:
+		      attach_pin(skel->progs.msr_dev_ioctl_exit,
+				 "link_dev_ioctl_exit") ?:
+		      attach_pin(skel->progs.msr_regs_write, "link_regs_write");
+	if (w == RUNG_TRACEPOINT)
+		err = attach_pin(skel->progs.msr_dev_enter, "link_dev_enter")
+			      ?: attach_pin(skel->progs.msr_dev_exit,
+					    "link_dev_exit");
+	return err;
 }
 
 /* The group is attached without writer programs and /dev/cpu/N/msr now
@@ -310,7 +317,7 @@ static int attach_writers_late(char *how, size_t len)
 {
 	struct msr_watch_bpf *skel;
 	struct bpf_program *p;
-	enum writers w;
+	enum probe_rung w;
 	int err, fd;
 
 	err = pick_writers(&w, how, len);
@@ -334,7 +341,8 @@ static int attach_writers_late(char *how, size_t len)
 	err = err ?: attach_writers(skel, w);
 	msr_watch_bpf__destroy(skel);
 	if (err)
-		snprintf(how, len, "attached; adding the writer programs failed: %s",
+		snprintf(how, len,
+			 "attached; adding the writer programs failed: %s",
 			 strerror(-err));
 	else
 		snprintf(how, len, "already attached; %s", writers_text(w));
@@ -342,7 +350,7 @@ static int attach_writers_late(char *how, size_t len)
 }
 
 /* Choose each program's tracepoint flavour and writer rung before load. */
-static void set_progs(struct msr_watch_bpf *skel, bool raw, enum writers w)
+static void set_progs(struct msr_watch_bpf *skel, bool raw, enum probe_rung w)
 {
 	bpf_program__set_autoload(raw ? skel->progs.msr_write_tp
 				      : skel->progs.msr_write_raw,
@@ -356,36 +364,44 @@ static void set_progs(struct msr_watch_bpf *skel, bool raw, enum writers w)
 	set_writer_progs(skel, w);
 }
 
-static int attach_and_pin(struct msr_watch_bpf *skel, bool raw, enum writers w)
+static int attach_and_pin(struct msr_watch_bpf *skel, bool raw,
+			  enum probe_rung w)
 {
 	int err;
 
 	err = attach_pin(raw ? skel->progs.msr_write_raw
 			     : skel->progs.msr_write_tp,
 			 "link_write_msr");
-	err = err ?: attach_pin(raw ? skel->progs.msr_read_raw
-				    : skel->progs.msr_read_tp,
-				"link_read_msr");
-	err = err ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw
-				    : skel->progs.msr_rdpmc_tp,
-				"link_rdpmc");
+	err = err
+		      ?: attach_pin(raw ? skel->progs.msr_read_raw
+					: skel->progs.msr_read_tp,
+				    "link_read_msr");
+	err = err
+		      ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw
+					: skel->progs.msr_rdpmc_tp,
+				    "link_rdpmc");
 	err = err ?: attach_writers(skel, w);
 	if (raw) {
-		err = err ?: pcrw_pin_prog(skel->progs.msr_write_raw,
-					   MSR_GROUP, "prog_write_msr");
-		err = err ?: pcrw_pin_prog(skel->progs.msr_read_raw,
-					   MSR_GROUP, "prog_read_msr");
+		err = err
+			      ?: pcrw_pin_prog(skel->progs.msr_write_raw,
+					       MSR_GROUP, "prog_write_msr");
+		err = err
+			      ?: pcrw_pin_prog(skel->progs.msr_read_raw,
+					       MSR_GROUP, "prog_read_msr");
 	}
-	err = err ?: pcrw_pin_prog(skel->progs.msr_mark_held, MSR_GROUP,
-				   "prog_mark_held");
+	err = err
+		      ?: pcrw_pin_prog(skel->progs.msr_mark_held, MSR_GROUP,
+				       "prog_mark_held");
 	err = err ?: pcrw_pin_map(skel->maps.shadow, MSR_GROUP, "shadow");
 	err = err ?: pcrw_pin_map(skel->maps.cpu_state, MSR_GROUP, "cpu_state");
 	err = err ?: pcrw_pin_map(skel->maps.pending, MSR_GROUP, "pending");
 	err = err ?: pcrw_pin_map(skel->maps.inflight, MSR_GROUP, "inflight");
-	err = err ?: pcrw_pin_map(skel->maps.events, MSR_GROUP,
-				  PCRW_EVENTS_RINGBUF);
-	err = err ?: pcrw_pin_map(skel->maps.event_counts, MSR_GROUP,
-				  PCRW_EVENT_COUNTS_MAP);
+	err = err
+		      ?: pcrw_pin_map(skel->maps.events, MSR_GROUP,
+				      PCRW_EVENTS_RINGBUF);
+	err = err
+		      ?: pcrw_pin_map(skel->maps.event_counts, MSR_GROUP,
+				      PCRW_EVENT_COUNTS_MAP);
 	return err ?: pcrw_pin_map(skel->maps.rodata, MSR_GROUP, "rodata");
 }
 
@@ -410,12 +426,13 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	struct msr_watch_bpf *skel = NULL;
 	struct pmu_shape shape;
 	char src[160], scan[96] = "";
-	enum writers w;
+	enum probe_rung w;
 	bool raw;
 	int err;
 
 	if (msr_attached()) {
-		if (writers_attached() || !msr_device_present()) {
+		if (writers_attached() ||
+		    probe_msr_writers(RUNG_FENTRY) == RUNG_NOT_NEEDED) {
 			snprintf(how, len, "already attached");
 			return 0;
 		}

@@ -28,9 +28,6 @@
 #define GROUP "perf"
 #define LIFECYCLE_ENV "PCRWATCH_PERF_LIFECYCLE"
 
-/* The lifecycle rungs, best first. */
-enum lifecycle { LC_LSM, LC_FENTRY, LC_TRACEPOINT, LC_NONE };
-
 /* The PMU driver functions that put events on counters and take them off. */
 static const char *const place_targets[][2] = {
 	{ "armpmu_add", "armpmu_del" },
@@ -94,46 +91,24 @@ void perf_track_describe(char *how, size_t len)
 	else if (pinned("link_track_release"))
 		free_side = ", fentry perf_event_release_kernel";
 	snprintf(how, len, "lifecycle: %s%s; placement: %s", life, free_side,
-		 pinned("link_track_add") ? "fentry on the PMU driver's add/del" :
-					    "periodic snapshots");
+		 pinned("link_track_add") ? "fentry on the PMU driver's add/del"
+					  : "periodic snapshots");
 }
 
-/* The first lifecycle rung at or below @from that this kernel attaches;
- * @release: the free side is fentry on perf_event_release_kernel. */
-static enum lifecycle pick_lifecycle(enum lifecycle from, bool *release)
-{
-	bool rel = probe_fentry_can_attach("perf_event_release_kernel");
-
-	*release = false;
-	if (from <= LC_LSM && probe_lsm_can_attach("perf_event_alloc")) {
-		*release = !probe_lsm_can_attach("perf_event_free") && rel;
-		return LC_LSM;
-	}
-	if (from <= LC_FENTRY && rel &&
-	    probe_fentry_can_attach("security_perf_event_alloc")) {
-		*release = true;
-		return LC_FENTRY;
-	}
-	if (from <= LC_TRACEPOINT &&
-	    probe_tracepoint_exists("syscalls", "sys_exit_perf_event_open"))
-		return LC_TRACEPOINT;
-	return LC_NONE;
-}
-
-/* Where PCRWATCH_PERF_LIFECYCLE starts the ladder (LC_LSM: unset);
+/* Where PCRWATCH_PERF_LIFECYCLE starts the ladder (RUNG_LSM: unset);
  * -EINVAL for a value it does not know. */
-static int lifecycle_from_env(enum lifecycle *from)
+static int lifecycle_from_env(enum probe_rung *from)
 {
 	static const char *const names[] = { "lsm", "fentry", "tracepoint" };
 	const char *v = getenv(LIFECYCLE_ENV);
 	size_t i;
 
-	*from = LC_LSM;
+	*from = RUNG_LSM;
 	if (!v || !*v)
 		return 0;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(v, names[i])) {
-			*from = (enum lifecycle)i;
+			*from = (enum probe_rung)i;
 			return 0;
 		}
 	return -EINVAL;
@@ -179,7 +154,7 @@ static int pin_all(struct perf_track_bpf *skel)
 static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 {
 	struct perf_track_bpf *skel;
-	enum lifecycle from, lc;
+	enum probe_rung from, lc;
 	bool release, lsm_free, place;
 	char pmu[32] = "";
 	int err;
@@ -190,12 +165,13 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 		return 0;
 	}
 	if (lifecycle_from_env(&from)) {
-		snprintf(how, len, "%s='%s': expected lsm, fentry or tracepoint",
+		snprintf(how, len,
+			 "%s='%s': expected lsm, fentry or tracepoint",
 			 LIFECYCLE_ENV, getenv(LIFECYCLE_ENV));
 		return -EINVAL;
 	}
-	lc = pick_lifecycle(from, &release);
-	lsm_free = lc == LC_LSM && !release;
+	lc = probe_perf_lifecycle(from, &release);
+	lsm_free = lc == RUNG_LSM && !release;
 	skel = perf_track_bpf__open();
 	if (!skel) {
 		snprintf(how, len, "cannot open the BPF object");
@@ -204,12 +180,13 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 	probe_hw_pmu(pmu, sizeof(pmu));
 	skel->rodata->arm_pmu = !strncmp(pmu, "armv", 4);
 	skel->rodata->arm_old_idx = perf_kernel_version() < 6011;
-	bpf_program__set_autoload(skel->progs.track_alloc, lc == LC_LSM);
+	bpf_program__set_autoload(skel->progs.track_alloc, lc == RUNG_LSM);
 	bpf_program__set_autoload(skel->progs.track_free, lsm_free);
 	bpf_program__set_autoload(skel->progs.track_alloc_fexit,
-				  lc == LC_FENTRY);
+				  lc == RUNG_FENTRY);
 	bpf_program__set_autoload(skel->progs.track_release, release);
-	bpf_program__set_autoload(skel->progs.track_open, lc == LC_TRACEPOINT);
+	bpf_program__set_autoload(skel->progs.track_open,
+				  lc == RUNG_TRACEPOINT);
 	place = pick_placement(skel);
 	bpf_program__set_autoload(skel->progs.track_add, place);
 	bpf_program__set_autoload(skel->progs.track_del, place);

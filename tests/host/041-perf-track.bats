@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The perf tracking group on the build host: no BPF LSM or fentry here
 # (ftrace is locked), so lifecycle falls back to the perf_event_open exit
-# tracepoint and placement to snapshots, and pcrwatch says which.
+# tracepoint, the last rung of its ladder, and placement to snapshots, and
+# pcrwatch says which and why.
 
 load ../helpers
 
@@ -25,13 +26,32 @@ opened_at_least() {
 
 @test "attach falls back to the syscall tracepoint and says so" {
 	run_tool 0 attach
-	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint; placement: periodic snapshots"
+	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint \(no LSM or fentry here\); placement: periodic snapshots"
 	run_tool 0 who
 	assert "$output" =~ "note: perf tracking: lifecycle: perf_event_open tracepoint"
 	"$TESTPROGS/perf_hold" -n 4 -e dummy -r "$TEST_TMP/r" >/dev/null &
 	HOLDER=$!
 	wait_for 20 test -s "$TEST_TMP/r"
 	wait_for 20 opened_at_least 4
+}
+
+@test "the fentry rung is refused here as the LSM one is: the tracepoint is the only one attached" {
+	PCRWATCH_PERF_LIFECYCLE=fentry run_tool 0 attach
+	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint"
+	[ -e /sys/fs/bpf/pcrwatch/perf/link_track_open ]
+	[ ! -e /sys/fs/bpf/pcrwatch/perf/link_track_alloc_fexit ]
+	"$PCRWATCH" detach >/dev/null
+	PCRWATCH_PERF_LIFECYCLE=bogus run_tool 1 attach
+	assert "$output" =~ "PCRWATCH_PERF_LIFECYCLE='bogus': expected lsm, fentry or tracepoint"
+}
+
+@test "the perf group keeps per-kind totals, which events prints" {
+	run_tool 0 attach
+	[ -e /sys/fs/bpf/pcrwatch/perf/event_counts ]
+	run_tool 0 events --json
+	assert "$output" =~ '"type":"counts","group":"perf","clobber":0,'
+	run_tool 0 events
+	assert "$output" =~ "perf +totals: clobber 0 "
 }
 
 @test "without the group attached, who says each refresh is a snapshot" {
