@@ -54,7 +54,7 @@ load_msr() {
 
 # owned_by CPU SLOT PIDFILE COMM: the shadow names that process as owner
 owned_by() {
-	run TR slot "$2" "$1"
+	run TR slot "$1" "$2"
 	assert "$(field owner_comm)" == "$4" "owner's process name"
 	assert "$(field owner_tgid)" == "$(cat "$3")" "owner's pid"
 	assert "$(field owner_path)" == 2 "path msr"
