@@ -558,8 +558,14 @@ int BPF_PROG(msr_dev_ioctl_exit, unsigned int cpu, u32 *regs, int ret)
 	return 0;
 }
 
+/* The kernel's struct msr_regs_info (x86 only: spelled out, CO-RE). */
+struct msr_regs_info___pcrw {
+	u32 *regs;
+	int err;
+} __attribute__((preserve_access_index));
+
 SEC("fexit/__wrmsr_safe_regs_on_cpu")
-int BPF_PROG(msr_regs_write, struct msr_regs_info *rv)
+int BPF_PROG(msr_regs_write, struct msr_regs_info___pcrw *rv)
 {
 	__u32 regs[3] = {};
 
