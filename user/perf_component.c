@@ -79,20 +79,24 @@ static bool perf_attached(void)
 void perf_track_describe(char *how, size_t len)
 {
 	const char *life = "snapshots only", *free_side = "";
+	bool tp = pinned("link_track_open");
 
 	if (pinned("link_track_alloc"))
 		life = "LSM perf_event_alloc";
 	else if (pinned("link_track_alloc_fexit"))
 		life = "fexit security_perf_event_alloc";
-	else if (pinned("link_track_open"))
-		life = "perf_event_open tracepoint (no LSM or fentry here)";
+	else if (tp)
+		life = "perf_event_open tracepoint";
 	if (pinned("link_track_free"))
 		free_side = "/free";
 	else if (pinned("link_track_release"))
 		free_side = ", fentry perf_event_release_kernel";
-	snprintf(how, len, "lifecycle: %s%s; placement: %s", life, free_side,
-		 pinned("link_track_add") ? "fentry on the PMU driver's add/del"
-					  : "periodic snapshots");
+	snprintf(how, len, "lifecycle: %s%s; placement: %s%s", life, free_side,
+		 pinned("link_track_add") ? "fentry on the PMU driver's add/del" :
+					    "periodic snapshots",
+		 tp ? " (a syscall tracepoint, the last rung: no LSM or fentry "
+		      "attaches here)" :
+		      "");
 }
 
 /* Where PCRWATCH_PERF_LIFECYCLE starts the ladder (RUNG_LSM: unset);

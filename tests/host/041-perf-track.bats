@@ -26,7 +26,7 @@ opened_at_least() {
 
 @test "attach falls back to the syscall tracepoint and says so" {
 	run_tool 0 attach
-	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint \(no LSM or fentry here\); placement: periodic snapshots"
+	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint; placement: periodic snapshots \(a syscall tracepoint, the last rung: no LSM or fentry attaches here\)"
 	run_tool 0 who
 	assert "$output" =~ "note: perf tracking: lifecycle: perf_event_open tracepoint"
 	"$TESTPROGS/perf_hold" -n 4 -e dummy -r "$TEST_TMP/r" >/dev/null &
