@@ -94,8 +94,8 @@ void perf_track_describe(char *how, size_t len)
 	snprintf(how, len, "lifecycle: %s%s; placement: %s%s", life, free_side,
 		 pinned("link_track_add") ? "fentry on the PMU driver's add/del" :
 					    "periodic snapshots",
-		 tp ? " (a syscall tracepoint, the last rung: no LSM or fentry "
-		      "attaches here)" :
+		 tp ? "; that syscall tracepoint is the last rung, used where "
+		      "no LSM or fentry attaches (every syscall pays)" :
 		      "");
 }
 

@@ -26,7 +26,7 @@ opened_at_least() {
 
 @test "attach falls back to the syscall tracepoint and says so" {
 	run_tool 0 attach
-	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint; placement: periodic snapshots \(a syscall tracepoint, the last rung: no LSM or fentry attaches here\)"
+	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint; placement: periodic snapshots; that syscall tracepoint is the last rung, used where no LSM or fentry attaches"
 	run_tool 0 who
 	assert "$output" =~ "note: perf tracking: lifecycle: perf_event_open tracepoint"
 	"$TESTPROGS/perf_hold" -n 4 -e dummy -r "$TEST_TMP/r" >/dev/null &
