@@ -16,14 +16,15 @@ static void line(const char *what, bool ok, const char *consequence)
 
 /* The rung a monitor ladder lands on here; a syscall tracepoint, the
  * last rung, costs every syscall of every process. */
-static void rung_line(const char *what, enum probe_rung r)
+static void rung_line(const char *what, enum probe_rung r, const char *why)
 {
-	printf("%-34s %s%s\n", what, probe_rung_name(r),
-	       r == RUNG_TRACEPOINT
-		       ? " (the last rung: every syscall takes the slow path)"
-	       : r == RUNG_NOT_NEEDED
-		       ? " (no /dev/cpu/N/msr: no writer to watch)"
-		       : "");
+	const char *note = "";
+
+	if (r == RUNG_TRACEPOINT)
+		note = " (the last rung: every syscall takes the slow path)";
+	else if (r == RUNG_NOT_NEEDED)
+		note = why;
+	printf("%-34s %s%s\n", what, probe_rung_name(r), note);
 }
 
 int cmd_selftest(int argc, char **argv)
@@ -58,8 +59,10 @@ int cmd_selftest(int argc, char **argv)
 	     probe_fentry_can_attach("perf_event_release_kernel"),
 	     "placement tracked by periodic snapshots");
 	rung_line("monitor: perf lifecycle by",
-		  probe_perf_lifecycle(RUNG_LSM, &release));
+		  probe_perf_lifecycle(RUNG_LSM, &release),
+		  " (no hardware PMU: no hardware event to follow)");
 	rung_line("monitor: msr writers named by",
-		  probe_msr_writers(RUNG_FENTRY));
+		  probe_msr_writers(RUNG_FENTRY),
+		  " (no /dev/cpu/N/msr: no writer to watch)");
 	return PCRW_EXIT_OK;
 }

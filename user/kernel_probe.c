@@ -263,6 +263,7 @@ const char *probe_rung_name(enum probe_rung r)
 
 enum probe_rung probe_perf_lifecycle(enum probe_rung from, bool *release)
 {
+	char pmu[64];
 	bool rel = probe_fentry_can_attach("perf_event_release_kernel");
 
 	*release = false;
@@ -275,6 +276,8 @@ enum probe_rung probe_perf_lifecycle(enum probe_rung from, bool *release)
 		*release = true;
 		return RUNG_FENTRY;
 	}
+	if (from < RUNG_TRACEPOINT && !probe_hw_pmu(pmu, sizeof(pmu)))
+		return RUNG_NOT_NEEDED; /* no hardware event to follow */
 	if (from <= RUNG_TRACEPOINT &&
 	    probe_tracepoint_exists("syscalls", "sys_exit_perf_event_open"))
 		return RUNG_TRACEPOINT;

@@ -51,7 +51,7 @@ enum probe_rung {
 	RUNG_FENTRY, /* fentry/fexit on the kernel's own functions */
 	RUNG_TRACEPOINT, /* syscall tracepoints */
 	RUNG_NONE, /* nothing attaches */
-	RUNG_NOT_NEEDED, /* nothing to watch (no /dev/cpu/N/msr) */
+	RUNG_NOT_NEEDED, /* nothing to watch (no PMU, no /dev/cpu/N/msr) */
 };
 
 /* "LSM", "fentry", ...: the rung's name, for messages and selftest. */
@@ -59,7 +59,9 @@ const char *probe_rung_name(enum probe_rung r);
 
 /* Perf event lifecycle (user/perf_component.c): the first rung at or
  * below @from that attaches; @release: the free side is fentry on
- * perf_event_release_kernel. */
+ * perf_event_release_kernel. Without a hardware PMU there is no hardware
+ * event to follow: RUNG_NOT_NEEDED rather than the syscall tracepoint,
+ * unless @from asks for that rung. */
 enum probe_rung probe_perf_lifecycle(enum probe_rung from, bool *release);
 
 /* Who writes /dev/cpu/N/msr (user/msr_component.c): fentry on the msr

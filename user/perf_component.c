@@ -80,7 +80,10 @@ void perf_track_describe(char *how, size_t len)
 {
 	const char *life = "snapshots only", *free_side = "";
 	bool tp = pinned("link_track_open");
+	char pmu[64];
 
+	if (!probe_hw_pmu(pmu, sizeof(pmu)))
+		life = "none, no hardware PMU to follow";
 	if (pinned("link_track_alloc"))
 		life = "LSM perf_event_alloc";
 	else if (pinned("link_track_alloc_fexit"))
@@ -92,11 +95,11 @@ void perf_track_describe(char *how, size_t len)
 	else if (pinned("link_track_release"))
 		free_side = ", fentry perf_event_release_kernel";
 	snprintf(how, len, "lifecycle: %s%s; placement: %s%s", life, free_side,
-		 pinned("link_track_add") ? "fentry on the PMU driver's add/del" :
-					    "periodic snapshots",
+		 pinned("link_track_add") ? "fentry on the PMU driver's add/del"
+					  : "periodic snapshots",
 		 tp ? "; that syscall tracepoint is the last rung, used where "
-		      "no LSM or fentry attaches (every syscall pays)" :
-		      "");
+		      "no LSM or fentry attaches (every syscall pays)"
+		    : "");
 }
 
 /* Where PCRWATCH_PERF_LIFECYCLE starts the ladder (RUNG_LSM: unset);

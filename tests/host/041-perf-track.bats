@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The perf tracking group on the build host: no BPF LSM or fentry here
-# (ftrace is locked), so lifecycle falls back to the perf_event_open exit
-# tracepoint, the last rung of its ladder, and placement to snapshots, and
-# pcrwatch says which and why.
+# (ftrace is locked) and no hardware PMU, so there is no hardware event to
+# follow and no lifecycle program attaches; the perf_event_open syscall
+# tracepoint, the last rung of the ladder, only when asked for. Placement
+# falls back to snapshots. pcrwatch says which and why.
 
 load ../helpers
 
@@ -24,8 +25,19 @@ opened_at_least() {
 	[ -n "$n" ] && [ "$n" -ge "$1" ]
 }
 
-@test "attach falls back to the syscall tracepoint and says so" {
+@test "no hardware PMU here: no lifecycle program, no syscall tracepoint, and it says why" {
 	run_tool 0 attach
+	assert "$output" =~ "perf +attached: lifecycle: none, no hardware PMU to follow; placement: periodic snapshots"
+	[ ! -e /sys/fs/bpf/pcrwatch/perf/link_track_open ]
+	[ ! -e /sys/fs/bpf/pcrwatch/perf/link_track_alloc_fexit ]
+	run_tool 0 who
+	assert "$output" =~ "note: perf tracking: lifecycle: none, no hardware PMU to follow"
+	run_tool 0 selftest
+	assert "$output" =~ "monitor: perf lifecycle by +not needed \(no hardware PMU"
+}
+
+@test "asked for, the syscall tracepoint rung attaches, counts opens and says it is the last rung" {
+	PCRWATCH_PERF_LIFECYCLE=tracepoint run_tool 0 attach
 	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint; placement: periodic snapshots; that syscall tracepoint is the last rung, used where no LSM or fentry attaches"
 	run_tool 0 who
 	assert "$output" =~ "note: perf tracking: lifecycle: perf_event_open tracepoint"
@@ -35,10 +47,9 @@ opened_at_least() {
 	wait_for 20 opened_at_least 4
 }
 
-@test "the fentry rung is refused here as the LSM one is: the tracepoint is the only one attached" {
+@test "the fentry rung is refused here as the LSM one is" {
 	PCRWATCH_PERF_LIFECYCLE=fentry run_tool 0 attach
-	assert "$output" =~ "perf +attached: lifecycle: perf_event_open tracepoint"
-	[ -e /sys/fs/bpf/pcrwatch/perf/link_track_open ]
+	assert "$output" =~ "perf +attached: lifecycle: none"
 	[ ! -e /sys/fs/bpf/pcrwatch/perf/link_track_alloc_fexit ]
 	"$PCRWATCH" detach >/dev/null
 	PCRWATCH_PERF_LIFECYCLE=bogus run_tool 1 attach
