@@ -195,7 +195,7 @@ teardown_tier() {
 	cp "$TESTPROGS/msr_write" "$TEST_TMP/pcrw-ioctl"
 	as_pid "$TEST_TMP/p" taskset -c 0 "$TEST_TMP/pcrw-ioctl" ioctl 1 0x186 0x43003c
 	owned_by 1 0 "$TEST_TMP/p" pcrw-ioctl
-	run TR slot 0 1
+	run TR slot 1 0
 	assert "$(field evtsel)" == 0x43003c "the kernel's copy of the value"
 	run TR cpu 1
 	assert "$(field nr_direct)" == 1 "one direct write, on CPU 1"
