@@ -4,19 +4,21 @@
  * own tracepoints (raw_tp, attachable by name once the module is loaded):
  * every register change updates the pinned "regs" map and emits a
  * PCRW_EV_PCR_REG event; every denied access emits a PCRW_EV_VETO event.
- * Events go to the "events" ring buffer and are counted per kind.
+ * Events go to the "events" ring buffer and are counted per kind in
+ * "event_counts" (PCRW_EVENT_COUNTS_MAP), which `pcrwatch events` reads.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "arbiter_mirror.h"
+#include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCRW_MAX_CPUS * PCR_MAX_SLOTS);
+	__uint(max_entries, PCRW_MAX_CPUS *PCR_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct arb_reg);
 } regs SEC(".maps");
@@ -31,27 +33,7 @@ struct {
 	__uint(max_entries, PCRW_NR_EVENT_KINDS);
 	__type(key, __u32);
 	__type(value, __u64);
-} counts SEC(".maps");
-
-static void count_kind(__u32 kind)
-{
-	__u64 *n = bpf_map_lookup_elem(&counts, &kind);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
-
-static void fill_actor(struct pcrw_owner *o, __u32 layer)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	o->layer = layer;
-	o->tgid = id >> 32;
-	o->pid = (__u32)id;
-	o->uid = (__u32)bpf_get_current_uid_gid();
-	o->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
-}
+} event_counts SEC(".maps");
 
 static void fill_holder(struct pcrw_owner *o, const struct arb_reg *r)
 {
@@ -73,22 +55,20 @@ int BPF_PROG(arb_reg_change, int cpu, __u32 slot, __u32 op, __u32 flags,
 	struct pcrw_event *e;
 
 	old = bpf_map_lookup_elem(&regs, &key);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = pcrw_event_reserve(&events, &event_counts, PCRW_EV_PCR_REG);
 	if (e) {
-		__builtin_memset(e, 0, sizeof(*e));
-		e->kind = PCRW_EV_PCR_REG;
 		e->cpu = cpu;
-		e->ts_ns = bpf_ktime_get_ns();
 		e->slot = slot;
 		e->value = ((__u64)control << 32) | flags;
-		e->old_value = old ? ((__u64)old->control << 32) | old->flags : 0;
+		e->old_value =
+			old ? ((__u64)old->control << 32) | old->flags : 0;
 		e->actor_path = PCRW_PATH_ARBITER;
 		e->prev_path = PCRW_PATH_ARBITER;
-		fill_actor(&e->actor, holder_layer);
+		pcrw_current_owner(&e->actor, holder_layer);
 		fill_holder(&e->prev, old);
 		e->reservation_id = reservation_id(cpu, slot, flags);
 		e->verdict = op; /* for PCR_REG: the operation */
-		bpf_ringbuf_submit(e, 0);
+		pcrw_event_submit(e);
 	}
 	nr.flags = flags;
 	nr.control = control;
@@ -98,7 +78,6 @@ int BPF_PROG(arb_reg_change, int cpu, __u32 slot, __u32 op, __u32 flags,
 	nr.op = op;
 	nr.ts_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&regs, &key, &nr, BPF_ANY);
-	count_kind(PCRW_EV_PCR_REG);
 	return 0;
 }
 
@@ -110,23 +89,19 @@ int BPF_PROG(arb_deny, int cpu, __u32 slot, __u32 op, __u32 verdict,
 	struct arb_reg *r = bpf_map_lookup_elem(&regs, &key);
 	struct pcrw_event *e;
 
-	count_kind(PCRW_EV_VETO);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = pcrw_event_reserve(&events, &event_counts, PCRW_EV_VETO);
 	if (!e)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = PCRW_EV_VETO;
 	e->cpu = cpu;
-	e->ts_ns = bpf_ktime_get_ns();
 	e->slot = slot;
 	e->value = op;
 	e->actor_path = PCRW_PATH_ARBITER;
 	e->prev_path = PCRW_PATH_ARBITER;
-	fill_actor(&e->actor, layer);
+	pcrw_current_owner(&e->actor, layer);
 	e->actor.tgid = tgid; /* the module's view: 0 for in-kernel callers */
 	fill_holder(&e->prev, r);
 	e->reservation_id = r ? reservation_id(cpu, slot, r->flags) : 0;
 	e->verdict = verdict;
-	bpf_ringbuf_submit(e, 0);
+	pcrw_event_submit(e);
 	return 0;
 }

@@ -8,13 +8,17 @@
  * deadline timer, x2APIC, SPEC_CTRL): pmu_classify() drops them with two
  * compares before any map is touched.
  *
- * Who is writing: a /dev/cpu/N/msr write is announced by the pwrite64
- * syscall tracepoint of the writing process (pending[N]); the MSR write it
- * causes may run on CPU N from an IPI, where current is some other task,
- * so it is matched by target CPU and MSR number, not by current. Every
- * other PMU MSR write is taken to be the kernel's perf driver, the only
- * in-tree kernel code that programs these registers (docs/MSR.md says
- * what this cannot tell apart).
+ * Who is writing: a /dev/cpu/N/msr write is announced by the msr
+ * driver's own msr_write (fentry and fexit; its file's minor is N, *ppos
+ * the register, the kernel's own values, whatever syscall or io_uring
+ * request brought it there), or, on kernels that cannot attach fentry, by
+ * the pwrite64 syscall tracepoints of the writing process: pending[N].
+ * Neither is loaded where /dev/cpu/N/msr does not exist. The MSR write
+ * it causes may run on CPU N from an IPI, where current is some other
+ * task, so it is matched by target CPU and MSR number, not by current.
+ * Every other PMU MSR write is taken to be the kernel's perf driver, the
+ * only in-tree kernel code that programs these registers (docs/MSR.md
+ * says what this cannot tell apart).
  *
  * A write that faulted (#GP, the tracepoint's "failed") changed nothing in
  * hardware: it is recorded as an attempt of its writer, never as
@@ -26,7 +30,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "pmu_regs.h"
-#include "pcrwatch.h"
+#include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -37,7 +41,6 @@ const volatile __u32 pmu_nr_fixed = 0;
 const volatile __u32 pmu_version = 0; /* for userspace: INUSE exists from 4 */
 
 #define MSR_MAJOR 202
-#define KDEV_MINORBITS 20
 
 /* msr:* tracepoint record (tracefs format; x86 only, so spelled out here
  * rather than taken from an arch's vmlinux.h). */
@@ -92,31 +95,15 @@ struct {
 	__type(value, __u64);
 } event_counts SEC(".maps");
 
-static __always_inline void count_event(__u32 kind)
-{
-	__u64 *n = bpf_map_lookup_elem(&event_counts, &kind);
-
-	if (n)
-		(*n)++;
-}
-
 static __always_inline void emit(__u32 kind, __u32 slot, __u32 msr, __u64 value,
 				 __u64 old_value, __u32 actor_path,
 				 const struct pcrw_owner *actor,
 				 __u32 prev_path, const struct pcrw_owner *prev)
 {
-	struct pcrw_event *e;
+	struct pcrw_event *e = pcrw_event_reserve(&events, &event_counts, kind);
 
-	count_event(kind);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_event(PCRW_EVENTS_LOST);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = kind;
-	e->cpu = bpf_get_smp_processor_id();
-	e->ts_ns = bpf_ktime_get_ns();
 	e->slot = slot;
 	e->msr = msr;
 	e->value = value;
@@ -126,9 +113,7 @@ static __always_inline void emit(__u32 kind, __u32 slot, __u32 msr, __u64 value,
 	e->actor = *actor;
 	if (prev)
 		e->prev = *prev;
-	else
-		e->prev.layer = PCR_LAYER_UNKNOWN;
-	bpf_ringbuf_submit(e, 0);
+	pcrw_event_submit(e);
 }
 
 /* The party behind a PMU MSR write or read on @cpu. */
@@ -499,56 +484,118 @@ int msr_rdpmc_tp(struct msr_tp_ctx *ctx)
 	return ctx->failed ? 0 : on_rdpmc(ctx->msr);
 }
 
-/* The file behind @fd of the current task, or NULL. */
-static __always_inline struct file *fd_file(unsigned int fd)
+/* The current task writes MSR @msr on CPU @cpu through /dev/cpu/N/msr
+ * until writer_end(): the writes CPU @cpu makes to @msr meanwhile are its. */
+static __always_inline void writer_begin(__u32 cpu, __u32 msr)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
+	struct pcrw_msr_pending *p = bpf_map_lookup_elem(&pending, &cpu);
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	if (!p)
+		return;
+	p->active = 0;
+	p->ts_ns = bpf_ktime_get_ns();
+	p->msr = msr;
+	pcrw_current_owner(&p->who, PCR_LAYER_USER);
+	p->active = 1;
+}
+
+static __always_inline void writer_end(__u32 cpu)
+{
+	struct pcrw_msr_pending *p = bpf_map_lookup_elem(&pending, &cpu);
+
+	if (p && p->who.pid == (__u32)bpf_get_current_pid_tgid())
+		p->active = 0;
 }
 
 /*
- * pwrite64(fd, buf, count, pos) on /dev/cpu/N/msr writes MSR pos on CPU N
- * (msr-tools, likwid, PCM in MSR mode all do it this way): remember the
- * writer for CPU N until the syscall returns.
+ * The msr driver's write (write, pwrite64, writev, pwritev, io_uring: all
+ * come here with the kernel's own file and position): CPU = the file's
+ * minor, MSR = *ppos, which msr_write reads once and never advances. A
+ * count that is not a positive multiple of 8 writes nothing.
+ */
+SEC("fentry/msr_write")
+int BPF_PROG(msr_dev_write, struct file *file, const char *buf, size_t count,
+	     loff_t *ppos)
+{
+	loff_t pos = 0;
+
+	if (count < 8 || (count & 7))
+		return 0;
+	bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
+	writer_begin(PCRW_MINOR(pcrw_file_rdev(file)), (__u32)pos);
+	return 0;
+}
+
+SEC("fexit/msr_write")
+int BPF_PROG(msr_dev_write_exit, struct file *file, const char *buf,
+	     size_t count, loff_t *ppos, ssize_t ret)
+{
+	writer_end(PCRW_MINOR(pcrw_file_rdev(file)));
+	return 0;
+}
+
+/*
+ * The msr driver's X86_IOC_WRMSR_REGS ioctl writes through
+ * wrmsr_safe_regs_on_cpu(cpu, regs) with the register block it copied in:
+ * regs[1] is the MSR, regs[0] and regs[2] the value's halves. WRMSR runs
+ * there in assembly, so msr:write_msr does not fire: the write is
+ * classified at the exit of __wrmsr_safe_regs_on_cpu, on the target CPU.
+ */
+SEC("fentry/wrmsr_safe_regs_on_cpu")
+int BPF_PROG(msr_dev_ioctl, unsigned int cpu, u32 *regs)
+{
+	__u32 msr = 0;
+
+	bpf_probe_read_kernel(&msr, sizeof(msr), &regs[1]);
+	writer_begin(cpu, msr);
+	return 0;
+}
+
+SEC("fexit/wrmsr_safe_regs_on_cpu")
+int BPF_PROG(msr_dev_ioctl_exit, unsigned int cpu, u32 *regs, int ret)
+{
+	writer_end(cpu);
+	return 0;
+}
+
+/* The kernel's struct msr_regs_info (x86 only: spelled out, CO-RE). */
+struct msr_regs_info___pcrw {
+	u32 *regs;
+	int err;
+} __attribute__((preserve_access_index));
+
+SEC("fexit/__wrmsr_safe_regs_on_cpu")
+int BPF_PROG(msr_regs_write, struct msr_regs_info___pcrw *rv)
+{
+	__u32 regs[3] = {};
+
+	bpf_probe_read_kernel(regs, sizeof(regs), BPF_CORE_READ(rv, regs));
+	return on_write(regs[1], (__u64)regs[2] << 32 | regs[0],
+			BPF_CORE_READ(rv, err));
+}
+
+/*
+ * The last rung, where fentry cannot attach: pwrite64(fd, buf, count, pos)
+ * on /dev/cpu/N/msr writes MSR pos on CPU N (msr-tools, likwid, PCM in
+ * MSR mode all do it this way), read back from the syscall's arguments.
+ * Every syscall of every process passes through it.
  */
 SEC("tracepoint/syscalls/sys_enter_pwrite64")
 int msr_dev_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct pcrw_msr_pending *p;
 	struct file *f;
 	__u32 cpu, rdev;
 
 	if (ctx->args[2] < 8 || (ctx->args[2] & 7))
 		return 0;
-	f = fd_file((unsigned int)ctx->args[0]);
-	if (!f)
+	f = pcrw_fd_file((struct task_struct *)bpf_get_current_task(),
+			 (unsigned int)ctx->args[0]);
+	rdev = pcrw_file_rdev(f);
+	if (PCRW_MAJOR(rdev) != MSR_MAJOR)
 		return 0;
-	rdev = BPF_CORE_READ(f, f_inode, i_rdev);
-	if (rdev >> KDEV_MINORBITS != MSR_MAJOR)
-		return 0;
-	cpu = rdev & ((1U << KDEV_MINORBITS) - 1);
-	p = bpf_map_lookup_elem(&pending, &cpu);
-	if (!p)
-		return 0;
-	p->active = 0;
-	p->ts_ns = bpf_ktime_get_ns();
-	p->msr = (__u32)ctx->args[3];
-	p->who.layer = PCR_LAYER_USER;
-	p->who.tgid = id >> 32;
-	p->who.pid = (__u32)id;
-	p->who.uid = (__u32)bpf_get_current_uid_gid();
-	p->who.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(p->who.comm, sizeof(p->who.comm));
-	p->active = 1;
+	cpu = PCRW_MINOR(rdev);
+	writer_begin(cpu, (__u32)ctx->args[3]);
 	bpf_map_update_elem(&inflight, &id, &cpu, BPF_ANY);
 	return 0;
 }
@@ -557,14 +604,11 @@ SEC("tracepoint/syscalls/sys_exit_pwrite64")
 int msr_dev_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct pcrw_msr_pending *p;
 	__u32 *cpu = bpf_map_lookup_elem(&inflight, &id);
 
 	if (!cpu)
 		return 0;
-	p = bpf_map_lookup_elem(&pending, cpu);
-	if (p && p->who.pid == (__u32)id)
-		p->active = 0;
+	writer_end(*cpu);
 	bpf_map_delete_elem(&inflight, &id);
 	return 0;
 }

@@ -74,6 +74,10 @@ struct pcrw_event {
 #define PCRW_EVENT_COUNTS_MAP "event_counts"
 #define PCRW_EVENTS_LOST 0 /* index 0 of event_counts: ring buffer was full */
 #define PCRW_EVENTS_RINGBUF "events"
+/* The veto group pins its per-kind counts (same layout, array) under this
+ * name (bpf/veto_common.bpf.h); `pcrwatch events` reads it where a group
+ * has no PCRW_EVENT_COUNTS_MAP. */
+#define PCRW_VETO_COUNTS_MAP "veto_total"
 
 /* Shadow of one counter slot on one CPU (per-CPU array keyed by slot). The
  * owner is whoever last programmed it successfully; the attempt is whoever

@@ -15,12 +15,12 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
+#include "common.bpf.h"
 #include "perf_iter.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define ANON_INODE_FS_MAGIC 0x09041934
-#define TASK_TOMBSTONE ((void *)-1L)
 /* A context's event_list is walked up to MAX_CTX_EVENTS entries; one
  * program run may write no more than the iterator's seq buffer (8 pages),
  * so at most MAX_CTX_EMIT fileless events of one context are written. */
@@ -56,9 +56,9 @@ static bool is_perf_file(struct file *file)
 		return fop == perf_fops_addr;
 	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != ANON_INODE_FS_MAGIC)
 		return false;
-	if (bpf_probe_read_kernel_str(name, sizeof(name),
-				      BPF_CORE_READ(file, f_path.dentry,
-						    d_name.name)) !=
+	if (bpf_probe_read_kernel_str(
+		    name, sizeof(name),
+		    BPF_CORE_READ(file, f_path.dentry, d_name.name)) !=
 	    sizeof(want))
 		return false;
 	for (i = 0; i < sizeof(want); i++)
@@ -80,9 +80,7 @@ struct iter_cache {
 	__u64 gen; /* snapshot it was filled in: older entries are void */
 	/* holder */
 	__u64 task;
-	__u32 tgid, pid, uid, pad;
-	__u64 cgroup_id;
-	char comm[16];
+	struct pcrw_owner holder;
 	/* PMU */
 	__u64 pmu;
 	__u32 pmu_type;
@@ -127,21 +125,14 @@ static void fill_holder(struct pcrw_perf_rec *r, struct task_struct *t)
 	if (!c)
 		return;
 	if (c->task != (__u64)t) {
-		c->tgid = BPF_CORE_READ(t, tgid);
-		c->pid = BPF_CORE_READ(t, pid);
-		c->uid = BPF_CORE_READ(t, cred, uid.val);
-		c->cgroup_id =
-			BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
-		bpf_probe_read_kernel_str(c->comm,
-					  sizeof(c->comm),
-					  BPF_CORE_READ(t, group_leader, comm));
+		pcrw_task_owner(&c->holder, t, PCR_LAYER_USER);
 		c->task = (__u64)t;
 	}
-	r->holder_tgid = c->tgid;
-	r->holder_pid = c->pid;
-	r->holder_uid = c->uid;
-	r->cgroup_id = c->cgroup_id;
-	__builtin_memcpy(r->holder_comm, c->comm,
+	r->holder_tgid = c->holder.tgid;
+	r->holder_pid = c->holder.pid;
+	r->holder_uid = c->holder.uid;
+	r->cgroup_id = c->holder.cgroup_id;
+	__builtin_memcpy(r->holder_comm, c->holder.comm,
 			 sizeof(r->holder_comm));
 }
 
@@ -159,16 +150,16 @@ struct {
 	__type(value, char[EV_BUF]);
 } ev_buf SEC(".maps");
 
-#define EV_FIELD(buf, e, field, type)                                      \
-	({                                                                 \
+#define EV_FIELD(buf, e, field, type)                                          \
+	({                                                                     \
 		__u32 __off = bpf_core_field_offset(struct perf_event, field); \
-		type __v = 0;                                              \
-		if (__off <= EV_BUF - sizeof(type))                        \
-			__v = *(type *)((buf) + __off);                    \
-		else                                                       \
-			bpf_probe_read_kernel(&__v, sizeof(__v),           \
-					      (void *)(e) + __off);        \
-		__v;                                                       \
+		type __v = 0;                                                  \
+		if (__off <= EV_BUF - sizeof(type))                            \
+			__v = *(type *)((buf) + __off);                        \
+		else                                                           \
+			bpf_probe_read_kernel(&__v, sizeof(__v),               \
+					      (void *)(e) + __off);            \
+		__v;                                                           \
 	})
 
 static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
@@ -222,7 +213,7 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 		r->flags |= PCRW_PERF_EXCLUSIVE;
 	if (bits & (1ULL << 1))
 		r->flags |= PCRW_PERF_INHERIT;
-	if (owner == TASK_TOMBSTONE)
+	if (owner == PCRW_TASK_TOMBSTONE)
 		r->flags |= PCRW_PERF_KERNEL_OWNER;
 	if (leader == e)
 		r->flags |= PCRW_PERF_LEADER;
@@ -252,10 +243,10 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	if (c->ctx_is_active & 0x4) /* EVENT_TIME */
 		r->flags |= PCRW_PERF_CTX_ACTIVE;
 	target = (struct task_struct *)c->ctx_task;
-	if (target && target != TASK_TOMBSTONE) {
+	if (target && target != PCRW_TASK_TOMBSTONE) {
 		if (c->task == (__u64)target) {
-			r->target_tgid = c->tgid;
-			r->target_pid = c->pid;
+			r->target_tgid = c->holder.tgid;
+			r->target_pid = c->holder.pid;
 		} else {
 			r->target_tgid = BPF_CORE_READ(target, tgid);
 			r->target_pid = BPF_CORE_READ(target, pid);
@@ -275,7 +266,7 @@ struct walk {
 
 /* One event of a context's event_list: dump it when no fd reaches it,
  * that is an inherited copy (no owner) or a kernel counter (owner
- * TASK_TOMBSTONE). A bpf_loop callback, so the verifier sees it once. */
+ * PCRW_TASK_TOMBSTONE). A bpf_loop callback, so the verifier sees it once. */
 static long walk_one(__u32 i, void *data)
 {
 	struct walk *w = data;
@@ -289,7 +280,7 @@ static long walk_one(__u32 i, void *data)
 	e = container_of(pos, struct perf_event, event_entry);
 	w->pos = BPF_CORE_READ(pos, next);
 	owner = BPF_CORE_READ(e, owner);
-	if (owner && owner != TASK_TOMBSTONE)
+	if (owner && owner != PCRW_TASK_TOMBSTONE)
 		return 0; /* has a file: dump_perf_files sees it */
 	if (w->emitted >= MAX_CTX_EMIT) {
 		ctx_truncated = 1; /* userspace says so: nothing is hidden */
@@ -345,8 +336,8 @@ int dump_cpu_ctx(struct bpf_iter__task *ctx)
 	if (cpu >= nr_cpus)
 		return 0;
 	cpuctx = bpf_per_cpu_ptr(&perf_cpu_context, cpu);
-	if (cpuctx && dump_fileless(seq, &cpuctx->ctx, NULL,
-				    PCRW_FOUND_CPU_CTX))
+	if (cpuctx &&
+	    dump_fileless(seq, &cpuctx->ctx, NULL, PCRW_FOUND_CPU_CTX))
 		return 0;
 	cpu_next = cpu + 1;
 	if (cpu_next >= nr_cpus)
@@ -396,9 +387,8 @@ int dump_perf_files(struct bpf_iter__task_file *ctx)
 	/* A forked child or an SCM_RIGHTS receiver holds the same event: say
 	 * which holder is the process that opened it. */
 	opener = (struct task_struct *)r.owner;
-	if (opener == task ||
-	    (opener && opener != TASK_TOMBSTONE &&
-	     BPF_CORE_READ(opener, tgid) == r.holder_tgid))
+	if (opener == task || (opener && opener != PCRW_TASK_TOMBSTONE &&
+			       BPF_CORE_READ(opener, tgid) == r.holder_tgid))
 		r.flags |= PCRW_PERF_HOLDER_OPENED;
 	r.owner = 0; /* no kernel address leaves the program unneeded */
 	bpf_seq_write(seq, &r, sizeof(r));

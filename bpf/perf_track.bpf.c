@@ -2,10 +2,13 @@
 /*
  * perf_track: who takes and leaves each hardware counter through perf.
  *
- * Lifecycle: lsm/perf_event_alloc and lsm/perf_event_free where BPF LSM
- * attaches (the free side through fentry on perf_event_release_kernel
- * where the void hook has no BTF), else the perf_event_open exit
- * tracepoint (opens only). Placement:
+ * Lifecycle, the first rung that attaches: lsm/perf_event_alloc and
+ * lsm/perf_event_free where BPF LSM attaches (the free side through fentry
+ * on perf_event_release_kernel where the void hook has no BTF); else
+ * fexit on security_perf_event_alloc, the kernel function that calls the
+ * same hook, and that fentry for the free side; only where neither
+ * attaches, the perf_event_open exit tracepoint (opens only), which puts
+ * every syscall of every process on the slow path. Placement:
  * fexit on the PMU driver's add and fentry on its del (armpmu_add/del,
  * x86_pmu_add/del; the targets are set from userspace), keeping the last
  * owner of every (CPU, counter) in the "slots" map and sending a
@@ -17,12 +20,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
+#include "common.bpf.h"
 #include "perf_track.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define TASK_TOMBSTONE ((void *)-1L)
-#define PF_KTHREAD 0x00200000
 
 /* arm64 before 6.11 numbered the cycle counter 0, event counter i as i+1. */
 const volatile __u32 arm_old_idx;
@@ -36,10 +37,18 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PCRW_MAX_CPUS * PCRW_SLOTS_PER_CPU);
+	__uint(max_entries, PCRW_MAX_CPUS *PCRW_SLOTS_PER_CPU);
 	__type(key, __u32);
 	__type(value, struct pcrw_slot_owner);
 } slots SEC(".maps");
+
+/* __u64 per enum pcrw_event_kind; index 0 counts events lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PCRW_NR_EVENT_KINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_counts SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -56,17 +65,6 @@ static void count(__u32 which)
 		*v += 1;
 }
 
-static void task_owner(struct pcrw_owner *o, struct task_struct *t, __u32 layer)
-{
-	o->layer = layer;
-	o->tgid = BPF_CORE_READ(t, tgid);
-	o->pid = BPF_CORE_READ(t, pid);
-	o->uid = BPF_CORE_READ(t, cred, uid.val);
-	o->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
-	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm),
-				  BPF_CORE_READ(t, group_leader, comm));
-}
-
 /* The owner of @e: the process that opened it (its parent's, for an
  * inherited copy), the VM process for a kernel counter in a task context
  * (KVM's vPMU), else the kernel. */
@@ -78,16 +76,18 @@ static void event_owner(struct pcrw_owner *o, struct perf_event *e)
 	if (parent)
 		e = parent;
 	owner = BPF_CORE_READ(e, owner);
-	if (owner && owner != TASK_TOMBSTONE) {
-		task_owner(o, owner, PCR_LAYER_USER);
+	if (owner && owner != PCRW_TASK_TOMBSTONE) {
+		pcrw_task_owner(o, owner, PCR_LAYER_USER);
 		return;
 	}
 	task = BPF_CORE_READ(e, ctx, task);
-	if (owner == TASK_TOMBSTONE && task && task != TASK_TOMBSTONE) {
-		task_owner(o, task, PCR_LAYER_HYPERVISOR);
+	if (owner == PCRW_TASK_TOMBSTONE && task &&
+	    task != PCRW_TASK_TOMBSTONE) {
+		pcrw_task_owner(o, task, PCR_LAYER_HYPERVISOR);
 		return;
 	}
-	o->layer = owner == TASK_TOMBSTONE ? PCR_LAYER_KERNEL : PCR_LAYER_UNKNOWN;
+	o->layer = owner == PCRW_TASK_TOMBSTONE ? PCR_LAYER_KERNEL
+						: PCR_LAYER_UNKNOWN;
 }
 
 static bool is_hw(struct perf_event *e)
@@ -100,15 +100,11 @@ static void emit(__u32 slot, struct perf_event *e, struct pcrw_owner *actor,
 {
 	struct pcrw_event *ev;
 
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	ev = pcrw_event_reserve(&events, &event_counts, PCRW_EV_OWNER_CHANGE);
 	if (!ev) {
 		count(PCRW_PSTAT_DROP);
 		return;
 	}
-	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->kind = PCRW_EV_OWNER_CHANGE;
-	ev->cpu = bpf_get_smp_processor_id();
-	ev->ts_ns = bpf_ktime_get_ns();
 	ev->slot = slot;
 	ev->actor_path = actor_path;
 	ev->prev_path = PCRW_PATH_PERF;
@@ -118,23 +114,38 @@ static void emit(__u32 slot, struct perf_event *e, struct pcrw_owner *actor,
 		ev->actor = *actor;
 	if (prev)
 		ev->prev = *prev;
-	bpf_ringbuf_submit(ev, 0);
+	pcrw_event_submit(ev);
 }
 
-/* Lifecycle, with BPF LSM: a hardware event comes into being (not yet on a
- * counter: slot ~0) or goes away. */
+/* A hardware event comes into being (not yet on a counter: slot ~0). */
+static void allocated(struct perf_event *event)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct pcrw_owner actor = {};
+
+	if (!is_hw(event))
+		return;
+	count(PCRW_PSTAT_ALLOC);
+	pcrw_task_owner(&actor, t, pcrw_task_layer(t));
+	emit(~0U, event, &actor, NULL, PCRW_PATH_PERF);
+}
+
+/* Lifecycle, with BPF LSM. */
 SEC("lsm/perf_event_alloc")
 int BPF_PROG(track_alloc, struct perf_event *event, int ret)
 {
-	struct pcrw_owner actor = {};
-	struct task_struct *t = bpf_get_current_task_btf();
+	if (!ret)
+		allocated(event);
+	return ret;
+}
 
-	if (ret || !is_hw(event))
-		return ret;
-	count(PCRW_PSTAT_ALLOC);
-	task_owner(&actor, t, BPF_CORE_READ(t, flags) & PF_KTHREAD ?
-				      PCR_LAYER_KERNEL : PCR_LAYER_USER);
-	emit(~0U, event, &actor, NULL, PCRW_PATH_PERF);
+/* Lifecycle without BPF LSM but with fentry: the function that runs the
+ * LSM hook, after every hook said yes (ret 0). */
+SEC("fexit/security_perf_event_alloc")
+int BPF_PROG(track_alloc_fexit, struct perf_event *event, int ret)
+{
+	if (!ret)
+		allocated(event);
 	return 0;
 }
 
@@ -156,8 +167,9 @@ int BPF_PROG(track_free, struct perf_event *event)
 	return 0;
 }
 
-/* Where the void LSM hook has no BTF (6.12 arm64): the release of an fd's
- * or a kernel user's event (inherited copies go with their parent). */
+/* Where the void LSM hook has no BTF (6.12 arm64), and on the fentry
+ * rung: the release of an fd's or a kernel user's event (inherited copies
+ * go with their parent). */
 SEC("fentry/perf_event_release_kernel")
 int BPF_PROG(track_release, struct perf_event *event)
 {
@@ -165,7 +177,8 @@ int BPF_PROG(track_release, struct perf_event *event)
 	return 0;
 }
 
-/* Lifecycle without BPF LSM: successful perf_event_open calls. */
+/* Lifecycle where neither LSM nor fentry attaches: successful
+ * perf_event_open calls, of any type. */
 SEC("tracepoint/syscalls/sys_exit_perf_event_open")
 int track_open(struct trace_event_raw_sys_exit *ctx)
 {
@@ -174,7 +187,7 @@ int track_open(struct trace_event_raw_sys_exit *ctx)
 	if (ctx->ret < 0)
 		return 0;
 	count(PCRW_PSTAT_OPEN);
-	task_owner(&actor, bpf_get_current_task_btf(), PCR_LAYER_USER);
+	pcrw_current_owner(&actor, PCR_LAYER_USER);
 	emit(~0U, NULL, &actor, NULL, PCRW_PATH_PERF);
 	return 0;
 }

@@ -26,7 +26,8 @@
 #define GROUP "arbiter"
 
 static const char *const pins[] = { "link_reg_change", "link_deny", "regs",
-				    "events", "counts" };
+				    PCRW_EVENTS_RINGBUF,
+				    PCRW_EVENT_COUNTS_MAP };
 
 static bool pinned(const char *name)
 {
@@ -92,7 +93,9 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 		return 0;
 	}
 	if (!arbiter_module_present()) {
-		snprintf(how, len, "the pcr_arbiter module is not loaded, nothing to mirror");
+		snprintf(how, len,
+			 "the pcr_arbiter module is not loaded, nothing to "
+			 "mirror");
 		return -EOPNOTSUPP;
 	}
 	ensure_kernel_fs();
@@ -105,15 +108,21 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 	}
 	err = arbiter_mirror_bpf__attach(skel);
 	if (err) {
-		snprintf(how, len, "raw_tp on pcr_arbiter's tracepoints failed (%s)",
+		snprintf(how, len,
+			 "raw_tp on pcr_arbiter's tracepoints failed (%s)",
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = pcrw_pin_link(skel->links.arb_reg_change, GROUP, "link_reg_change");
+	err = pcrw_pin_link(skel->links.arb_reg_change, GROUP,
+			    "link_reg_change");
 	err = err ?: pcrw_pin_link(skel->links.arb_deny, GROUP, "link_deny");
 	err = err ?: pcrw_pin_map(skel->maps.regs, GROUP, "regs");
-	err = err ?: pcrw_pin_map(skel->maps.events, GROUP, "events");
-	err = err ?: pcrw_pin_map(skel->maps.counts, GROUP, "counts");
+	err = err
+		      ?: pcrw_pin_map(skel->maps.events, GROUP,
+				      PCRW_EVENTS_RINGBUF);
+	err = err
+		      ?: pcrw_pin_map(skel->maps.event_counts, GROUP,
+				      PCRW_EVENT_COUNTS_MAP);
 	if (err) {
 		snprintf(how, len, "cannot pin under %s/%s (%s)", PCRW_PIN_ROOT,
 			 GROUP, strerror(-err));
@@ -121,7 +130,9 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 		goto cleanup;
 	}
 	seeded = seed_regs(bpf_map__fd(skel->maps.regs));
-	snprintf(how, len, "raw_tp on pcr_arbiter:pcr_reg_change and pcr_deny, %d slots seeded",
+	snprintf(how, len,
+		 "raw_tp on pcr_arbiter:pcr_reg_change and pcr_deny, %d slots "
+		 "seeded",
 		 seeded);
 cleanup:
 	arbiter_mirror_bpf__destroy(skel);

@@ -2,7 +2,8 @@
 /*
  * pcrwatch events: conflicts, vetoes and changes of owner from the ring
  * buffer every group pins as /sys/fs/bpf/pcrwatch/<group>/events (struct
- * pcrw_event), and the per-kind totals from each group's event_counts map.
+ * pcrw_event), and the per-kind totals from each group's event_counts map
+ * (the veto group's veto_total): every attached group has one.
  * A ring buffer has one reader position: what this command prints is
  * consumed; the totals stay.
  */
@@ -214,6 +215,9 @@ static int find_groups(struct group *g, int max)
 		snprintf(g[n].name, sizeof(g[n].name), "%s", e->d_name);
 		g[n].ring_fd = pcrw_obj_get(e->d_name, PCRW_EVENTS_RINGBUF);
 		g[n].counts_fd = pcrw_obj_get(e->d_name, PCRW_EVENT_COUNTS_MAP);
+		if (g[n].counts_fd < 0)
+			g[n].counts_fd =
+				pcrw_obj_get(e->d_name, PCRW_VETO_COUNTS_MAP);
 		if (g[n].ring_fd >= 0 || g[n].counts_fd >= 0)
 			n++;
 	}

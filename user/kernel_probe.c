@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,42 @@ bool probe_btf_has_func(const char *func)
 	return btf && btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
 }
 
-/* Load "r0 = 0; exit" as a tracing or LSM program on @func and attach it. */
+/* The BTF id of function @func in a loaded module's BTF, and that BTF's
+ * fd in @obj_fd; 0 when no module has it. */
+static int module_func_btf(const char *func, int *obj_fd)
+{
+	struct btf *base = vmlinux_btf(), *mod;
+	__u32 id = 0;
+	int fd, tid = 0;
+
+	while (base && !tid && !bpf_btf_get_next_id(id, &id)) {
+		struct bpf_btf_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+		    !info.kernel_btf) {
+			close(fd);
+			continue;
+		}
+		mod = btf__load_from_kernel_by_id_split(id, base);
+		if (!libbpf_get_error(mod)) {
+			tid = btf__find_by_name_kind(mod, func, BTF_KIND_FUNC);
+			tid = tid > 0 ? tid : 0;
+			btf__free(mod);
+		}
+		if (tid)
+			*obj_fd = fd;
+		else
+			close(fd);
+	}
+	return tid;
+}
+
+/* Load "r0 = 0; exit" as a tracing or LSM program on @func (in vmlinux or,
+ * for tracing, in a loaded module) and attach it. */
 static bool try_attach(enum bpf_prog_type type, enum bpf_attach_type attach,
 		       const char *func)
 {
@@ -73,15 +109,21 @@ static bool try_attach(enum bpf_prog_type type, enum bpf_attach_type attach,
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach);
 	struct btf *btf = vmlinux_btf();
-	int id, prog, link;
+	int id, prog, link, obj_fd = -1;
 
 	if (!btf)
 		return false;
 	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	if (id <= 0 && type == BPF_PROG_TYPE_TRACING)
+		id = module_func_btf(func, &obj_fd);
 	if (id <= 0)
 		return false;
 	opts.attach_btf_id = id;
+	if (obj_fd >= 0)
+		opts.attach_btf_obj_fd = obj_fd;
 	prog = bpf_prog_load(type, NULL, "GPL", insns, 2, &opts);
+	if (obj_fd >= 0)
+		close(obj_fd);
 	if (prog < 0)
 		return false;
 	link = bpf_raw_tracepoint_open(NULL, prog);
@@ -206,4 +248,62 @@ bool probe_raw_tp_can_attach(const char *name)
 		return false;
 	close(link);
 	return true;
+}
+
+const char *probe_rung_name(enum probe_rung r)
+{
+	static const char *const names[] = {
+		[RUNG_LSM] = "LSM",
+		[RUNG_FENTRY] = "fentry",
+		[RUNG_TRACEPOINT] = "syscall tracepoint",
+		[RUNG_NONE] = "none",
+		[RUNG_NOT_NEEDED] = "not needed",
+	};
+
+	return r <= RUNG_NOT_NEEDED ? names[r] : "?";
+}
+
+enum probe_rung probe_perf_lifecycle(enum probe_rung from, bool *release)
+{
+	char pmu[64];
+	bool rel = probe_fentry_can_attach("perf_event_release_kernel");
+
+	*release = false;
+	if (from <= RUNG_LSM && probe_lsm_can_attach("perf_event_alloc")) {
+		*release = !probe_lsm_can_attach("perf_event_free") && rel;
+		return RUNG_LSM;
+	}
+	if (from <= RUNG_FENTRY && rel &&
+	    probe_fentry_can_attach("security_perf_event_alloc")) {
+		*release = true;
+		return RUNG_FENTRY;
+	}
+	if (from < RUNG_TRACEPOINT && !probe_hw_pmu(pmu, sizeof(pmu)))
+		return RUNG_NOT_NEEDED; /* no hardware event to follow */
+	if (from <= RUNG_TRACEPOINT &&
+	    probe_tracepoint_exists("syscalls", "sys_exit_perf_event_open"))
+		return RUNG_TRACEPOINT;
+	return RUNG_NONE;
+}
+
+static bool msr_device_present(void)
+{
+	glob_t g;
+	bool found = glob("/dev/cpu/*/msr", 0, NULL, &g) == 0;
+
+	if (found)
+		globfree(&g);
+	return found;
+}
+
+enum probe_rung probe_msr_writers(enum probe_rung from)
+{
+	if (!msr_device_present())
+		return RUNG_NOT_NEEDED;
+	if (from <= RUNG_FENTRY && probe_fentry_can_attach("msr_write"))
+		return RUNG_FENTRY;
+	if (probe_tracepoint_exists("syscalls", "sys_enter_pwrite64") &&
+	    probe_tracepoint_exists("syscalls", "sys_exit_pwrite64"))
+		return RUNG_TRACEPOINT;
+	return RUNG_NONE;
 }

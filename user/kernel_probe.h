@@ -17,7 +17,8 @@ bool probe_bpf_lsm_active(void);
 /* An LSM program on bpf_lsm_<hook> really loads and attaches. */
 bool probe_lsm_can_attach(const char *hook);
 
-/* An fentry program on kernel function @func really loads and attaches. */
+/* An fentry program on kernel function @func, in vmlinux or in a loaded
+ * module, really loads and attaches. */
 bool probe_fentry_can_attach(const char *func);
 
 /* The tracepoint CATEGORY:NAME exists in tracefs. */
@@ -39,5 +40,33 @@ void ensure_kernel_fs(void);
 
 /* A raw_tp program on tracepoint @name really loads and attaches. */
 bool probe_raw_tp_can_attach(const char *name);
+
+/*
+ * The always-on monitor's ladders, best rung first. A syscall tracepoint
+ * is always the last rung: it puts every syscall of every process on the
+ * slow path, so it is used only where nothing else attaches.
+ */
+enum probe_rung {
+	RUNG_LSM, /* BPF LSM hooks */
+	RUNG_FENTRY, /* fentry/fexit on the kernel's own functions */
+	RUNG_TRACEPOINT, /* syscall tracepoints */
+	RUNG_NONE, /* nothing attaches */
+	RUNG_NOT_NEEDED, /* nothing to watch (no PMU, no /dev/cpu/N/msr) */
+};
+
+/* "LSM", "fentry", ...: the rung's name, for messages and selftest. */
+const char *probe_rung_name(enum probe_rung r);
+
+/* Perf event lifecycle (user/perf_component.c): the first rung at or
+ * below @from that attaches; @release: the free side is fentry on
+ * perf_event_release_kernel. Without a hardware PMU there is no hardware
+ * event to follow: RUNG_NOT_NEEDED rather than the syscall tracepoint,
+ * unless @from asks for that rung. */
+enum probe_rung probe_perf_lifecycle(enum probe_rung from, bool *release);
+
+/* Who writes /dev/cpu/N/msr (user/msr_component.c): fentry on the msr
+ * driver's msr_write, else the pwrite64 syscall tracepoints, from @from
+ * (RUNG_FENTRY or RUNG_TRACEPOINT); RUNG_NOT_NEEDED without the device. */
+enum probe_rung probe_msr_writers(enum probe_rung from);
 
 #endif

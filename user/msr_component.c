@@ -5,6 +5,14 @@
  * tracepoints), pins links, maps and the test-run programs under
  * /sys/fs/bpf/pcrwatch/msr/, then scans for counters that firmware (or
  * anything before us) left enabled.
+ *
+ * /dev/cpu/N/msr writers are named by fentry/fexit on the msr driver's
+ * msr_write, else (no fentry) by the pwrite64 syscall tracepoints, the
+ * last rung, which slows every syscall. Where no /dev/cpu/N/msr exists
+ * nothing watches for writers; fentry on a module needs it loaded, so a
+ * later `pcrwatch attach` adds the writer programs to an attached group
+ * once the device exists (and while they are attached, msr.ko stays
+ * loaded). PCRWATCH_MSR_WRITERS=tracepoint starts that ladder lower down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +35,11 @@ static const char *const pin_names[] = {
 	"link_write_msr",
 	"link_read_msr",
 	"link_rdpmc",
+	"link_dev_write",
+	"link_dev_write_exit",
+	"link_dev_ioctl",
+	"link_dev_ioctl_exit",
+	"link_regs_write",
 	"link_dev_enter",
 	"link_dev_exit",
 	"prog_write_msr",
@@ -195,7 +208,7 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 	if (!scanned)
 		snprintf(how, len,
 			 "; firmware-held not checked: no /dev/cpu/N/msr "
-			 "(modprobe msr)");
+			 "(modprobe msr, then attach again)");
 	else
 		snprintf(how, len,
 			 "; %d CPUs scanned, %d counters firmware-held",
@@ -203,18 +216,223 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 	return held;
 }
 
+#define WRITERS_ENV "PCRWATCH_MSR_WRITERS"
+
+static bool writers_attached(void)
+{
+	return pcrw_pinned(MSR_GROUP, "link_dev_write") ||
+	       pcrw_pinned(MSR_GROUP, "link_dev_enter");
+}
+
+static int pick_writers(enum probe_rung *w, char *how, size_t len)
+{
+	const char *v = getenv(WRITERS_ENV);
+	bool fentry = !v || !*v || !strcmp(v, "fentry");
+
+	if (!fentry && strcmp(v, "tracepoint")) {
+		snprintf(how, len, "%s='%s': expected fentry or tracepoint",
+			 WRITERS_ENV, v);
+		return -EINVAL;
+	}
+	*w = probe_msr_writers(fentry ? RUNG_FENTRY : RUNG_TRACEPOINT);
+	return 0;
+}
+
+/* The X86_IOC_WRMSR_REGS path's functions take fentry (with rung
+ * RUNG_FENTRY): its writes fire no msr tracepoint and are seen only so. */
+static bool ioctl_hooks(enum probe_rung w)
+{
+	static int ok = -1;
+
+	if (ok < 0)
+		ok = w == RUNG_FENTRY &&
+		     probe_fentry_can_attach("wrmsr_safe_regs_on_cpu") &&
+		     probe_fentry_can_attach("__wrmsr_safe_regs_on_cpu");
+	return ok;
+}
+
+static const char *writers_text(enum probe_rung w)
+{
+	switch (w) {
+	case RUNG_FENTRY:
+		return ioctl_hooks(w) ? "msr writers named by fentry on "
+					"msr_write and the ioctl's "
+					"wrmsr_safe_regs_on_cpu"
+				      : "msr writers named by fentry on "
+					"msr_write (WRMSR ioctl not seen)";
+	case RUNG_TRACEPOINT:
+		return "msr writers named by syscalls:sys_enter_pwrite64 (no "
+		       "fentry: every syscall takes the slow path)";
+	case RUNG_NOT_NEEDED:
+		return "no msr writer to watch (no /dev/cpu/N/msr)";
+	default:
+		return "no fentry and no syscalls:sys_enter_pwrite64: direct "
+		       "writers are not told apart from perf";
+	}
+}
+
+/* Load the programs of writer rung @w, not those of the others. */
+static void set_writer_progs(struct msr_watch_bpf *skel, enum probe_rung w)
+{
+	bool fentry = w == RUNG_FENTRY, tp = w == RUNG_TRACEPOINT;
+
+	bpf_program__set_autoload(skel->progs.msr_dev_write, fentry);
+	bpf_program__set_autoload(skel->progs.msr_dev_write_exit, fentry);
+	bpf_program__set_autoload(skel->progs.msr_dev_ioctl, ioctl_hooks(w));
+	bpf_program__set_autoload(skel->progs.msr_dev_ioctl_exit,
+				  ioctl_hooks(w));
+	bpf_program__set_autoload(skel->progs.msr_regs_write, ioctl_hooks(w));
+	bpf_program__set_autoload(skel->progs.msr_dev_enter, tp);
+	bpf_program__set_autoload(skel->progs.msr_dev_exit, tp);
+}
+
+static int attach_writers(struct msr_watch_bpf *skel, enum probe_rung w)
+{
+	int err = 0;
+
+	if (w == RUNG_FENTRY)
+		err = attach_pin(skel->progs.msr_dev_write, "link_dev_write")
+			      ?: attach_pin(skel->progs.msr_dev_write_exit,
+					    "link_dev_write_exit");
+	if (!err && ioctl_hooks(w))
+		err = attach_pin(skel->progs.msr_dev_ioctl, "link_dev_ioctl") ?:
+		      attach_pin(skel->progs.msr_dev_ioctl_exit,
+				 "link_dev_ioctl_exit") ?:
+		      attach_pin(skel->progs.msr_regs_write, "link_regs_write");
+	if (w == RUNG_TRACEPOINT)
+		err = attach_pin(skel->progs.msr_dev_enter, "link_dev_enter")
+			      ?: attach_pin(skel->progs.msr_dev_exit,
+					    "link_dev_exit");
+	return err;
+}
+
+/* The group is attached without writer programs and /dev/cpu/N/msr now
+ * exists: load them alone, on the group's pinned pending and inflight
+ * maps, and pin their links. */
+static int attach_writers_late(char *how, size_t len)
+{
+	struct msr_watch_bpf *skel;
+	struct bpf_program *p;
+	enum probe_rung w;
+	int err, fd;
+
+	err = pick_writers(&w, how, len);
+	if (err)
+		return err;
+	skel = msr_watch_bpf__open();
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, false);
+	set_writer_progs(skel, w);
+	fd = msr_pin_get("pending");
+	err = fd < 0 ? fd : bpf_map__reuse_fd(skel->maps.pending, fd);
+	if (fd >= 0)
+		close(fd);
+	fd = err ? -1 : msr_pin_get("inflight");
+	err = err ?: fd < 0 ? fd : bpf_map__reuse_fd(skel->maps.inflight, fd);
+	if (fd >= 0)
+		close(fd);
+	err = err ?: msr_watch_bpf__load(skel);
+	err = err ?: attach_writers(skel, w);
+	msr_watch_bpf__destroy(skel);
+	if (err)
+		snprintf(how, len,
+			 "attached; adding the writer programs failed: %s",
+			 strerror(-err));
+	else
+		snprintf(how, len, "already attached; %s", writers_text(w));
+	return err;
+}
+
+/* Choose each program's tracepoint flavour and writer rung before load. */
+static void set_progs(struct msr_watch_bpf *skel, bool raw, enum probe_rung w)
+{
+	bpf_program__set_autoload(raw ? skel->progs.msr_write_tp
+				      : skel->progs.msr_write_raw,
+				  false);
+	bpf_program__set_autoload(raw ? skel->progs.msr_read_tp
+				      : skel->progs.msr_read_raw,
+				  false);
+	bpf_program__set_autoload(raw ? skel->progs.msr_rdpmc_tp
+				      : skel->progs.msr_rdpmc_raw,
+				  false);
+	set_writer_progs(skel, w);
+}
+
+static int attach_and_pin(struct msr_watch_bpf *skel, bool raw,
+			  enum probe_rung w)
+{
+	int err;
+
+	err = attach_pin(raw ? skel->progs.msr_write_raw
+			     : skel->progs.msr_write_tp,
+			 "link_write_msr");
+	err = err
+		      ?: attach_pin(raw ? skel->progs.msr_read_raw
+					: skel->progs.msr_read_tp,
+				    "link_read_msr");
+	err = err
+		      ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw
+					: skel->progs.msr_rdpmc_tp,
+				    "link_rdpmc");
+	err = err ?: attach_writers(skel, w);
+	if (raw) {
+		err = err
+			      ?: pcrw_pin_prog(skel->progs.msr_write_raw,
+					       MSR_GROUP, "prog_write_msr");
+		err = err
+			      ?: pcrw_pin_prog(skel->progs.msr_read_raw,
+					       MSR_GROUP, "prog_read_msr");
+	}
+	err = err
+		      ?: pcrw_pin_prog(skel->progs.msr_mark_held, MSR_GROUP,
+				       "prog_mark_held");
+	err = err ?: pcrw_pin_map(skel->maps.shadow, MSR_GROUP, "shadow");
+	err = err ?: pcrw_pin_map(skel->maps.cpu_state, MSR_GROUP, "cpu_state");
+	err = err ?: pcrw_pin_map(skel->maps.pending, MSR_GROUP, "pending");
+	err = err ?: pcrw_pin_map(skel->maps.inflight, MSR_GROUP, "inflight");
+	err = err
+		      ?: pcrw_pin_map(skel->maps.events, MSR_GROUP,
+				      PCRW_EVENTS_RINGBUF);
+	err = err
+		      ?: pcrw_pin_map(skel->maps.event_counts, MSR_GROUP,
+				      PCRW_EVENT_COUNTS_MAP);
+	return err ?: pcrw_pin_map(skel->maps.rodata, MSR_GROUP, "rodata");
+}
+
+/* PCRWATCH_MSR_ATTACH=tracepoint skips the raw_tp rung (tests, and
+ * kernels that refuse raw_tp to this process). */
+static int pick_raw(bool *raw, char *how, size_t len)
+{
+	const char *v = getenv(MSR_ATTACH_ENV);
+
+	if (v && *v && strcmp(v, "tracepoint") && strcmp(v, "raw_tp")) {
+		snprintf(how, len, "%s='%s': expected raw_tp or tracepoint",
+			 MSR_ATTACH_ENV, v);
+		return -EINVAL;
+	}
+	*raw = (!v || strcmp(v, "tracepoint")) &&
+	       probe_raw_tp_can_attach("write_msr");
+	return 0;
+}
+
 static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 {
 	struct msr_watch_bpf *skel = NULL;
 	struct pmu_shape shape;
 	char src[160], scan[96] = "";
-	const char *attach_env;
-	bool raw, devtp;
+	enum probe_rung w;
+	bool raw;
 	int err;
 
 	if (msr_attached()) {
-		snprintf(how, len, "already attached");
-		return 0;
+		if (writers_attached() ||
+		    probe_msr_writers(RUNG_FENTRY) == RUNG_NOT_NEEDED) {
+			snprintf(how, len, "already attached");
+			return 0;
+		}
+		return attach_writers_late(how, len);
 	}
 	if (!probe_tracepoint_exists("msr", "write_msr")) {
 		snprintf(how, len,
@@ -227,20 +445,9 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 		snprintf(how, len, "%s", src);
 		return err;
 	}
-	/* MSR_ATTACH_ENV=tracepoint skips the raw_tp rung (tests, and
-	 * kernels that refuse raw_tp to this process). */
-	attach_env = getenv(MSR_ATTACH_ENV);
-	if (attach_env && *attach_env && strcmp(attach_env, "tracepoint") &&
-	    strcmp(attach_env, "raw_tp")) {
-		snprintf(how, len, "%s='%s': expected raw_tp or tracepoint",
-			 MSR_ATTACH_ENV, attach_env);
-		return -EINVAL;
-	}
-	raw = (!attach_env || strcmp(attach_env, "tracepoint")) &&
-	      probe_raw_tp_can_attach("write_msr");
-	devtp = probe_tracepoint_exists("syscalls", "sys_enter_pwrite64") &&
-		probe_tracepoint_exists("syscalls", "sys_exit_pwrite64");
-
+	err = pick_raw(&raw, how, len) ?: pick_writers(&w, how, len);
+	if (err)
+		return err;
 	skel = msr_watch_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -252,17 +459,7 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 	skel->rodata->pmu_nr_gp = shape.nr_gp;
 	skel->rodata->pmu_nr_fixed = shape.nr_fixed;
 	skel->rodata->pmu_version = shape.version;
-	bpf_program__set_autoload(raw ? skel->progs.msr_write_tp
-				      : skel->progs.msr_write_raw,
-				  false);
-	bpf_program__set_autoload(raw ? skel->progs.msr_read_tp
-				      : skel->progs.msr_read_raw,
-				  false);
-	bpf_program__set_autoload(raw ? skel->progs.msr_rdpmc_tp
-				      : skel->progs.msr_rdpmc_raw,
-				  false);
-	bpf_program__set_autoload(skel->progs.msr_dev_enter, devtp);
-	bpf_program__set_autoload(skel->progs.msr_dev_exit, devtp);
+	set_progs(skel, raw, w);
 	err = msr_watch_bpf__load(skel);
 	if (err) {
 		snprintf(how, len,
@@ -271,42 +468,7 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = attach_pin(raw ? skel->progs.msr_write_raw
-			     : skel->progs.msr_write_tp,
-			 "link_write_msr");
-	err = err
-		      ?: attach_pin(raw ? skel->progs.msr_read_raw
-					: skel->progs.msr_read_tp,
-				    "link_read_msr");
-	err = err
-		      ?: attach_pin(raw ? skel->progs.msr_rdpmc_raw
-					: skel->progs.msr_rdpmc_tp,
-				    "link_rdpmc");
-	if (devtp) {
-		err = err
-			      ?: attach_pin(skel->progs.msr_dev_enter,
-					    "link_dev_enter");
-		err = err
-			      ?: attach_pin(skel->progs.msr_dev_exit,
-					    "link_dev_exit");
-	}
-	if (raw) {
-		err = err ?: pcrw_pin_prog(skel->progs.msr_write_raw,
-					   MSR_GROUP, "prog_write_msr");
-		err = err ?: pcrw_pin_prog(skel->progs.msr_read_raw,
-					   MSR_GROUP, "prog_read_msr");
-	}
-	err = err ?: pcrw_pin_prog(skel->progs.msr_mark_held, MSR_GROUP,
-				   "prog_mark_held");
-	err = err ?: pcrw_pin_map(skel->maps.shadow, MSR_GROUP, "shadow");
-	err = err ?: pcrw_pin_map(skel->maps.cpu_state, MSR_GROUP, "cpu_state");
-	err = err ?: pcrw_pin_map(skel->maps.pending, MSR_GROUP, "pending");
-	err = err ?: pcrw_pin_map(skel->maps.inflight, MSR_GROUP, "inflight");
-	err = err ?: pcrw_pin_map(skel->maps.events, MSR_GROUP,
-				  PCRW_EVENTS_RINGBUF);
-	err = err ?: pcrw_pin_map(skel->maps.event_counts, MSR_GROUP,
-				  PCRW_EVENT_COUNTS_MAP);
-	err = err ?: pcrw_pin_map(skel->maps.rodata, MSR_GROUP, "rodata");
+	err = attach_and_pin(skel, raw, w);
 	if (err) {
 		snprintf(how, len, "cannot attach or pin: %s", strerror(-err));
 		goto cleanup;
@@ -317,12 +479,7 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 		 "%s on msr:write_msr,read_msr,rdpmc; PMU %s, %u general + %u "
 		 "fixed counters; %s%s",
 		 raw ? "raw_tp" : "tracepoint", src, shape.nr_gp,
-		 shape.nr_fixed,
-		 devtp ? "/dev/cpu/N/msr writers named through "
-			 "syscalls:sys_enter_pwrite64"
-		       : "no syscalls:sys_enter_pwrite64: direct writers are "
-			 "not told apart from perf",
-		 scan);
+		 shape.nr_fixed, writers_text(w), scan);
 cleanup:
 	msr_watch_bpf__destroy(skel);
 	if (err)

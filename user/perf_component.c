@@ -2,13 +2,18 @@
 /*
  * The "perf" program group: perf_track.bpf.c pinned under
  * /sys/fs/bpf/pcrwatch/perf/ (maps events, slots, stats; one link_<prog>
- * pin per attached program). Lifecycle by BPF LSM, else the syscall
- * tracepoint; placement by fentry/fexit on the PMU driver's add/del, else
- * none (the snapshot each refresh places events).
+ * pin per attached program). Lifecycle by BPF LSM, else fentry/fexit on
+ * the kernel functions around the same hook, and only where neither
+ * attaches by the perf_event_open syscall tracepoint, the last rung (it
+ * slows every syscall of every process); placement by fentry/fexit on the
+ * PMU driver's add/del, else none (the snapshot each refresh places
+ * events). PCRWATCH_PERF_LIFECYCLE=lsm|fentry|tracepoint starts the ladder
+ * lower down (tests).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -21,6 +26,7 @@
 #include "perf_track_info.h"
 
 #define GROUP "perf"
+#define LIFECYCLE_ENV "PCRWATCH_PERF_LIFECYCLE"
 
 /* The PMU driver functions that put events on counters and take them off. */
 static const char *const place_targets[][2] = {
@@ -72,23 +78,92 @@ static bool perf_attached(void)
 
 void perf_track_describe(char *how, size_t len)
 {
-	snprintf(how, len, "lifecycle: %s%s; placement: %s",
-		 pinned("link_track_alloc") ? "LSM perf_event_alloc" :
-		 pinned("link_track_open")  ? "perf_event_open tracepoint" :
-					      "snapshots only",
-		 pinned("link_track_free")    ? "/free" :
-		 pinned("link_track_release") ? ", fentry perf_event_release_kernel" :
-						"",
-		 pinned("link_track_add") ? "fentry on the PMU driver's add/del" :
-					    "periodic snapshots");
+	const char *life = "snapshots only", *free_side = "";
+	bool tp = pinned("link_track_open");
+	char pmu[64];
+
+	if (!probe_hw_pmu(pmu, sizeof(pmu)))
+		life = "none, no hardware PMU to follow";
+	if (pinned("link_track_alloc"))
+		life = "LSM perf_event_alloc";
+	else if (pinned("link_track_alloc_fexit"))
+		life = "fexit security_perf_event_alloc";
+	else if (tp)
+		life = "perf_event_open tracepoint";
+	if (pinned("link_track_free"))
+		free_side = "/free";
+	else if (pinned("link_track_release"))
+		free_side = ", fentry perf_event_release_kernel";
+	snprintf(how, len, "lifecycle: %s%s; placement: %s%s", life, free_side,
+		 pinned("link_track_add") ? "fentry on the PMU driver's add/del"
+					  : "periodic snapshots",
+		 tp ? "; that syscall tracepoint is the last rung, used where "
+		      "no LSM or fentry attaches (every syscall pays)"
+		    : "");
+}
+
+/* Where PCRWATCH_PERF_LIFECYCLE starts the ladder (RUNG_LSM: unset);
+ * -EINVAL for a value it does not know. */
+static int lifecycle_from_env(enum probe_rung *from)
+{
+	static const char *const names[] = { "lsm", "fentry", "tracepoint" };
+	const char *v = getenv(LIFECYCLE_ENV);
+	size_t i;
+
+	*from = RUNG_LSM;
+	if (!v || !*v)
+		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i])) {
+			*from = (enum probe_rung)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static bool pick_placement(struct perf_track_bpf *skel)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(place_targets) / sizeof(place_targets[0]); i++)
+		if (probe_fentry_can_attach(place_targets[i][0]) &&
+		    probe_fentry_can_attach(place_targets[i][1])) {
+			bpf_program__set_attach_target(skel->progs.track_add, 0,
+						       place_targets[i][0]);
+			bpf_program__set_attach_target(skel->progs.track_del, 0,
+						       place_targets[i][1]);
+			return true;
+		}
+	return false;
+}
+
+/* Pin the maps and the link of every program that was loaded. */
+static int pin_all(struct perf_track_bpf *skel)
+{
+	const struct bpf_object_skeleton *sk = skel->skeleton;
+	int i, err;
+
+	err = pcrw_pin_map(skel->maps.events, GROUP, "events") ?:
+	      pcrw_pin_map(skel->maps.slots, GROUP, "slots") ?:
+	      pcrw_pin_map(skel->maps.stats, GROUP, "stats") ?:
+	      pcrw_pin_map(skel->maps.event_counts, GROUP,
+			   PCRW_EVENT_COUNTS_MAP);
+	for (i = 0; !err && i < sk->prog_cnt; i++) {
+		const struct bpf_prog_skeleton *ps = &sk->progs[i];
+
+		if (!bpf_program__autoload(*ps->prog))
+			continue;
+		err = *ps->link ? pin_link(*ps->link, ps->name) : -ENOENT;
+	}
+	return err;
 }
 
 static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 {
 	struct perf_track_bpf *skel;
-	bool lsm, lsm_free, release, tp, place = false;
+	enum probe_rung from, lc;
+	bool release, lsm_free, place;
 	char pmu[32] = "";
-	size_t i;
 	int err;
 
 	ensure_kernel_fs();
@@ -96,11 +171,14 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 		perf_track_describe(how, len);
 		return 0;
 	}
-	lsm = probe_lsm_can_attach("perf_event_alloc");
-	lsm_free = lsm && probe_lsm_can_attach("perf_event_free");
-	release = lsm && !lsm_free &&
-		  probe_fentry_can_attach("perf_event_release_kernel");
-	tp = !lsm && probe_tracepoint_exists("syscalls", "sys_exit_perf_event_open");
+	if (lifecycle_from_env(&from)) {
+		snprintf(how, len,
+			 "%s='%s': expected lsm, fentry or tracepoint",
+			 LIFECYCLE_ENV, getenv(LIFECYCLE_ENV));
+		return -EINVAL;
+	}
+	lc = probe_perf_lifecycle(from, &release);
+	lsm_free = lc == RUNG_LSM && !release;
 	skel = perf_track_bpf__open();
 	if (!skel) {
 		snprintf(how, len, "cannot open the BPF object");
@@ -109,20 +187,14 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 	probe_hw_pmu(pmu, sizeof(pmu));
 	skel->rodata->arm_pmu = !strncmp(pmu, "armv", 4);
 	skel->rodata->arm_old_idx = perf_kernel_version() < 6011;
-	bpf_program__set_autoload(skel->progs.track_alloc, lsm);
+	bpf_program__set_autoload(skel->progs.track_alloc, lc == RUNG_LSM);
 	bpf_program__set_autoload(skel->progs.track_free, lsm_free);
+	bpf_program__set_autoload(skel->progs.track_alloc_fexit,
+				  lc == RUNG_FENTRY);
 	bpf_program__set_autoload(skel->progs.track_release, release);
-	bpf_program__set_autoload(skel->progs.track_open, tp);
-	for (i = 0; i < sizeof(place_targets) / sizeof(place_targets[0]); i++)
-		if (probe_fentry_can_attach(place_targets[i][0]) &&
-		    probe_fentry_can_attach(place_targets[i][1])) {
-			bpf_program__set_attach_target(skel->progs.track_add, 0,
-						       place_targets[i][0]);
-			bpf_program__set_attach_target(skel->progs.track_del, 0,
-						       place_targets[i][1]);
-			place = true;
-			break;
-		}
+	bpf_program__set_autoload(skel->progs.track_open,
+				  lc == RUNG_TRACEPOINT);
+	place = pick_placement(skel);
 	bpf_program__set_autoload(skel->progs.track_add, place);
 	bpf_program__set_autoload(skel->progs.track_del, place);
 	err = perf_track_bpf__load(skel);
@@ -135,20 +207,7 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 		snprintf(how, len, "attach failed: %s", strerror(-err));
 		goto cleanup;
 	}
-	err = pcrw_pin_map(skel->maps.events, GROUP, "events") ?:
-	      pcrw_pin_map(skel->maps.slots, GROUP, "slots") ?:
-	      pcrw_pin_map(skel->maps.stats, GROUP, "stats");
-	if (!err && lsm)
-		err = pin_link(skel->links.track_alloc, "track_alloc");
-	if (!err && lsm_free)
-		err = pin_link(skel->links.track_free, "track_free");
-	if (!err && release)
-		err = pin_link(skel->links.track_release, "track_release");
-	if (!err && tp)
-		err = pin_link(skel->links.track_open, "track_open");
-	if (!err && place)
-		err = pin_link(skel->links.track_add, "track_add") ?:
-		      pin_link(skel->links.track_del, "track_del");
+	err = pin_all(skel);
 	if (err) {
 		snprintf(how, len, "pinning failed: %s", strerror(-err));
 		perf_detach();

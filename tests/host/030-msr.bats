@@ -3,9 +3,10 @@
 # read_msr, driven through BPF_PROG_TEST_RUN with made-up MSR accesses for
 # each register family of both vendors (the host has no PMU and no
 # /dev/cpu/N/msr). PCRWATCH_MSR_PMU gives the programs the PMU shape under
-# test; the pending map stands in for sys_enter_pwrite64 of a
-# /dev/cpu/N/msr writer, which the host cannot have (tests/vm-amd64 has the
-# real one).
+# test; the pending map stands in for the msr driver's writer hooks
+# (fentry on msr_write), which the host cannot have: it has no
+# /dev/cpu/N/msr, so no program watches for its writers (tests/vm-amd64 has
+# the real ones).
 
 load ../helpers
 
@@ -48,6 +49,17 @@ teardown_tier() {
 	run bpftool link show pinned /sys/fs/bpf/pcrwatch/msr/link_write_msr
 	assert "$output" =~ "raw_tracepoint" "a raw_tp link"
 	assert "$output" =~ "write_msr" "on write_msr"
+}
+
+@test "no /dev/cpu/N/msr here: no program watches for its writers, no syscall tracepoint" {
+	[ ! -e /dev/cpu/0/msr ] || skip "this host has an msr device"
+	attach_as intel:4:3:4
+	assert "$output" =~ "no msr writer to watch \(no /dev/cpu/N/msr\)" "said"
+	for f in link_dev_write link_dev_write_exit link_dev_enter link_dev_exit; do
+		[ ! -e /sys/fs/bpf/pcrwatch/msr/$f ] || { echo "pinned: $f" >&2; false; }
+	done
+	run bpftool -j prog list
+	assert "$(jq '[.[] | select(.name == "msr_dev_enter" or .name == "msr_dev_exit")] | length' <<<"$output")" == 0 "no pwrite64 program loaded"
 }
 
 @test "a made-up write to 0x186 through BPF_PROG_TEST_RUN is counted and programs slot 0" {

@@ -81,9 +81,9 @@ need_cpu1() {
 	assert "$output" =~ '"flags":3,' "mirror shows slot 0 reserved (present|reserved, locked)"
 	assert "$output" =~ '"holder_layer":3' "held by a user process"
 	pcr_expect $EBUSY program 0 evtsel 0 1
-	run bpftool -j map lookup pinned $ARB_PINS/counts key 4 0 0 0
+	run bpftool -j map lookup pinned $ARB_PINS/event_counts key 4 0 0 0
 	assert "$output" =~ '"value":1[,}]' "one veto event"
-	run bpftool -j map lookup pinned $ARB_PINS/counts key 7 0 0 0
+	run bpftool -j map lookup pinned $ARB_PINS/event_counts key 7 0 0 0
 	assert "$output" =~ '"value":[1-9]' "register events"
 	pcr_expect 0 release 0 $MGMT
 	run bpftool -j map lookup pinned $ARB_PINS/regs key 0 0 0 0
