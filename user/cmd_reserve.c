@@ -19,6 +19,7 @@
 #include "pcrwatch.h"
 #include "component.h"
 #include "resv_store.h"
+#include "perf_snapshot.h"
 #include "veto.h"
 
 #define ERRLEN 160
@@ -96,6 +97,14 @@ static bool whole(__u32 n)
 	return n == PCR_RESV_WHOLE_PMU;
 }
 
+/* Reservations take general counters (pcr_rules.h rule 5): those of the
+ * PMU's counters that are not cycles-only. 0: not known. */
+static __u32 general_counters(const struct pcrw_veto_cfg *c)
+{
+	return c->nr_cycles_only < c->nr_counters ?
+		       c->nr_counters - c->nr_cycles_only : 0;
+}
+
 /*
  * Place @spec among the reservations @all (@n of them, @skip_policy: leave
  * out those a policy made): check capacity on each CPU and choose slots.
@@ -129,7 +138,7 @@ static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
 		if (!whole(spec->nr_counters) && nr_counters &&
 		    sum + spec->nr_counters > nr_counters) {
 			snprintf(err, len,
-				 "CPU %u: %u of %u counters are unreserved, %u asked for",
+				 "CPU %u: %u of %u general counters are unreserved, %u asked for",
 				 cpu, nr_counters - sum, nr_counters,
 				 spec->nr_counters);
 			return -EBUSY;
@@ -141,7 +150,7 @@ static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
 	}
 	*slots = 0;
 	for (k = 0, cpu = 0; cpu < 32 && k < spec->nr_counters; cpu++)
-		if (!((used >> cpu) & 1)) {
+		if (!((used >> cpu) & 1) && (!nr_counters || cpu < nr_counters)) {
 			*slots |= 1ULL << cpu;
 			k++;
 		}
@@ -204,6 +213,69 @@ static void warn_if_monitor_only(void)
 			  "this reservation is monitor-only for now");
 }
 
+/* Does a grant of @r name the process that holds @e? Its own cgroup only:
+ * a descendant of a granted cgroup is not recognised here (errs towards
+ * refusing). */
+static bool held_by_grantee(const struct pcrw_resv *r,
+			    const struct pcrw_perf_rec *e)
+{
+	struct pcr_caller c = { .uid = e->holder_uid, .tgid = e->holder_tgid,
+				.cgroup_at_level = e->cgroup_id };
+	__u32 i;
+
+	if (resv_pid_start(e->holder_tgid, &c.start))
+		c.start = ~0ULL;
+	for (i = 0; i < r->nr_grants && i < PCRW_MAX_GRANTS; i++)
+		if (pcr_principal_match(&r->grants[i], &c))
+			return true;
+	return false;
+}
+
+/*
+ * Hardware events opened by processes @r does not grant that could use
+ * counters @r reserves: CPU-bound ones on its CPUs, and every per-task
+ * one. They were opened before the reservation, so rule 5 never charged
+ * them for it, and they would keep the holder's counters. Kernel-made
+ * counters (watchdog) are left out: counter discovery already found their
+ * counters taken. Names up to four in @msg; returns how many, or -errno
+ * when they cannot be looked for.
+ */
+static int events_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
+{
+	struct perf_snapshot snap;
+	size_t i, off = 0;
+	int err, n = 0;
+
+	msg[0] = 0;
+	err = perf_snapshot_open(&snap);
+	if (!err)
+		err = perf_snapshot_take(&snap);
+	for (i = 0; !err && i < snap.nr; i++) {
+		const struct pcrw_perf_rec *e = &snap.recs[i];
+
+		if (!(e->flags & PCRW_PERF_HW) ||
+		    (e->flags & PCRW_PERF_KERNEL_OWNER) ||
+		    (e->how != PCRW_FOUND_FILE && e->how != PCRW_FOUND_CHILD))
+			continue;
+		if (e->cpu >= 0 && !resv_has_cpu(r, e->cpu))
+			continue;
+		if (held_by_grantee(r, e))
+			continue;
+		if (n++ < 4 && off < len)
+			off += snprintf(msg + off, len - off,
+					"%spid %u (%.16s) %s event 0x%llx on %s%d",
+					off ? ", " : "", e->holder_tgid,
+					e->holder_comm,
+					e->flags & PCRW_PERF_PINNED ? "pinned" :
+								      "flexible",
+					(unsigned long long)e->config,
+					e->cpu >= 0 ? "CPU " : "any CPU", e->cpu);
+	}
+	if (snap.skel)
+		perf_snapshot_close(&snap);
+	return err ? err : n;
+}
+
 static int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
 {
 	if (s->nr_grants >= PCRW_MAX_GRANTS) {
@@ -246,7 +318,7 @@ int cmd_reserve(int argc, char **argv)
 	struct pcrw_resv *all = NULL, r;
 	const char *cpus = NULL;
 	bool have_counters = false;
-	char err[ERRLEN], buf[128];
+	char err[ERRLEN], buf[128], msg[384];
 	__u64 slots, mgmt;
 	size_t n = 0;
 	int opt, rc;
@@ -300,7 +372,8 @@ int cmd_reserve(int argc, char **argv)
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
-	if (place(&spec, all, n, false, cfg.nr_counters, &slots, err, ERRLEN)) {
+	if (place(&spec, all, n, false, general_counters(&cfg), &slots, err,
+		  ERRLEN)) {
 		pcrw_err("reserve: %s", err);
 		rc = PCRW_EXIT_ERROR;
 		goto out;
@@ -314,6 +387,22 @@ int cmd_reserve(int argc, char **argv)
 		s->del(r.id);
 		s->commit();
 		rc = store_error("reserve", rc);
+		goto out;
+	}
+	/* In force from here: later opens are charged. Earlier ones are
+	 * not; while one could use these counters, refuse. */
+	rc = events_in_the_way(&r, msg, sizeof(msg));
+	if (rc) {
+		s->del(r.id);
+		s->commit();
+		if (rc < 0)
+			pcrw_err("reserve: cannot look for events already using "
+				 "counters (%s): not reserved", strerror(-rc));
+		else
+			pcrw_err("reserve: %d hardware event(s) of other processes "
+				 "could use these counters: %s%s; close them and "
+				 "reserve again", rc, msg, rc > 4 ? ", ..." : "");
+		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
 	resv_format_cpus(r.cpus, buf, sizeof(buf));
@@ -551,6 +640,43 @@ static const char *mode_name(__u32 mode)
 	}
 }
 
+/* The charge words of rule 5: general+cycles demand of admitted events of
+ * restricted tasks, per CPU where any, and per task. */
+static void print_charges(const struct pcrw_veto_cfg *cfg)
+{
+	__u32 k, nr = cfg->nr_cpus < PCRW_MAX_CPUS ? cfg->nr_cpus : PCRW_MAX_CPUS;
+	char path[256];
+	__u64 v;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/hw_charge", PCRW_PIN_ROOT,
+		 PCRW_VETO_GROUP);
+	fd = bpf_obj_get(path);
+	printf("events charged (general+cycles):");
+	for (k = 0; fd >= 0 && k < nr; k++)
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v)
+			printf(" cpu%u=%u+%u", k, pcr_charge_general(v),
+			       pcr_charge_cycles(v));
+	k = PCRW_CHARGE_TASK;
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0)
+		printf(" per-task=%u+%u", pcr_charge_general(v),
+		       pcr_charge_cycles(v));
+	printf("\n");
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Grants of @r whose process has exited, for list. */
+static void print_expired(const struct pcrw_resv *r)
+{
+	__u32 j;
+
+	for (j = 0; j < r->nr_grants && j < PCRW_MAX_GRANTS; j++)
+		if (resv_principal_expired(&r->grants[j]))
+			printf("     pid:%llu: expired (process exited): matches no one\n",
+			       (unsigned long long)r->grants[j].id);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	const struct resv_store_ops *s = resv_store();
@@ -610,30 +736,16 @@ int cmd_list(int argc, char **argv)
 		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
 		       (unsigned long long)s->vetoes(r->id), who,
 		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
+		print_expired(r);
 	}
 	if (!n)
 		printf("(no reservations)\n");
 	printf("%s; mode %s; %u counters per CPU%s\n", state, mode_name(cfg.mode),
 	       cfg.nr_counters, cfg.nr_counters ? "" : " (unknown: fail closed)");
-	{
-		char path[256];
-		__u32 k, v, nr = cfg.nr_cpus < PCRW_MAX_CPUS ? cfg.nr_cpus : PCRW_MAX_CPUS;
-		int pfd;
-
-		snprintf(path, sizeof(path), "%s/%s/pinned_use", PCRW_PIN_ROOT,
-			 PCRW_VETO_GROUP);
-		pfd = bpf_obj_get(path);
-		printf("pinned events charged:");
-		for (k = 0; pfd >= 0 && k < nr; k++)
-			if (bpf_map_lookup_elem(pfd, &k, &v) == 0)
-				printf(" cpu%u=%u", k, v);
-		k = PCRW_PINNED_TASK;
-		if (pfd >= 0 && bpf_map_lookup_elem(pfd, &k, &v) == 0)
-			printf(" per-task=%u", v);
-		printf("\n");
-		if (pfd >= 0)
-			close(pfd);
-	}
+	if (cfg.nr_counters)
+		printf("  %u general (reservable), %u cycles-only\n",
+		       general_counters(&cfg), cfg.nr_cycles_only);
+	print_charges(&cfg);
 	printf("vetoes %llu, audited %llu\n",
 	       (unsigned long long)s->total(PCRW_EV_VETO),
 	       (unsigned long long)s->total(PCRW_EV_AUDIT));
@@ -765,8 +877,8 @@ static int apply_policy(const char *path, bool check_only)
 	k = nall;
 	id = next_id(all, nall);
 	for (i = 0; i < n; i++) {
-		if (place(&specs[i], mine, k, true, cfg.nr_counters, &slots, err,
-			  ERRLEN)) {
+		if (place(&specs[i], mine, k, true, general_counters(&cfg), &slots,
+			  err, ERRLEN)) {
 			pcrw_err("policy: %s: reservation %zu: %s; the policy in force is unchanged",
 				 path, i + 1, err);
 			rc = PCRW_EXIT_USAGE;
@@ -834,6 +946,7 @@ static void on_signal(int sig)
 
 static const char *const rule_names[] = {
 	"ok", "whole-pmu", "unknown-capacity", "exclusive", "group", "pinned",
+	"flexible",
 };
 
 static int print_event(void *ctx, void *data, size_t size)
