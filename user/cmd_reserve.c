@@ -276,6 +276,19 @@ static int events_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
 	return err ? err : n;
 }
 
+/* For reservations made without the refusal (policy files, enforce after
+ * reserve): say which events could keep their counters. */
+static void warn_in_the_way(const struct pcrw_resv *r)
+{
+	char msg[384];
+	int n = events_in_the_way(r, msg, sizeof(msg));
+
+	if (n > 0)
+		pcrw_warn("reservation %llu is not guaranteed: %d hardware event(s) "
+			  "opened before it could use its counters: %s%s",
+			  (unsigned long long)r->id, n, msg, n > 4 ? ", ..." : "");
+}
+
 static int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
 {
 	if (s->nr_grants >= PCRW_MAX_GRANTS) {
@@ -907,6 +920,8 @@ static int apply_policy(const char *path, bool check_only)
 	}
 	printf("policy %s: %zu reservation(s) in force\n", path, n);
 	fflush(stdout);
+	for (i = nall; i < k; i++)
+		warn_in_the_way(&mine[i]);
 unlock:
 	s->unlock();
 	free(all);
@@ -982,6 +997,19 @@ static int print_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Events opened while no veto was attached were never charged. */
+static void warn_existing_events(void)
+{
+	struct pcrw_resv *all = NULL;
+	size_t n = 0, i;
+
+	if (resv_store()->open(false) || resv_load_all(&all, &n))
+		return;
+	for (i = 0; i < n; i++)
+		warn_in_the_way(&all[i]);
+	free(all);
+}
+
 int cmd_enforce(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1047,6 +1075,8 @@ int cmd_enforce(int argc, char **argv)
 	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
 		printf("monitor-only: BPF LSM cannot attach on this kernel; reservations "
 		       "are recorded and listed but nothing is denied\n");
+	else
+		warn_existing_events();
 	if (policy && apply_policy(policy, false))
 		return PCRW_EXIT_ERROR;
 	fflush(stdout);
