@@ -261,15 +261,19 @@ static int events_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
 			continue;
 		if (held_by_grantee(r, e))
 			continue;
-		if (n++ < 4 && off < len)
+		if (n++ < 4 && off < len) {
+			char where[24] = "any CPU";
+
+			if (e->cpu >= 0)
+				snprintf(where, sizeof(where), "CPU %d", e->cpu);
 			off += snprintf(msg + off, len - off,
-					"%spid %u (%.16s) %s event 0x%llx on %s%d",
+					"%spid %u (%.16s) %s event 0x%llx on %s",
 					off ? ", " : "", e->holder_tgid,
 					e->holder_comm,
 					e->flags & PCRW_PERF_PINNED ? "pinned" :
 								      "flexible",
-					(unsigned long long)e->config,
-					e->cpu >= 0 ? "CPU " : "any CPU", e->cpu);
+					(unsigned long long)e->config, where);
+		}
 	}
 	if (snap.skel)
 		perf_snapshot_close(&snap);
