@@ -71,7 +71,8 @@ static __always_inline __u64 current_start_ticks(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	return pcr_start_ticks(BPF_CORE_READ(task, group_leader, start_boottime));
+	return pcr_start_ticks(
+		BPF_CORE_READ(task, group_leader, start_boottime));
 }
 
 /* Does the current task match one of @r's grants? */

@@ -379,13 +379,13 @@ static __always_inline __u32 pcr_charge_cycles(__u64 c)
 struct pcr_demand {
 	__u32 nr_general; /* general counters of this CPU's PMU; 0: not known */
 	__u32 nr_cycles_only; /* counters that count only the cycles event */
-	__u32 reserved_other; /* general counters other reservations hold here */
+	__u32 reserved_other; /* general counters reserved by others here */
 	__u32 whole_other; /* an other reservation takes the whole PMU here */
-	__u32 used_general; /* charged general demand here, the new event's included */
-	__u32 used_cycles; /* charged cycles demand here, the new event's included */
+	__u32 used_general; /* charged general demand, the new event's too */
+	__u32 used_cycles; /* charged cycles demand, the new event's too */
 	__u32 exclusive; /* the event or its group is exclusive */
 	__u32 pinned; /* the event's group is pinned (names a refusal) */
-	__u32 in_group; /* the event joins an existing group (names a refusal) */
+	__u32 in_group; /* it joins an existing group (names a refusal) */
 	__u32 reserved0;
 };
 

@@ -77,10 +77,17 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'C': cpu = atoi(optarg); break;
-		case 'r': rounds = atoi(optarg); break;
-		case 'X': compat = 1; break;
-		default: return 2;
+		case 'C':
+			cpu = atoi(optarg);
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'X':
+			compat = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	/* Below 4 GiB, so the 32-bit ABI can be handed the same attr. */
@@ -89,7 +96,8 @@ int main(int argc, char **argv)
 #if defined(__x86_64__)
 			    | MAP_32BIT
 #endif
-		    , -1, 0);
+		    ,
+		    -1, 0);
 	if (attr == MAP_FAILED)
 		return 2;
 	attr->size = sizeof(*attr);

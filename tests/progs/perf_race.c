@@ -68,8 +68,8 @@ static void *racer(void *arg)
 	sched_setaffinity(0, sizeof(set), &set);
 	pthread_barrier_wait(&start);
 	/* pid 0: this thread, on CPU N (or any CPU for per-task ones). */
-	fds[me] = syscall(SYS_perf_event_open, &a, 0,
-			  me < per_task ? -1 : cpu, -1, 0);
+	fds[me] = syscall(SYS_perf_event_open, &a, 0, me < per_task ? -1 : cpu,
+			  -1, 0);
 	errs[me] = fds[me] < 0 ? errno : 0;
 	pthread_barrier_wait(&opened);
 	spin(5);
@@ -103,13 +103,26 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'C': cpu = atoi(optarg); break;
-		case 't': nthreads = atoi(optarg); break;
-		case 'r': rounds = atoi(optarg); break;
-		case 'c': config = strtol(optarg, NULL, 0); break;
-		case 'm': max = atoi(optarg); break;
-		case 'p': per_task = atoi(optarg); break;
-		default: return 2;
+		case 'C':
+			cpu = atoi(optarg);
+			break;
+		case 't':
+			nthreads = atoi(optarg);
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'c':
+			config = strtol(optarg, NULL, 0);
+			break;
+		case 'm':
+			max = atoi(optarg);
+			break;
+		case 'p':
+			per_task = atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (nthreads < 2 || nthreads > MAX_THREADS)
@@ -135,7 +148,8 @@ int main(int argc, char **argv)
 			}
 			admitted++;
 			if (!counted(fds[i])) {
-				printf("round %d: event %d admitted but did not count\n",
+				printf("round %d: event %d admitted but did "
+				       "not count\n",
 				       r, i);
 				bad++;
 			}
@@ -144,8 +158,8 @@ int main(int argc, char **argv)
 		if (admitted > most)
 			most = admitted;
 		if (admitted > max)
-			printf("round %d: %d events admitted, at most %d fit\n", r,
-			       admitted, max);
+			printf("round %d: %d events admitted, at most %d fit\n",
+			       r, admitted, max);
 		pthread_barrier_destroy(&start);
 		pthread_barrier_destroy(&opened);
 		pthread_barrier_destroy(&done);
