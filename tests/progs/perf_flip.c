@@ -41,6 +41,7 @@ static void *flipper(void *arg)
 	return NULL;
 }
 
+/* The ia32 ABI through int 0x80 (which may zero r8-r11 on return). */
 static int open_event(int cpu, int compat)
 {
 #if defined(__x86_64__)
@@ -51,7 +52,7 @@ static int open_event(int cpu, int compat)
 				 : "=a"(ret)
 				 : "a"(336L), "b"((long)attr), "c"(0L),
 				   "d"((long)cpu), "S"(-1L), "D"(0L)
-				 : "memory");
+				 : "memory", "cc", "r8", "r9", "r10", "r11");
 		if (ret < 0) {
 			errno = -ret;
 			return -1;

@@ -96,7 +96,7 @@ static int open_event(struct perf_event_attr *a, int pid, int cpu, int group)
 				 : "=a"(ret)
 				 : "a"(336L), "b"((long)low), "c"((long)pid),
 				   "d"((long)cpu), "S"((long)group), "D"(0L)
-				 : "memory");
+				 : "memory", "cc", "r8", "r9", "r10", "r11");
 		if (ret < 0) {
 			errno = -ret;
 			return -1;
