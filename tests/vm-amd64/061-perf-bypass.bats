@@ -12,6 +12,10 @@ PO() { "$TESTPROGS/perf_open" "$@"; }
 
 setup_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
+	# Start with nothing reserved: detach keeps the reservation maps, and
+	# earlier files in this guest may have left reservations in them.
+	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	rm -rf /sys/fs/bpf/pcrwatch/veto
 	sysctl -qw kernel.perf_event_paranoid=-1
 	"$BUILD/pcrwatch" enforce --once >"$BATS_FILE_TMPDIR/attach.log" 2>&1
 }
