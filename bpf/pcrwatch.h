@@ -139,7 +139,7 @@ struct pcrw_msr_held_ctx {
 
 /* ===== Reservations and vetoes (issue 5: bpf/perf_veto, bpf/msr_veto) =====
  * Maps pinned under /sys/fs/bpf/pcrwatch/veto/ (by name): resv, cpu_resv,
- * veto_cfg, pinned_use, charged, resv_vetoes, veto_total, events.
+ * veto_cfg, hw_charge, charged, resv_vetoes, veto_total, events.
  */
 #define PCRW_MAX_RESV 64
 #define PCRW_RESV_PER_CPU 8 /* reservations covering one CPU, at most */
@@ -185,11 +185,13 @@ struct pcrw_veto_cfg {
 	__u32 nr_cpus; /* CPUs possible */
 	__u32 nr_hw_types;
 	__u32 hw_types[PCRW_MAX_HW_TYPES]; /* dynamic perf types of core PMUs */
+	__u32 nr_cycles_only; /* of nr_counters, those that count only cycles */
+	__u32 reserved0;
 };
 
-/* Index of "pinned_use" (array of __u32) that counts per-task pinned
- * events; indexes 0..PCRW_MAX_CPUS-1 count CPU-bound ones. */
-#define PCRW_PINNED_TASK PCRW_MAX_CPUS
+/* Index of "hw_charge" (array of __u64 charge words, pcr_rules.h rule 5)
+ * that charges per-task events; 0..PCRW_MAX_CPUS-1 charge CPU-bound ones. */
+#define PCRW_CHARGE_TASK PCRW_MAX_CPUS
 
 /* In a veto event (struct pcrw_event, kind VETO or AUDIT): @reservation_id
  * names the reservation, @actor who was refused, @prev.uid/@prev.cgroup_id

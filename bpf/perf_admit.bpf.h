@@ -10,14 +10,15 @@
 
 #include "veto_common.bpf.h"
 
-/* Pinned events of restricted tasks: per CPU, then per-task ones. */
+/* Charge words (include/pcr_rules.h rule 5) of the admitted hardware
+ * events of restricted tasks: per CPU, then the per-task pool. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PCRW_MAX_CPUS + 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} pinned_use SEC(".maps");
+} hw_charge SEC(".maps");
 
 static __always_inline int is_hw_type(const struct pcrw_veto_cfg *cfg,
 				      __u32 type)
@@ -33,11 +34,71 @@ static __always_inline int is_hw_type(const struct pcrw_veto_cfg *cfg,
 	return 0;
 }
 
-static __always_inline __u32 pinned_count(__u32 idx)
-{
-	__u32 *v = bpf_map_lookup_elem(&pinned_use, &idx);
+/* The kernel's copy of an event's attr, as far as the rule needs it. */
+struct kattr {
+	__u32 type;
+	__u32 flags; /* KATTR_* */
+	__u64 config;
+	__u64 config1;
+	__u64 sample_type;
+};
+#define KATTR_PINNED 0x1
+#define KATTR_EXCLUSIVE 0x2
+#define KATTR_PRECISE 0x4 /* precise_ip != 0 */
 
-	return v ? *v : 0;
+#define SAMPLE_BRANCH_STACK (1ULL << 11) /* PERF_SAMPLE_BRANCH_STACK */
+#define ARMV8_CPU_CYCLES 0x11 /* ARMV8_PMUV3_PERFCTR_CPU_CYCLES */
+
+/*
+ * The counters one hardware event needs, as a charge word: the plain
+ * cycles event can go on a cycles-only counter (perf puts it there first),
+ * anything else needs a general counter, and on arm64 an event asking for
+ * a chained 64-bit counter (config1 bit 0) may need two. Variants that
+ * keep cycles off the cycles-only counter (a threshold or user access in
+ * config1, a branch stack, precise sampling on x86) count as general.
+ */
+static __always_inline __u64 event_demand(const struct pcrw_veto_cfg *cfg,
+					  const struct kattr *a)
+{
+	int cycles = 0;
+
+	if (a->config1 || (a->sample_type & SAMPLE_BRANCH_STACK) ||
+	    (a->flags & KATTR_PRECISE)) {
+#if defined(__TARGET_ARCH_arm64)
+		if (a->config1 & 1)
+			return pcr_charge_pack(2, 0);
+#endif
+		return pcr_charge_pack(1, 0);
+	}
+	if (a->type == PERF_TYPE_HARDWARE)
+		cycles = a->config == PERF_COUNT_HW_CPU_CYCLES;
+#if defined(__TARGET_ARCH_arm64)
+	else if (a->type != PERF_TYPE_HW_CACHE)
+		cycles = (a->config & 0xffff) == ARMV8_CPU_CYCLES;
+#endif
+	return cycles ? pcr_charge_pack(0, 1) : pcr_charge_pack(1, 0);
+}
+
+static __always_inline __u64 *charge_word(__u32 idx)
+{
+	return bpf_map_lookup_elem(&hw_charge, &idx);
+}
+
+static __always_inline __u64 charge_read(__u32 idx)
+{
+	__u64 *w = charge_word(idx);
+
+	return w ? *(volatile __u64 *)w : 0;
+}
+
+/* The PMU's shape from the configuration: general and cycles-only counters. */
+static __always_inline void demand_init(const struct pcrw_veto_cfg *cfg,
+					struct pcr_demand *d)
+{
+	__u32 c = cfg->nr_cycles_only;
+
+	d->nr_cycles_only = c <= cfg->nr_counters ? c : 0;
+	d->nr_general = cfg->nr_counters - d->nr_cycles_only;
 }
 
 struct verdict {
@@ -46,57 +107,89 @@ struct verdict {
 	__u32 restricted; /* some reservation restricts the task */
 };
 
-/* Rule 5 on one CPU. */
-static __always_inline void admit_on_cpu(__u32 cpu, struct pcr_demand *d,
-					 struct verdict *v)
-{
-	struct resv_scan sc = { .cpu = cpu };
-	__u64 id;
-
-	resv_scan(&sc);
-	d->reserved_other = sc.reserved_other;
-	d->whole_other = sc.whole_other;
-	id = sc.first_id;
-	if (!id)
-		return;
-	v->restricted = 1;
-	if (!v->resv_id)
-		v->resv_id = id;
-	d->pinned_in_use = pinned_count(cpu) + pinned_count(PCRW_PINNED_TASK);
-	v->rule = pcr_admit(d);
-	if (v->rule != PCR_ADMIT_OK)
-		v->resv_id = id;
-}
-
+/* Rule 5 for one CPU and one charge: @own is the word the event is (or
+ * would be) charged to, the other word is read now. */
 struct admit_loop {
 	struct pcr_demand d;
 	struct verdict v;
+	__u64 own;
+	__u32 per_task; /* own is the per-task pool: the other is the CPU's */
+	__u32 reserved0;
 };
 
 static int admit_cpu_cb(__u32 cpu, void *ctx)
 {
 	struct admit_loop *l = ctx;
+	struct resv_scan sc = { .cpu = cpu };
+	__u64 other;
 
-	admit_on_cpu(cpu, &l->d, &l->v);
-	return l->v.rule != PCR_ADMIT_OK; /* 1 stops the loop */
+	resv_scan(&sc);
+	if (!sc.first_id)
+		return 0;
+	l->v.restricted = 1;
+	if (!l->v.resv_id)
+		l->v.resv_id = sc.first_id;
+	l->d.reserved_other = sc.reserved_other;
+	l->d.whole_other = sc.whole_other;
+	other = charge_read(l->per_task ? cpu : PCRW_CHARGE_TASK);
+	l->v.rule = pcr_admit_charged(&l->d, l->own, other);
+	if (l->v.rule == PCR_ADMIT_OK)
+		return 0;
+	l->v.resv_id = sc.first_id;
+	return 1; /* stops the loop */
 }
 
-/* Rule 5 for an event on @cpu, or on every CPU for a per-task event. */
+/* Does any reservation restrict the current task on @cpu? */
+static __always_inline int restricted_on(__u32 cpu)
+{
+	struct resv_scan sc = { .cpu = cpu };
+
+	resv_scan(&sc);
+	return sc.first_id != 0;
+}
+
+/*
+ * Rule 5 for an event of @demand on @cpu, or on every CPU for a per-task
+ * event (@cpu < 0). With @charge the demand is added to the event's charge
+ * word first and kept only when admitted (then @idx says which word);
+ * without it (no event to uncharge later) the rule is applied to the
+ * charges as they are plus this demand. @d brings the PMU's shape and the
+ * event's flags.
+ */
 static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
-				  struct pcr_demand *d, struct verdict *v)
+				  const struct pcr_demand *d, __u64 demand,
+				  int charge, struct verdict *v, __u32 *idx)
 {
 	struct admit_loop l = { .d = *d };
-	__u32 n = cfg->nr_cpus;
+	__u32 n = cfg->nr_cpus, w;
+	__u64 *word;
 
-	if (cpu >= 0) {
-		if (cpu < PCRW_MAX_CPUS)
-			admit_on_cpu(cpu, &l.d, &l.v);
-	} else {
+	*idx = ~0U;
+	if (cpu >= PCRW_MAX_CPUS)
+		goto out;
+	if (cpu >= 0 && !restricted_on(cpu))
+		goto out; /* the common case: nothing reserved there */
+	w = cpu >= 0 ? cpu : PCRW_CHARGE_TASK;
+	word = charge_word(w);
+	if (!word) {
+		l.v.rule = PCR_ADMIT_UNKNOWN_CAPACITY; /* fail closed */
+		goto out;
+	}
+	l.per_task = cpu < 0;
+	l.own = charge ? pcr_charge_add(word, demand) : *word + demand;
+	if (cpu >= 0)
+		admit_cpu_cb(cpu, &l);
+	else
 		bpf_loop(n < PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS, admit_cpu_cb,
 			 &l, 0);
-	}
+	if (!charge)
+		goto out;
+	if (l.v.rule != PCR_ADMIT_OK || !l.v.restricted)
+		pcr_charge_undo(word, demand);
+	else
+		*idx = w;
+out:
 	*v = l.v;
-	*d = l.d;
 }
 
 /* Log a (would-be) veto; returns what the hook returns. */
@@ -104,8 +197,8 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 				const struct verdict *v, __u32 type,
 				__u64 config)
 {
-	__u32 kind = cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT :
-						      PCRW_EV_VETO;
+	__u32 kind =
+		cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT : PCRW_EV_VETO;
 	struct pcrw_resv *r;
 	struct pcrw_event *e;
 	__u64 id = v->resv_id;
@@ -127,35 +220,6 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 		bpf_ringbuf_submit(e, 0);
 	}
 	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
-}
-
-/* The user's perf_event_attr, as far as the veto needs it (UAPI layout). */
-struct attr_head {
-	__u32 type;
-	__u32 size;
-	__u64 config;
-	__u64 sample_period;
-	__u64 sample_type;
-	__u64 read_format;
-	__u64 flags; /* bit 2 pinned, bit 3 exclusive */
-};
-#define ATTR_FLAG_EXCLUSIVE (1ULL << 3)
-
-/* An event about to be opened, seen at the syscall before perf builds it:
- * admit its least demand, one flexible event (the alloc hook, where it
- * runs, checks the real group and pinning). True when even that is
- * refused; @v says why. */
-static __always_inline bool open_refused(const struct pcrw_veto_cfg *cfg,
-					 int cpu, const struct attr_head *a,
-					 struct verdict *v)
-{
-	struct pcr_demand d = {};
-
-	d.nr_counters = cfg->nr_counters;
-	d.group_size = 1;
-	d.exclusive = !!(a->flags & ATTR_FLAG_EXCLUSIVE);
-	admit(cfg, cpu, &d, v);
-	return v->rule != PCR_ADMIT_OK;
 }
 
 #endif

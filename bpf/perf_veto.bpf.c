@@ -3,13 +3,17 @@
  * perf_veto: keep reserved hardware counters their holders' own at
  * perf_event_open time (rule 5 of include/pcr_rules.h).
  *
- * lsm/perf_event_alloc sees the event with its PMU, CPU and group and
- * applies the whole rule, charging admitted pinned events (uncharged by
- * lsm/perf_event_free, or at the release of the event's file where the
- * kernel has no such hook). lsm/perf_event_open runs before any PMU is
- * consulted; where there is no core PMU it is the only place a hardware
- * open can be refused, and it applies the rule to the event's least demand.
- * Denial is -EBUSY.
+ * lsm/perf_event_alloc sees the event the kernel built, with its PMU, CPU,
+ * group and attr, and applies the whole rule: it charges the event's
+ * demand and decides in one atomic step, pinned or flexible. The charge is
+ * taken back when the event goes (lsm/perf_event_free where the kernel has
+ * it; else the release of its file, or the RCU free every event ends in).
+ * lsm/perf_event_open runs before any PMU is consulted; where there is no
+ * core PMU it is the only place a hardware open can be refused, and it
+ * applies the rule to the event's demand as it is on top of the charges.
+ * Every decision reads the kernel's copy of the attr, never user memory:
+ * the hook's own argument (6.1), or the copy perf_copy_attr() made, seen
+ * at its return (6.12 passes the hook only the type). Denial is -EBUSY.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,29 +27,48 @@ char LICENSE[] SEC("license") = "GPL";
 #define PERF_SECURITY_OPEN 0
 #define PF_KTHREAD 0x00200000
 
-/* Event address -> pinned_use index it was charged to. */
+/* An admitted event's charge: the word and the demand. */
+struct charge {
+	__u32 idx;
+	__u32 reserved0;
+	__u64 demand;
+};
+
+/* Event address -> its charge. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __u32);
+	__type(value, struct charge);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } charged SEC(".maps");
+
+/* Thread (pid_tgid) -> the attr perf_copy_attr() just copied for it: the
+ * kernel's copy, which no user thread can change. Taken by the open hook. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct kattr);
+} copied_attr SEC(".maps");
 
 /* perf_event_open's syscall numbers: native, and 32-bit compat. */
 #if defined(__TARGET_ARCH_x86)
 #define NR_perf_event_open 298
 #define NR_perf_event_open_compat 336
+#define X32_SYSCALL_BIT 0x40000000
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_perf_event_open 241
 #define NR_perf_event_open_compat 364
+#define X32_SYSCALL_BIT 0
 #else
 #define NR_perf_event_open -1
 #define NR_perf_event_open_compat -1
+#define X32_SYSCALL_BIT 0
 #endif
 
-/* Is the current task inside perf_event_open(2)? Kernel-made counters
- * (NMI watchdog, KVM's guest PMU) are allocated elsewhere. */
+/* Is the current task inside perf_event_open(2), by any ABI? Kernel-made
+ * counters (NMI watchdog, KVM's guest PMU) are allocated elsewhere. */
 static __always_inline int in_perf_event_open(struct task_struct *task)
 {
 	struct pt_regs *regs;
@@ -57,7 +80,7 @@ static __always_inline int in_perf_event_open(struct task_struct *task)
 	if (!regs)
 		return 0;
 #if defined(__TARGET_ARCH_x86)
-	nr = regs->orig_ax;
+	nr = regs->orig_ax & ~(long)X32_SYSCALL_BIT;
 #elif defined(__TARGET_ARCH_arm64)
 	nr = regs->syscallno;
 #else
@@ -66,147 +89,212 @@ static __always_inline int in_perf_event_open(struct task_struct *task)
 	return nr == NR_perf_event_open || nr == NR_perf_event_open_compat;
 }
 
-/* The perf_event_open syscall being served: its attr and CPU arguments.
- * The kernel copied the attr just before this hook; the alloc hook checks
- * the kernel's own copy again where there is a PMU. */
-static __always_inline int syscall_args(struct attr_head *a, int *cpu)
+/* The CPU argument of the perf_event_open being served: the third
+ * argument, in the same saved register for the native and the compat ABI
+ * (x86-64 and ia32: dx; arm64 and aarch32: x2/r2). The kernel's saved
+ * registers, which no other thread can change during the syscall. */
+static __always_inline int syscall_cpu(void)
 {
 	struct pt_regs *regs;
-	const void *uattr;
 
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (!regs)
 		return -1;
 #if defined(__TARGET_ARCH_x86)
-	uattr = (const void *)regs->di;
-	*cpu = (int)regs->dx;
+	return (int)regs->dx;
 #elif defined(__TARGET_ARCH_arm64)
-	uattr = (const void *)regs->regs[0];
-	*cpu = (int)regs->regs[2];
+	return (int)regs->regs[2];
 #else
 	return -1;
 #endif
-	return bpf_probe_read_user(a, sizeof(*a), uattr);
 }
 
-static __always_inline int perf_open_hook(int type, int ret)
+/* The kernel's attr, through a BTF pointer (the bitfield relocations are
+ * relative to the struct the macro is given). */
+static __always_inline void read_kattr(struct perf_event_attr *attr,
+				       struct kattr *k)
 {
-	const struct pcrw_veto_cfg *cfg;
-	struct attr_head a;
-	struct verdict v;
-	int cpu = -1;
+	k->type = attr->type;
+	k->config = attr->config;
+	k->config1 = attr->config1;
+	k->sample_type = attr->sample_type;
+	k->flags = 0;
+	if (BPF_CORE_READ_BITFIELD(attr, pinned))
+		k->flags |= KATTR_PINNED;
+	if (BPF_CORE_READ_BITFIELD(attr, exclusive))
+		k->flags |= KATTR_EXCLUSIVE;
+	if (BPF_CORE_READ_BITFIELD(attr, precise_ip))
+		k->flags |= KATTR_PRECISE;
+}
 
-	if (ret || type != PERF_SECURITY_OPEN)
-		return ret;
-	cfg = veto_config();
+/*
+ * No core PMU (amd64 guests): the open hook is the veto point. It applies
+ * rule 5 to the event's own demand on top of what is charged, without
+ * charging (no event exists yet to uncharge). @k is the kernel's attr;
+ * NULL when it could not be found: then the open is taken for a hardware
+ * event that needs a general counter (fail closed).
+ */
+static __always_inline int open_decide(const struct kattr *k)
+{
+	const struct pcrw_veto_cfg *cfg = veto_config();
+	struct kattr least = { .type = PERF_TYPE_RAW };
+	struct pcr_demand d = {};
+	struct verdict v;
+	__u32 idx;
+
 	if (!cfg || cfg->mode == PCRW_VETO_SIGNAL)
 		return 0;
 	/* With a core PMU every hardware event reaches the alloc hook, which
-	 * sees the whole event: decide once, there. Without one (amd64 guests)
-	 * this is the only place a hardware-type open can be refused. */
+	 * sees the whole event: decide once, there. */
 	if (cfg->nr_hw_types)
 		return 0;
-	if (syscall_args(&a, &cpu) || !is_hw_type(cfg, a.type))
+	if (!k)
+		k = &least;
+	else if (!is_hw_type(cfg, k->type))
 		return 0;
-	if (!open_refused(cfg, cpu, &a, &v))
+	demand_init(cfg, &d);
+	d.exclusive = !!(k->flags & KATTR_EXCLUSIVE);
+	d.pinned = !!(k->flags & KATTR_PINNED);
+	admit(cfg, syscall_cpu(), &d, event_demand(cfg, k), 0, &v, &idx);
+	if (v.rule == PCR_ADMIT_OK)
 		return 0;
-	return veto(cfg, &v, a.type, a.config);
+	return veto(cfg, &v, k->type, k->config);
 }
 
-/* The hook lost its attr argument in later kernels: (attr, type) on 6.1,
- * (type) on 6.12. Userspace loads the one that matches the kernel's BTF. */
+/* 6.1: the hook is given the kernel's attr. */
 SEC("lsm/perf_event_open")
 int BPF_PROG(veto_perf_open, struct perf_event_attr *attr, int type, int ret)
 {
-	return perf_open_hook(type, ret);
+	struct kattr k;
+
+	if (ret || type != PERF_SECURITY_OPEN)
+		return ret;
+	read_kattr(attr, &k);
+	return open_decide(&k);
 }
 
+/* 6.12: only the type; the attr comes from perf_copy_attr()'s return,
+ * which perf_event_open(2) calls just before this hook. */
 SEC("lsm/perf_event_open")
 int BPF_PROG(veto_perf_open_type_only, int type, int ret)
 {
-	return perf_open_hook(type, ret);
+	__u64 key = bpf_get_current_pid_tgid();
+	struct kattr k, *c;
+
+	if (ret || type != PERF_SECURITY_OPEN)
+		return ret;
+	c = bpf_map_lookup_elem(&copied_attr, &key);
+	if (!c)
+		return open_decide(NULL);
+	k = *c;
+	bpf_map_delete_elem(&copied_attr, &key);
+	return open_decide(&k);
+}
+
+SEC("fexit/perf_copy_attr")
+int BPF_PROG(veto_perf_copy_attr, void *uattr, struct perf_event_attr *attr,
+	     int ret)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	struct kattr k;
+
+	if (ret)
+		return 0;
+	read_kattr(attr, &k);
+	bpf_map_update_elem(&copied_attr, &key, &k, BPF_ANY);
+	return 0;
 }
 
 SEC("lsm/perf_event_alloc")
 int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 {
 	const struct pcrw_veto_cfg *cfg;
-	struct perf_event_attr *lattr, *eattr;
 	struct perf_event *leader;
 	struct pcr_demand d = {};
-	struct task_struct *task;
+	struct kattr k, kl;
 	struct verdict v;
+	struct charge ch = {};
 	__u64 key = (__u64)event;
-	__u32 idx, one = 1, *cnt;
-	__u32 type;
 
 	if (ret)
 		return ret;
 	cfg = veto_config();
 	if (!cfg || cfg->mode == PCRW_VETO_SIGNAL)
 		return 0;
-	/* Inherited children are the admitted parent's: denying one would
-	 * fail a fork. Kernel-made counters (NMI watchdog, KVM) are not
-	 * vetoed: only an allocation inside perf_event_open is. */
+	/* Inherited children are the admitted parent's: a per-task event and
+	 * its copies never run on one CPU at once, and denying one would fail
+	 * a fork. Kernel-made counters (NMI watchdog, KVM) are not vetoed:
+	 * only an allocation inside perf_event_open is. */
 	if (event->parent)
 		return 0;
-	task = bpf_get_current_task_btf();
-	if (!in_perf_event_open(task))
+	if (!in_perf_event_open(bpf_get_current_task_btf()))
 		return 0;
-	type = event->pmu->type;
-	if (!is_hw_type(cfg, type) && !is_hw_type(cfg, event->attr.type))
+	read_kattr(&event->attr, &k);
+	if (!is_hw_type(cfg, event->pmu->type) && !is_hw_type(cfg, k.type))
 		return 0;
 	leader = event->group_leader;
-	d.nr_counters = cfg->nr_counters;
-	d.group_size = leader == event ? 1 : leader->nr_siblings + 2;
-	/* Through attr pointers: the bitfield relocation is relative to the
-	 * struct the macro is given. */
-	lattr = &leader->attr;
-	eattr = &event->attr;
-	d.pinned = BPF_CORE_READ_BITFIELD(lattr, pinned);
-	d.exclusive = BPF_CORE_READ_BITFIELD(lattr, exclusive) ||
-		      BPF_CORE_READ_BITFIELD(eattr, exclusive);
-	admit(cfg, event->cpu, &d, &v);
+	read_kattr(&leader->attr, &kl);
+	demand_init(cfg, &d);
+	d.pinned = !!(kl.flags & KATTR_PINNED);
+	d.exclusive = !!((kl.flags | k.flags) & KATTR_EXCLUSIVE);
+	d.in_group = leader != event;
+	ch.demand = event_demand(cfg, &k);
+	admit(cfg, event->cpu, &d, ch.demand, 1, &v, &ch.idx);
 	if (v.rule != PCR_ADMIT_OK)
-		return veto(cfg, &v, event->attr.type, event->attr.config);
-	if (!v.restricted || !d.pinned)
-		return 0;
-	idx = event->cpu >= 0 && event->cpu < PCRW_MAX_CPUS ? event->cpu :
-							     PCRW_PINNED_TASK;
-	cnt = bpf_map_lookup_elem(&pinned_use, &idx);
-	if (!cnt)
-		return 0;
-	if (bpf_map_update_elem(&charged, &key, &idx, BPF_NOEXIST) == 0)
-		__sync_fetch_and_add(cnt, one);
+		return veto(cfg, &v, k.type, k.config);
+	if (ch.idx == ~0U)
+		return 0; /* not restricted anywhere: not charged */
+	if (bpf_map_update_elem(&charged, &key, &ch, BPF_NOEXIST)) {
+		/* Cannot remember the charge: refuse rather than leak it. */
+		__u64 *w = charge_word(ch.idx);
+
+		if (w)
+			pcr_charge_undo(w, ch.demand);
+		v.rule = PCR_ADMIT_UNKNOWN_CAPACITY;
+		return veto(cfg, &v, k.type, k.config);
+	}
 	return 0;
 }
 
-static __always_inline void uncharge(struct perf_event *event)
+/* Take an event's charge back, once: of two paths that see the same event
+ * go, only the one whose delete succeeds uncharges. */
+static __always_inline void uncharge(__u64 key)
 {
-	__u64 key = (__u64)event;
-	__u32 *idx, *cnt;
+	struct charge *c, ch;
+	__u64 *w;
 
-	idx = bpf_map_lookup_elem(&charged, &key);
-	if (!idx)
+	c = bpf_map_lookup_elem(&charged, &key);
+	if (!c)
 		return;
-	cnt = bpf_map_lookup_elem(&pinned_use, idx);
-	if (cnt && *cnt)
-		__sync_fetch_and_add(cnt, (__u32)-1);
-	bpf_map_delete_elem(&charged, &key);
+	ch = *c;
+	if (bpf_map_delete_elem(&charged, &key))
+		return;
+	w = charge_word(ch.idx);
+	if (w)
+		pcr_charge_undo(w, ch.demand);
 }
 
-/* Uncharge when the event goes: the LSM free hook where the kernel has it
- * (6.1), else the release of its file, the only way a charged event (one
- * opened by perf_event_open) goes away. */
+/* 6.1: the LSM free hook runs for every event that goes. */
 SEC("lsm/perf_event_free")
 void BPF_PROG(veto_perf_free, struct perf_event *event)
 {
-	uncharge(event);
+	uncharge((__u64)event);
 }
 
+/* Without it: the release of the event's file (at close, at once), and the
+ * RCU callback every freed event ends in (error paths of perf_event_open
+ * after the allocation; a grace period later). */
 SEC("fentry/perf_event_release_kernel")
 int BPF_PROG(veto_perf_release, struct perf_event *event)
 {
-	uncharge(event);
+	uncharge((__u64)event);
+	return 0;
+}
+
+SEC("fentry/free_event_rcu")
+int BPF_PROG(veto_perf_rcu_free, struct callback_head *head)
+{
+	uncharge((__u64)head -
+		 bpf_core_field_offset(struct perf_event, callback_head));
 	return 0;
 }

@@ -65,22 +65,37 @@ static __always_inline const struct pcrw_veto_cfg *veto_config(void)
 	return bpf_map_lookup_elem(&veto_cfg, &zero);
 }
 
+/* The start time of the current process (its group leader), in the
+ * ticks /proc/PID/stat shows: the identity a pid grant is bound to. */
+static __always_inline __u64 current_start_ticks(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return pcr_start_ticks(
+		BPF_CORE_READ(task, group_leader, start_boottime));
+}
+
 /* Does the current task match one of @r's grants? */
 static __always_inline int current_holds(const struct pcrw_resv *r)
 {
-	__u64 uid = bpf_get_current_uid_gid() & 0xffffffff;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pcr_caller c = {
+		.uid = bpf_get_current_uid_gid() & 0xffffffff,
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+	};
 	__u32 i;
 
 	for (i = 0; i < PCRW_MAX_GRANTS; i++) {
 		const struct pcr_principal *p = &r->grants[i];
-		__u64 cg = 0;
 
 		if (i >= r->nr_grants)
 			break;
+		c.cgroup_at_level = 0;
 		if (p->kind == PCR_PRINC_CGROUP)
-			cg = bpf_get_current_ancestor_cgroup_id(p->level);
-		if (pcr_principal_match(p, uid, tgid, cg))
+			c.cgroup_at_level =
+				bpf_get_current_ancestor_cgroup_id(p->level);
+		if (p->kind == PCR_PRINC_PID && !c.start)
+			c.start = current_start_ticks();
+		if (pcr_principal_match(p, &c))
 			return 1;
 	}
 	return 0;

@@ -6,7 +6,8 @@
  * which counter, and what an access with the wrong cookie gets. It compiles
  * unchanged into the BPF programs (vmlinux.h types), the arbiter module
  * (kernel types) and userspace (UAPI types); tests/unit tests and fuzzes it.
- * Every function is pure: it reads and writes only what it is given.
+ * Every function is pure: it reads and writes only what it is given (the two
+ * charge helpers of rule 5 change the word they are given, atomically).
  *
  * The model, after the PCR paper (docs/PCR-RULES.md has the prose):
  *  - Each counter slot has a management cookie, an access cookie (48-bit
@@ -280,31 +281,55 @@ enum pcr_principal_kind {
 	PCR_PRINC_NONE = 0,
 	PCR_PRINC_UID = 1, /* real uid of the calling task */
 	PCR_PRINC_CGROUP = 2, /* cgroup v2 id, the cgroup or a descendant */
-	PCR_PRINC_PID = 3, /* process (tgid) */
+	PCR_PRINC_PID = 3, /* one process: tgid and start time */
 };
+
+/*
+ * A process is named by its tgid and its start time, so a grant dies with
+ * the process: a later process that gets the same pid has another start
+ * time and matches nothing. The start time is the group leader's
+ * start_boottime in clock ticks of PCR_USER_HZ, as /proc/PID/stat field 22
+ * shows it: what both userspace and the kernel side can read.
+ */
+#define PCR_USER_HZ 100
+#define PCR_NSEC_PER_TICK (1000000000ULL / PCR_USER_HZ)
 
 struct pcr_principal {
 	__u32 kind; /* enum pcr_principal_kind */
 	__u32 level; /* cgroup: depth of the cgroup below the root */
 	__u64 id; /* uid, cgroup id or tgid */
+	__u64 start; /* pid: the process's start time, ticks since boot */
 };
 
+/* What the kernel knows about the calling task, for pcr_principal_match. */
+struct pcr_caller {
+	__u32 uid;
+	__u32 tgid;
+	__u64 start; /* start time of its process, ticks since boot */
+	__u64 cgroup_at_level; /* its cgroup's ancestor at p->level, or 0 */
+};
+
+/* A process start time in ticks, from the kernel's start_boottime (ns). */
+static __always_inline __u64 pcr_start_ticks(__u64 start_boottime_ns)
+{
+	return start_boottime_ns / PCR_NSEC_PER_TICK;
+}
+
 /*
- * Does the caller match @p? The caller passes what the kernel knows about
- * itself: uid, tgid, and the id of its own cgroup's ancestor at p->level
- * (0 when it sits above that level). A NONE principal matches nobody.
+ * Does the caller match @p? A pid principal needs the same process, not
+ * only the same pid: tgid and start time. A NONE principal, and a cgroup
+ * principal with no id, match nobody.
  */
 static __always_inline int pcr_principal_match(const struct pcr_principal *p,
-					       __u32 uid, __u32 tgid,
-					       __u64 cgroup_at_level)
+					       const struct pcr_caller *c)
 {
 	switch (p->kind) {
 	case PCR_PRINC_UID:
-		return p->id == uid;
+		return p->id == c->uid;
 	case PCR_PRINC_PID:
-		return p->id == tgid;
+		return p->id == c->tgid && p->start == c->start;
 	case PCR_PRINC_CGROUP:
-		return p->id != 0 && p->id == cgroup_at_level;
+		return p->id != 0 && p->id == c->cgroup_at_level;
 	default:
 		return 0;
 	}
@@ -314,19 +339,53 @@ static __always_inline int pcr_principal_match(const struct pcr_principal *p,
 #define PCR_RESV_WHOLE_PMU 0xffffffffU
 
 /*
+ * Counters are not interchangeable. A PMU has general counters, which
+ * count any event, and counters that count one event only: arm64's cycle
+ * counter (slot 31) counts only CPU cycles, as x86's fixed counter 1 does
+ * (the other x86 fixed counters are not modelled: events they could take
+ * are charged to general counters, which only errs towards refusing). A
+ * reservation of K counters takes K general counters; cycles-only counters
+ * are never reserved. An event needs either a general counter, or a
+ * cycles-only counter when it is the plain cycles event (perf puts it
+ * there first and on a general counter only when that is taken).
+ *
+ * The demand of admitted events is charged, per CPU (events bound to a
+ * CPU) and in one per-task pool (per-task events, which may run on any
+ * CPU), as one 64-bit word: general demand in the high half, cycles demand
+ * in the low half, so one atomic add charges both.
+ */
+#define PCR_CHARGE_CYCLES_BITS 32
+
+static __always_inline __u64 pcr_charge_pack(__u32 general, __u32 cycles)
+{
+	return (__u64)general << PCR_CHARGE_CYCLES_BITS | cycles;
+}
+
+static __always_inline __u32 pcr_charge_general(__u64 c)
+{
+	return (__u32)(c >> PCR_CHARGE_CYCLES_BITS);
+}
+
+static __always_inline __u32 pcr_charge_cycles(__u64 c)
+{
+	return (__u32)c;
+}
+
+/*
  * Rule 5, perf admission. What the perf veto knows about one CPU when a
- * task that does not hold every reservation there opens a hardware event.
- * "Other" reservations are those whose grant the opener does not match;
- * its own reservations do not restrict it.
+ * task restricted there opens a hardware event. "Other" reservations are
+ * those whose grants the opener does not match; its own do not restrict it.
  */
 struct pcr_demand {
-	__u32 nr_counters; /* counters of this CPU's PMU; 0: not known */
-	__u32 reserved_other; /* counters reserved here by other reservations */
+	__u32 nr_general; /* general counters of this CPU's PMU; 0: not known */
+	__u32 nr_cycles_only; /* counters that count only the cycles event */
+	__u32 reserved_other; /* general counters reserved by others here */
 	__u32 whole_other; /* an other reservation takes the whole PMU here */
-	__u32 pinned_in_use; /* restricted pinned hw events charged to this CPU */
-	__u32 group_size; /* events in the new event's group, itself included */
-	__u32 pinned; /* the group is pinned */
-	__u32 exclusive; /* the group is exclusive */
+	__u32 used_general; /* charged general demand, the new event's too */
+	__u32 used_cycles; /* charged cycles demand, the new event's too */
+	__u32 exclusive; /* the event or its group is exclusive */
+	__u32 pinned; /* the event's group is pinned (names a refusal) */
+	__u32 in_group; /* it joins an existing group (names a refusal) */
 	__u32 reserved0;
 };
 
@@ -336,24 +395,28 @@ enum pcr_admit_rule {
 	PCR_ADMIT_WHOLE_PMU = 1, /* 5a: the whole PMU is reserved */
 	PCR_ADMIT_UNKNOWN_CAPACITY = 2, /* 5b: counter count unknown: fail closed */
 	PCR_ADMIT_EXCLUSIVE = 3, /* 5c: exclusive needs the whole PMU */
-	PCR_ADMIT_GROUP = 4, /* 5d: the group does not fit unreserved counters */
-	PCR_ADMIT_PINNED = 5, /* 5e: pinned demand exceeds unreserved counters */
-	PCR_NR_ADMIT_RULES = 6,
+	PCR_ADMIT_GROUP = 4, /* 5d: a group member that does not fit */
+	PCR_ADMIT_PINNED = 5, /* 5d: a pinned event that does not fit */
+	PCR_ADMIT_FLEXIBLE = 6, /* 5d: a flexible event that does not fit */
+	PCR_NR_ADMIT_RULES = 7,
 };
 
 /*
  * Rule 5: a hardware event of a task restricted on this CPU is admitted only
- * if it can never need a reserved counter there:
+ * if every charged event there, itself included, pinned or flexible, can be
+ * on a counter at once without touching a reserved one:
  *  a. no other reservation takes the whole PMU;
  *  b. the PMU's counter count is known (else every other reservation acts as
  *     a whole-PMU one: fail closed);
- *  c. the group is not exclusive (exclusive means every counter);
- *  d. the group fits in the unreserved counters U = nr_counters -
- *     reserved_other (a group is scheduled all at once or not at all);
- *  e. a pinned group: the pinned events already charged here plus this
- *     group fit in U (pinned events are never multiplexed out).
- * Flexible events that pass d are multiplexed by perf as today; the
- * holder's pinned events always win over them (perf schedules pinned first).
+ *  c. the event is not exclusive (exclusive means every counter);
+ *  d. with U = nr_general - reserved_other unreserved general counters and
+ *     C cycles-only counters: used_general <= U and used_general +
+ *     used_cycles <= U + C. Cycles events take the cycles-only counters
+ *     first, so whenever these hold perf finds a counter for every charged
+ *     event and for every event of the holders on their reserved ones: no
+ *     charged event ever multiplexes a holder's event out.
+ * Each event is charged its own demand, so a group member adds itself
+ * only: a group whose leader is already charged is not counted twice.
  * With no other reservation on the CPU every event is admitted, as without
  * PCR (PCR_DEFAULT_COOKIE behaviour).
  */
@@ -366,17 +429,53 @@ pcr_admit(const struct pcr_demand *d)
 		return PCR_ADMIT_OK;
 	if (d->whole_other)
 		return PCR_ADMIT_WHOLE_PMU;
-	if (!d->nr_counters)
+	if (!d->nr_general)
 		return PCR_ADMIT_UNKNOWN_CAPACITY;
 	if (d->exclusive)
 		return PCR_ADMIT_EXCLUSIVE;
-	unreserved = d->reserved_other >= d->nr_counters ?
-			     0 : d->nr_counters - d->reserved_other;
-	if (d->group_size > unreserved)
+	unreserved = d->reserved_other >= d->nr_general ?
+			     0 : d->nr_general - d->reserved_other;
+	if (d->used_general <= unreserved &&
+	    (__u64)d->used_general + d->used_cycles <=
+		    (__u64)unreserved + d->nr_cycles_only)
+		return PCR_ADMIT_OK;
+	if (d->in_group)
 		return PCR_ADMIT_GROUP;
-	if (d->pinned && d->pinned_in_use + d->group_size > unreserved)
-		return PCR_ADMIT_PINNED;
-	return PCR_ADMIT_OK;
+	return d->pinned ? PCR_ADMIT_PINNED : PCR_ADMIT_FLEXIBLE;
+}
+
+/*
+ * Rule 5 on a charge: fill @d's use from this CPU's two charge words (the
+ * bucket the event was charged to, after the charge, and the other one:
+ * the per-task pool for a CPU-bound event, the CPU's bucket for a per-task
+ * one) and decide.
+ */
+static __always_inline enum pcr_admit_rule
+pcr_admit_charged(struct pcr_demand *d, __u64 own, __u64 other)
+{
+	d->used_general = pcr_charge_general(own) + pcr_charge_general(other);
+	d->used_cycles = pcr_charge_cycles(own) + pcr_charge_cycles(other);
+	return pcr_admit(d);
+}
+
+/*
+ * Decision and charge in one atomic step (the only non-pure functions
+ * here: they change the word they are given, atomically). A racer first
+ * adds its demand with a fully ordered fetch-and-add, then reads the other
+ * word and decides on the sum; a refusal takes the demand back. Two racers
+ * on one word see distinct totals; of two racers on different words (a
+ * CPU-bound and a per-task event) at least one sees the other's charge,
+ * as the adds are fully ordered before the reads. A refusal can only be
+ * too cautious (a racer that is rolled back was seen), never too lenient.
+ */
+static __always_inline __u64 pcr_charge_add(__u64 *word, __u64 demand)
+{
+	return __sync_fetch_and_add(word, demand) + demand;
+}
+
+static __always_inline void pcr_charge_undo(__u64 *word, __u64 demand)
+{
+	__sync_fetch_and_add(word, -demand);
 }
 
 /*

@@ -20,6 +20,7 @@
 #include "component.h"
 #include "cookie.h"
 #include "resv_store.h"
+#include "perf_snapshot.h"
 #include "sanitize.h"
 #include "veto.h"
 
@@ -108,6 +109,14 @@ static bool whole(__u32 n)
 	return n == PCR_RESV_WHOLE_PMU;
 }
 
+/* Reservations take general counters (pcr_rules.h rule 5): those of the
+ * PMU's counters that are not cycles-only. 0: not known. */
+static __u32 general_counters(const struct pcrw_veto_cfg *c)
+{
+	return c->nr_cycles_only < c->nr_counters ?
+		       c->nr_counters - c->nr_cycles_only : 0;
+}
+
 /*
  * Place @spec among the reservations @all (@n of them, @skip_policy: leave
  * out those a policy made): check capacity on each CPU and choose slots.
@@ -141,7 +150,7 @@ static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
 		if (!whole(spec->nr_counters) && nr_counters &&
 		    sum + spec->nr_counters > nr_counters) {
 			snprintf(err, len,
-				 "CPU %u: %u of %u counters are unreserved, %u asked for",
+				 "CPU %u: %u of %u general counters are unreserved, %u asked for",
 				 cpu, nr_counters - sum, nr_counters,
 				 spec->nr_counters);
 			return -EBUSY;
@@ -153,7 +162,7 @@ static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
 	}
 	*slots = 0;
 	for (k = 0, cpu = 0; cpu < 32 && k < spec->nr_counters; cpu++)
-		if (!((used >> cpu) & 1)) {
+		if (!((used >> cpu) & 1) && (!nr_counters || cpu < nr_counters)) {
 			*slots |= 1ULL << cpu;
 			k++;
 		}
@@ -219,6 +228,86 @@ static void warn_if_monitor_only(void)
 			  "this reservation is monitor-only for now");
 }
 
+/* Does a grant of @r name the process that holds @e? Its own cgroup only:
+ * a descendant of a granted cgroup is not recognised here (errs towards
+ * refusing). */
+static bool held_by_grantee(const struct pcrw_resv *r,
+			    const struct pcrw_perf_rec *e)
+{
+	struct pcr_caller c = { .uid = e->holder_uid, .tgid = e->holder_tgid,
+				.cgroup_at_level = e->cgroup_id };
+	__u32 i;
+
+	if (resv_pid_start(e->holder_tgid, &c.start))
+		c.start = ~0ULL;
+	for (i = 0; i < r->nr_grants && i < PCRW_MAX_GRANTS; i++)
+		if (pcr_principal_match(&r->grants[i], &c))
+			return true;
+	return false;
+}
+
+/*
+ * Hardware events opened by processes @r does not grant that could use
+ * counters @r reserves: CPU-bound ones on its CPUs, and every per-task
+ * one. They were opened before the reservation, so rule 5 never charged
+ * them for it, and they would keep the holder's counters. Kernel-made
+ * counters (watchdog) are left out: counter discovery already found their
+ * counters taken. Names up to four in @msg; returns how many, or -errno
+ * when they cannot be looked for.
+ */
+static int events_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
+{
+	struct perf_snapshot snap;
+	size_t i, off = 0;
+	int err, n = 0;
+
+	msg[0] = 0;
+	err = perf_snapshot_open(&snap);
+	if (!err)
+		err = perf_snapshot_take(&snap);
+	for (i = 0; !err && i < snap.nr; i++) {
+		const struct pcrw_perf_rec *e = &snap.recs[i];
+
+		if (!(e->flags & PCRW_PERF_HW) ||
+		    (e->flags & PCRW_PERF_KERNEL_OWNER) ||
+		    (e->how != PCRW_FOUND_FILE && e->how != PCRW_FOUND_CHILD))
+			continue;
+		if (e->cpu >= 0 && !resv_has_cpu(r, e->cpu))
+			continue;
+		if (held_by_grantee(r, e))
+			continue;
+		if (n++ < 4 && off < len) {
+			char where[24] = "any CPU";
+
+			if (e->cpu >= 0)
+				snprintf(where, sizeof(where), "CPU %d", e->cpu);
+			off += snprintf(msg + off, len - off,
+					"%spid %u (%.16s) %s event 0x%llx on %s",
+					off ? ", " : "", e->holder_tgid,
+					e->holder_comm,
+					e->flags & PCRW_PERF_PINNED ? "pinned" :
+								      "flexible",
+					(unsigned long long)e->config, where);
+		}
+	}
+	if (snap.skel)
+		perf_snapshot_close(&snap);
+	return err ? err : n;
+}
+
+/* For reservations made without the refusal (policy files, enforce after
+ * reserve): say which events could keep their counters. */
+static void warn_in_the_way(const struct pcrw_resv *r)
+{
+	char msg[384];
+	int n = events_in_the_way(r, msg, sizeof(msg));
+
+	if (n > 0)
+		pcrw_warn("reservation %llu is not guaranteed: %d hardware event(s) "
+			  "opened before it could use its counters: %s%s",
+			  (unsigned long long)r->id, n, msg, n > 4 ? ", ..." : "");
+}
+
 static int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
 {
 	if (s->nr_grants >= PCRW_MAX_GRANTS) {
@@ -261,7 +350,7 @@ int cmd_reserve(int argc, char **argv)
 	struct pcrw_resv *all = NULL, r;
 	const char *cpus = NULL;
 	bool have_counters = false;
-	char err[ERRLEN], buf[128];
+	char err[ERRLEN], buf[128], msg[384];
 	__u8 key[PCRW_COOKIE_KEY_LEN];
 	__u64 slots, mgmt, id;
 	size_t n = 0;
@@ -316,7 +405,8 @@ int cmd_reserve(int argc, char **argv)
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
-	if (place(&spec, all, n, false, cfg.nr_counters, &slots, err, ERRLEN)) {
+	if (place(&spec, all, n, false, general_counters(&cfg), &slots, err,
+		  ERRLEN)) {
 		pcrw_err("reserve: %s", err);
 		rc = PCRW_EXIT_ERROR;
 		goto out;
@@ -336,6 +426,22 @@ int cmd_reserve(int argc, char **argv)
 		s->del(r.id);
 		s->commit();
 		rc = store_error("reserve", rc);
+		goto out;
+	}
+	/* In force from here: later opens are charged. Earlier ones are
+	 * not; while one could use these counters, refuse. */
+	rc = events_in_the_way(&r, msg, sizeof(msg));
+	if (rc) {
+		s->del(r.id);
+		s->commit();
+		if (rc < 0)
+			pcrw_err("reserve: cannot look for events already using "
+				 "counters (%s): not reserved", strerror(-rc));
+		else
+			pcrw_err("reserve: %d hardware event(s) of other processes "
+				 "could use these counters: %s%s; close them and "
+				 "reserve again", rc, msg, rc > 4 ? ", ..." : "");
+		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
 	resv_format_cpus(r.cpus, buf, sizeof(buf));
@@ -592,6 +698,40 @@ static const char *mode_name(__u32 mode)
 	}
 }
 
+/* The charge words of rule 5: general+cycles demand of admitted events of
+ * restricted tasks, per CPU where any, and per task. */
+static void print_charges(const struct pcrw_veto_cfg *cfg)
+{
+	__u32 k, nr = cfg->nr_cpus < PCRW_MAX_CPUS ? cfg->nr_cpus : PCRW_MAX_CPUS;
+	__u64 v;
+	int fd;
+
+	fd = pcrw_obj_get(PCRW_VETO_GROUP, "hw_charge");
+	printf("events charged (general+cycles):");
+	for (k = 0; fd >= 0 && k < nr; k++)
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v)
+			printf(" cpu%u=%u+%u", k, pcr_charge_general(v),
+			       pcr_charge_cycles(v));
+	k = PCRW_CHARGE_TASK;
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0)
+		printf(" per-task=%u+%u", pcr_charge_general(v),
+		       pcr_charge_cycles(v));
+	printf("\n");
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Grants of @r whose process has exited, for list. */
+static void print_expired(const struct pcrw_resv *r)
+{
+	__u32 j;
+
+	for (j = 0; j < r->nr_grants && j < PCRW_MAX_GRANTS; j++)
+		if (resv_principal_expired(&r->grants[j]))
+			printf("     pid:%llu: expired (process exited): matches no one\n",
+			       (unsigned long long)r->grants[j].id);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	const struct resv_store_ops *s = resv_store();
@@ -651,27 +791,16 @@ int cmd_list(int argc, char **argv)
 		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
 		       (unsigned long long)s->vetoes(r->id), who,
 		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
+		print_expired(r);
 	}
 	if (!n)
 		printf("(no reservations)\n");
 	printf("%s; mode %s; %u counters per CPU%s\n", state, mode_name(cfg.mode),
 	       cfg.nr_counters, cfg.nr_counters ? "" : " (unknown: fail closed)");
-	{
-		__u32 k, v, nr = cfg.nr_cpus < PCRW_MAX_CPUS ? cfg.nr_cpus : PCRW_MAX_CPUS;
-		int pfd;
-
-		pfd = pcrw_obj_get(PCRW_VETO_GROUP, "pinned_use");
-		printf("pinned events charged:");
-		for (k = 0; pfd >= 0 && k < nr; k++)
-			if (bpf_map_lookup_elem(pfd, &k, &v) == 0)
-				printf(" cpu%u=%u", k, v);
-		k = PCRW_PINNED_TASK;
-		if (pfd >= 0 && bpf_map_lookup_elem(pfd, &k, &v) == 0)
-			printf(" per-task=%u", v);
-		printf("\n");
-		if (pfd >= 0)
-			close(pfd);
-	}
+	if (cfg.nr_counters)
+		printf("  %u general (reservable), %u cycles-only\n",
+		       general_counters(&cfg), cfg.nr_cycles_only);
+	print_charges(&cfg);
 	printf("vetoes %llu, audited %llu\n",
 	       (unsigned long long)s->total(PCRW_EV_VETO),
 	       (unsigned long long)s->total(PCRW_EV_AUDIT));
@@ -858,8 +987,8 @@ static int apply_policy(const char *path, bool check_only)
 	k = nall;
 	id = next_id(all, nall);
 	for (i = 0; i < n; i++) {
-		if (place(&specs[i], mine, k, true, cfg.nr_counters, &slots, err,
-			  ERRLEN)) {
+		if (place(&specs[i], mine, k, true, general_counters(&cfg), &slots,
+			  err, ERRLEN)) {
 			pcrw_err("policy: %s: reservation %zu: %s; the policy in force is unchanged",
 				 path, i + 1, err);
 			rc = PCRW_EXIT_USAGE;
@@ -890,6 +1019,8 @@ static int apply_policy(const char *path, bool check_only)
 	}
 	printf("policy %s: %zu reservation(s) in force\n", path, n);
 	fflush(stdout);
+	for (i = nall; i < k; i++)
+		warn_in_the_way(&mine[i]);
 unlock:
 	s->unlock();
 	free(all);
@@ -929,6 +1060,7 @@ static void on_signal(int sig)
 
 static const char *const rule_names[] = {
 	"ok", "whole-pmu", "unknown-capacity", "exclusive", "group", "pinned",
+	"flexible",
 };
 
 static int print_event(void *ctx, void *data, size_t size)
@@ -963,6 +1095,19 @@ static int print_event(void *ctx, void *data, size_t size)
 	       (unsigned long long)e->reservation_id, who);
 	fflush(stdout);
 	return 0;
+}
+
+/* Events opened while no veto was attached were never charged. */
+static void warn_existing_events(void)
+{
+	struct pcrw_resv *all = NULL;
+	size_t n = 0, i;
+
+	if (resv_store()->open(false) || resv_load_all(&all, &n))
+		return;
+	for (i = 0; i < n; i++)
+		warn_in_the_way(&all[i]);
+	free(all);
 }
 
 int cmd_enforce(int argc, char **argv)
@@ -1030,6 +1175,8 @@ int cmd_enforce(int argc, char **argv)
 	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
 		printf("monitor-only: BPF LSM cannot attach on this kernel; reservations "
 		       "are recorded and listed but nothing is denied\n");
+	else
+		warn_existing_events();
 	if (policy && apply_policy(policy, false))
 		return PCRW_EXIT_ERROR;
 	fflush(stdout);

@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -308,6 +311,29 @@ int resv_discover_counters(void)
 	return works;
 }
 
+/* Of the counters found, how many count only the cycles event: arm64's
+ * cycle counter (every PMUv3 has one), x86's fixed counter 1 where CPUID
+ * leaf 0xA reports fixed counters (Intel; AMD has none). */
+static __u32 cycles_only_counters(int nr_counters)
+{
+	if (nr_counters <= 0)
+		return 0;
+#if defined(__aarch64__)
+	return 1;
+#elif defined(__x86_64__)
+	{
+		unsigned int a, b, c, d;
+
+		if (!__get_cpuid(0, &a, &b, &c, &d) || a < 0xa)
+			return 0;
+		__cpuid(0xa, a, b, c, d);
+		return (a & 0xff) >= 2 && (d & 0x1f) >= 2 ? 1 : 0;
+	}
+#else
+	return 0;
+#endif
+}
+
 void resv_default_cfg(struct pcrw_veto_cfg *c)
 {
 	char pmu[64];
@@ -322,6 +348,7 @@ void resv_default_cfg(struct pcrw_veto_cfg *c)
 		if (type >= 0)
 			c->hw_types[c->nr_hw_types++] = type;
 		c->nr_counters = resv_discover_counters();
+		c->nr_cycles_only = cycles_only_counters(c->nr_counters);
 	}
 }
 
@@ -336,6 +363,85 @@ static int parse_u64(const char *s, __u64 *v)
 	errno = 0;
 	*v = strtoull(s, &end, 10);
 	return errno || *end ? -EINVAL : 0;
+}
+
+int resv_pid_start(__u32 pid, __u64 *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* The name (field 2) may hold spaces and ')': fields 3.. follow the
+	 * last ')'. Field 22 is the 20th after it. */
+	p = strrchr(buf, ')');
+	for (i = 0; p && i < 20; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &v) != 1)
+		return -EINVAL;
+	*start = v;
+	return 0;
+}
+
+/* The tgid of @pid from /proc/PID/status, or -errno. */
+static int pid_tgid(__u32 pid, __u32 *tgid)
+{
+	char path[64], line[128];
+	int err = -EINVAL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", tgid) == 1) {
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+bool resv_principal_expired(const struct pcr_principal *p)
+{
+	__u64 start;
+
+	if (p->kind != PCR_PRINC_PID)
+		return false;
+	return resv_pid_start(p->id, &start) || start != p->start;
+}
+
+/* pid:N names the process N is now, by its start time too. */
+static int parse_pid_principal(const char *s, struct pcr_principal *p,
+			       char *err, size_t errlen)
+{
+	__u32 tgid;
+
+	p->kind = PCR_PRINC_PID;
+	if (parse_u64(s, &p->id) || !p->id || p->id > INT32_MAX) {
+		snprintf(err, errlen, "'pid:%s': bad number", s);
+		return -EINVAL;
+	}
+	if (pid_tgid(p->id, &tgid) || resv_pid_start(p->id, &p->start)) {
+		snprintf(err, errlen, "'pid:%s': no such process", s);
+		return -EINVAL;
+	}
+	if (tgid != p->id) {
+		snprintf(err, errlen,
+			 "'pid:%s' is a thread of process %u: name the process",
+			 s, tgid);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Depth of @path below the cgroup2 mount it sits in. */
@@ -373,12 +479,8 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 			goto bad_number;
 		return 0;
 	}
-	if (!strncmp(s, "pid:", 4)) {
-		p->kind = PCR_PRINC_PID;
-		if (parse_u64(s + 4, &p->id) || !p->id || p->id > INT32_MAX)
-			goto bad_number;
-		return 0;
-	}
+	if (!strncmp(s, "pid:", 4))
+		return parse_pid_principal(s + 4, p, err, errlen);
 	if (!strncmp(s, "cgroup:", 7)) {
 		p->kind = PCR_PRINC_CGROUP;
 		if (stat(s + 7, &st) || !S_ISDIR(st.st_mode)) {

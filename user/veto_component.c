@@ -25,8 +25,12 @@
 #include "msr_veto.skel.h"
 #include "perf_signal.skel.h"
 
+/* open and alloc first (veto_perf_active() looks at them), then the
+ * uncharge paths and the attr copy where the kernel needs them. */
 static const char *const perf_links[] = { "link_perf_open", "link_perf_alloc",
-					  "link_perf_free" };
+					  "link_perf_free", "link_perf_rcu_free",
+					  "link_perf_copy_attr" };
+#define NR_PERF_LINKS (sizeof(perf_links) / sizeof(perf_links[0]))
 static const char *const msr_links[] = { "link_msr" };
 static const char *const signal_links[] = { "link_perf_signal" };
 
@@ -92,15 +96,32 @@ static __u32 lsm_hook_nargs(const char *hook, __u32 dflt)
 	return n;
 }
 
+/* Pin every link of @l that is set, uncharge paths first (so no charged
+ * event is ever left uncounted), the open and alloc vetoes last. */
+static int pin_perf_links(struct bpf_link *l[NR_PERF_LINKS])
+{
+	size_t i;
+	int err = 0;
+
+	for (i = NR_PERF_LINKS; i-- > 0 && !err;)
+		if (l[i])
+			err = pin_link(l[i], perf_links[i]);
+	if (err)
+		for (i = 0; i < NR_PERF_LINKS; i++)
+			unpin(perf_links[i]);
+	return err;
+}
+
 static int attach_perf(void)
 {
 	char root[256];
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
 	struct perf_veto_bpf *skel;
 	struct bpf_program *open_prog;
-	struct bpf_link *l[3] = {};
-	bool free_lsm;
-	int err, i;
+	struct bpf_link *l[NR_PERF_LINKS] = {};
+	bool free_lsm, type_only;
+	size_t i;
+	int err;
 
 	err = pin_root(root, sizeof(root));
 	if (err)
@@ -108,16 +129,18 @@ static int attach_perf(void)
 	skel = perf_veto_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
-	open_prog = lsm_hook_nargs("perf_event_open", 2) == 1 ?
-			    skel->progs.veto_perf_open_type_only :
-			    skel->progs.veto_perf_open;
-	bpf_program__set_autoload(skel->progs.veto_perf_open,
-				  open_prog == skel->progs.veto_perf_open);
-	bpf_program__set_autoload(skel->progs.veto_perf_open_type_only,
-				  open_prog != skel->progs.veto_perf_open);
+	/* 6.12 passes the open hook only the type: the kernel's attr is then
+	 * taken at perf_copy_attr()'s return. */
+	type_only = lsm_hook_nargs("perf_event_open", 2) == 1;
+	open_prog = type_only ? skel->progs.veto_perf_open_type_only :
+				skel->progs.veto_perf_open;
+	bpf_program__set_autoload(skel->progs.veto_perf_open, !type_only);
+	bpf_program__set_autoload(skel->progs.veto_perf_open_type_only, type_only);
+	bpf_program__set_autoload(skel->progs.veto_perf_copy_attr, type_only);
 	free_lsm = probe_btf_has_func("bpf_lsm_perf_event_free");
 	bpf_program__set_autoload(skel->progs.veto_perf_free, free_lsm);
 	bpf_program__set_autoload(skel->progs.veto_perf_release, !free_lsm);
+	bpf_program__set_autoload(skel->progs.veto_perf_rcu_free, !free_lsm);
 	err = perf_veto_bpf__load(skel);
 	if (err)
 		goto cleanup;
@@ -125,20 +148,21 @@ static int attach_perf(void)
 	l[1] = bpf_program__attach_lsm(skel->progs.veto_perf_alloc);
 	l[2] = free_lsm ? bpf_program__attach_lsm(skel->progs.veto_perf_free) :
 			  bpf_program__attach_trace(skel->progs.veto_perf_release);
-	for (i = 0; i < 3; i++) {
-		if (!l[i]) {
+	if (!free_lsm)
+		l[3] = bpf_program__attach_trace(skel->progs.veto_perf_rcu_free);
+	if (type_only)
+		l[4] = bpf_program__attach_trace(skel->progs.veto_perf_copy_attr);
+	for (i = 0; i < NR_PERF_LINKS; i++) {
+		bool wanted = i < 3 || (i == 3 && !free_lsm) || (i == 4 && type_only);
+
+		if (wanted && !l[i]) {
 			err = -errno;
 			goto cleanup;
 		}
 	}
-	/* The free hook first, so no charged event is ever left uncounted. */
-	for (i = 2; i >= 0 && !err; i--)
-		err = pin_link(l[i], perf_links[i]);
-	if (err)
-		for (i = 0; i < 3; i++)
-			unpin(perf_links[i]);
+	err = pin_perf_links(l);
 cleanup:
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NR_PERF_LINKS; i++)
 		bpf_link__destroy(l[i]);
 	perf_veto_bpf__destroy(skel);
 	return err;
@@ -191,7 +215,7 @@ static int attach_signal(void)
 	if (err)
 		goto cleanup;
 	l = bpf_program__attach_raw_tracepoint(skel->progs.signal_perf_open,
-					       "sys_enter");
+					       "sys_exit");
 	if (!l) {
 		err = -errno;
 		goto cleanup;
@@ -297,7 +321,7 @@ static int veto_detach(void)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(perf_links) / sizeof(perf_links[0]); i++)
+	for (i = 0; i < NR_PERF_LINKS; i++)
 		unpin(perf_links[i]);
 	for (i = 0; i < sizeof(msr_links) / sizeof(msr_links[0]); i++)
 		unpin(msr_links[i]);

@@ -5,6 +5,11 @@
  *   perf_open [--type hw|cache|raw|pmu|sw] [--config N] [--cpu N] [--pid N]
  *             [--pinned] [--exclusive] [--inherit] [--group N | --count N]
  *             [--uid N] [--cgroup DIR] [--work MS] [--bench N]
+ *             [--wait FILE] [--as-pid N] [--compat]
+ * --wait FILE: open only once FILE exists (20 s at most).
+ * --as-pid N: do it all in a child that has pid N (a recycled pid), set up
+ *   through /proc/sys/kernel/ns_last_pid; exit 3 when N was not free.
+ * --compat: open through the 32-bit ABI (x86-64: int 0x80, attr below 4 GiB).
  * Exit status: 0 when every event opened, else the first errno (16: EBUSY).
  */
 #include <dirent.h>
@@ -18,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/perf_event.h>
@@ -66,6 +73,75 @@ static void spin(int ms)
 		x++;
 }
 
+static int compat;
+
+/* perf_event_open through the native or, with --compat, the ia32 ABI. */
+static int open_event(struct perf_event_attr *a, int pid, int cpu, int group)
+{
+#if defined(__x86_64__)
+	if (compat) {
+		static struct perf_event_attr *low;
+		long ret;
+
+		if (!low) {
+			low = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+			if (low == MAP_FAILED) {
+				low = NULL;
+				return -1;
+			}
+		}
+		*low = *a;
+		__asm__ volatile("int $0x80"
+				 : "=a"(ret)
+				 : "a"(336L), "b"((long)low), "c"((long)pid),
+				   "d"((long)cpu), "S"((long)group), "D"(0L)
+				 : "memory", "cc", "r8", "r9", "r10", "r11");
+		if (ret < 0) {
+			errno = -ret;
+			return -1;
+		}
+		return ret;
+	}
+#endif
+	return syscall(SYS_perf_event_open, a, pid, cpu, group, 0);
+}
+
+/* Wait (20 s at most) until @path exists. */
+static void wait_file(const char *path)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 2000 && stat(path, &st); i++)
+		usleep(10000);
+}
+
+/* Fork a child with pid @want: 0 in the child, its exit status in the
+ * parent (3: the pid was not free). */
+static int fork_as(int want)
+{
+	FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+	int st;
+	pid_t c;
+
+	if (!f || fprintf(f, "%d", want - 1) < 0 || fclose(f)) {
+		perror("perf_open: ns_last_pid");
+		exit(2);
+	}
+	c = fork();
+	if (c == 0) {
+		if (getpid() != want)
+			_exit(3);
+		return -1;
+	}
+	if (c < 0 || waitpid(c, &st, 0) < 0)
+		return 2;
+	if (WEXITSTATUS(st) == 3)
+		fprintf(stderr, "perf_open: pid %d was not free\n", want);
+	return WEXITSTATUS(st);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,10 +158,14 @@ int main(int argc, char **argv)
 		{ "cgroup", required_argument, NULL, 'G' },
 		{ "work", required_argument, NULL, 'w' },
 		{ "bench", required_argument, NULL, 'b' },
+		{ "wait", required_argument, NULL, 'W' },
+		{ "as-pid", required_argument, NULL, 'A' },
+		{ "compat", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct perf_event_attr a = { .size = sizeof(a) };
-	const char *type = "hw", *cgroup = NULL;
+	const char *type = "hw", *cgroup = NULL, *wait_path = NULL;
+	int as_pid = 0;
 	int cpu = -1, pid = 0, group = 0, count = 1, uid = -1, work = 0;
 	int fds[MAX_EV], i, opt, first_err = 0, leader = -1, bench = 0;
 	long config = 0;
@@ -106,6 +186,9 @@ int main(int argc, char **argv)
 		case 'G': cgroup = optarg; break;
 		case 'w': work = atoi(optarg); break;
 		case 'b': bench = atoi(optarg); break;
+		case 'W': wait_path = optarg; break;
+		case 'A': as_pid = atoi(optarg); break;
+		case 'X': compat = 1; break;
 		default: return 2;
 		}
 	}
@@ -143,6 +226,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (as_pid > 0) {
+		int st = fork_as(as_pid);
+
+		if (st >= 0)
+			return st;
+		printf("pid %d\n", getpid());
+	}
 	if (uid >= 0 && setresuid(uid, uid, uid)) {
 		perror("perf_open: setresuid");
 		return 2;
@@ -169,13 +259,14 @@ int main(int argc, char **argv)
 		printf("bench: %ld ns per open+close\n", (now_ns() - t0) / bench);
 		return 0;
 	}
+	if (wait_path)
+		wait_file(wait_path);
 	if (group > 0)
 		count = group;
 	if (count > MAX_EV)
 		count = MAX_EV;
 	for (i = 0; i < count; i++) {
-		fds[i] = syscall(SYS_perf_event_open, &a, pid, cpu,
-				 group > 0 ? leader : -1, 0);
+		fds[i] = open_event(&a, pid, cpu, group > 0 ? leader : -1);
 		if (fds[i] < 0) {
 			int e = errno;
 

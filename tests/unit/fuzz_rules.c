@@ -9,7 +9,9 @@
  *  - only the current management cookie changes a managed slot;
  *  - a granted program presented the access cookie from an allowed layer
  *    and path;
- *  - cookie comparison and verdict errnos agree with a plain reference.
+ *  - cookie comparison and verdict errnos agree with a plain reference;
+ *  - perf admission (rule 5) admits only demand that fits, is monotonic,
+ *    and its charges undo exactly (check_admission).
  * Built with -fsanitize=fuzzer,address,undefined; tests/check runs it for
  * FUZZ_SECONDS (15 by default).
  */
@@ -164,6 +166,42 @@ static void step(struct reader *r, struct pcr_slot_regs *slots)
 		check(was_manager);
 }
 
+/*
+ * Rule 5 on a fuzzed CPU: an admitted demand fits the unreserved general
+ * counters plus the cycles-only ones, more demand is never admitted where
+ * less was refused, and a charge and its undo leave the word as it was.
+ */
+static void check_admission(struct reader *r)
+{
+	struct pcr_demand d = {
+		.nr_general = take8(r) & 15, .nr_cycles_only = take8(r) & 3,
+		.reserved_other = take8(r) & 31, .whole_other = take8(r) & 1,
+		.used_general = take8(r), .used_cycles = take8(r),
+		.exclusive = take8(r) & 1,
+	};
+	__u64 word = take64(r), before = word, demand;
+	__u32 u;
+	enum pcr_admit_rule v = pcr_admit(&d);
+
+	if (v == PCR_ADMIT_OK && (d.reserved_other || d.whole_other)) {
+		u = d.reserved_other < d.nr_general ?
+			    d.nr_general - d.reserved_other : 0;
+		if (d.whole_other || d.exclusive || d.used_general > u ||
+		    d.used_general + d.used_cycles > u + d.nr_cycles_only)
+			abort();
+	}
+	if (v != PCR_ADMIT_OK) {
+		d.used_general++;
+		if (pcr_admit(&d) == PCR_ADMIT_OK)
+			abort();
+	}
+	demand = pcr_charge_pack(take8(r) & 3, take8(r) & 3);
+	pcr_charge_add(&word, demand);
+	pcr_charge_undo(&word, demand);
+	if (word != before)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -174,6 +212,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 0; i < NR; i++)
 		pcr_slot_reset(&slots[i]);
+	if (r.n && (*r.p & 0x80)) { /* half the inputs test rule 5 */
+		take8(&r);
+		while (r.n)
+			check_admission(&r);
+		return 0;
+	}
 	while (r.n) {
 		step(&r, slots);
 		for (i = 0; i < NR; i++)
