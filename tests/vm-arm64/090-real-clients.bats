@@ -16,8 +16,9 @@ PAPI=(LIBPFM_FORCE_PMU=arm_ac57 papi_command_line PAPI_TOT_CYC)
 # The veto attaches as BPF LSM programs, which need ftrace direct calls:
 # arm64 has them from 6.4.
 veto_kernel() {
-	local v=${1:-$(uname -r)}
-	local major=${v%%.*} minor
+	local v major minor
+	v=$(uname -r)
+	major=${v%%.*}
 	minor=${v#*.}
 	minor=${minor%%[.-]*}
 	[ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 4 ]; }
@@ -25,9 +26,7 @@ veto_kernel() {
 
 setup_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
-	local s=$EPOCHREALTIME
 	clients_root
-	echo "# TIMING clients_root $(( (${EPOCHREALTIME/./} - ${s/./}) / 1000 )) ms" >&3
 	# Debian's default paranoid level 3 makes PAPI disable its perf_event
 	# component, even for root.
 	cat /proc/sys/kernel/perf_event_paranoid >"$BATS_FILE_TMPDIR/paranoid"
@@ -35,7 +34,6 @@ setup_file() {
 	if veto_kernel; then
 		"$PCRWATCH" enforce --once >"$BATS_FILE_TMPDIR/attach.log" 2>&1
 	fi
-	echo "# TIMING setup_file $(( (${EPOCHREALTIME/./} - ${s/./}) / 1000 )) ms" >&3
 }
 
 teardown_file() {
