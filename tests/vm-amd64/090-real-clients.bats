@@ -21,10 +21,10 @@ ctl0() {
 
 setup_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
-	modprobe msr 2>/dev/null
+	modprobe msr 2>/dev/null || true
 	"$PCRWATCH" enforce --once >"$BATS_FILE_TMPDIR/attach.log" 2>&1
 	mkdir -p "$HOLDER_CG" "$TRACE"
-	echo "msr == $(ctl0)" >"$TRACE/events/msr/write_msr/filter"
+	echo "msr == $(($(ctl0)))" >"$TRACE/events/msr/write_msr/filter"
 	echo 1 >"$TRACE/events/msr/write_msr/enable"
 }
 
@@ -46,9 +46,7 @@ setup_tier() {
 	if [ -e /sys/bus/event_source/devices/cpu ]; then
 		skip "this $vendor guest has a core PMU, but likwid and PCM are not part of these tests"
 	fi
-	run grep -wE 'arch_perfmon|perfctr_core' /proc/cpuinfo
-	assert "$status" == 1 "no PMU feature flag: $output"
-	skip "likwid and PCM read CPUID for the core PMU (Intel arch_perfmon, AMD perfctr_core) and program it through /dev/cpu/N/msr or perf; this QEMU TCG guest ($vendor, -cpu max) advertises none, the kernel registered no 'cpu' PMU, and TCG keeps no counter value; msr-tools is the direct-MSR client tested instead"
+	skip "likwid and PCM find the core PMU through CPUID and program it through /dev/cpu/N/msr or perf; in this QEMU TCG guest ($vendor, -cpu max) the kernel registered no 'cpu' PMU and TCG keeps no counter value, so they have nothing to count; msr-tools is the direct-MSR client tested instead"
 }
 
 # written_on CPU: how often the kernel wrote the test value to the counter
