@@ -30,7 +30,7 @@
 
 #define X86_IOC_WRMSR_REGS _IOWR('c', 0xA1, uint32_t[8])
 #define IA32_NR_WRITE 4
-#define IA32_NR_PWRITE64 180
+#define IA32_NR_PWRITE64 181
 
 static int cpu_fd(int cpu)
 {

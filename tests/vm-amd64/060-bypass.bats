@@ -23,9 +23,26 @@ MB() { "$TESTPROGS/msr_bypass" "$@"; }
 ARB_KO=$REPO/build/module-$(uname -r)/pcr_arbiter.ko
 TRACE=/sys/kernel/tracing
 
+# load_msr: modprobe, else insmod from the guest kernel cache (modprobe
+# finds nothing where the host has no /lib/modules to mount over).
+load_msr() {
+	local ko d
+	[ -e /dev/cpu/0/msr ] && return 0
+	modprobe msr 2>/dev/null && return 0
+	for d in "${PCRWATCH_CACHE:-}" "$HOME/.cache/pcrwatch" /root/.cache/pcrwatch; do
+		ko=$(ls "$d"/kernels/amd64-*/lib/modules/"$(uname -r)"/kernel/arch/x86/kernel/msr.ko* 2>/dev/null | head -1)
+		[ -n "$ko" ] && break
+	done
+	[ -n "$ko" ] || { echo "no msr.ko for $(uname -r)" >&2; return 1; }
+	case $ko in
+	*.xz) xz -dc "$ko" >"$BATS_FILE_TMPDIR/msr.ko" && ko=$BATS_FILE_TMPDIR/msr.ko ;;
+	esac
+	insmod "$ko" && wait_for 5 test -e /dev/cpu/1/msr
+}
+
 setup_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
-	modprobe msr 2>/dev/null || true
+	load_msr
 	"$BUILD/pcrwatch" detach >/dev/null 2>&1
 	"$BUILD/pcrwatch" enforce --once >"$BATS_FILE_TMPDIR/attach.log" 2>&1
 	"$BUILD/pcrwatch" reserve --cpus 0 --counters 1 --for uid:1000 \
@@ -117,11 +134,15 @@ refused_unwritten() {
 
 @test "class 1: threads racing the position, the fd and the ioctl block never reach the register" {
 	local m
-	for m in race-lseek race-dup2 race-ioctl; do
+	for m in race-lseek race-dup2; do
 		trace_msrs 0x186
 		run MB $m 0 0x186 0x43003c 3000
 		assert "$(written 0)" == 0 "$m: 0x186 never written on CPU 0 ($output)"
 	done
+	# WRMSR_REGS writes through wrmsr_safe_regs, which msr:write_msr does
+	# not see; the lockdown check comes before it, so a refusal is proof.
+	run MB race-ioctl 0 0x186 0x43003c 3000
+	assert "$output" =~ "race-ioctl: 0 of 3000 writes succeeded" "$output"
 	# The races did race: the permitted side went through.
 	trace_msrs 0x186
 	run MB race-dup2 0 0x186 0x43003c 300
@@ -129,29 +150,32 @@ refused_unwritten() {
 }
 
 @test "class 1: the WRMSR ioctl fails closed on a reserved CPU only" {
-	trace_msrs 0x48 0x186
+	# No trace here: the ioctl writes through wrmsr_safe_regs, which the
+	# msr tracepoints do not see; EBUSY comes from the lockdown check that
+	# msr_ioctl makes before it writes.
 	run MW ioctl 0 0x48 0
-	refused_unwritten 0 0x48 "$status" "any register, register block not visible: $output"
+	assert "$status" == 16 "any register, the block is not visible: $output"
 	run MW ioctl 1 0x186 0x43003c
 	assert "$status" != 16 "CPU 1 is not reserved: $output"
-	[ "$(written 1)" -gt 0 ] || { echo "the write never reached CPU 1" >&2; false; }
 }
 
 @test "class 3: v6 aliases, PEBS, DS area, DEBUGCTL, extra event and reload registers are refused unwritten" {
 	local m regs=(0x1900 0x1901 0x1902 0x1903 0x1982 0x3f1 0x3f2 0x3f6 0x600
-		0x1d9 0x1a6 0x14c1 0x10f 0x38f 0x390)
+		0x1d9 0x1a6 0x14c1 0x38f 0x390)
 	trace_msrs "${regs[@]}"
 	for m in "${regs[@]}"; do
 		run MW pwrite 0 $m 0
 		assert "$status" == 16 "$m: $output"
 	done
 	assert "$(written 0)" == 0 "none of them written on CPU 0"
-	trace_msrs 0x1905 0x30d
+	trace_msrs 0x1905 0x30d 0x10f
 	run MW pwrite 0 0x1905 0
 	assert "$status" != 16 "GP1_CFG_A: slot 1 is not reserved: $output"
 	run MW pwrite 0 0x30d 0
 	assert "$status" != 16 "fixed counter 4 is not reserved: $output"
-	assert "$(written 0)" == 2 "both reached the kernel"
+	run MW pwrite 0 0x10f 0
+	assert "$status" != 16 "TSX_FORCE_ABORT touches PMC3 only: $output"
+	assert "$(written 0)" == 3 "all three reached the kernel"
 }
 
 @test "over-restriction: the holder, non-PMU registers and other CPUs reach the kernel" {

@@ -10,7 +10,7 @@
 #define NR_write 4
 #define NR_open 5
 #define NR_llseek 140
-#define NR_pwrite64 180
+#define NR_pwrite64 181
 #define O_RDWR 2
 
 static long sys5(long nr, long a, long b, long c, long d, long e)
