@@ -246,7 +246,8 @@ static __always_inline int pmu_classify(__u32 msr, const struct pmu_shape *s,
 		if (out->slot < PMU_SLOT_FIXED0)
 			out->out_of_range = out->slot >= s->nr_gp;
 		else
-			out->out_of_range = out->slot - PMU_SLOT_FIXED0 >= s->nr_fixed;
+			out->out_of_range =
+				out->slot - PMU_SLOT_FIXED0 >= s->nr_fixed;
 		return 1;
 	}
 	return 0;

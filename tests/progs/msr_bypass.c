@@ -111,11 +111,15 @@ static int ring_setup(struct ring *r, int sqpoll)
 	if (r->fd < 0)
 		return -1;
 	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned int),
-		  PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
-		  PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_CQ_RING);
+		  PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+		  IORING_OFF_SQ_RING);
+	cq = mmap(NULL,
+		  p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
+		  PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+		  IORING_OFF_CQ_RING);
 	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe),
-		       PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_SQES);
+		       PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+		       IORING_OFF_SQES);
 	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
 		return -1;
 	r->sq_tail = (unsigned int *)(sq + p.sq_off.tail);
@@ -138,7 +142,9 @@ static int uring_write(int fd, uint32_t msr, uint64_t *value, int sqpoll)
 	int res;
 
 	if (ring_setup(&r, sqpoll))
-		return result(sqpoll ? "io_uring_setup sqpoll" : "io_uring_setup", -1);
+		return result(sqpoll ? "io_uring_setup sqpoll"
+				     : "io_uring_setup",
+			      -1);
 	tail = *r.sq_tail;
 	sqe = &r.sqes[tail & r.sq_mask];
 	memset(sqe, 0, sizeof(*sqe));
@@ -153,7 +159,8 @@ static int uring_write(int fd, uint32_t msr, uint64_t *value, int sqpoll)
 	if (sqpoll && (atomic_load((_Atomic unsigned int *)r.sq_flags) &
 		       IORING_SQ_NEED_WAKEUP))
 		flags |= IORING_ENTER_SQ_WAKEUP;
-	if (syscall(__NR_io_uring_enter, r.fd, sqpoll ? 0 : 1, 1, flags, NULL, 0) < 0)
+	if (syscall(__NR_io_uring_enter, r.fd, sqpoll ? 0 : 1, 1, flags, NULL,
+		    0) < 0)
 		return result("io_uring_enter", -1);
 	while (atomic_load_explicit((_Atomic unsigned int *)r.cq_tail,
 				    memory_order_acquire) == *r.cq_head)
@@ -249,7 +256,8 @@ int main(int argc, char **argv)
 	int cpu, fd;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: msr_bypass METHOD CPU MSR VALUE [ROUNDS]\n");
+		fprintf(stderr,
+			"usage: msr_bypass METHOD CPU MSR VALUE [ROUNDS]\n");
 		return 2;
 	}
 	how = argv[1];
@@ -265,11 +273,13 @@ int main(int argc, char **argv)
 	if (!strcmp(how, "ia32-write") || !strcmp(how, "ia32-pwrite"))
 		return ia32_write(fd, msr, value, !strcmp(how, "ia32-pwrite"));
 	if (!strcmp(how, "uring") || !strcmp(how, "uring-sqpoll"))
-		return uring_write(fd, msr, &value, !strcmp(how, "uring-sqpoll"));
+		return uring_write(fd, msr, &value,
+				   !strcmp(how, "uring-sqpoll"));
 	if (!strcmp(how, "same")) {
 		if (pread(fd, &value, sizeof(value), msr) != sizeof(value))
 			value = 0;
-		return result("write back", pwrite(fd, &value, sizeof(value), msr));
+		return result("write back",
+			      pwrite(fd, &value, sizeof(value), msr));
 	}
 	fprintf(stderr, "msr_bypass: unknown method %s\n", how);
 	return 2;

@@ -232,7 +232,6 @@ TEST(cpuid_discovery_stays_in_bounds)
 	CHECK(strlen(how) > 0);
 }
 
-
 /* Rule 6 per family of the audit (docs/MSR.md). */
 TEST(mask_legacy_intel_counters)
 {
@@ -357,7 +356,8 @@ TEST(mask_covers_every_classified_register)
 				__u64 m = pcr_msr_slot_mask(msr);
 
 				if (r.kind == PMU_REG_NONE ||
-				    (r.kind == PMU_REG_GLOBAL_STATUS && s == 0) ||
+				    (r.kind == PMU_REG_GLOBAL_STATUS &&
+				     s == 0) ||
 				    r.kind == PMU_REG_GLOBAL_INUSE)
 					continue;
 				CHECK(m != 0);
