@@ -177,12 +177,13 @@ static struct {
 	int fd, alt_fd, target;
 	uint32_t msr;
 	uint32_t *regs;
-	atomic_int stop;
+	atomic_int stop, started;
 	const char *how;
 } race;
 
 static void *racer(void *arg)
 {
+	atomic_store(&race.started, 1);
 	while (!atomic_load(&race.stop)) {
 		if (!strcmp(race.how, "race-lseek")) {
 			lseek(race.fd, race.msr, SEEK_SET);
@@ -215,6 +216,8 @@ static int race_writes(const char *how, int cpu, uint32_t msr, uint64_t value,
 	dup2(race.fd, race.target);
 	if (pthread_create(&t, NULL, racer, NULL))
 		return result("pthread_create", -1);
+	while (!atomic_load(&race.started)) /* race from the first write */
+		;
 	for (i = 0; i < rounds; i++) {
 		if (!strcmp(how, "race-lseek"))
 			rc = write(race.fd, &value, sizeof(value));

@@ -145,7 +145,7 @@ refused_unwritten() {
 	assert "$output" =~ "race-ioctl: 0 of 3000 writes succeeded" "$output"
 	# The races did race: the permitted side went through.
 	trace_msrs 0x186
-	run MB race-dup2 0 0x186 0x43003c 300
+	run MB race-dup2 0 0x186 0x43003c 1000
 	[ "$(written 1)" -gt 0 ] || { echo "race-dup2 never wrote CPU 1 (not reserved): $output" >&2; false; }
 }
 
