@@ -40,10 +40,17 @@ load_msr() {
 	insmod "$ko" && wait_for 5 test -e /dev/cpu/1/msr
 }
 
+# clean_slate: no veto attached and no reservation left by an earlier file
+# (detach keeps the reservation maps pinned).
+clean_slate() {
+	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	rm -rf /sys/fs/bpf/pcrwatch/veto
+}
+
 setup_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
 	load_msr
-	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	clean_slate
 	"$BUILD/pcrwatch" enforce --once >"$BATS_FILE_TMPDIR/attach.log" 2>&1
 	"$BUILD/pcrwatch" reserve --cpus 0 --counters 1 --for uid:1000 \
 		>"$BATS_FILE_TMPDIR/reserve.log" 2>&1
@@ -54,7 +61,7 @@ teardown_file() {
 	local c
 	c=$(sed -n 's/^management cookie: //p' "$BATS_FILE_TMPDIR/reserve.log" 2>/dev/null)
 	[ -n "$c" ] && "$BUILD/pcrwatch" release --cookie "$c" >/dev/null 2>&1
-	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	clean_slate
 	grep -q '^pcr_arbiter ' /proc/modules && rmmod pcr_arbiter
 	[ -d $TRACE/events/msr ] && echo 0 >$TRACE/events/msr/write_msr/enable
 	return 0
