@@ -121,6 +121,16 @@ $(OUT)/tests/%: tests/progs/%.c $(wildcard include/*.h) | $(OUT)/tests
 	$(Q)$(CC) $(USER_CFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
 		$(if $(filter arm64,$(ARCH)),-L$(SYSROOT)/usr/lib/aarch64-linux-gnu) -lm -lpthread
 
+# A real i386 program for the ia32 syscall path of the MSR veto tests;
+# freestanding, so no 32-bit libc (gcc-multilib) is needed.
+ifeq ($(ARCH),amd64)
+all: $(OUT)/tests/msr_write32
+endif
+$(OUT)/tests/msr_write32: tests/progs/ia32/msr_write32.c | $(OUT)/tests
+	$(call msg,CC32,$@)
+	$(Q)$(CC) -m32 -nostdlib -static -ffreestanding -fno-pie -no-pie -O2 \
+		$(WARNINGS) $< -o $@
+
 $(OUT)/bpf $(OUT)/user $(OUT)/tests build/unit build/results:
 	$(Q)mkdir -p $@
 

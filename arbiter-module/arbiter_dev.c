@@ -24,6 +24,7 @@
 #include <linux/version.h>
 
 #include "pcr_arbiter.h"
+#include "pcr_arbiter_trace.h"
 
 static int pcr_major;
 static struct class *pcr_class;
@@ -114,17 +115,41 @@ static long pcr_ioctl_op(int cpu, u32 op, void __user *arg)
 	return err;
 }
 
+/*
+ * The lockdown check a user's counter programming gets, as MSR writes do,
+ * bracketed by the pcr_user_program tracepoint with the CPU, slot and PMU
+ * register this module is about to write: pcrwatch's MSR veto
+ * (bpf/msr_veto.bpf.c) records them at done=0 and answers the check from
+ * them, so its reservations and this path agree on the module's own values.
+ * Not static and not inlined, so it stays one function with these
+ * arguments.
+ */
+noinline int pcr_user_program_check(int cpu, u32 slot, u32 msr, u64 value)
+{
+	int err;
+
+	trace_pcr_user_program(cpu, slot, msr, value, 0);
+	err = security_locked_down(LOCKDOWN_MSR);
+	trace_pcr_user_program(cpu, slot, msr, value, 1);
+	return err;
+}
+
 static long pcr_ioctl_program(int cpu, void __user *arg)
 {
 	struct pcr_arb_program p;
 	struct pcr_who who;
+	u32 msr;
 	int err;
 
-	err = security_locked_down(LOCKDOWN_MSR);
-	if (err)
-		return err;
 	if (copy_from_user(&p, arg, sizeof(p)))
 		return -EFAULT;
+	err = pcr_regs_program_msr(&p, &msr);
+	if (err)
+		return err;
+	/* From here on only the kernel copy @p is used. */
+	err = pcr_user_program_check(cpu, p.slot, msr, p.value);
+	if (err)
+		return err;
 	pcr_who_current(&who, PCR_LAYER_USER);
 	p.verdict = PCR_DENY_INVALID;
 	p.msr = 0;

@@ -373,22 +373,34 @@ struct pcr_prog_args {
 	enum pcr_verdict v;
 };
 
+/* The PMU MSR that programming @p writes: a general slot's counter or
+ * event select, a fixed slot's counter or its field of FIXED_CTR_CTRL. */
+int pcr_regs_program_msr(const struct pcr_arb_program *p, u32 *msr)
+{
+	if (!pcr_slot_present(p->slot) || p->target > PCR_ARB_COUNTER)
+		return -EINVAL;
+	if (p->slot < PCR_FIXED_SLOT0)
+		*msr = p->target == PCR_ARB_COUNTER ?
+			       pcr_legacy_perfctr_msr(p->slot) :
+			       pcr_legacy_evntsel_msr(p->slot);
+	else if (p->target == PCR_ARB_COUNTER)
+		*msr = MSR_CORE_PERF_FIXED_CTR0 + (p->slot - PCR_FIXED_SLOT0);
+	else
+		*msr = MSR_CORE_PERF_FIXED_CTR_CTRL;
+	return 0;
+}
+
 /* Write the PMU MSR for @p on this CPU; -EIO when the CPU refuses (#GP). */
 static int pcr_write_pmu(const struct pcr_arb_program *p, u32 *msr)
 {
 	u64 val = p->value, old;
 	u32 j;
 
-	if (p->slot < PCR_FIXED_SLOT0) {
-		*msr = p->target == PCR_ARB_COUNTER ?
-			       pcr_legacy_perfctr_msr(p->slot) :
-			       pcr_legacy_evntsel_msr(p->slot);
-	} else if (p->target == PCR_ARB_COUNTER) {
-		*msr = MSR_CORE_PERF_FIXED_CTR0 + (p->slot - PCR_FIXED_SLOT0);
-	} else {
+	if (pcr_regs_program_msr(p, msr))
+		return -EINVAL;
+	if (*msr == MSR_CORE_PERF_FIXED_CTR_CTRL) {
 		/* A fixed counter's event select is its 4-bit field. */
 		j = p->slot - PCR_FIXED_SLOT0;
-		*msr = MSR_CORE_PERF_FIXED_CTR_CTRL;
 		if (rdmsrl_safe(*msr, &old))
 			return -EIO;
 		val = (old & ~(0xfULL << (4 * j))) | ((p->value & 0xf) << (4 * j));
@@ -417,7 +429,7 @@ int pcr_regs_program(int cpu, const struct pcr_who *who,
 
 	if (!pcr_cpu_valid(cpu))
 		return -ENXIO;
-	if (!pcr_slot_present(p->slot) || p->target > PCR_ARB_COUNTER)
+	if (pcr_regs_program_msr(p, &a.msr))
 		return -EINVAL;
 	a.s = &pcr_file[cpu][p->slot];
 	err = smp_call_function_single(cpu, pcr_program_here, &a, 1);

@@ -46,6 +46,8 @@ int pcr_regs_write_alias(int cpu, u32 addr, u64 val,
 /* Checked programming: write the PMU MSR only if @access passes. */
 int pcr_regs_program(int cpu, const struct pcr_who *who,
 		     struct pcr_arb_program *p);
+/* The PMU MSR that programming @p writes; -EINVAL for no such slot. */
+int pcr_regs_program_msr(const struct pcr_arb_program *p, u32 *msr);
 void pcr_regs_denials(u64 out[PCR_ARB_NR_VERDICTS]);
 /* Put every reserved slot back to reset (unload). */
 void pcr_regs_reset_all(void);
@@ -67,6 +69,7 @@ int pcr_arbiters_release(u32 slot, const struct pcr_who *who, u64 cookie,
 /* arbiter_dev.c: the character devices and CPU hotplug. */
 int pcr_dev_init(void);
 void pcr_dev_exit(void);
+int pcr_user_program_check(int cpu, u32 slot, u32 msr, u64 value);
 
 /* The exported kernel API (fully-enforcing mode for acquire/release). */
 int pcr_arb_program(int cpu, u32 slot, u32 target, u64 access, u64 value);

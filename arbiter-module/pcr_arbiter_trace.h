@@ -68,6 +68,31 @@ TRACE_EVENT(pcr_deny,
 		  __entry->layer, __entry->tgid)
 );
 
+/* A user's counter programming around its lockdown check (done 0: before,
+ * 1: after), with the CPU, slot and PMU register the module will write:
+ * bpf/msr_veto.bpf.c decides the check from these values. */
+TRACE_EVENT(pcr_user_program,
+	TP_PROTO(int cpu, u32 slot, u32 msr, u64 value, u32 done),
+	TP_ARGS(cpu, slot, msr, value, done),
+	TP_STRUCT__entry(
+		__field(int, cpu)
+		__field(u32, slot)
+		__field(u32, msr)
+		__field(u64, value)
+		__field(u32, done)
+	),
+	TP_fast_assign(
+		__entry->cpu = cpu;
+		__entry->slot = slot;
+		__entry->msr = msr;
+		__entry->value = value;
+		__entry->done = done;
+	),
+	TP_printk("cpu=%d slot=%u msr=0x%x value=0x%llx done=%u",
+		  __entry->cpu, __entry->slot, __entry->msr,
+		  (unsigned long long)__entry->value, __entry->done)
+);
+
 #endif /* PCR_ARBITER_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

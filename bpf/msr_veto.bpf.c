@@ -1,10 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * msr_veto: deny writes through /dev/cpu/N/msr to a reserved counter's
- * registers by anyone its reservation does not grant (rule 6 of
- * include/pcr_rules.h). The msr driver asks security_locked_down(LOCKDOWN_MSR)
- * before every write, pwrite and WRMSR ioctl; the register and CPU come from
- * the syscall being served (its file's minor is the CPU). Denial is -EBUSY.
+ * msr_veto: deny writes to a reserved counter's registers, through
+ * /dev/cpu/N/msr or the arbiter module's program ioctl, by anyone its
+ * reservation does not grant (rule 6 of include/pcr_rules.h). Both drivers
+ * ask security_locked_down(LOCKDOWN_MSR) before they write; the veto answers
+ * -EBUSY there.
+ *
+ * The decision uses only values the driver itself holds, never the syscall
+ * (whose ABI, fd table, file position and user memory another thread or an
+ * io_uring worker sees differently). Just before the lockdown check, in the
+ * same task, a stash program records what the driver was handed:
+ *  - fentry/msr_write: CPU = the file's minor, register = (u32)*ppos, the
+ *    kernel's copy of the position (write, pwrite, writev, io_uring alike);
+ *  - fentry/msr_ioctl: CPU only. The WRMSR_REGS block is copied to the
+ *    driver's stack, out of reach; user memory can change after that copy,
+ *    so every register counts as reserved there (fail closed);
+ *  - raw_tp/pcr_user_program (the arbiter module): CPU, slot and register
+ *    the module is about to write.
+ * fexit (or the module's done tracepoint) drops the stash, and the lockdown
+ * check consumes it. A LOCKDOWN_MSR check with no stash (a driver loaded
+ * after attach, a stash that could not be stored) refuses every task that
+ * any reservation restricts, on any CPU (fail closed).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,25 +33,129 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define MINORMASK ((1U << 20) - 1)
 
-/* x86_64 syscall numbers that reach msr_write or msr_ioctl. */
-#define NR_write 1
-#define NR_ioctl 16
-#define NR_pwrite64 18
-#define NR_writev 20
-#define NR_pwritev 296
-#define NR_pwritev2 328
+/* Which driver path stashed the write; 0: none. */
+enum msr_via {
+	MSR_VIA_NONE = 0,
+	MSR_VIA_WRITE = 1, /* msr_write(): register known */
+	MSR_VIA_IOCTL = 2, /* msr_ioctl(): register on the driver's stack */
+	MSR_VIA_ARBITER = 3, /* pcr_arbiter program ioctl: slot known */
+};
 
-static __always_inline struct file *fd_file(struct task_struct *task,
-					    unsigned int fd)
+/* What a veto was decided on, in the event's old_value (docs/MSR.md). */
+enum msr_basis {
+	MSR_BASIS_REGISTER = 1, /* the register (or arbiter slot) written */
+	MSR_BASIS_CPU = 2, /* any reserved slot of the CPU (ioctl) */
+	MSR_BASIS_NONE = 3, /* nothing known: any reservation (fail closed) */
+};
+
+struct msr_stash {
+	__u32 via; /* enum msr_via */
+	__u32 cpu;
+	__u32 msr; /* MSR_VIA_IOCTL: as user memory said, for the record only */
+	__u32 slot; /* MSR_VIA_ARBITER: the one slot the module changes */
+	__u64 value; /* for the record only */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct msr_stash);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} msr_stash SEC(".maps");
+
+static __always_inline struct msr_stash *stash_of_current(__u64 flags)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
+	return bpf_task_storage_get(&msr_stash, bpf_get_current_task_btf(), 0,
+				    flags);
+}
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_core_read(&f, sizeof(f), &fds[fd]);
-	return f;
+static __always_inline void stash_drop(void)
+{
+	struct msr_stash *s = stash_of_current(0);
+
+	if (s)
+		s->via = MSR_VIA_NONE;
+}
+
+static __always_inline __u32 file_cpu(struct file *f)
+{
+	return BPF_CORE_READ(f, f_inode, i_rdev) & MINORMASK;
+}
+
+SEC("fentry/msr_write")
+int BPF_PROG(stash_msr_write, struct file *file, const char *buf, size_t count,
+	     loff_t *ppos)
+{
+	struct msr_stash *s = stash_of_current(BPF_LOCAL_STORAGE_GET_F_CREATE);
+	loff_t pos = 0;
+
+	if (!s)
+		return 0; /* no stash: the lockdown check fails closed */
+	bpf_probe_read_kernel(&pos, sizeof(pos), ppos);
+	s->cpu = file_cpu(file);
+	s->msr = (__u32)pos; /* msr_write(): u32 reg = *ppos */
+	s->slot = ~0U;
+	s->value = 0;
+	bpf_probe_read_user(&s->value, sizeof(s->value), buf);
+	s->via = MSR_VIA_WRITE;
+	return 0;
+}
+
+SEC("fexit/msr_write")
+int BPF_PROG(drop_msr_write, struct file *file, const char *buf, size_t count,
+	     loff_t *ppos, ssize_t ret)
+{
+	stash_drop();
+	return 0;
+}
+
+SEC("fentry/msr_ioctl")
+int BPF_PROG(stash_msr_ioctl, struct file *file, unsigned int ioc,
+	     unsigned long arg)
+{
+	struct msr_stash *s = stash_of_current(BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u32 regs[3] = {};
+
+	if (!s)
+		return 0;
+	bpf_probe_read_user(regs, sizeof(regs), (void *)arg);
+	s->cpu = file_cpu(file);
+	s->msr = regs[1];
+	s->slot = ~0U;
+	s->value = (__u64)regs[2] << 32 | regs[0];
+	s->via = MSR_VIA_IOCTL;
+	return 0;
+}
+
+SEC("fexit/msr_ioctl")
+int BPF_PROG(drop_msr_ioctl, struct file *file, unsigned int ioc,
+	     unsigned long arg, long ret)
+{
+	stash_drop();
+	return 0;
+}
+
+/* pcr_arbiter's pcr_user_program(cpu, slot, msr, value, done): done 0
+ * right before its lockdown check, 1 right after. */
+SEC("raw_tp/pcr_user_program")
+int stash_arbiter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct msr_stash *s;
+
+	if (ctx->args[4]) {
+		stash_drop();
+		return 0;
+	}
+	s = stash_of_current(BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
+	s->cpu = (__u32)ctx->args[0];
+	s->slot = (__u32)ctx->args[1];
+	s->msr = (__u32)ctx->args[2];
+	s->value = ctx->args[3];
+	s->via = MSR_VIA_ARBITER;
+	return 0;
 }
 
 static __always_inline __u32 first_slot(__u64 mask)
@@ -48,89 +168,94 @@ static __always_inline __u32 first_slot(__u64 mask)
 	return ~0U;
 }
 
+/* With nothing stashed: the first reservation, on any CPU, that restricts
+ * the current task. */
+static long any_restricting_cb(struct bpf_map *map, __u64 *key,
+			       struct pcrw_resv *r, __u64 *found)
+{
+	if (!restricted_by(r, PCR_LAYER_USER, 1))
+		return 0;
+	*found = *key;
+	return 1;
+}
+
+/* The reservation that refuses write @w (0: none), and the slots it is
+ * judged on in @mask. */
+static __always_inline __u64 msr_restricting(const struct msr_stash *w,
+					     __u64 *mask)
+{
+	struct resv_scan sc = {};
+	__u64 found = 0;
+
+	if (w->via == MSR_VIA_NONE) {
+		*mask = ~0ULL;
+		bpf_for_each_map_elem(&resv, any_restricting_cb, &found, 0);
+		return found;
+	}
+	if (w->via == MSR_VIA_WRITE)
+		*mask = pcr_msr_slot_mask(w->msr);
+	else if (w->via == MSR_VIA_ARBITER)
+		*mask = w->slot < PCR_MAX_SLOTS ? 1ULL << w->slot : ~0ULL;
+	else
+		*mask = ~0ULL; /* ioctl: any slot of the CPU */
+	if (!*mask || w->cpu >= PCRW_MAX_CPUS)
+		return 0; /* no PMU register; a CPU no reservation can name */
+	sc.cpu = w->cpu;
+	sc.direct = w->via != MSR_VIA_ARBITER;
+	sc.slot_mask = w->via == MSR_VIA_IOCTL ? 0 : *mask;
+	resv_scan(&sc);
+	return sc.first_id;
+}
+
+static __always_inline void emit_msr_veto(__u32 kind, const struct pcrw_resv *r,
+					  const struct msr_stash *w, __u64 mask)
+{
+	struct pcrw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e)
+		return;
+	fill_veto_event(e, kind, r);
+	if (w->via != MSR_VIA_NONE)
+		e->cpu = w->cpu;
+	e->msr = w->msr;
+	e->value = w->value;
+	e->old_value = w->via == MSR_VIA_NONE	 ? MSR_BASIS_NONE
+		       : w->via == MSR_VIA_IOCTL ? MSR_BASIS_CPU
+						 : MSR_BASIS_REGISTER;
+	e->slot = first_slot(r->slot_mask & mask);
+	e->actor_path = w->via == MSR_VIA_ARBITER ? PCRW_PATH_ARBITER
+						  : PCRW_PATH_MSR_DEV;
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("lsm/locked_down")
 int BPF_PROG(veto_msr_write, enum lockdown_reason what, int ret)
 {
-#if defined(__TARGET_ARCH_x86)
 	const struct pcrw_veto_cfg *cfg;
-	struct task_struct *task;
-	struct resv_scan sc = {};
-	struct pcrw_event *e;
+	struct msr_stash w = {}, *s;
 	struct pcrw_resv *r;
-	struct pt_regs *regs;
-	struct file *f;
-	__u32 regbuf[3] = {};
-	__u64 value = 0, mask, found;
-	__u32 cpu, msr, kind;
-	long nr;
+	__u64 found, mask = 0;
+	__u32 kind;
 
-	if (ret || what != bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_MSR))
+	if (ret ||
+	    what != bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_MSR))
 		return ret;
 	cfg = veto_config();
 	if (!cfg || cfg->mode == PCRW_VETO_SIGNAL)
 		return 0;
-	task = bpf_get_current_task_btf();
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if (!regs)
-		return 0;
-	nr = regs->orig_ax;
-	f = fd_file(task, regs->di);
-	if (!f)
-		return 0;
-	cpu = BPF_CORE_READ(f, f_inode, i_rdev) & MINORMASK;
-	switch (nr) {
-	case NR_write:
-	case NR_writev:
-		msr = BPF_CORE_READ(f, f_pos);
-		if (nr == NR_write)
-			bpf_probe_read_user(&value, sizeof(value), (void *)regs->si);
-		mask = pcr_msr_slot_mask(msr);
-		break;
-	case NR_pwrite64:
-	case NR_pwritev:
-	case NR_pwritev2:
-		msr = regs->r10;
-		if (nr == NR_pwrite64)
-			bpf_probe_read_user(&value, sizeof(value), (void *)regs->si);
-		mask = pcr_msr_slot_mask(msr);
-		break;
-	case NR_ioctl: /* X86_IOC_WRMSR_REGS: eax, ecx (the MSR), edx */
-		bpf_probe_read_user(regbuf, sizeof(regbuf), (void *)regs->dx);
-		msr = regbuf[1];
-		value = (__u64)regbuf[2] << 32 | regbuf[0];
-		mask = pcr_msr_slot_mask(msr);
-		break;
-	default: /* a path not known here: every slot, fail closed */
-		msr = 0;
-		mask = ~0ULL;
-		break;
+	s = stash_of_current(0);
+	if (s) {
+		w = *s;
+		s->via = MSR_VIA_NONE; /* one check per stash */
 	}
-	if (!mask || cpu >= PCRW_MAX_CPUS)
-		return 0;
-	sc.cpu = cpu;
-	sc.direct = 1;
-	sc.slot_mask = mask;
-	resv_scan(&sc);
-	found = sc.first_id;
+	found = msr_restricting(&w, &mask);
 	if (!found)
 		return 0;
-	r = bpf_map_lookup_elem(&resv, &found);
-	if (!r)
-		return 0;
 	kind = cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT : PCRW_EV_VETO;
+	r = bpf_map_lookup_elem(&resv, &found);
+	if (!r) /* released since the scan: refuse, do not guess */
+		return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
 	count_event(kind, found);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (e) {
-		fill_veto_event(e, kind, r);
-		e->cpu = cpu;
-		e->msr = msr;
-		e->value = value;
-		e->slot = first_slot(r->slot_mask & mask);
-		e->actor_path = PCRW_PATH_MSR_DEV;
-		bpf_ringbuf_submit(e, 0);
-	}
+	emit_msr_veto(kind, r, &w, mask);
 	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
-#else
-	return ret;
-#endif
 }

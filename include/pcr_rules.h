@@ -480,12 +480,31 @@ static __always_inline void pcr_charge_undo(__u64 *word, __u64 demand)
 
 /*
  * Rule 6, direct MSR writes: which counter slots does a write to @msr
- * program? A bit per slot (the numbering above); all slots for the global
- * control registers, which can stop every counter; 0 for a register that
- * is no core PMU register. Intel architectural and AMD core PMU addresses
- * do not overlap, so no vendor is needed.
+ * program? A bit per slot (the numbering above). A register that configures
+ * one counter gives that counter's slot; one that can stop, freeze,
+ * redirect or reload several (global control and status, FIXED_CTR_CTRL,
+ * PEBS, DS area, DEBUGCTL, v6 auto-reload masks, the extra event selects)
+ * gives all the slots it can reach; 0 is a register that is no core PMU
+ * register (or only reads). Intel and AMD core PMU addresses do not
+ * overlap, so no vendor is needed. The audit is in docs/MSR.md; a write's
+ * value never narrows the answer (the mask holds for any value).
  */
-static __always_inline __u64 pcr_msr_slot_mask(__u32 msr)
+#define PCR_GP_SLOTS 0xffffffffULL /* every general counter */
+#define PCR_FIXED_SLOTS (0xffffULL << PCR_FIXED_SLOT0) /* every fixed one */
+#define PCR_ALL_SLOTS (~0ULL)
+
+/* Arch PerfMon v6: 4 registers per counter from 0x1900 (general, 32) and
+ * 0x1980 (fixed, 16); the third, CFG_B, names counters to auto-reload. */
+static __always_inline __u64 pcr_msr_v6_slot_mask(__u32 msr)
+{
+	__u32 n = (msr & 0x7fU) / 4;
+
+	if ((msr & 3) == 2) /* IA32_PMC_{GP,FX}n_CFG_B */
+		return PCR_ALL_SLOTS;
+	return msr < 0x1980 ? 1ULL << n : 1ULL << (PCR_FIXED_SLOT0 + (n & 15));
+}
+
+static __always_inline __u64 pcr_msr_intel_slot_mask(__u32 msr)
 {
 	if (msr >= 0xc1 && msr < 0xc9) /* IA32_PMCx */
 		return 1ULL << (msr - 0xc1);
@@ -493,12 +512,35 @@ static __always_inline __u64 pcr_msr_slot_mask(__u32 msr)
 		return 1ULL << (msr - 0x4c1);
 	if (msr >= 0x186 && msr < 0x18e) /* IA32_PERFEVTSELx */
 		return 1ULL << (msr - 0x186);
-	if (msr >= 0x309 && msr < 0x30d) /* IA32_FIXED_CTRx */
+	if (msr >= 0x309 && msr < 0x319) /* IA32_FIXED_CTRx, x < 16 */
 		return 1ULL << (PCR_FIXED_SLOT0 + msr - 0x309);
+	if (msr >= 0x14c1 && msr < 0x14c9) /* MSR_RELOAD_PMCx */
+		return 1ULL << (msr - 0x14c1);
+	if (msr >= 0x1309 && msr < 0x1319) /* MSR_RELOAD_FIXED_CTRx */
+		return 1ULL << (PCR_FIXED_SLOT0 + msr - 0x1309);
+	if (msr >= 0x1900 && msr < 0x19c0) /* v6 aliases */
+		return pcr_msr_v6_slot_mask(msr);
+	if (msr == 0x10f) /* TSX_FORCE_ABORT: clear, TSX microcode uses PMC3 */
+		return 1ULL << 3;
+	if (msr == 0x329) /* PERF_METRICS: fixed counter 3's topdown split */
+		return 1ULL << (PCR_FIXED_SLOT0 + 3);
 	if (msr == 0x38d) /* IA32_FIXED_CTR_CTRL: every fixed counter */
-		return 0xfULL << PCR_FIXED_SLOT0;
-	if (msr == 0x38f || msr == 0x390 || msr == 0x391) /* GLOBAL_CTRL/OVF */
-		return ~0ULL;
+		return PCR_FIXED_SLOTS;
+	if (msr >= 0x38f && msr <= 0x391) /* GLOBAL_CTRL, _STATUS_RESET, _SET */
+		return PCR_ALL_SLOTS;
+	if (msr == 0x1d9 || msr == 0x600) /* DEBUGCTL freeze bits, DS_AREA */
+		return PCR_ALL_SLOTS;
+	if (msr == 0x3f1 || msr == 0x3f2 || msr == 0x3f4 || msr == 0x3f5)
+		return PCR_ALL_SLOTS; /* PEBS_ENABLE, _DATA_CFG, _BASE, _INDEX */
+	if (msr == 0x1a6 || msr == 0x1a7 || msr == 0x1328 || msr == 0x1329 ||
+	    msr == 0x3f6 || msr == 0x3f7 || msr == 0x39c)
+		return PCR_GP_SLOTS; /* OFFCORE_RSP, SNOOP_RSP, LD_LAT, FRONTEND,
+				      * PEBS_NUM_ALT: any general counter's event */
+	return 0;
+}
+
+static __always_inline __u64 pcr_msr_slot_mask(__u32 msr)
+{
 	if (msr >= 0xc0010000 && msr < 0xc0010004) /* AMD PERF_CTLx */
 		return 1ULL << (msr - 0xc0010000);
 	if (msr >= 0xc0010004 && msr < 0xc0010008) /* AMD PERF_CTRx */
@@ -506,8 +548,8 @@ static __always_inline __u64 pcr_msr_slot_mask(__u32 msr)
 	if (msr >= 0xc0010200 && msr < 0xc0010210) /* AMD core CTL/CTR pairs */
 		return 1ULL << ((msr - 0xc0010200) / 2);
 	if (msr >= 0xc0000300 && msr < 0xc0000304) /* AMD PerfMonV2 global */
-		return ~0ULL;
-	return 0;
+		return PCR_ALL_SLOTS;
+	return pcr_msr_intel_slot_mask(msr);
 }
 
 /*

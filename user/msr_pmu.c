@@ -44,6 +44,8 @@ const char *pmu_reg_kind_name(__u32 kind)
 		[PMU_REG_GLOBAL_OVF_CTRL] = "global-ovf-ctrl",
 		[PMU_REG_GLOBAL_STATUS_SET] = "global-status-set",
 		[PMU_REG_GLOBAL_INUSE] = "global-inuse",
+		[PMU_REG_COUNTER_CFG] = "counter-cfg",
+		[PMU_REG_SHARED_CFG] = "shared-cfg",
 	};
 
 	return kind < PMU_NR_REG_KINDS ? names[kind] : "unknown";

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -31,7 +33,24 @@ static const char *const perf_links[] = { "link_perf_open", "link_perf_alloc",
 					  "link_perf_free", "link_perf_rcu_free",
 					  "link_perf_copy_attr" };
 #define NR_PERF_LINKS (sizeof(perf_links) / sizeof(perf_links[0]))
-static const char *const msr_links[] = { "link_msr" };
+/* The msr veto's links: the lockdown check and one stash program per
+ * driver path (attach_msr()). */
+enum msr_part {
+	MSR_LSM,
+	MSR_WRITE_EXIT,
+	MSR_WRITE,
+	MSR_IOCTL_EXIT,
+	MSR_IOCTL,
+	MSR_ARBITER,
+	MSR_NR_PARTS
+};
+
+static const char *const msr_links[MSR_NR_PARTS] = {
+	"link_msr",	  "link_msr_write_exit",
+	"link_msr_write", "link_msr_ioctl_exit",
+	"link_msr_ioctl", "link_msr_arbiter"
+};
+
 static const char *const signal_links[] = { "link_perf_signal" };
 
 static bool pinned(const char *name)
@@ -51,7 +70,7 @@ bool veto_perf_active(void)
 
 bool veto_msr_active(void)
 {
-	return pinned(msr_links[0]);
+	return pinned(msr_links[MSR_LSM]);
 }
 
 bool veto_signal_active(void)
@@ -168,33 +187,142 @@ cleanup:
 	return err;
 }
 
+/*
+ * The msr veto: lsm/locked_down decides, from what each driver path stashed
+ * just before its lockdown check (bpf/msr_veto.bpf.c). A path whose driver
+ * is absent gets no stash program, and its writes fail closed; attaching
+ * again once the driver is loaded adds what is missing. The stash links
+ * hold a reference on their module, so neither msr.ko nor pcr_arbiter.ko
+ * can be reloaded uncovered while the veto is pinned.
+ */
+/* Does the running kernel have @func in vmlinux or in module @mod's BTF
+ * (the module loaded)? */
+static bool kernel_has_func(const char *mod, const char *func)
+{
+	struct btf *base, *btf;
+	char path[128];
+	bool found;
+
+	if (probe_btf_has_func(func))
+		return true;
+	base = btf__load_vmlinux_btf();
+	if (libbpf_get_error(base))
+		return false;
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mod);
+	btf = btf__parse_split(path, base);
+	found = !libbpf_get_error(btf) &&
+		btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
+	if (!libbpf_get_error(btf))
+		btf__free(btf);
+	btf__free(base);
+	return found;
+}
+
+static bool msr_driver_present(void)
+{
+	return kernel_has_func("msr", "msr_write") &&
+	       kernel_has_func("msr", "msr_ioctl");
+}
+
+static bool arbiter_present(void)
+{
+	return probe_tracepoint_exists("pcr_arbiter", "pcr_user_program");
+}
+
+/* Load msr.ko if it is not: its writes are then decided on their register
+ * rather than failing closed. Failure is not an error (no such module). */
+static void load_msr_driver(void)
+{
+	pid_t pid;
+	int null;
+
+	if (msr_driver_present())
+		return;
+	pid = fork();
+	if (pid == 0) {
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execlp("modprobe", "modprobe", "-q", "msr", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static struct bpf_program *msr_prog(struct msr_veto_bpf *skel, int part)
+{
+	struct bpf_program *const progs[MSR_NR_PARTS] = {
+		skel->progs.veto_msr_write,  skel->progs.drop_msr_write,
+		skel->progs.stash_msr_write, skel->progs.drop_msr_ioctl,
+		skel->progs.stash_msr_ioctl, skel->progs.stash_arbiter,
+	};
+
+	return progs[part];
+}
+
+/* Should @part be loaded now: not yet pinned, its driver present? */
+static bool msr_part_wanted(int part)
+{
+	if (pinned(msr_links[part]))
+		return false;
+	if (part == MSR_LSM)
+		return true;
+	if (part == MSR_ARBITER)
+		return arbiter_present();
+	return msr_driver_present();
+}
+
 static int attach_msr(void)
 {
 	char root[256];
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
+	struct bpf_link *l[MSR_NR_PARTS] = {};
+	bool want[MSR_NR_PARTS], any = false;
 	struct msr_veto_bpf *skel;
-	struct bpf_link *l = NULL;
-	int err;
+	int err, i;
 
+	load_msr_driver();
+	for (i = 0; i < MSR_NR_PARTS; i++)
+		any |= want[i] = msr_part_wanted(i);
+	if (!any)
+		return 0;
 	err = pin_root(root, sizeof(root));
 	if (err)
 		return err;
 	skel = msr_veto_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
+	for (i = 0; i < MSR_NR_PARTS; i++)
+		bpf_program__set_autoload(msr_prog(skel, i), want[i]);
 	err = msr_veto_bpf__load(skel);
-	if (err)
-		goto cleanup;
-	l = bpf_program__attach_lsm(skel->progs.veto_msr_write);
-	if (!l) {
-		err = -errno;
-		goto cleanup;
+	/* Stash programs before the check (exit before entry): a check that
+	 * finds no stash fails closed, a stash with no check is harmless. */
+	for (i = MSR_NR_PARTS - 1; i >= 0 && !err; i--) {
+		if (!want[i])
+			continue;
+		l[i] = bpf_program__attach(msr_prog(skel, i));
+		err = l[i] ? pin_link(l[i], msr_links[i]) : -errno;
 	}
-	err = pin_link(l, msr_links[0]);
-cleanup:
-	bpf_link__destroy(l);
+	for (i = 0; i < MSR_NR_PARTS; i++)
+		bpf_link__destroy(l[i]);
 	msr_veto_bpf__destroy(skel);
 	return err;
+}
+
+/* What the msr veto covers now, for the attach line. */
+static void msr_coverage(char *buf, size_t len)
+{
+	bool drv = pinned(msr_links[MSR_WRITE]) && pinned(msr_links[MSR_IOCTL]);
+
+	snprintf(buf, len, "lsm (msr driver: %s; arbiter module: %s)",
+		 drv ? "decided on the driver's register and CPU" :
+		       "absent at attach, its writes fail closed",
+		 pinned(msr_links[MSR_ARBITER]) ? "decided on its slot" :
+		 arbiter_present() ? "loaded after attach, fails closed" :
+				     "not loaded");
 }
 
 static int attach_signal(void)
@@ -257,7 +385,7 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 {
 	bool lsm = probe_bpf_lsm_active();
 	const char *perf = "monitor-only", *msr = "monitor-only";
-	char why[96] = "";
+	char why[96] = "", msr_how[160];
 	int err;
 
 	if (o->signal_enforce && !o->audit && !veto_perf_active() &&
@@ -288,16 +416,16 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 	}
 	if (!is_x86()) {
 		msr = "n/a (no MSRs on this architecture)";
-	} else if (veto_msr_active()) {
-		msr = "lsm (already pinned)";
-	} else if (lsm && probe_lsm_can_attach("locked_down")) {
+	} else if (veto_msr_active() ||
+		   (lsm && probe_lsm_can_attach("locked_down"))) {
 		err = attach_msr();
 		if (err) {
 			snprintf(how, len, "msr veto failed to attach: %s",
 				 strerror(-err));
 			return err;
 		}
-		msr = "lsm";
+		msr_coverage(msr_how, sizeof(msr_how));
+		msr = msr_how;
 	}
 	if (o->signal_enforce && !veto_perf_active()) {
 		if (!o->audit && (veto_signal_active() || !attach_signal())) {
@@ -323,8 +451,9 @@ static int veto_detach(void)
 
 	for (i = 0; i < NR_PERF_LINKS; i++)
 		unpin(perf_links[i]);
-	for (i = 0; i < sizeof(msr_links) / sizeof(msr_links[0]); i++)
+	for (i = 0; i < MSR_NR_PARTS; i++)
 		unpin(msr_links[i]);
+	unpin("msr_stash");
 	unpin(signal_links[0]);
 	return 0;
 }

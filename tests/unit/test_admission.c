@@ -295,7 +295,7 @@ TEST(msr_addresses_map_to_slots)
 	CHECK_EQ(pcr_msr_slot_mask(0xc1), 1ULL << 0);
 	CHECK_EQ(pcr_msr_slot_mask(0x4c2), 1ULL << 1);
 	CHECK_EQ(pcr_msr_slot_mask(0x309), 1ULL << 32);
-	CHECK_EQ(pcr_msr_slot_mask(0x38d), 0xfULL << 32);
+	CHECK_EQ(pcr_msr_slot_mask(0x38d), 0xffffULL << 32);
 	CHECK_EQ(pcr_msr_slot_mask(0x38f), ~0ULL);
 	CHECK_EQ(pcr_msr_slot_mask(0xc0010001), 1ULL << 1);
 	CHECK_EQ(pcr_msr_slot_mask(0xc0010005), 1ULL << 1);

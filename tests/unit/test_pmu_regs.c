@@ -2,7 +2,9 @@
 /*
  * The PMU register map (include/pmu_regs.h): the classifier against the
  * table, the fast reject against the table, each family of both vendors,
- * out-of-range counters, and the PCRWATCH_MSR_PMU parser.
+ * out-of-range counters, and the PCRWATCH_MSR_PMU parser. Rule 6's slot
+ * masks (pcr_msr_slot_mask, include/pcr_rules.h): one test per register
+ * family of the audit in docs/MSR.md, and agreement with the map.
  */
 #include <string.h>
 
@@ -58,7 +60,7 @@ TEST(every_row_lies_outside_the_fast_reject)
 TEST(classifier_agrees_with_the_table_around_the_map)
 {
 	static const __u32 windows[][2] = {
-		{ 0x0, 0x1000 },
+		{ 0x0, 0x2000 },
 		{ 0xc0000000, 0xc0000400 },
 		{ 0xc0010000, 0xc0010400 },
 		{ 0xfffff000, 0xffffffff },
@@ -74,15 +76,19 @@ TEST(classifier_agrees_with_the_table_around_the_map)
 					 table_kind(msr, shapes[s]->vendor));
 }
 
-TEST(hot_non_pmu_msrs_exit_at_the_first_compare)
+TEST(hot_non_pmu_msrs_exit_in_the_gaps)
 {
-	/* TSC_DEADLINE, x2APIC ICR and EOI, FS_BASE, KERNEL_GS_BASE, TSC_AUX */
-	static const __u32 hot[] = { 0x6e0,	 0x830,	     0x80b,
-				     0xc0000100, 0xc0000102, 0xc0000103 };
+	/* TSC_DEADLINE, x2APIC ICR and EOI, HWP_REQUEST: the first compare */
+	static const __u32 hot[] = { 0x6e0, 0x830, 0x80b, 0x774 };
+	/* EFER, FS_BASE, KERNEL_GS_BASE, TSC_AUX: the second */
+	static const __u32 hot2[] = { 0xc0000080, 0xc0000100, 0xc0000102,
+				      0xc0000103 };
 	size_t i;
 
 	for (i = 0; i < sizeof(hot) / sizeof(hot[0]); i++)
 		CHECK(hot[i] - PMU_GAP_FIRST < PMU_GAP_END - PMU_GAP_FIRST);
+	for (i = 0; i < sizeof(hot2) / sizeof(hot2[0]); i++)
+		CHECK(hot2[i] - PMU_GAP2_FIRST < PMU_GAP2_END - PMU_GAP2_FIRST);
 	CHECK(pmu_msr_surely_not_pmu(0x48)); /* SPEC_CTRL: the second */
 	CHECK(pmu_msr_surely_not_pmu(0x10)); /* TSC */
 	CHECK(pmu_msr_surely_not_pmu(0xc0011020));
@@ -226,11 +232,147 @@ TEST(cpuid_discovery_stays_in_bounds)
 	CHECK(strlen(how) > 0);
 }
 
+/* Rule 6 per family of the audit (docs/MSR.md). */
+TEST(mask_legacy_intel_counters)
+{
+	CHECK_EQ(pcr_msr_slot_mask(0xc1), 1ULL << 0); /* IA32_PMC0 */
+	CHECK_EQ(pcr_msr_slot_mask(0xc8), 1ULL << 7);
+	CHECK_EQ(pcr_msr_slot_mask(0xc9), 0);
+	CHECK_EQ(pcr_msr_slot_mask(0x4c1), 1ULL << 0); /* IA32_A_PMC0 */
+	CHECK_EQ(pcr_msr_slot_mask(0x18d), 1ULL << 7); /* PERFEVTSEL7 */
+	CHECK_EQ(pcr_msr_slot_mask(0x18e), 0);
+}
+
+TEST(mask_fixed_counters_beyond_four)
+{
+	CHECK_EQ(pcr_msr_slot_mask(0x309), 1ULL << PCR_FIXED_SLOT0);
+	CHECK_EQ(pcr_msr_slot_mask(0x30d), 1ULL << (PCR_FIXED_SLOT0 + 4));
+	CHECK_EQ(pcr_msr_slot_mask(0x318), 1ULL << (PCR_FIXED_SLOT0 + 15));
+	CHECK_EQ(pcr_msr_slot_mask(0x319), 0);
+	CHECK_EQ(pcr_msr_slot_mask(0x38d), PCR_FIXED_SLOTS); /* CTR_CTRL */
+	CHECK_EQ(cls(0x30d, &intel_big).kind, PMU_REG_FIXED_CTR);
+	CHECK_EQ(cls(0x30d, &intel_big).slot, PCR_FIXED_SLOT0 + 4);
+}
+
+TEST(mask_v6_aliases)
+{
+	CHECK_EQ(pcr_msr_slot_mask(0x1900), 1ULL << 0); /* GP0_CTR */
+	CHECK_EQ(pcr_msr_slot_mask(0x1901), 1ULL << 0); /* GP0_CFG_A */
+	CHECK_EQ(pcr_msr_slot_mask(0x1903), 1ULL << 0); /* GP0_CFG_C */
+	CHECK_EQ(pcr_msr_slot_mask(0x1905), 1ULL << 1); /* GP1_CFG_A */
+	CHECK_EQ(pcr_msr_slot_mask(0x197c), 1ULL << 31); /* GP31_CTR */
+	CHECK_EQ(pcr_msr_slot_mask(0x1902), PCR_ALL_SLOTS); /* reload mask */
+	CHECK_EQ(pcr_msr_slot_mask(0x1980), 1ULL << PCR_FIXED_SLOT0);
+	CHECK_EQ(pcr_msr_slot_mask(0x1987), 1ULL << (PCR_FIXED_SLOT0 + 1));
+	CHECK_EQ(pcr_msr_slot_mask(0x19bc), 1ULL << (PCR_FIXED_SLOT0 + 15));
+	CHECK_EQ(pcr_msr_slot_mask(0x1982), PCR_ALL_SLOTS);
+	CHECK_EQ(pcr_msr_slot_mask(0x18ff), 0);
+	CHECK_EQ(pcr_msr_slot_mask(0x19c0), 0);
+	CHECK_EQ(cls(0x1904, &intel).kind, PMU_REG_CTR);
+	CHECK_EQ(cls(0x1904, &intel).slot, 1);
+	CHECK_EQ(cls(0x1909, &intel).kind, PMU_REG_EVTSEL);
+	CHECK_EQ(cls(0x1909, &intel).slot, 2);
+	CHECK_EQ(cls(0x190a, &intel).kind, PMU_REG_SHARED_CFG);
+	CHECK_EQ(cls(0x1984, &intel).kind, PMU_REG_FIXED_CTR);
+	CHECK_EQ(cls(0x1984, &intel).slot, PCR_FIXED_SLOT0 + 1);
+	CHECK_EQ(cls(0x1981, &intel).kind, PMU_REG_NONE); /* no FX CFG_A */
+	CHECK_EQ(cls(0x1910, &intel).out_of_range, 1); /* GP4 of 4 */
+}
+
+TEST(mask_pebs_and_ds_area)
+{
+	static const __u32 all[] = { 0x3f1, 0x3f2, 0x3f4, 0x3f5, 0x600 };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		CHECK_EQ(pcr_msr_slot_mask(all[i]), PCR_ALL_SLOTS);
+		CHECK_EQ(cls(all[i], &intel).kind, PMU_REG_SHARED_CFG);
+	}
+	CHECK_EQ(pcr_msr_slot_mask(0x3f6), PCR_GP_SLOTS); /* LD_LAT */
+	CHECK_EQ(pcr_msr_slot_mask(0x3f7), PCR_GP_SLOTS); /* FRONTEND */
+	CHECK_EQ(pcr_msr_slot_mask(0x39c), PCR_GP_SLOTS); /* NUM_ALT */
+	CHECK_EQ(pcr_msr_slot_mask(0x3f3), 0);
+	CHECK_EQ(pcr_msr_slot_mask(0x14c1), 1ULL << 0); /* RELOAD_PMC0 */
+	CHECK_EQ(pcr_msr_slot_mask(0x1309), 1ULL << PCR_FIXED_SLOT0);
+	CHECK_EQ(cls(0x14c2, &intel).kind, PMU_REG_COUNTER_CFG);
+	CHECK_EQ(cls(0x14c2, &intel).slot, 1);
+}
+
+TEST(mask_debugctl_and_extra_event_registers)
+{
+	CHECK_EQ(pcr_msr_slot_mask(0x1d9), PCR_ALL_SLOTS); /* freeze bits */
+	CHECK_EQ(pcr_msr_slot_mask(0x1a6), PCR_GP_SLOTS); /* OFFCORE_RSP_0 */
+	CHECK_EQ(pcr_msr_slot_mask(0x1a7), PCR_GP_SLOTS);
+	CHECK_EQ(pcr_msr_slot_mask(0x1328), PCR_GP_SLOTS); /* SNOOP_RSP_0 */
+	CHECK_EQ(pcr_msr_slot_mask(0x1329), PCR_GP_SLOTS);
+	CHECK_EQ(pcr_msr_slot_mask(0x10f), 1ULL << 3); /* TSX_FORCE_ABORT */
+	CHECK_EQ(pcr_msr_slot_mask(0x329), 1ULL << (PCR_FIXED_SLOT0 + 3));
+	CHECK_EQ(cls(0x329, &intel).out_of_range, 1); /* no fixed 3 here */
+	CHECK_EQ(cls(0x1d9, &intel).kind, PMU_REG_SHARED_CFG);
+	CHECK_EQ(cls(0x10f, &intel).slot, 3);
+}
+
+TEST(mask_intel_globals)
+{
+	CHECK_EQ(pcr_msr_slot_mask(0x38f), PCR_ALL_SLOTS); /* GLOBAL_CTRL */
+	CHECK_EQ(pcr_msr_slot_mask(0x390), PCR_ALL_SLOTS); /* STATUS_RESET */
+	CHECK_EQ(pcr_msr_slot_mask(0x391), PCR_ALL_SLOTS); /* STATUS_SET */
+	CHECK_EQ(pcr_msr_slot_mask(0x38e), 0); /* STATUS: read-only */
+	CHECK_EQ(pcr_msr_slot_mask(0x392), 0); /* INUSE: read-only */
+}
+
+TEST(mask_amd_families)
+{
+	CHECK_EQ(pcr_msr_slot_mask(0xc0010000), 1ULL << 0); /* PERF_CTL0 */
+	CHECK_EQ(pcr_msr_slot_mask(0xc0010007), 1ULL << 3); /* PERF_CTR3 */
+	CHECK_EQ(pcr_msr_slot_mask(0xc0010008), 0);
+	CHECK_EQ(pcr_msr_slot_mask(0xc0010200), 1ULL << 0); /* core ext */
+	CHECK_EQ(pcr_msr_slot_mask(0xc001020b), 1ULL << 5);
+	CHECK_EQ(pcr_msr_slot_mask(0xc001020f), 1ULL << 7);
+	CHECK_EQ(pcr_msr_slot_mask(0xc0010210), 0);
+	CHECK_EQ(pcr_msr_slot_mask(0xc0000301), PCR_ALL_SLOTS); /* V2 CTL */
+	CHECK_EQ(pcr_msr_slot_mask(0xc0000303), PCR_ALL_SLOTS);
+	CHECK_EQ(pcr_msr_slot_mask(0xc0000304), 0);
+	CHECK_EQ(pcr_msr_slot_mask(0xc0011020), 0); /* LS_CFG: not PMU */
+}
+
+/* Every register the map classifies that a write can change maps to slots
+ * in rule 6, including the slot the map gives it. */
+TEST(mask_covers_every_classified_register)
+{
+	static const __u32 windows[][2] = {
+		{ 0x0, 0x2000 },
+		{ 0xc0000000, 0xc0000400 },
+		{ 0xc0010000, 0xc0010400 },
+	};
+	const struct pmu_shape *shapes[] = { &intel_big, &amd6 };
+	size_t w, s;
+	__u32 msr;
+
+	for (s = 0; s < 2; s++) {
+		for (w = 0; w < 3; w++) {
+			for (msr = windows[w][0]; msr < windows[w][1]; msr++) {
+				struct pmu_reg r = cls(msr, shapes[s]);
+				__u64 m = pcr_msr_slot_mask(msr);
+
+				if (r.kind == PMU_REG_NONE ||
+				    (r.kind == PMU_REG_GLOBAL_STATUS &&
+				     s == 0) ||
+				    r.kind == PMU_REG_GLOBAL_INUSE)
+					continue;
+				CHECK(m != 0);
+				if (r.slot != PMU_SLOT_NONE)
+					CHECK(m & (1ULL << r.slot));
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(every_row_lies_outside_the_fast_reject);
 	RUN(classifier_agrees_with_the_table_around_the_map);
-	RUN(hot_non_pmu_msrs_exit_at_the_first_compare);
+	RUN(hot_non_pmu_msrs_exit_in_the_gaps);
 	RUN(intel_families);
 	RUN(intel_out_of_range_counters);
 	RUN(amd_families);
@@ -239,5 +381,13 @@ int main(void)
 	RUN(evtsel_per_vendor);
 	RUN(override_parser);
 	RUN(cpuid_discovery_stays_in_bounds);
+	RUN(mask_legacy_intel_counters);
+	RUN(mask_fixed_counters_beyond_four);
+	RUN(mask_v6_aliases);
+	RUN(mask_pebs_and_ds_area);
+	RUN(mask_debugctl_and_extra_event_registers);
+	RUN(mask_intel_globals);
+	RUN(mask_amd_families);
+	RUN(mask_covers_every_classified_register);
 	return TAP_DONE();
 }
