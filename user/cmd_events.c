@@ -238,10 +238,14 @@ static bool events_from_agent_log(bool json, bool follow, long long since,
 	int err;
 
 	if (!event_log_agent_running(dir)) {
+		/* With --json, a JSON line too: a reader of both streams
+		 * still parses every line. */
 		fprintf(stderr,
-			"pcrwatch: no agent is running (%s): reading the ring "
-			"buffers directly; printed events are consumed%s\n",
-			dir, since ? ", --since ignored" : "");
+			json ? "{\"type\":\"notice\",\"message\":\"%s%s\"}\n"
+			     : "pcrwatch: %s%s\n",
+			"no agent is running: reading the ring buffers "
+			"directly; printed events are consumed",
+			since ? "; --since ignored" : "");
 		return false;
 	}
 	signal(SIGINT, on_signal);
