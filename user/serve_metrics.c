@@ -489,6 +489,7 @@ int serve_scrape(struct serve_state *st, char **body, size_t *len)
 	st->scrapes++;
 	serve_render_model(f, &st->m);
 	serve_render_bpf(f, st->stats_held);
+	serve_render_info(f);
 	header(f, "pcrwatch_up", "gauge",
 	       "1 when this scrape read the ownership model, 0 when a source "
 	       "failed outright.");
