@@ -227,3 +227,13 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	assert "$output" !~ "/usr/local" "no hard-coded prefix"
 	assert "$output" =~ "ExecStart=/usr/sbin/pcrwatch agent" "PREFIX=/usr"
 }
+
+@test "a run-time reservation outlives an agent restart (docs/SERVICE.md: until reboot)" {
+	start_agent --no-journal
+	run_tool 0 reserve --cpus 0 --counters 1 --for uid:4321
+	stop_agent
+	start_agent --no-journal
+	run_tool 0 list
+	assert "$output" =~ "uid:4321" "still in force"
+	assert "$output" !~ "uid:4321 \(policy\)" "and not a policy one"
+}
