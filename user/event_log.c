@@ -13,9 +13,11 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "pcrwatch.h"
 #include "agent.h"
+#include "cgroup_attr.h"
 #include "event_log.h"
 #include "json.h"
 #include "names.h"
@@ -140,8 +142,88 @@ static void rfc3339(char *buf, size_t len, long long ns)
 		 (unsigned int)(ns % 1000000000LL));
 }
 
+/* Where cgroup v2 is mounted (from /proc/self/mountinfo), or "". */
+static const char *cgroup2_root(void)
+{
+	static char root[256];
+	static bool looked;
+	char line[512], mnt[256], type[32];
+	FILE *f;
+
+	if (looked)
+		return root;
+	looked = true;
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - TYPE ..." */
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1 &&
+		    strstr(line, " - ") &&
+		    sscanf(strstr(line, " - "), " - %31s", type) == 1 &&
+		    !strcmp(type, "cgroup2")) {
+			snprintf(root, sizeof(root), "%s", mnt);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return root;
+}
+
+/*
+ * The actor's unit, container and pod from its cgroup path. The pid may
+ * have exited or been reused since the event: the path read now is used
+ * only when that cgroup's id (its inode on cgroup2) is the one the BPF
+ * program recorded, so a name is never given to the wrong cgroup.
+ */
+static bool actor_cgroup(const struct pcrw_owner *o, char *rel, size_t len,
+			 struct cgroup_attr *a)
+{
+	char path[64], line[512], full[1024];
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	if (!o->tgid || !o->cgroup_id || !cgroup2_root()[0])
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", o->tgid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = 0;
+			/* A longer path is not named (never cut short). */
+			found = strlen(line + 3) < len;
+			if (found)
+				memcpy(rel, line + 3, strlen(line + 3) + 1);
+		}
+	if (f)
+		fclose(f);
+	if (!found)
+		return false;
+	snprintf(full, sizeof(full), "%s%s", cgroup2_root(), rel);
+	if (stat(full, &st) || (__u64)st.st_ino != o->cgroup_id)
+		return false;
+	return cgroup_attr_parse(rel, a);
+}
+
+static void cgroup_json(struct json *j, const char *rel,
+			const struct cgroup_attr *a)
+{
+	json_object_begin(j, "actor_cgroup");
+	json_str(j, "path", rel);
+	if (a->unit[0])
+		json_str(j, "unit", a->unit);
+	if (a->container_id[0])
+		json_str(j, "container_id", a->container_id);
+	if (a->runtime[0])
+		json_str(j, "runtime", a->runtime);
+	if (a->pod_uid[0])
+		json_str(j, "pod_uid", a->pod_uid);
+	json_object_end(j);
+}
+
 static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
-			long long real_ns)
+			long long real_ns, const char *rel,
+			const struct cgroup_attr *a)
 {
 	char when[40];
 	struct json j;
@@ -165,28 +247,34 @@ static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
 		json_str(&j, "verdict", verdict_name(e->verdict));
 	owner_json(&j, "actor", e->actor_path, &e->actor);
 	owner_json(&j, "prev", e->prev_path, &e->prev);
+	if (a)
+		cgroup_json(&j, rel, a);
 	json_object_end(&j);
 	fputc('\n', f);
 }
 
 /* The journal copy: structured fields, and a MESSAGE for humans. */
 static void journal_copy(const struct event_log *l, const char *group,
-			 const struct pcrw_event *e, long long real_ns)
+			 const struct pcrw_event *e, long long real_ns,
+			 const struct cgroup_attr *a)
 {
 	char msg[256], kind[48], grp[48], cpu[32], resv[48], pid[32],
-		comm[sizeof(e->actor.comm) + 1], commf[48], msr[32], when[48];
-	const char *fields[] = { msg,
-				 kind,
-				 grp,
-				 cpu,
-				 resv,
-				 pid,
-				 commf,
-				 msr,
-				 when,
-				 "SYSLOG_IDENTIFIER=pcrwatch",
-				 e->kind == PCRW_EV_VETO ? "PRIORITY=4"
-							 : "PRIORITY=5" };
+		comm[sizeof(e->actor.comm) + 1], commf[48], msr[32], when[48],
+		unit[160], ctr[96], podf[64];
+	const char *fields[16] = {
+		msg,
+		kind,
+		grp,
+		cpu,
+		resv,
+		pid,
+		commf,
+		msr,
+		when,
+		"SYSLOG_IDENTIFIER=pcrwatch",
+		e->kind == PCRW_EV_VETO ? "PRIORITY=4" : "PRIORITY=5",
+	};
+	size_t n = 11;
 
 	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
 	snprintf(msg, sizeof(msg),
@@ -206,25 +294,40 @@ static void journal_copy(const struct event_log *l, const char *group,
 	snprintf(commf, sizeof(commf), "PCRWATCH_COMM=%s", comm);
 	snprintf(msr, sizeof(msr), "PCRWATCH_MSR=0x%x", e->msr);
 	snprintf(when, sizeof(when), "PCRWATCH_TIME_NS=%lld", real_ns);
-	agent_journal_send(l->journal, fields,
-			   sizeof(fields) / sizeof(fields[0]));
+	if (a && a->unit[0]) {
+		snprintf(unit, sizeof(unit), "PCRWATCH_UNIT=%s", a->unit);
+		fields[n++] = unit;
+	}
+	if (a && a->container_id[0]) {
+		snprintf(ctr, sizeof(ctr), "PCRWATCH_CONTAINER_ID=%s",
+			 a->container_id);
+		fields[n++] = ctr;
+	}
+	if (a && a->pod_uid[0]) {
+		snprintf(podf, sizeof(podf), "PCRWATCH_POD_UID=%s", a->pod_uid);
+		fields[n++] = podf;
+	}
+	agent_journal_send(l->journal, fields, n);
 }
 
 int event_log_write(struct event_log *l, const char *group,
 		    const struct pcrw_event *e, long long mono_to_real)
 {
 	long long real_ns = (long long)e->ts_ns + mono_to_real;
-	char *buf = NULL;
+	struct cgroup_attr attr, *a = NULL;
+	char *buf = NULL, rel[400];
 	size_t len = 0;
 	FILE *f;
 	int rc = 0;
 
+	if (actor_cgroup(&e->actor, rel, sizeof(rel), &attr))
+		a = &attr;
 	if (l->journal)
-		journal_copy(l, group, e, real_ns);
+		journal_copy(l, group, e, real_ns, a);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -ENOMEM;
-	record_json(f, group, e, real_ns);
+	record_json(f, group, e, real_ns, rel, a);
 	fclose(f);
 	if (l->size && l->size + (off_t)len > l->max_size)
 		rc = rotate(l);

@@ -32,6 +32,9 @@ teardown_tier() {
 	"$PCRWATCH" detach >/dev/null 2>&1 || true
 	# Policy reservations stay pinned by design; the next test starts clean.
 	rm -rf /sys/fs/bpf/pcrwatch
+	if [ -n "${CG:-}" ]; then
+		rmdir "$CG" "$CG_POD" "$(dirname "$CG_POD")" 2>/dev/null || true
+	fi
 }
 
 # sock_listen PATH OUT: record every datagram PATH receives into OUT.
@@ -236,4 +239,34 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	run_tool 0 list
 	assert "$output" =~ "uid:4321" "still in force"
 	assert "$output" !~ "uid:4321 \(policy\)" "and not a policy one"
+}
+
+@test "an event's actor is named by its unit, container and pod from its cgroup path" {
+	local root uid=8a0c3b5e-1f2d-4c6b-9e7a-0b1c2d3e4f50 \
+		id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$root" ] || skip "no cgroup2 mount"
+	CG_POD=$root/kubepods.slice/kubepods-pod${uid//-/_}.slice
+	CG=$CG_POD/cri-containerd-$id.scope
+	mkdir -p "$CG" || skip "cannot make cgroups under $root"
+	sleep 60 3>&- &
+	local pid=$!
+	PIDS+=($pid)
+	echo "$pid" >"$CG/cgroup.procs"
+	sock_listen "$TEST_TMP/journal" "$TEST_TMP/journal.out"
+	start_agent --journal-socket "$TEST_TMP/journal"
+	TR pending 0 0x186 "$pid" worker "$(stat -c %i "$CG")" >/dev/null
+	TR write 0 0x186 0x43003c >/dev/null
+	TR clear 0 >/dev/null
+	# the same pid, but a cgroup id that is not its cgroup's: no name
+	TR pending 1 0x186 "$pid" worker 999999 >/dev/null
+	TR write 1 0x186 0x43003c >/dev/null
+	TR clear 1 >/dev/null
+	wait_for 10 grep -q '"cpu":1' "$PCRWATCH_LOG_DIR/events.jsonl"
+	run grep '"cpu":0' "$PCRWATCH_LOG_DIR/events.jsonl"
+	assert "$output" =~ "\"actor_cgroup\":\{\"path\":\"/kubepods.slice/kubepods-pod${uid//-/_}.slice/cri-containerd-$id.scope\",\"unit\":\"cri-containerd-$id.scope\",\"container_id\":\"$id\",\"runtime\":\"containerd\",\"pod_uid\":\"$uid\"\}"
+	run grep '"cpu":1' "$PCRWATCH_LOG_DIR/events.jsonl"
+	assert "$output" !~ "actor_cgroup" "a cgroup id that does not match names nothing"
+	wait_for 10 grep -q "PCRWATCH_POD_UID=$uid" "$TEST_TMP/journal.out" || { cat "$TEST_TMP/journal.out" >&2; false; }
+	grep -q "PCRWATCH_CONTAINER_ID=$id" "$TEST_TMP/journal.out"
 }
