@@ -253,6 +253,28 @@ static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
 	fputc('\n', f);
 }
 
+#define CG_FIELD_LEN 160
+
+/* PCRWATCH_UNIT=, _CONTAINER_ID=, _POD_UID= of @a into @buf and @fields:
+ * how many. */
+static size_t cgroup_fields(const struct cgroup_attr *a,
+			    char buf[3][CG_FIELD_LEN], const char **fields)
+{
+	size_t n = 0;
+
+	if (a && a->unit[0])
+		snprintf(buf[n++], CG_FIELD_LEN, "PCRWATCH_UNIT=%s", a->unit);
+	if (a && a->container_id[0])
+		snprintf(buf[n++], CG_FIELD_LEN, "PCRWATCH_CONTAINER_ID=%s",
+			 a->container_id);
+	if (a && a->pod_uid[0])
+		snprintf(buf[n++], CG_FIELD_LEN, "PCRWATCH_POD_UID=%s",
+			 a->pod_uid);
+	for (size_t i = 0; i < n; i++)
+		fields[i] = buf[i];
+	return n;
+}
+
 /* The journal copy: structured fields, and a MESSAGE for humans. */
 static void journal_copy(const struct event_log *l, const char *group,
 			 const struct pcrw_event *e, long long real_ns,
@@ -260,7 +282,7 @@ static void journal_copy(const struct event_log *l, const char *group,
 {
 	char msg[256], kind[48], grp[48], cpu[32], resv[48], pid[32],
 		comm[sizeof(e->actor.comm) + 1], commf[48], msr[32], when[48],
-		unit[160], ctr[96], podf[64];
+		cg[3][CG_FIELD_LEN];
 	const char *fields[16] = {
 		msg,
 		kind,
@@ -294,19 +316,7 @@ static void journal_copy(const struct event_log *l, const char *group,
 	snprintf(commf, sizeof(commf), "PCRWATCH_COMM=%s", comm);
 	snprintf(msr, sizeof(msr), "PCRWATCH_MSR=0x%x", e->msr);
 	snprintf(when, sizeof(when), "PCRWATCH_TIME_NS=%lld", real_ns);
-	if (a && a->unit[0]) {
-		snprintf(unit, sizeof(unit), "PCRWATCH_UNIT=%s", a->unit);
-		fields[n++] = unit;
-	}
-	if (a && a->container_id[0]) {
-		snprintf(ctr, sizeof(ctr), "PCRWATCH_CONTAINER_ID=%s",
-			 a->container_id);
-		fields[n++] = ctr;
-	}
-	if (a && a->pod_uid[0]) {
-		snprintf(podf, sizeof(podf), "PCRWATCH_POD_UID=%s", a->pod_uid);
-		fields[n++] = podf;
-	}
+	n += cgroup_fields(a, cg, fields + n);
 	agent_journal_send(l->journal, fields, n);
 }
 
