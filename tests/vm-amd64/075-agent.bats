@@ -64,7 +64,8 @@ with open(sys.argv[2], "ab", buffering=0) as out:
 	# network but loopback, which starts down)
 	ip link set lo up
 	"$PCRWATCH" serve --listen 127.0.0.1:0 >"$TEST_TMP/serve.out" 2>&1 3>&- &
-	PIDS+=($!)
+	local serve=$!
+	PIDS+=($serve)
 	wait_for 60 grep -q 'listening on' "$TEST_TMP/serve.out"
 	local url
 	url=$(sed -n 's|.*listening on http://\(.*\)/metrics$|\1|p' "$TEST_TMP/serve.out")
@@ -72,8 +73,8 @@ with open(sys.argv[2], "ab", buffering=0) as out:
 	assert "$output" =~ 'pcrwatch_component_attached\{group="veto",method="[^"]*lsm_mac[^"]*"\} 1' "$output"
 	# What a reboot leaves: nothing pinned. The next agent puts the policy
 	# back before it says it is ready.
-	kill "$AGENT"
-	wait "$AGENT" || true
+	kill "$AGENT" "$serve"
+	wait "$AGENT" "$serve" || true
 	"$PCRWATCH" detach >/dev/null 2>&1
 	rm -rf /sys/fs/bpf/pcrwatch
 	run PO --type hw --cpu 0
