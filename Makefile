@@ -14,6 +14,7 @@ ARCH ?= amd64
 V ?= 0
 PREFIX ?= /usr/local
 DESTDIR ?=
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 KERNEL ?= 6.1 6.12
 
 ifeq ($(V),1)
@@ -45,7 +46,7 @@ else
 CC ?= gcc
 BPF_ARCH := x86
 VMLINUX_DIR := vmlinux/x86
-LDLIBS := -lbpf -lelf -lz -lncursesw -lmicrohttpd -lm -lpthread
+LDLIBS := -lbpf -lelf -lz -lncursesw -lmicrohttpd -lcrypt -lm -lpthread
 HAVE_HTTPD := 1
 endif
 
@@ -210,7 +211,12 @@ install: deps-build
 	$(Q)$(MAKE) --no-print-directory all
 	install -D -m 0755 $(OUT)/pcrwatch $(DESTDIR)$(PREFIX)/sbin/pcrwatch
 	install -D -m 0644 docs/pcrwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/pcrwatch.8
-	install -D -m 0644 tools/pcrwatch.service $(DESTDIR)$(PREFIX)/lib/systemd/system/pcrwatch.service
+	$(Q)for u in pcrwatch pcrwatch-monitor pcrwatch-exporter; do \
+		mkdir -p $(DESTDIR)$(UNITDIR) && \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' tools/$$u.service \
+			> $(DESTDIR)$(UNITDIR)/$$u.service && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service; \
+	done
 	install -D -m 0644 tools/pcrwatch.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pcrwatch
 

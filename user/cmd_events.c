@@ -22,6 +22,7 @@
 #include "json.h"
 #include "names.h"
 #include "sanitize.h"
+#include "event_log.h"
 
 #define EVENTS_MAX_GROUPS 16
 
@@ -46,7 +47,7 @@ static void on_signal(int sig)
 
 static int events_usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: pcrwatch events [--json] [--follow]\n\n"
+	fprintf(f, "Usage: pcrwatch events [--json] [--follow] [--since T]\n\n"
 		   "Print the conflicts (clobber, firmware-held, "
 		   "inuse-mismatch), vetoes and\n"
 		   "changes of owner that the attached BPF groups recorded, "
@@ -58,7 +59,11 @@ static int events_usage(FILE *f, int rc)
 		   "{\"type\":\"event\",...} and\n"
 		   "             {\"type\":\"counts\",\"group\":...}\n"
 		   "  --follow   keep printing events as they happen, until "
-		   "interrupted\n");
+		   "interrupted\n"
+		   "  --since T  with an agent running (its log is read, nothing "
+		   "is consumed):\n"
+		   "             events since @UNIX_SECONDS, 10m, 2h or "
+		   "YYYY-MM-DDTHH:MM:SS (UTC)\n");
 	return rc;
 }
 
@@ -225,19 +230,54 @@ static int find_groups(struct group *g, int max)
 	return n;
 }
 
+/*
+ * With an agent running, the ring buffers are its: print its log instead
+ * (every reader sees every event) and return true. Without one, say so and
+ * return false: the ring buffers are read, and what is printed is consumed.
+ */
+static bool events_from_agent_log(bool json, bool follow, long long since,
+				  int *rc)
+{
+	const char *dir = event_log_dir();
+	int err;
+
+	if (!event_log_agent_running(dir)) {
+		/* With --json, a JSON line too: a reader of both streams
+		 * still parses every line. */
+		fprintf(stderr,
+			json ? "{\"type\":\"notice\",\"message\":\"%s%s\"}\n"
+			     : "pcrwatch: %s%s\n",
+			"no agent is running: reading the ring buffers "
+			"directly; printed events are consumed",
+			since ? "; --since ignored" : "");
+		return false;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	err = event_log_print(dir, json, follow, since, &stop);
+	if (err < 0) {
+		pcrw_err("reading %s/%s: %s", dir, EVENT_LOG_FILE,
+			 strerror(-err));
+		*rc = PCRW_EXIT_ERROR;
+	}
+	return true;
+}
+
 int cmd_events(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct group groups[EVENTS_MAX_GROUPS];
 	struct events_ctx ctx[EVENTS_MAX_GROUPS];
 	struct ring_buffer *rb = NULL;
-	bool json = false, follow = false;
+	bool json = false, follow = false, from_log;
 	int opt, n, i, err = 0, rc = PCRW_EXIT_OK;
+	long long since = 0;
 
 	while ((opt = getopt_long(argc, argv, "jfh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -246,6 +286,14 @@ int cmd_events(int argc, char **argv)
 			break;
 		case 'f':
 			follow = true;
+			break;
+		case 's':
+			if (event_log_parse_since(optarg, &since))
+				return pcrw_usage_error(
+					"events",
+					"--since '%s': expected @UNIX_SECONDS, "
+					"10m or YYYY-MM-DDTHH:MM:SS",
+					optarg);
 			break;
 		case 'h':
 			return events_usage(stdout, PCRW_EXIT_OK);
@@ -256,8 +304,9 @@ int cmd_events(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("events", "unexpected argument '%s'",
 					argv[optind]);
+	from_log = events_from_agent_log(json, follow, since, &rc);
 	n = find_groups(groups, EVENTS_MAX_GROUPS);
-	if (!n) {
+	if (!n && !from_log) {
 		pcrw_err("no event source is attached under %s: run 'pcrwatch "
 			 "attach'",
 			 PCRW_PIN_ROOT);
@@ -266,7 +315,7 @@ int cmd_events(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		ctx[i] = (struct events_ctx){ .group = groups[i].name,
 					      .json = json };
-		if (groups[i].ring_fd < 0)
+		if (groups[i].ring_fd < 0 || from_log)
 			continue;
 		if (!rb)
 			rb = ring_buffer__new(groups[i].ring_fd, handle_event,

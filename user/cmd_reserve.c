@@ -940,7 +940,7 @@ static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
 }
 
 /* Replace the policy-made reservations by those of @path, all or nothing. */
-static int apply_policy(const char *path, bool check_only)
+int apply_policy(const char *path, bool check_only)
 {
 	const struct resv_store_ops *s = resv_store();
 	struct resv_spec *specs;

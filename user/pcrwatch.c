@@ -53,6 +53,8 @@ static const struct command commands[] = {
 	{ "probe", cmd_probe,
 	  "is the PMU native, virtualized or absent; read costs" },
 	{ "selftest", cmd_selftest, "check what this kernel lets pcrwatch do" },
+	{ "agent", cmd_agent,
+	  "the service: attach, keep the policy, log every event" },
 	{ NULL, NULL, NULL },
 };
 

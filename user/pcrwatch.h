@@ -45,7 +45,13 @@ PCRW_COMMAND(enforce);
 PCRW_COMMAND(serve);
 PCRW_COMMAND(probe);
 PCRW_COMMAND(selftest);
+PCRW_COMMAND(agent);
 #undef PCRW_COMMAND
+
+/* Replace the policy-made reservations by those of the policy file @path,
+ * all or nothing, or only check it (user/cmd_reserve.c; `pcrwatch agent`
+ * and `enforce` load it at start and on SIGHUP). An enum pcrw_exit. */
+int apply_policy(const char *path, bool check_only);
 
 void pcrw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pcrw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

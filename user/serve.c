@@ -21,13 +21,15 @@
 
 #include "pcrwatch.h"
 #include "serve.h"
+#include "serve_web.h"
 
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:9733"
 
 static int serve_usage(FILE *f, int rc)
 {
 	fprintf(f,
-		"Usage: pcrwatch serve [--listen ADDR:PORT] [--bpf-stats]\n\n"
+		"Usage: pcrwatch serve [--listen ADDR:PORT] [--bpf-stats]\n"
+		"                      [--web.config.file FILE]\n\n"
 		"Prometheus exporter: counter slots by owner layer and state, "
 		"who\n"
 		"owns each counter, reservations, conflicts and vetoes by "
@@ -37,8 +39,13 @@ static int serve_usage(FILE *f, int rc)
 		"programs. The ownership model is read when a scrape "
 		"arrives.\n\n"
 		"  -l, --listen ADDR:PORT  where to listen (default %s;\n"
-		"                          [IPV6]:PORT for IPv6, port 0 picks "
-		"a free one)\n"
+		"                          [IPV6]:PORT for IPv6, :PORT for "
+		"every\n"
+		"                          address, port 0 picks a free one)\n"
+		"      --web.config.file FILE  TLS and basic auth, in the "
+		"exporter-\n"
+		"                          toolkit format (tls_server_config, "
+		"basic_auth_users)\n"
 		"      --bpf-stats         turn on the kernel's BPF run-time "
 		"statistics\n"
 		"                          while serving (off again on exit); "
@@ -76,6 +83,34 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
 	return ret;
 }
 
+static bool authorized(struct MHD_Connection *conn,
+		       const struct serve_web_cfg *web)
+{
+	char *pass = NULL, *user;
+	bool ok;
+
+	user = MHD_basic_auth_get_username_password(conn, &pass);
+	ok = serve_web_auth_ok(web, user, pass);
+	MHD_free(user);
+	MHD_free(pass);
+	return ok;
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *conn)
+{
+	static char body[] = "unauthorized\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(sizeof(body) - 1, body,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	ret = MHD_queue_basic_auth_fail_response(conn, "pcrwatch", resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -98,6 +133,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		*req_ctx = &first_call;
 		return MHD_YES;
 	}
+	if (st->web && st->web->nr_users && !authorized(conn, st->web))
+		return refuse(conn);
 	switch (serve_route(method, url)) {
 	case SERVE_BAD_METHOD:
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -123,8 +160,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 }
 
 static void print_listening(struct MHD_Daemon *d,
-			    const struct sockaddr_storage *ss)
+			    const struct sockaddr_storage *ss, bool tls)
 {
+	const char *scheme = tls ? "https" : "http";
 	const union MHD_DaemonInfo *info;
 	char addr[INET6_ADDRSTRLEN];
 	unsigned int port = 0;
@@ -136,15 +174,68 @@ static void print_listening(struct MHD_Daemon *d,
 		inet_ntop(AF_INET6,
 			  &((const struct sockaddr_in6 *)ss)->sin6_addr, addr,
 			  sizeof(addr));
-		printf("pcrwatch serve: listening on http://[%s]:%u/metrics\n",
-		       addr, port);
+		printf("pcrwatch serve: listening on %s://[%s]:%u/metrics\n",
+		       scheme, addr, port);
 	} else {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 			  addr, sizeof(addr));
-		printf("pcrwatch serve: listening on http://%s:%u/metrics\n",
-		       addr, port);
+		printf("pcrwatch serve: listening on %s://%s:%u/metrics\n",
+		       scheme, addr, port);
 	}
 	fflush(stdout);
+}
+
+/* Bind and listen on @ss ourselves, so that a failure says why: an fd
+ * for MHD_OPTION_LISTEN_SOCKET, or a negative errno. The IPv6 wildcard
+ * (--listen :PORT) takes IPv4 too. */
+static int serve_socket(const struct sockaddr_storage *ss, socklen_t len)
+{
+	int fd, one = 1, zero = 0, err;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, 64)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static unsigned int ss_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6
+			     ? ((const struct sockaddr_in6 *)ss)->sin6_port
+			     : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* Start the HTTP(S) daemon on the listening socket @fd. */
+static struct MHD_Daemon *serve_start(int fd, struct serve_state *st,
+				      const struct serve_web_cfg *web)
+{
+	struct MHD_OptionItem ops[] = {
+		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, 64, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL },
+		{ MHD_OPTION_END, 0, NULL }, /* TLS key, when asked for */
+		{ MHD_OPTION_END, 0, NULL }, /* TLS certificate */
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+
+	if (web && web->cert_pem) {
+		flags |= MHD_USE_TLS;
+		ops[3] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+						  web->key_pem };
+		ops[4] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+						  web->cert_pem };
+	}
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, st,
+				MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -152,6 +243,7 @@ int cmd_serve(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "bpf-stats", no_argument, NULL, 'B' },
+		{ "web.config.file", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -159,9 +251,11 @@ int cmd_serve(int argc, char **argv)
 	struct sockaddr_storage ss;
 	struct serve_state st;
 	struct MHD_Daemon *d = NULL;
+	struct serve_web_cfg web = { 0 };
+	const char *web_file = NULL;
 	bool bpf_stats = false;
-	int opt, sig, stats_fd = -1, rc = PCRW_EXIT_OK;
-	unsigned int flags;
+	int opt, sig, stats_fd = -1, fd, rc = PCRW_EXIT_OK;
+	char why[256];
 	socklen_t sslen;
 	sigset_t set;
 
@@ -172,6 +266,9 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'B':
 			bpf_stats = true;
+			break;
+		case 'W':
+			web_file = optarg;
 			break;
 		case 'h':
 			return serve_usage(stdout, PCRW_EXIT_OK);
@@ -187,6 +284,9 @@ int cmd_serve(int argc, char **argv)
 					"bad --listen '%s': want ADDR:PORT, "
 					"e.g. 127.0.0.1:9733 or [::1]:9733",
 					listen_arg);
+	if (web_file && serve_web_load(web_file, &web, why, sizeof(why)))
+		return pcrw_usage_error("serve", "--web.config.file %s: %s",
+					web_file, why);
 
 	if (bpf_stats) {
 		/* Held for the life of the exporter; the kernel turns the
@@ -214,21 +314,25 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, &st, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, 64U,
-		MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
+	fd = serve_socket(&ss, sslen);
+	if (fd < 0) {
+		pcrw_err("serve: cannot listen on %s: port %u: %s", listen_arg,
+			 ss_port(&ss), strerror(-fd));
+		rc = PCRW_EXIT_ERROR;
+		goto cleanup;
+	}
+	st.web = web_file ? &web : NULL;
+	d = serve_start(fd, &st, st.web);
 	if (!d) {
-		pcrw_err("serve: cannot listen on %s (address in use, or not "
-			 "an address of this machine)",
+		close(fd);
+		pcrw_err("serve: cannot start the HTTP%s server on %s",
+			 web.cert_pem ? "S (check the key and certificate)"
+				      : "",
 			 listen_arg);
 		rc = PCRW_EXIT_ERROR;
 		goto cleanup;
 	}
-	print_listening(d, &ss);
+	print_listening(d, &ss, web.cert_pem != NULL);
 
 	for (;;) {
 		if (sigwait(&set, &sig))
@@ -241,6 +345,7 @@ cleanup:
 	if (d)
 		MHD_stop_daemon(d);
 	serve_state_free(&st);
+	serve_web_free(&web);
 	if (stats_fd >= 0)
 		close(stats_fd);
 	return rc;

@@ -15,6 +15,7 @@ struct serve_state {
 	struct model m; /* reused between scrapes: one allocation */
 	unsigned long long scrapes;
 	bool stats_held; /* --bpf-stats: this process keeps BPF stats on */
+	const struct serve_web_cfg *web; /* --web.config.file; NULL: none */
 };
 
 void serve_state_init(struct serve_state *st);
@@ -27,6 +28,8 @@ int serve_scrape(struct serve_state *st, char **body, size_t *len);
 void serve_render_model(FILE *f, const struct model *m);
 /* Run time and count of each loaded pcrwatch BPF program. */
 void serve_render_bpf(FILE *f, bool stats_held);
+/* pcrwatch_build_info and pcrwatch_component_attached (serve_info.c). */
+void serve_render_info(FILE *f);
 
 /* "A.B.C.D:PORT" or "[V6]:PORT" into @ss; -EINVAL when malformed. */
 int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,

@@ -33,11 +33,19 @@ int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,
 	if (errno || *end || port > 65535)
 		return -EINVAL;
 	hl = (size_t)(colon - arg);
-	if (hl == 0 || hl >= sizeof(host))
+	if (hl >= sizeof(host))
 		return -EINVAL;
 	memcpy(host, arg, hl);
 	host[hl] = 0;
 	memset(ss, 0, sizeof(*ss));
+	/* ":PORT" is every address, as Prometheus exporters read it: the
+	 * IPv6 wildcard, which serve opens dual-stack; "localhost" the IPv4
+	 * loopback. No other name is resolved. */
+	if (hl == 0)
+		snprintf(host, sizeof(host), "[::]");
+	else if (!strcmp(host, "localhost"))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	hl = strlen(host);
 	if (host[0] == '[') {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 

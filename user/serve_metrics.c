@@ -86,9 +86,12 @@ static void render_slots(FILE *f, const struct model *m)
 			n[l][r->state]++;
 	}
 	header(f, "pcrwatch_slots", "gauge",
-	       "Hardware counter users by owner layer and state (active: on a "
-	       "counter now; inactive: waiting, multiplexed out or task not "
-	       "running; error: cannot be scheduled; off: disabled).");
+	       "Entries of the ownership model by owner layer and state: one per "
+	       "hardware perf event, direct-MSR owner of a counter, and slot the "
+	       "pcr_arbiter module reserves, held or not (active: on a counter "
+	       "now; inactive: waiting, multiplexed out or task not running; "
+	       "error: cannot be scheduled; off: disabled, or a reserved slot "
+	       "the module holds open).");
 	/* Every combination, zeros included: a series does not vanish when
 	 * its count drops to 0. */
 	for (l = 0; l < 5; l++)
@@ -127,8 +130,9 @@ static void render_owners(FILE *f, const struct model *m)
 	seen = calloc((size_t)nr, sizeof(*seen));
 
 	header(f, "pcrwatch_slot_owner", "gauge",
-	       "1 for each counter held now: cpu, counter index, owner layer, "
-	       "owner command name (no pid), access path and event.");
+	       "1 for each (cpu, counter index) an active owner holds now, with "
+	       "its owner layer, command name (no pid), access path and event; "
+	       "a second owner of the same counter is not repeated.");
 	for (i = 0; i < m->nr_recs; i++) {
 		const struct owner_record *r = &m->recs[i];
 
@@ -150,10 +154,12 @@ static void render_owners(FILE *f, const struct model *m)
 	}
 	free(seen);
 	header(f, "pcrwatch_reserved_slots", "gauge",
-	       "Counter users on a slot that a reservation covers.");
+	       "Entries of the ownership model that a reservation covers: "
+	       "owners on a reserved slot, and reserved slots nobody holds.");
 	fprintf(f, "pcrwatch_reserved_slots %lu\n", reserved);
 	header(f, "pcrwatch_conflicted_slots", "gauge",
-	       "Counter users whose slot another writer has clobbered.");
+	       "Entries of the ownership model whose counter another writer "
+	       "has clobbered.");
 	fprintf(f, "pcrwatch_conflicted_slots %lu\n", conflicted);
 }
 
@@ -162,15 +168,18 @@ static void render_events(FILE *f, const struct model *m)
 	__u32 k;
 
 	header(f, "pcrwatch_events_total", "counter",
-	       "Contention events seen by kind: clobber (a writer changed "
-	       "another owner's counter), veto (a reservation denied an "
-	       "access), audit (would have been denied), owner-change, ...");
+	       "Events the attached BPF groups recorded since they were "
+	       "attached, by kind: clobber (a writer changed another owner's "
+	       "counter), veto (a reservation denied an access), audit (would "
+	       "have been denied), owner-change (a counter changed hands), "
+	       "firmware-held, inuse-mismatch, pcr-register.");
 	for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
 		fprintf(f, "pcrwatch_events_total{kind=\"%s\"} %llu\n",
 			event_kind_name(k),
 			(unsigned long long)m->events_by_kind[k]);
 	header(f, "pcrwatch_events_lost_total", "counter",
-	       "Events dropped because a ring buffer was full.");
+	       "Events the msr and perf groups recorded but could not put in "
+	       "their ring buffer (full): never delivered to any reader.");
 	fprintf(f, "pcrwatch_events_lost_total %llu\n",
 		(unsigned long long)m->events_lost);
 }
@@ -489,6 +498,7 @@ int serve_scrape(struct serve_state *st, char **body, size_t *len)
 	st->scrapes++;
 	serve_render_model(f, &st->m);
 	serve_render_bpf(f, st->stats_held);
+	serve_render_info(f);
 	header(f, "pcrwatch_up", "gauge",
 	       "1 when this scrape read the ownership model, 0 when a source "
 	       "failed outright.");

@@ -59,8 +59,8 @@ commands() { # the command names `pcrwatch --help` lists
 	done
 }
 
-@test "the systemd unit runs serve on loopback and passes systemd-analyze" {
-	local unit=$REPO/tools/pcrwatch.service
+@test "the exporter unit runs serve on loopback and passes systemd-analyze" {
+	local unit=$REPO/tools/pcrwatch-exporter.service
 	run grep -E '^ExecStart=' "$unit"
 	assert "$output" =~ "pcrwatch serve --listen 127\.0\.0\.1:" "serve on loopback"
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"

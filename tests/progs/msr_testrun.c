@@ -6,7 +6,7 @@
  *   msr_testrun write CPU MSR VALUE [FAILED]  BPF_PROG_TEST_RUN prog_write_msr
  * on CPU msr_testrun read CPU MSR VALUE            the same with prog_read_msr
  *   msr_testrun held CPU SLOT VALUE MSR       the same with prog_mark_held
- *   msr_testrun pending CPU MSR TGID COMM     a /dev/cpu/CPU/msr writer in
+ *   msr_testrun pending CPU MSR TGID COMM [CGROUP_ID]  a /dev/cpu/CPU/msr writer in
  * flight (stands in for sys_enter_pwrite64) msr_testrun clear CPU ... and its
  * sys_exit_pwrite64 msr_testrun slot CPU SLOT                 the shadow of one
  * counter, key=value msr_testrun cpu CPU                       the per-CPU
@@ -217,13 +217,14 @@ int main(int argc, char **argv)
 		ctx[2] = num(argv[5]);
 		return test_run("prog_mark_held", (__u32)num(argv[2]), ctx, 3);
 	}
-	if (!strcmp(cmd, "pending") && argc == 6) {
+	if (!strcmp(cmd, "pending") && (argc == 6 || argc == 7)) {
 		memset(&p, 0, sizeof(p));
 		p.msr = (__u32)num(argv[3]);
 		p.active = 1;
 		p.who.layer = PCR_LAYER_USER;
 		p.who.tgid = p.who.pid = (__u32)num(argv[4]);
 		snprintf(p.who.comm, sizeof(p.who.comm), "%s", argv[5]);
+		p.who.cgroup_id = argc == 7 ? num(argv[6]) : 0;
 		return update("pending", (__u32)num(argv[2]), &p);
 	}
 	if (!strcmp(cmd, "clear") && argc == 3) {

@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# pcrwatch agent on the build host: it attaches what loads (no BPF LSM
+# here: it says so and keeps going), keeps the policy across SIGHUP, and is
+# the one reader of the ring buffers, writing every event to a rotated
+# JSON-lines log that any number of `events` readers follow. Events are
+# injected with BPF_PROG_TEST_RUN on the msr group (as in 030-msr.bats).
+# Its systemd sides are spoken to real AF_UNIX datagram sockets bound here
+# (tests/host/sock-listen below), the way systemd and journald bind theirs.
+
+load ../helpers
+
+TR() { "$TESTPROGS/msr_testrun" "$@"; }
+
+setup_tier() {
+	require_root
+	[ -n "${PCRWATCH_VM:-}" ] && skip "host tier"
+	[ -e /sys/kernel/tracing/events/msr/write_msr ] ||
+		[ -e /sys/kernel/debug/tracing/events/msr/write_msr ] ||
+		skip "this kernel has no msr tracepoints"
+	"$PCRWATCH" detach >/dev/null 2>&1 || true
+	export PCRWATCH_LOG_DIR=$TEST_TMP/log
+	export PCRWATCH_MSR_PMU=intel:4:3:4
+	PIDS=()
+}
+
+teardown_tier() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	"$PCRWATCH" detach >/dev/null 2>&1 || true
+	# Policy reservations stay pinned by design; the next test starts clean.
+	rm -rf /sys/fs/bpf/pcrwatch
+	if [ -n "${CG:-}" ]; then
+		rmdir "$CG" "$CG_POD" "$(dirname "$CG_POD")" 2>/dev/null || true
+	fi
+}
+
+# sock_listen PATH OUT: record every datagram PATH receives into OUT.
+sock_listen() {
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", buffering=0) as out:
+    while True:
+        out.write(s.recv(65536) + b"\n--\n")
+' "$1" "$2" 3>&- &
+	PIDS+=($!)
+	wait_for 10 test -S "$1"
+}
+
+# start_agent ARGS...: run the agent in the background until it logs.
+start_agent() {
+	"$PCRWATCH" agent "$@" >"$TEST_TMP/agent.out" 2>&1 3>&- &
+	AGENT=$!
+	PIDS+=($AGENT)
+	wait_for 30 grep -q "events   msr: logged" "$TEST_TMP/agent.out" || {
+		cat "$TEST_TMP/agent.out" >&2
+		return 1
+	}
+}
+
+stop_agent() {
+	kill "$AGENT"
+	wait "$AGENT" || true
+}
+
+# clobber CPU SLOT_MSR: two direct writers on one counter, one clobber.
+clobber() {
+	TR pending "$1" "$2" 1111 tool-a >/dev/null
+	TR write "$1" "$2" 0x43003c >/dev/null
+	TR clear "$1" >/dev/null
+	TR write "$1" "$2" 0x4300c0 >/dev/null
+}
+
+logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
+
+@test "agent attaches what loads, says what did not, and tells systemd it is ready" {
+	sock_listen "$TEST_TMP/notify" "$TEST_TMP/notify.out"
+	NOTIFY_SOCKET=$TEST_TMP/notify start_agent --no-journal
+	run cat "$TEST_TMP/agent.out"
+	assert "$output" =~ "msr +attached: raw_tp" "tracking attached"
+	assert "$output" =~ "veto +attached: .*monitor-only" "no LSM here: said"
+	assert "$output" =~ "arbiter +not attached" "no module: said, not fatal"
+	wait_for 10 grep -q "READY=1" "$TEST_TMP/notify.out"
+	stop_agent
+	wait_for 10 grep -q "STOPPING=1" "$TEST_TMP/notify.out"
+}
+
+@test "two events --follow readers and the exporter each see the same injected event" {
+	start_agent --no-journal
+	local since=@$(date +%s)
+	"$PCRWATCH" events --json --follow --since "$since" >"$TEST_TMP/r1" 2>&1 3>&- &
+	PIDS+=($!)
+	"$PCRWATCH" events --json --follow --since "$since" >"$TEST_TMP/r2" 2>&1 3>&- &
+	PIDS+=($!)
+	clobber 0 0x186
+	wait_for 10 grep -q '"kind":"clobber"' "$TEST_TMP/r1"
+	wait_for 10 grep -q '"kind":"clobber"' "$TEST_TMP/r2"
+	assert "$(grep -c '"kind":"clobber"' "$TEST_TMP/r1")" == 1 "reader 1: once"
+	assert "$(grep -c '"kind":"clobber"' "$TEST_TMP/r2")" == 1 "reader 2: once"
+	assert "$(grep '"kind":"clobber"' "$TEST_TMP/r1")" == "$(grep '"kind":"clobber"' "$TEST_TMP/r2")" "the same record"
+	assert "$(cat "$TEST_TMP/r1")" =~ '"time":"20[0-9-]+T[0-9:.]+Z","ts_unix_ns":[0-9]+' "wall-clock time"
+	# the record's wall-clock time is now, within a minute
+	local ns
+	ns=$(grep -o '"ts_unix_ns":[0-9]*' "$TEST_TMP/r1" | tail -1 | cut -d: -f2)
+	[ $((ns / 1000000000 - $(date +%s))) -le 60 ] && [ $(($(date +%s) - ns / 1000000000)) -le 60 ]
+	# a reader that is not following reads it too: nothing was consumed
+	run_tool 0 events --since "$since"
+	assert "$output" =~ "msr +clobber +cpu 0" "a third reader"
+	"$PCRWATCH" serve --listen 127.0.0.1:0 >"$TEST_TMP/serve.out" 2>&1 3>&- &
+	PIDS+=($!)
+	wait_for 10 grep -q 'listening on' "$TEST_TMP/serve.out"
+	local port
+	port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/metrics|\1|p' "$TEST_TMP/serve.out")
+	run curl -sf "http://127.0.0.1:$port/metrics"
+	assert "$output" =~ 'pcrwatch_events_total\{kind="clobber"\} 1' "the exporter counts it"
+}
+
+@test "events survive an agent restart, and one written while it was down is drained" {
+	start_agent --no-journal
+	clobber 0 0x186
+	wait_for 10 grep -q '"kind":"clobber"' "$PCRWATCH_LOG_DIR/events.jsonl"
+	stop_agent
+	run_tool 0 events --json
+	assert "$output" =~ "no agent is running" "says it reads the ring buffer"
+	clobber 1 0x187 # into the ring buffer, with no agent
+	# ... which that `events` consumed nothing of: it ran before
+	start_agent --no-journal
+	wait_for 10 test "$(logged clobber)" -ge 2
+	run_tool 0 events --json --since 1h
+	assert "$(grep -c '"kind":"clobber"' <<<"$output")" == 2 "both, across the restart"
+	assert "$output" =~ '"kind":"clobber","cpu":1' "the one from while it was down"
+	assert "$output" !~ "no agent is running" "the agent's log is read"
+}
+
+@test "every event goes to the journal with structured fields" {
+	sock_listen "$TEST_TMP/journal" "$TEST_TMP/journal.out"
+	start_agent --journal-socket "$TEST_TMP/journal"
+	clobber 0 0x186
+	wait_for 10 grep -q "PCRWATCH_KIND=clobber" "$TEST_TMP/journal.out"
+	run cat "$TEST_TMP/journal.out"
+	assert "$output" =~ "MESSAGE=msr clobber: cpu 0 slot 0 msr 0x186" "a message"
+	assert "$output" =~ "PCRWATCH_CPU=0" "the CPU"
+	assert "$output" =~ "PCRWATCH_RESERVATION=0" "no reservation"
+	assert "$output" =~ "PCRWATCH_GROUP=msr" "the group"
+	assert "$output" =~ "SYSLOG_IDENTIFIER=pcrwatch" "who"
+}
+
+@test "the log rotates by size, keeps N files, and readers read across them" {
+	start_agent --no-journal --log-size 4096 --log-keep 2
+	local i
+	for i in $(seq 1 12); do clobber 0 0x186; done
+	wait_for 20 test -e "$PCRWATCH_LOG_DIR/events.jsonl.2"
+	[ ! -e "$PCRWATCH_LOG_DIR/events.jsonl.3" ]
+	local f
+	for f in "$PCRWATCH_LOG_DIR"/events.jsonl*; do
+		[ "$(stat -c %s "$f")" -le 4096 ] || { echo "$f too big" >&2; false; }
+	done
+	run_tool 0 events --json --since 1h
+	assert "$(grep -c '"type":"event"' <<<"$output")" == \
+		"$(cat "$PCRWATCH_LOG_DIR"/events.jsonl* | grep -c '"type":"event"')" "every kept record"
+}
+
+@test "the agent loads the policy, keeps it across a bad SIGHUP and takes a good one" {
+	printf 'reserve cpus=0 counters=1 for=uid:1000\n' >"$TEST_TMP/policy"
+	start_agent --no-journal --policy "$TEST_TMP/policy"
+	run_tool 0 list
+	assert "$output" =~ "uid:1000 \(policy\)"
+	printf 'reserve cpus=0 frobs=2\n' >"$TEST_TMP/policy"
+	kill -HUP "$AGENT"
+	wait_for 10 grep -q "SIGHUP: the policy in force is unchanged" "$TEST_TMP/agent.out"
+	run cat "$TEST_TMP/agent.out"
+	assert "$output" =~ "unknown key 'frobs=2'" "why"
+	run_tool 0 list
+	assert "$output" =~ "uid:1000 \(policy\)" "the old policy stays"
+	printf 'reserve cpus=0 counters=2 for=uid:2000\n' >"$TEST_TMP/policy"
+	kill -HUP "$AGENT"
+	wait_for 10 bash -c "[ \$(grep -c 'in force' '$TEST_TMP/agent.out') -ge 2 ]"
+	run_tool 0 list
+	assert "$output" =~ "uid:2000 \(policy\)"
+	assert "$output" !~ "uid:1000"
+	# a restart puts it in force again (after reboot: the same path)
+	stop_agent
+	rm -rf /sys/fs/bpf/pcrwatch
+	start_agent --no-journal --policy "$TEST_TMP/policy"
+	run_tool 0 list
+	assert "$output" =~ "uid:2000 \(policy\)" "re-applied at start"
+}
+
+@test "one agent per log folder; --monitor-only attaches no veto group and loads no policy" {
+	start_agent --no-journal
+	run_tool 1 agent --no-journal
+	assert "$output" =~ "another agent is running"
+	stop_agent
+	"$PCRWATCH" detach >/dev/null 2>&1
+	rm -rf /sys/fs/bpf/pcrwatch
+	printf 'reserve cpus=0 counters=1 for=uid:1000\n' >"$TEST_TMP/policy"
+	start_agent --no-journal --monitor-only --policy "$TEST_TMP/policy"
+	run cat "$TEST_TMP/agent.out"
+	assert "$output" =~ "veto +not attached: --monitor-only"
+	assert "$output" !~ "in force"
+	run_tool 2 agent --log-keep 0
+	run_tool 0 agent --help
+	assert "$output" =~ "--monitor-only"
+}
+
+@test "the units: agent Type=notify, installed prefix substituted, exposure 3.0 or lower" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	run grep -E '^(Type|ExecStart)=' "$REPO/tools/pcrwatch.service"
+	assert "$output" =~ "Type=notify" "notify"
+	assert "$output" =~ "ExecStart=/usr/local/sbin/pcrwatch agent" "the agent"
+	local u score
+	for u in pcrwatch pcrwatch-monitor pcrwatch-exporter; do
+		run systemd-analyze verify "$REPO/tools/$u.service"
+		run grep -vE 'is not executable|man pcrwatch|^$' <<<"$output"
+		assert "$output" == "" "$u: no unit errors"
+		run systemd-analyze security --offline=yes "$REPO/tools/$u.service"
+		score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' <<<"$output")
+		echo "$u exposure $score" >&3
+		awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 3.0) }' || {
+			echo "$u: exposure '$score' above 3.0" >&2
+			false
+		}
+	done
+	make -C "$REPO" -s -o deps-build install DESTDIR="$TEST_TMP/inst" PREFIX=/usr >/dev/null
+	run grep -h '^ExecStart=' "$TEST_TMP"/inst/usr/lib/systemd/system/*.service
+	assert "$output" !~ "/usr/local" "no hard-coded prefix"
+	assert "$output" =~ "ExecStart=/usr/sbin/pcrwatch agent" "PREFIX=/usr"
+}
+
+@test "a run-time reservation outlives an agent restart (docs/SERVICE.md: until reboot)" {
+	start_agent --no-journal
+	run_tool 0 reserve --cpus 0 --counters 1 --for uid:4321
+	stop_agent
+	start_agent --no-journal
+	run_tool 0 list
+	assert "$output" =~ "uid:4321" "still in force"
+	assert "$output" !~ "uid:4321 \(policy\)" "and not a policy one"
+}
+
+@test "an event's actor is named by its unit, container and pod from its cgroup path" {
+	local root uid=8a0c3b5e-1f2d-4c6b-9e7a-0b1c2d3e4f50 \
+		id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$root" ] || skip "no cgroup2 mount"
+	CG_POD=$root/kubepods.slice/kubepods-pod${uid//-/_}.slice
+	CG=$CG_POD/cri-containerd-$id.scope
+	mkdir -p "$CG" || skip "cannot make cgroups under $root"
+	sleep 60 3>&- &
+	local pid=$!
+	PIDS+=($pid)
+	echo "$pid" >"$CG/cgroup.procs"
+	sock_listen "$TEST_TMP/journal" "$TEST_TMP/journal.out"
+	start_agent --journal-socket "$TEST_TMP/journal"
+	TR pending 0 0x186 "$pid" worker "$(stat -c %i "$CG")" >/dev/null
+	TR write 0 0x186 0x43003c >/dev/null
+	TR clear 0 >/dev/null
+	# the same pid, but a cgroup id that is not its cgroup's: no name
+	TR pending 1 0x186 "$pid" worker 999999 >/dev/null
+	TR write 1 0x186 0x43003c >/dev/null
+	TR clear 1 >/dev/null
+	wait_for 10 grep -q '"cpu":1' "$PCRWATCH_LOG_DIR/events.jsonl"
+	run grep '"cpu":0' "$PCRWATCH_LOG_DIR/events.jsonl"
+	assert "$output" =~ "\"actor_cgroup\":\{\"path\":\"/kubepods.slice/kubepods-pod${uid//-/_}.slice/cri-containerd-$id.scope\",\"unit\":\"cri-containerd-$id.scope\",\"container_id\":\"$id\",\"runtime\":\"containerd\",\"pod_uid\":\"$uid\"\}"
+	run grep '"cpu":1' "$PCRWATCH_LOG_DIR/events.jsonl"
+	assert "$output" !~ "actor_cgroup" "a cgroup id that does not match names nothing"
+	wait_for 10 grep -q "PCRWATCH_POD_UID=$uid" "$TEST_TMP/journal.out" || { cat "$TEST_TMP/journal.out" >&2; false; }
+	grep -q "PCRWATCH_CONTAINER_ID=$id" "$TEST_TMP/journal.out"
+}

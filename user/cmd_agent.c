@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch agent: the long-running service (tools/pcrwatch.service). It
+ * attaches every group this kernel allows, puts the policy file's
+ * reservations in force (again on SIGHUP; a bad file keeps the old ones),
+ * and is the one reader of every group's ring buffer: each event goes to a
+ * rotated JSON-lines log that any number of `pcrwatch events` readers
+ * follow, and to the journal with structured fields. It tells systemd when
+ * it is ready (Type=notify) without libsystemd (user/agent_systemd.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "pcrwatch.h"
+#include "agent.h"
+#include "component.h"
+#include "event_log.h"
+#include "../bpf/pcrwatch.h"
+
+#define AGENT_POLICY "/etc/pcrwatch/policy"
+#define AGENT_MAX_GROUPS 16
+
+struct agent_cfg {
+	const char *policy;
+	bool policy_given; /* --policy: a missing file is an error */
+	bool monitor_only;
+	struct attach_opts attach;
+	const char *log_dir;
+	off_t log_size;
+	int log_keep;
+	const char *journal; /* NULL: no journal copies */
+};
+
+struct agent_ring {
+	char group[32];
+	struct event_log *log;
+};
+
+static volatile sig_atomic_t agent_exiting, agent_reload;
+
+static void agent_signal(int sig)
+{
+	if (sig == SIGHUP)
+		agent_reload = 1;
+	else
+		agent_exiting = 1;
+}
+
+static int agent_usage(FILE *f, int rc)
+{
+	fprintf(f,
+		"Usage: pcrwatch agent [--policy FILE] [--monitor-only] "
+		"[--audit]\n"
+		"                      [--log-dir DIR] [--log-size BYTES] "
+		"[--log-keep N]\n"
+		"                      [--journal-socket PATH | "
+		"--no-journal]\n\n"
+		"Attach every group this kernel allows, put the policy's "
+		"reservations\n"
+		"in force (SIGHUP reloads it; a bad file keeps the old "
+		"policy), and log\n"
+		"every group's events to DIR/%s (rotated) and the journal.\n"
+		"`pcrwatch events` then reads that log: every reader sees "
+		"every event.\n\n"
+		"  --policy FILE     default %s (absent: no policy)\n"
+		"  --monitor-only    attach tracking only: no veto group, no "
+		"policy\n"
+		"  --audit           vetoes are logged, nothing is denied\n"
+		"  --log-dir DIR     default $PCRWATCH_LOG_DIR or %s\n"
+		"  --log-size BYTES  rotate at this size (default 10485760)\n"
+		"  --log-keep N      rotated files kept (default 5)\n",
+		EVENT_LOG_FILE, AGENT_POLICY, EVENT_LOG_DIR);
+	return rc;
+}
+
+/* Attach what loads; say what did not. Never fatal: a host without BPF
+ * LSM still gets tracking, and says it enforces nothing. */
+static void agent_attach(const struct agent_cfg *cfg)
+{
+	const struct component *const *c;
+	char how[256];
+	int err;
+
+	for (c = components(); *c; c++) {
+		if (cfg->monitor_only && !strcmp((*c)->name, "veto")) {
+			printf("%-8s not attached: --monitor-only\n",
+			       (*c)->name);
+			continue;
+		}
+		how[0] = 0;
+		err = (*c)->attach(&cfg->attach, how, sizeof(how));
+		printf("%-8s %s%s%s\n", (*c)->name,
+		       !err ? "attached"
+		       : err == -EOPNOTSUPP
+			       ? "not attached (this kernel cannot)"
+			       : "FAILED",
+		       how[0] ? ": " : "", how);
+	}
+	fflush(stdout);
+}
+
+/* 0 when the policy is in force or there is none to load. */
+static int agent_policy(const struct agent_cfg *cfg)
+{
+	if (cfg->monitor_only)
+		return 0;
+	if (access(cfg->policy, R_OK)) {
+		if (cfg->policy_given || errno != ENOENT) {
+			pcrw_err("agent: cannot read policy '%s': %s",
+				 cfg->policy, strerror(errno));
+			return -1;
+		}
+		printf("policy %s: none; no policy reservations\n",
+		       cfg->policy);
+		return 0;
+	}
+	return apply_policy(cfg->policy, false) ? -1 : 0;
+}
+
+static int agent_on_event(void *ctx, void *data, size_t size)
+{
+	const struct agent_ring *r = ctx;
+
+	if (size < sizeof(struct pcrw_event))
+		return 0;
+	if (event_log_write(r->log, r->group, data, event_log_clock_offset()))
+		pcrw_warn("agent: event not written to %s/%s", r->log->dir,
+			  EVENT_LOG_FILE);
+	return 0;
+}
+
+/* One ring buffer reader over every group folder that pins "events". */
+static struct ring_buffer *agent_rings(struct agent_ring *rings,
+				       struct event_log *log, int *nfds,
+				       int *fds)
+{
+	struct ring_buffer *rb = NULL;
+	DIR *d = opendir(PCRW_PIN_ROOT);
+	struct dirent *e;
+	int fd;
+
+	*nfds = 0;
+	while (d && (e = readdir(d)) && *nfds < AGENT_MAX_GROUPS) {
+		if (e->d_name[0] == '.' ||
+		    strlen(e->d_name) >= sizeof(rings->group))
+			continue;
+		fd = pcrw_obj_get(e->d_name, PCRW_EVENTS_RINGBUF);
+		if (fd < 0)
+			continue;
+		snprintf(rings[*nfds].group, sizeof(rings->group), "%s",
+			 e->d_name);
+		rings[*nfds].log = log;
+		if (!rb)
+			rb = ring_buffer__new(fd, agent_on_event, &rings[*nfds],
+					      NULL);
+		else if (ring_buffer__add(rb, fd, agent_on_event,
+					  &rings[*nfds]))
+			pcrw_warn("agent: cannot read the %s ring buffer",
+				  e->d_name);
+		fds[(*nfds)++] = fd;
+		printf("events   %s: logged\n", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	fflush(stdout);
+	return rb;
+}
+
+static void agent_reload_policy(const struct agent_cfg *cfg)
+{
+	agent_notify("RELOADING=1\nSTATUS=reloading the policy");
+	if (agent_policy(cfg))
+		pcrw_warn("SIGHUP: the policy in force is unchanged");
+	agent_notify("READY=1\nSTATUS=running");
+}
+
+static int agent_parse(struct agent_cfg *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "monitor-only", no_argument, NULL, 'm' },
+		{ "audit", no_argument, NULL, 'a' },
+		{ "log-dir", required_argument, NULL, 'd' },
+		{ "log-size", required_argument, NULL, 'S' },
+		{ "log-keep", required_argument, NULL, 'k' },
+		{ "journal-socket", required_argument, NULL, 'j' },
+		{ "no-journal", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			cfg->policy = optarg;
+			cfg->policy_given = true;
+			break;
+		case 'm':
+			cfg->monitor_only = true;
+			break;
+		case 'a':
+			cfg->attach.audit = true;
+			break;
+		case 'd':
+			cfg->log_dir = optarg;
+			break;
+		case 'S':
+			cfg->log_size = strtoll(optarg, &end, 10);
+			if (*end || cfg->log_size < 4096)
+				return pcrw_usage_error(
+					"agent",
+					"--log-size: at least 4096 bytes");
+			break;
+		case 'k':
+			cfg->log_keep = (int)strtol(optarg, &end, 10);
+			if (*end || cfg->log_keep < 1 || cfg->log_keep > 99)
+				return pcrw_usage_error("agent",
+							"--log-keep: 1 to 99");
+			break;
+		case 'j':
+			cfg->journal = optarg;
+			break;
+		case 'J':
+			cfg->journal = NULL;
+			break;
+		case 'h':
+			agent_usage(stdout, PCRW_EXIT_OK);
+			return -1; /* done: nothing to run */
+		default:
+			return agent_usage(stderr, PCRW_EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("agent", "unexpected argument '%s'",
+					argv[optind]);
+	return PCRW_EXIT_OK;
+}
+
+static void agent_loop(const struct agent_cfg *cfg, struct ring_buffer *rb,
+		       struct event_log *log)
+{
+	int err;
+
+	while (!agent_exiting) {
+		err = rb ? ring_buffer__poll(rb, 200) : (usleep(200000), 0);
+		if (err < 0 && err != -EINTR) {
+			pcrw_err("agent: reading events: %s", strerror(-err));
+			break;
+		}
+		if (agent_reload) {
+			agent_reload = 0;
+			agent_reload_policy(cfg);
+		}
+	}
+	if (rb)
+		ring_buffer__consume(rb); /* what is left, before going */
+}
+
+int cmd_agent(int argc, char **argv)
+{
+	struct agent_cfg cfg = {
+		.policy = AGENT_POLICY,
+		.log_dir = event_log_dir(),
+		.log_size = 10 << 20,
+		.log_keep = 5,
+		.journal = "/run/systemd/journal/socket",
+	};
+	struct agent_ring rings[AGENT_MAX_GROUPS];
+	int fds[AGENT_MAX_GROUPS], nfds = 0, rc, i;
+	struct ring_buffer *rb;
+	struct event_log log;
+	bool policy_ok;
+
+	rc = agent_parse(&cfg, argc, argv);
+	if (rc)
+		return rc < 0 ? PCRW_EXIT_OK : rc;
+	if (geteuid() != 0) {
+		pcrw_err("agent needs root (CAP_BPF, CAP_PERFMON, "
+			 "CAP_MAC_ADMIN)");
+		return PCRW_EXIT_DENIED;
+	}
+	rc = event_log_open(&log, cfg.log_dir, cfg.log_size, cfg.log_keep);
+	if (rc) {
+		pcrw_err("agent: %s/%s: %s", cfg.log_dir, EVENT_LOG_FILE,
+			 rc == -EBUSY ? "another agent is running"
+				      : strerror(-rc));
+		return PCRW_EXIT_ERROR;
+	}
+	log.journal = cfg.journal;
+	signal(SIGINT, agent_signal);
+	signal(SIGTERM, agent_signal);
+	signal(SIGHUP, agent_signal);
+	agent_attach(&cfg);
+	policy_ok = agent_policy(&cfg) == 0;
+	rb = agent_rings(rings, &log, &nfds, fds);
+	if (!rb)
+		pcrw_warn(
+			"agent: no group has a ring buffer: no events to log");
+	agent_notify(policy_ok ? "READY=1\nSTATUS=running"
+			       : "READY=1\nSTATUS=running; the policy is NOT "
+				 "in force");
+	agent_loop(&cfg, rb, &log);
+	agent_notify("STOPPING=1");
+	ring_buffer__free(rb);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	event_log_close(&log);
+	return PCRW_EXIT_OK;
+}

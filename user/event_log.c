@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * event_log.c - the agent's JSON-lines event log: writer with size-based
+ * rotation and journald copies, and the reader behind `pcrwatch events`
+ * when an agent runs (user/event_log.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "pcrwatch.h"
+#include "agent.h"
+#include "cgroup_attr.h"
+#include "event_log.h"
+#include "json.h"
+#include "names.h"
+#include "sanitize.h"
+#include "../bpf/pcrwatch.h"
+
+#define LINE_MAX_LEN 4096
+
+const char *event_log_dir(void)
+{
+	const char *d = getenv("PCRWATCH_LOG_DIR");
+
+	return d && *d ? d : EVENT_LOG_DIR;
+}
+
+static int open_current(struct event_log *l)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", l->dir, EVENT_LOG_FILE);
+	l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (l->fd < 0)
+		return -errno;
+	l->size = fstat(l->fd, &st) ? 0 : st.st_size;
+	return 0;
+}
+
+int event_log_open(struct event_log *l, const char *dir, off_t max_size,
+		   int keep)
+{
+	char path[256];
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = l->lock_fd = -1;
+	l->max_size = max_size;
+	l->keep = keep;
+	snprintf(l->dir, sizeof(l->dir), "%s", dir);
+	if (mkdir(dir, 0750) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/agent.lock", dir);
+	l->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (l->lock_fd < 0)
+		return -errno;
+	if (flock(l->lock_fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(l->lock_fd);
+		l->lock_fd = -1;
+		return rc;
+	}
+	return open_current(l);
+}
+
+void event_log_close(struct event_log *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->lock_fd >= 0)
+		close(l->lock_fd); /* drops the lock */
+	l->fd = l->lock_fd = -1;
+}
+
+/* events.jsonl.(keep-1) -> .keep, ..., events.jsonl -> .1, new file. */
+static int rotate(struct event_log *l)
+{
+	char from[256], to[256];
+	int i;
+
+	for (i = l->keep - 1; i >= 0; i--) {
+		if (i)
+			snprintf(from, sizeof(from), "%s/%s.%d", l->dir,
+				 EVENT_LOG_FILE, i);
+		else
+			snprintf(from, sizeof(from), "%s/%s", l->dir,
+				 EVENT_LOG_FILE);
+		snprintf(to, sizeof(to), "%s/%s.%d", l->dir, EVENT_LOG_FILE,
+			 i + 1);
+		if (rename(from, to) && errno != ENOENT)
+			return -errno;
+	}
+	close(l->fd);
+	return open_current(l);
+}
+
+long long event_log_clock_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return (r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+static void owner_json(struct json *j, const char *key, __u32 path,
+		       const struct pcrw_owner *o)
+{
+	if (path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) {
+		json_null(j, key);
+		return;
+	}
+	json_object_begin(j, key);
+	json_str(j, "layer", layer_name(o->layer));
+	json_str(j, "path", path_name(path));
+	json_u64(j, "pid", o->tgid);
+	json_u64(j, "tid", o->pid);
+	json_strn(j, "comm", o->comm, sizeof(o->comm));
+	json_u64(j, "uid", o->uid);
+	json_u64(j, "cgroup_id", o->cgroup_id);
+	json_object_end(j);
+}
+
+static void rfc3339(char *buf, size_t len, long long ns)
+{
+	time_t s = (time_t)(ns / 1000000000LL);
+	char day[32];
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%.20s.%09uZ", day,
+		 (unsigned int)(ns % 1000000000LL));
+}
+
+/* Where cgroup v2 is mounted (from /proc/self/mountinfo), or "". */
+static const char *cgroup2_root(void)
+{
+	static char root[256];
+	static bool looked;
+	char line[512], mnt[256], type[32];
+	FILE *f;
+
+	if (looked)
+		return root;
+	looked = true;
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - TYPE ..." */
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1 &&
+		    strstr(line, " - ") &&
+		    sscanf(strstr(line, " - "), " - %31s", type) == 1 &&
+		    !strcmp(type, "cgroup2")) {
+			snprintf(root, sizeof(root), "%s", mnt);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return root;
+}
+
+/*
+ * The actor's unit, container and pod from its cgroup path. The pid may
+ * have exited or been reused since the event: the path read now is used
+ * only when that cgroup's id (its inode on cgroup2) is the one the BPF
+ * program recorded, so a name is never given to the wrong cgroup.
+ */
+static bool actor_cgroup(const struct pcrw_owner *o, char *rel, size_t len,
+			 struct cgroup_attr *a)
+{
+	char path[64], line[512], full[1024];
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	if (!o->tgid || !o->cgroup_id || !cgroup2_root()[0])
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", o->tgid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = 0;
+			/* A longer path is not named (never cut short). */
+			found = strlen(line + 3) < len;
+			if (found)
+				memcpy(rel, line + 3, strlen(line + 3) + 1);
+		}
+	if (f)
+		fclose(f);
+	if (!found)
+		return false;
+	snprintf(full, sizeof(full), "%s%s", cgroup2_root(), rel);
+	if (stat(full, &st) || (__u64)st.st_ino != o->cgroup_id)
+		return false;
+	return cgroup_attr_parse(rel, a);
+}
+
+static void cgroup_json(struct json *j, const char *rel,
+			const struct cgroup_attr *a)
+{
+	json_object_begin(j, "actor_cgroup");
+	json_str(j, "path", rel);
+	if (a->unit[0])
+		json_str(j, "unit", a->unit);
+	if (a->container_id[0])
+		json_str(j, "container_id", a->container_id);
+	if (a->runtime[0])
+		json_str(j, "runtime", a->runtime);
+	if (a->pod_uid[0])
+		json_str(j, "pod_uid", a->pod_uid);
+	json_object_end(j);
+}
+
+static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
+			long long real_ns, const char *rel,
+			const struct cgroup_attr *a)
+{
+	char when[40];
+	struct json j;
+
+	rfc3339(when, sizeof(when), real_ns);
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_str(&j, "type", "event");
+	json_str(&j, "time", when);
+	json_u64(&j, "ts_unix_ns", (__u64)real_ns);
+	json_str(&j, "group", group);
+	json_str(&j, "kind", event_kind_name(e->kind));
+	json_u64(&j, "cpu", e->cpu);
+	json_u64(&j, "ts_ns", e->ts_ns);
+	json_i64(&j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
+	json_u64(&j, "msr", e->msr);
+	json_u64(&j, "value", e->value);
+	json_u64(&j, "old_value", e->old_value);
+	json_u64(&j, "reservation_id", e->reservation_id);
+	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
+		json_str(&j, "verdict", verdict_name(e->verdict));
+	owner_json(&j, "actor", e->actor_path, &e->actor);
+	owner_json(&j, "prev", e->prev_path, &e->prev);
+	if (a)
+		cgroup_json(&j, rel, a);
+	json_object_end(&j);
+	fputc('\n', f);
+}
+
+#define CG_FIELD_LEN 160
+
+/* PCRWATCH_UNIT=, _CONTAINER_ID=, _POD_UID= of @a into @buf and @fields:
+ * how many. */
+static size_t cgroup_fields(const struct cgroup_attr *a,
+			    char buf[3][CG_FIELD_LEN], const char **fields)
+{
+	size_t n = 0;
+
+	if (a && a->unit[0])
+		snprintf(buf[n++], CG_FIELD_LEN, "PCRWATCH_UNIT=%s", a->unit);
+	if (a && a->container_id[0])
+		snprintf(buf[n++], CG_FIELD_LEN, "PCRWATCH_CONTAINER_ID=%s",
+			 a->container_id);
+	if (a && a->pod_uid[0])
+		snprintf(buf[n++], CG_FIELD_LEN, "PCRWATCH_POD_UID=%s",
+			 a->pod_uid);
+	for (size_t i = 0; i < n; i++)
+		fields[i] = buf[i];
+	return n;
+}
+
+/* The journal copy: structured fields, and a MESSAGE for humans. */
+static void journal_copy(const struct event_log *l, const char *group,
+			 const struct pcrw_event *e, long long real_ns,
+			 const struct cgroup_attr *a)
+{
+	char msg[256], kind[48], grp[48], cpu[32], resv[48], pid[32],
+		comm[sizeof(e->actor.comm) + 1], commf[48], msr[32], when[48],
+		cg[3][CG_FIELD_LEN];
+	const char *fields[16] = {
+		msg,
+		kind,
+		grp,
+		cpu,
+		resv,
+		pid,
+		commf,
+		msr,
+		when,
+		"SYSLOG_IDENTIFIER=pcrwatch",
+		e->kind == PCRW_EV_VETO ? "PRIORITY=4" : "PRIORITY=5",
+	};
+	size_t n = 11;
+
+	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
+	snprintf(msg, sizeof(msg),
+		 "MESSAGE=%s %s: cpu %u slot %d msr 0x%x value 0x%llx by "
+		 "%s[%u] reservation %llu",
+		 group, event_kind_name(e->kind), e->cpu,
+		 e->slot == ~0U ? -1 : (int)e->slot, e->msr,
+		 (unsigned long long)e->value, comm[0] ? comm : "kernel",
+		 e->actor.tgid, (unsigned long long)e->reservation_id);
+	snprintf(kind, sizeof(kind), "PCRWATCH_KIND=%s",
+		 event_kind_name(e->kind));
+	snprintf(grp, sizeof(grp), "PCRWATCH_GROUP=%s", group);
+	snprintf(cpu, sizeof(cpu), "PCRWATCH_CPU=%u", e->cpu);
+	snprintf(resv, sizeof(resv), "PCRWATCH_RESERVATION=%llu",
+		 (unsigned long long)e->reservation_id);
+	snprintf(pid, sizeof(pid), "PCRWATCH_PID=%u", e->actor.tgid);
+	snprintf(commf, sizeof(commf), "PCRWATCH_COMM=%s", comm);
+	snprintf(msr, sizeof(msr), "PCRWATCH_MSR=0x%x", e->msr);
+	snprintf(when, sizeof(when), "PCRWATCH_TIME_NS=%lld", real_ns);
+	n += cgroup_fields(a, cg, fields + n);
+	agent_journal_send(l->journal, fields, n);
+}
+
+int event_log_write(struct event_log *l, const char *group,
+		    const struct pcrw_event *e, long long mono_to_real)
+{
+	long long real_ns = (long long)e->ts_ns + mono_to_real;
+	struct cgroup_attr attr, *a = NULL;
+	char *buf = NULL, rel[400];
+	size_t len = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (actor_cgroup(&e->actor, rel, sizeof(rel), &attr))
+		a = &attr;
+	if (l->journal)
+		journal_copy(l, group, e, real_ns, a);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	record_json(f, group, e, real_ns, rel, a);
+	fclose(f);
+	if (l->size && l->size + (off_t)len > l->max_size)
+		rc = rotate(l);
+	/* One write per line: a reader sees whole lines or none. */
+	if (!rc && write(l->fd, buf, len) != (ssize_t)len)
+		rc = -EIO;
+	if (rc) {
+		l->write_errors++;
+	} else {
+		l->size += (off_t)len;
+		l->written++;
+	}
+	free(buf);
+	return rc;
+}
+
+bool event_log_agent_running(const char *dir)
+{
+	char path[256];
+	bool running;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/agent.lock", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	running = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);
+	return running;
+}
+
+int event_log_parse_since(const char *s, long long *ns)
+{
+	static const struct {
+		char unit;
+		long long secs;
+	} units[] = {
+		{ 's', 1 },
+		{ 'm', 60 },
+		{ 'h', 3600 },
+		{ 'd', 86400 },
+	};
+	struct tm tm = { 0 };
+	char *end;
+	long long v;
+	size_t i;
+
+	if (s[0] == '@') {
+		errno = 0;
+		v = strtoll(s + 1, &end, 10);
+		if (errno || *end || end == s + 1 || v < 0)
+			return -EINVAL;
+		*ns = v * 1000000000LL;
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end && (!*end || !strcmp(end, "Z"))) {
+		*ns = (long long)timegm(&tm) * 1000000000LL;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0 || !end[0] || end[1])
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (*end == units[i].unit) {
+			*ns = ((long long)time(NULL) - v * units[i].secs) *
+			      1000000000LL;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The number after "KEY": in a record line, or @dflt. Top-level keys only
+ * are asked for; inside strings every quote is escaped, so none matches. */
+static long long rec_num(const char *line, const char *key, long long dflt)
+{
+	char pat[40];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	return p ? strtoll(p + strlen(pat), NULL, 10) : dflt;
+}
+
+/* The string after "KEY":" up to its closing quote, into @buf. */
+static void rec_str(const char *line, const char *key, char *buf, size_t len)
+{
+	char pat[40];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(line, pat);
+	if (p)
+		for (p += strlen(pat); *p && *p != '"' && n + 1 < len; p++)
+			buf[n++] = *p;
+	buf[n] = 0;
+}
+
+static void print_record(const char *line, bool json)
+{
+	char when[40], group[32], kind[32];
+
+	if (json) {
+		fputs(line, stdout);
+		return;
+	}
+	rec_str(line, "time", when, sizeof(when));
+	rec_str(line, "group", group, sizeof(group));
+	rec_str(line, "kind", kind, sizeof(kind));
+	printf("%s %-5s %-15s cpu %-3lld slot %-3lld msr 0x%-8llx value 0x%llx "
+	       "pid %lld reservation %lld\n",
+	       when, group, kind, rec_num(line, "cpu", -1),
+	       rec_num(line, "slot", -1), rec_num(line, "msr", 0),
+	       rec_num(line, "value", 0), rec_num(line, "pid", 0),
+	       rec_num(line, "reservation_id", 0));
+}
+
+/* Print the whole lines of @f from where it stands; a partial last line is
+ * left for later (the writer appends whole lines, but may be mid-write). */
+static void print_lines(FILE *f, bool json, long long since_ns)
+{
+	char line[LINE_MAX_LEN];
+	long pos;
+
+	for (;;) {
+		pos = ftell(f);
+		if (!fgets(line, sizeof(line), f))
+			break;
+		if (!strchr(line, '\n')) {
+			fseek(f, pos, SEEK_SET);
+			break;
+		}
+		if (rec_num(line, "ts_unix_ns", 0) >= since_ns)
+			print_record(line, json);
+	}
+	clearerr(f);
+	fflush(stdout);
+}
+
+static FILE *open_log(const char *dir, int n)
+{
+	char path[256];
+
+	if (n)
+		snprintf(path, sizeof(path), "%s/%s.%d", dir, EVENT_LOG_FILE,
+			 n);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir, EVENT_LOG_FILE);
+	return fopen(path, "re");
+}
+
+/* Whether the current file's name now points at another file (rotated). */
+static bool rotated(const char *dir, FILE *f)
+{
+	char path[256];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, EVENT_LOG_FILE);
+	if (stat(path, &a) || fstat(fileno(f), &b))
+		return false;
+	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+#define EVENT_LOG_MAX_FILES 100
+
+int event_log_print(const char *dir, bool json, bool follow, long long since_ns,
+		    volatile sig_atomic_t *stop)
+{
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+	FILE *f;
+	int n;
+
+	/* History: with --follow and no --since, only what comes next. */
+	if (!follow || since_ns > 0) {
+		for (n = EVENT_LOG_MAX_FILES; n > 0; n--) {
+			f = open_log(dir, n);
+			if (!f)
+				continue;
+			print_lines(f, json, since_ns);
+			fclose(f);
+		}
+	}
+	f = open_log(dir, 0);
+	if (!f)
+		return follow ? -errno : 0;
+	if (follow && since_ns <= 0)
+		fseek(f, 0, SEEK_END);
+	print_lines(f, json, since_ns);
+	while (follow && !*stop) {
+		nanosleep(&nap, NULL);
+		print_lines(f, json, since_ns);
+		if (rotated(dir, f)) {
+			FILE *next = open_log(dir, 0);
+
+			if (!next)
+				continue;
+			print_lines(f, json,
+				    since_ns); /* the old file's tail */
+			fclose(f);
+			f = next;
+			print_lines(f, json, since_ns);
+		}
+	}
+	fclose(f);
+	return 0;
+}
