@@ -14,7 +14,7 @@ ARCH ?= amd64
 V ?= 0
 PREFIX ?= /usr/local
 DESTDIR ?=
-KERNEL ?= 6.1 6.12
+KERNEL ?= 6.1 6.12 7.x
 
 ifeq ($(V),1)
 Q =
@@ -85,7 +85,7 @@ help:
 	@echo "make arm64           cross-build the static arm64 tool for the guest"
 	@echo "make module          build the arbiter module for each amd64 guest kernel"
 	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
-	@echo "make check-unit|check-host|check-vm-amd64|check-vm-arm64 [KERNEL=6.1|6.12]"
+	@echo "make check-unit|check-host|check-vm-amd64|check-vm-arm64 [KERNEL='6.1 6.12 7.x']"
 	@echo "make bench           the benchmarks in bench/"
 	@echo "make demo            pcrwatch live in the arm64 guest under contention"
 	@echo "make install [DESTDIR=] [PREFIX=/usr/local]"
