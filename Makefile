@@ -201,7 +201,9 @@ install: deps-build
 	$(Q)$(MAKE) --no-print-directory all
 	install -D -m 0755 $(OUT)/pcrwatch $(DESTDIR)$(PREFIX)/sbin/pcrwatch
 	install -D -m 0644 docs/pcrwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/pcrwatch.8
-	install -D -m 0644 tools/pcrwatch.service $(DESTDIR)$(PREFIX)/lib/systemd/system/pcrwatch.service
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/sbin/pcrwatch|$(PREFIX)/sbin/pcrwatch|' tools/pcrwatch.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/pcrwatch.service
 	install -D -m 0644 tools/pcrwatch.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pcrwatch
 
