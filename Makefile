@@ -128,7 +128,9 @@ arm64:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
 
 # The arbiter module, once per amd64 guest kernel, against that kernel's
-# headers unpacked privately by tools/vm/fetch-headers (never installed).
+# headers unpacked privately by tools/vm/fetch-headers (never installed);
+# 7.x's compiler (gcc-14) is trixie's, unpacked by tools/vm/trixie-toolchain.
+TRIXIE_BIN := $(PCRWATCH_CACHE_DIR)/trixie-toolchain/bin
 GUEST_KVERS = $(foreach k,$(KERNEL),$(shell cat $(PCRWATCH_CACHE_DIR)/kernels/amd64-$(k)/version 2>/dev/null))
 module:
 	$(Q)for kver in $(GUEST_KVERS); do \
@@ -139,13 +141,17 @@ module:
 			{ echo "no headers for $$kver: run tools/vm/fetch-headers"; exit 1; }; \
 		rm -f $$d/NOT-BUILT; \
 		kcc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $$hdr/.config); \
-		if ! command -v $$kcc >/dev/null; then \
-			echo "$$kver was built with $$kcc, which Debian 12 lacks (trixie's needs glibc 2.38; bookworm has 2.36), and its flags (-fmin-function-alignment) are unknown to gcc-12" >$$d/NOT-BUILT; \
+		if ! PATH=$(TRIXIE_BIN):$$PATH command -v $$kcc >/dev/null; then \
+			echo "$$kver was built with $$kcc, which Debian 12 lacks and tools/vm/trixie-toolchain did not provide; gcc-12 does not know its flags (-fmin-function-alignment)" >$$d/NOT-BUILT; \
 			printf '  %-8s %s: NOT BUILT: %s\n' MODULE $$d "$$(cat $$d/NOT-BUILT)"; \
 			continue; \
 		fi; \
-		$(MAKE) --no-print-directory -C $$hdr \
-			M=$(CURDIR)/$$d modules >$$d.log 2>&1 || \
+		kpah=$$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' $$hdr/.config); \
+		hpah=$$(pahole --version | tr -dc 0-9); nobtf=; \
+		if [ "$${kpah:-0}" -gt "$${hpah:-0}" ]; then nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=; \
+			echo "  MODULE   $$d: no module BTF (pahole $$hpah is older than the kernel's $$kpah)"; fi; \
+		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
+			M=$(CURDIR)/$$d $$nobtf modules >$$d.log 2>&1 || \
 			{ cat $$d.log; exit 1; }; \
 		printf '  %-8s %s\n' MODULE $$d; \
 	done
