@@ -15,7 +15,7 @@ V ?= 0
 PREFIX ?= /usr/local
 DESTDIR ?=
 UNITDIR ?= $(PREFIX)/lib/systemd/system
-KERNEL ?= 6.1 6.12
+KERNEL ?= 6.1 6.12 7.x
 
 ifeq ($(V),1)
 Q =
@@ -86,7 +86,7 @@ help:
 	@echo "make arm64           cross-build the static arm64 tool for the guest"
 	@echo "make module          build the arbiter module for each amd64 guest kernel"
 	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
-	@echo "make check-unit|check-host|check-vm-amd64|check-vm-arm64 [KERNEL=6.1|6.12]"
+	@echo "make check-unit|check-host|check-vm-amd64|check-vm-arm64 [KERNEL='6.1 6.12 7.x']"
 	@echo "make bench           the benchmarks in bench/"
 	@echo "make demo            pcrwatch live in the arm64 guest under contention"
 	@echo "make install [DESTDIR=] [PREFIX=/usr/local]"
@@ -139,7 +139,9 @@ arm64:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
 
 # The arbiter module, once per amd64 guest kernel, against that kernel's
-# headers unpacked privately by tools/vm/fetch-headers (never installed).
+# headers unpacked privately by tools/vm/fetch-headers (never installed);
+# 7.x's compiler (gcc-14) is trixie's, unpacked by tools/vm/trixie-toolchain.
+TRIXIE_BIN := $(PCRWATCH_CACHE_DIR)/trixie-toolchain/bin
 GUEST_KVERS = $(foreach k,$(KERNEL),$(shell cat $(PCRWATCH_CACHE_DIR)/kernels/amd64-$(k)/version 2>/dev/null))
 module:
 	$(Q)for kver in $(GUEST_KVERS); do \
@@ -148,8 +150,19 @@ module:
 		cp include/*.h $$d/ && \
 		hdr=$$(cat $(PCRWATCH_CACHE_DIR)/headers/$$kver/build 2>/dev/null) || \
 			{ echo "no headers for $$kver: run tools/vm/fetch-headers"; exit 1; }; \
-		$(MAKE) --no-print-directory -C $$hdr \
-			M=$(CURDIR)/$$d modules >$$d.log 2>&1 || \
+		rm -f $$d/NOT-BUILT; \
+		kcc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $$hdr/.config); \
+		if ! PATH=$(TRIXIE_BIN):$$PATH command -v $$kcc >/dev/null; then \
+			echo "$$kver was built with $$kcc, which Debian 12 lacks and tools/vm/trixie-toolchain did not provide; gcc-12 does not know its flags (-fmin-function-alignment)" >$$d/NOT-BUILT; \
+			printf '  %-8s %s: NOT BUILT: %s\n' MODULE $$d "$$(cat $$d/NOT-BUILT)"; \
+			continue; \
+		fi; \
+		kpah=$$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' $$hdr/.config); \
+		hpah=$$(pahole --version | tr -dc 0-9); nobtf=; \
+		if [ "$${kpah:-0}" -gt "$${hpah:-0}" ]; then nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=; \
+			echo "  MODULE   $$d: no module BTF (pahole $$hpah is older than the kernel's $$kpah)"; fi; \
+		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
+			M=$(CURDIR)/$$d $$nobtf modules >$$d.log 2>&1 || \
 			{ cat $$d.log; exit 1; }; \
 		printf '  %-8s %s\n' MODULE $$d; \
 	done

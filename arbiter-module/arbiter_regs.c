@@ -23,6 +23,7 @@
 #include <asm/perf_event.h>
 #include <asm/processor.h>
 
+#include "kcompat.h"
 #include "pcr_arbiter.h"
 #include "pcr_arbiter_trace.h"
 

@@ -43,6 +43,16 @@ struct task_struct___v61 {
 	struct perf_event_context *perf_event_ctxp[2];
 } __attribute__((preserve_access_index));
 
+/* 7.0 (mediated vPMU) made a context's time a struct perf_time_ctx
+ * (time, stamp, offset) beside a guest one; before, it was a u64. */
+struct perf_time_ctx___v7 {
+	__u64 time;
+} __attribute__((preserve_access_index));
+
+struct perf_event_context___v7 {
+	struct perf_time_ctx___v7 time;
+} __attribute__((preserve_access_index));
+
 extern struct perf_cpu_context perf_cpu_context __ksym __weak;
 
 static bool is_perf_file(struct file *file)
@@ -234,7 +244,12 @@ static void fill_event(struct pcrw_perf_rec *r, struct perf_event *e)
 	__builtin_memcpy(r->pmu_name, c->pmu_name, sizeof(r->pmu_name));
 
 	if (c->ctx != (__u64)ctx) {
-		c->ctx_time = BPF_CORE_READ(ctx, time);
+		struct perf_event_context___v7 *ctx7 = (void *)ctx;
+
+		if (bpf_core_field_exists(ctx7->time.time))
+			c->ctx_time = BPF_CORE_READ(ctx7, time.time);
+		else
+			c->ctx_time = BPF_CORE_READ(ctx, time);
 		c->ctx_is_active = BPF_CORE_READ(ctx, is_active);
 		c->ctx_task = (__u64)BPF_CORE_READ(ctx, task);
 		c->ctx = (__u64)ctx;

@@ -9,9 +9,13 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 
 #include "pcrwatch.h"
 #include "hypervisor.h"
+#include "mediated.h"
 #include "readcost.h"
 #include "vpmu.h"
 
@@ -21,26 +25,41 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: pcrwatch probe [--json] [--batches N] [--reads N]\n"
-		"Say whether the PMU is native, virtualized or absent, then measure\n"
+		"Say whether the PMU is native, virtualized or absent, then "
+		"measure\n"
 		"what one read of each cycle or time source costs here.\n\n"
 		"  -j, --json       one JSON object on stdout (fields below)\n"
-		"  -b, --batches N  timed batches per source (1-%d, default %d)\n"
-		"  -r, --reads N    reads per batch (1-%d; default: calibrated so a\n"
+		"  -b, --batches N  timed batches per source (1-%d, default "
+		"%d)\n"
+		"  -r, --reads N    reads per batch (1-%d; default: calibrated "
+		"so a\n"
 		"                   batch takes about %.0f us)\n"
 		"  -h, --help       this text\n\n"
-		"Sources: rdtsc, rdtscp (x86); cntvct_el0 (arm64); vdso_clock_gettime;\n"
-		"syscall_clock_gettime; rdpmc (x86) or pmccntr_el0 (arm64): cycles\n"
+		"Sources: rdtsc, rdtscp (x86); cntvct_el0 (arm64); "
+		"vdso_clock_gettime;\n"
+		"syscall_clock_gettime; rdpmc (x86) or pmccntr_el0 (arm64): "
+		"cycles\n"
 		"read in user space through perf's mmap page (arm64 needs\n"
-		"/proc/sys/kernel/perf_user_access=1); perf_read: read() on a perf fd.\n\n"
-		"Verdicts use medians and the ratio to the cheapest timer: a counter\n"
-		"read at >= %.0fx traps (or is emulated), >= %.0fx is slow; a vDSO\n"
-		"clock_gettime at >= %.0f%% of the system call fell back to it.\n\n"
-		"JSON fields (docs/PROBE.md): pmu {state: native|virtualized|absent,\n"
-		"present, vpmu, name, perf_type, counters, kernel_says}; hypervisor\n"
-		"{present, name, emulated, cpuid_signature, runs_kvm, evidence[]};\n"
-		"clocksource; thresholds {trap_ratio, slow_ratio, vdso_fallback_share};\n"
-		"cheapest_timer; sources[] {name, what, kind: timer|counter|syscall,\n"
-		"available, reason | batches, reads_per_batch, min_ns, median_ns,\n"
+		"/proc/sys/kernel/perf_user_access=1); perf_read: read() on a "
+		"perf fd.\n\n"
+		"Verdicts use medians and the ratio to the cheapest timer: a "
+		"counter\n"
+		"read at >= %.0fx traps (or is emulated), >= %.0fx is slow; a "
+		"vDSO\n"
+		"clock_gettime at >= %.0f%% of the system call fell back to "
+		"it.\n\n"
+		"JSON fields (docs/PROBE.md): pmu {state: "
+		"native|virtualized|absent,\n"
+		"present, vpmu, name, perf_type, counters, kernel_says}; "
+		"hypervisor\n"
+		"{present, name, emulated, cpuid_signature, runs_kvm, "
+		"evidence[]};\n"
+		"clocksource; thresholds {trap_ratio, slow_ratio, "
+		"vdso_fallback_share};\n"
+		"cheapest_timer; sources[] {name, what, kind: "
+		"timer|counter|syscall,\n"
+		"available, reason | batches, reads_per_batch, min_ns, "
+		"median_ns,\n"
 		"ratio, detail, verdict}; guests[] {pid, comm, accel, vcpus,\n"
 		"vcpu_pid, layer}; summary.\n",
 		RC_MAX_BATCHES, RC_DEFAULT_BATCHES, RC_MAX_READS,
@@ -72,21 +91,25 @@ static void pmu_sentence(const struct hv_info *hv, char *buf, size_t len)
 		snprintf(buf, len, "native: %s%s, no hypervisor seen",
 			 hv->pmu_name, counters);
 	else if (hv->state == HV_PMU_ABSENT)
-		snprintf(buf, len, "absent: no hardware PMU, and no hypervisor seen");
+		snprintf(buf, len,
+			 "absent: no hardware PMU, and no hypervisor seen");
 	else if (hv->emulated)
 		snprintf(buf, len,
 			 "virtualized by emulation: %s emulates the CPU in "
 			 "software (emulation, not KVM); %s%s%s%s",
-			 hv->name, hv->vpmu ? "its PMU is emulated too: " :
-					      "no hardware PMU",
+			 hv->name,
+			 hv->vpmu ? "its PMU is emulated too: "
+				  : "no hardware PMU",
 			 hv->vpmu ? hv->pmu_name : "", hv->vpmu ? counters : "",
 			 "");
 	else if (hv->vpmu)
-		snprintf(buf, len, "virtualized: %s gives this guest a vPMU (%s%s)",
+		snprintf(buf, len,
+			 "virtualized: %s gives this guest a vPMU (%s%s)",
 			 hv->name, hv->pmu_name, counters);
 	else
 		snprintf(buf, len,
-			 "virtualized: %s gives this guest no vPMU: no hardware PMU",
+			 "virtualized: %s gives this guest no vPMU: no "
+			 "hardware PMU",
 			 hv->name);
 }
 
@@ -104,17 +127,21 @@ static void summary(const struct hv_info *hv, const struct rc_report *rep,
 		    char *buf, size_t len)
 {
 	const struct rc_result *c = counter_source(rep);
-	const char *cheap = rep->cheapest >= 0 ? rep->src[rep->cheapest].name : "none";
+	const char *cheap =
+		rep->cheapest >= 0 ? rep->src[rep->cheapest].name : "none";
 
 	if (c && c->available)
 		snprintf(buf, len, "%s", c->verdict);
 	else if (!hv->pmu_present)
 		snprintf(buf, len,
-			 "no hardware PMU here: cycles cannot be read; time with %s",
+			 "no hardware PMU here: cycles cannot be read; time "
+			 "with %s",
 			 cheap);
 	else if (c)
-		snprintf(buf, len, "cycle counter not readable from user space "
-			 "(%s); time with %s", c->reason, cheap);
+		snprintf(buf, len,
+			 "cycle counter not readable from user space "
+			 "(%s); time with %s",
+			 c->reason, cheap);
 	else
 		snprintf(buf, len, "time with %s", cheap);
 }
@@ -141,11 +168,11 @@ static void print_text(const struct hv_info *hv, const struct rc_report *rep,
 
 	pmu_sentence(hv, line, sizeof(line));
 	printf("%-14s %s\n", "PMU:", line);
-	printf("%-14s %s\n", "hypervisor:",
-	       hv->present ? hv->name : "none seen");
+	printf("%-14s %s\n",
+	       "hypervisor:", hv->present ? hv->name : "none seen");
 	if (hv->pmu_present)
-		printf("%-14s %s (perf type %d)\n", "hardware PMU:", hv->pmu_name,
-		       hv->pmu_type);
+		printf("%-14s %s (perf type %d)\n",
+		       "hardware PMU:", hv->pmu_name, hv->pmu_type);
 	else
 		printf("%-14s absent (no hardware PMU registered with perf)\n",
 		       "hardware PMU:");
@@ -165,11 +192,12 @@ static void print_text(const struct hv_info *hv, const struct rc_report *rep,
 		       vcpus_text(&vms[i], n, sizeof(n)),
 		       vms[i].nr_vcpus == 1 ? "" : "s",
 		       vpmu_accel_name(vms[i].accel),
-		       vms[i].accel == VPMU_ACCEL_KVM ?
-			       "its vPMU counters are the hypervisor layer's" :
-			       "emulated PMU, holds no host counter");
+		       vms[i].accel == VPMU_ACCEL_KVM
+			       ? "its vPMU counters are the hypervisor layer's"
+			       : "emulated PMU, holds no host counter");
 
-	printf("\nRead cost per read, %u batches (ratio: median / cheapest timer)\n",
+	printf("\nRead cost per read, %u batches (ratio: median / cheapest "
+	       "timer)\n",
 	       rep->src[0].batches ? rep->src[0].batches : RC_DEFAULT_BATCHES);
 	printf("%-22s %10s %10s %8s  %s\n", "source", "min ns", "median ns",
 	       "ratio", "verdict");
@@ -180,8 +208,8 @@ static void print_text(const struct hv_info *hv, const struct rc_report *rep,
 			printf("%-22s %10.1f %10.1f %7.1fx  %s\n", r->name,
 			       r->min_ns, r->median_ns, r->ratio, r->verdict);
 		else
-			printf("%-22s %10s %10s %8s  %s\n", r->name, "-", "-", "-",
-			       r->verdict);
+			printf("%-22s %10s %10s %8s  %s\n", r->name, "-", "-",
+			       "-", r->verdict);
 	}
 	summary(hv, rep, line, sizeof(line));
 	printf("\nverdict: %s\n", line);
@@ -223,17 +251,78 @@ static const char *tf(bool b)
 	return b ? "true" : "false";
 }
 
+/* A host user's event: cycles of this task, kernel and guest time included
+ * (no exclude_guest), the kind a mediated VM refuses. 0 or errno. */
+static int host_cycles_open(void)
+{
+	struct perf_event_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_HARDWARE;
+	a.config = PERF_COUNT_HW_CPU_CYCLES;
+	fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/* The mediated vPMU line(s) of probe, into @buf: state, the VM, and what a
+ * host open met. */
+static void mediated_sentence(const struct mediated *md, char *buf, size_t len)
+{
+	char why[256];
+	int err;
+
+	if (md->enabled < 0) {
+		snprintf(buf, len,
+			 "not available (no kvm_intel/kvm_amd "
+			 "enable_mediated_pmu: kernel before 7.0, "
+			 "or KVM not loaded)");
+		return;
+	}
+	if (!md->enabled || !md->nr_vms) {
+		snprintf(buf, len,
+			 "%s (%s enable_mediated_pmu=%c), no mediated "
+			 "VM running",
+			 md->enabled ? "on" : "off", md->module,
+			 md->enabled ? 'Y' : 'N');
+		return;
+	}
+	err = host_cycles_open();
+	if (err && mediated_explain(md, err, why, sizeof(why)))
+		snprintf(buf, len, "host cycles open failed (%s): %s",
+			 strerror(err), why);
+	else
+		snprintf(buf, len,
+			 "on: VM %s[%u] holds the whole PMU (%d KVM "
+			 "VM%s); a host cycles open %s",
+			 md->vm.comm, md->vm.tgid, md->nr_vms,
+			 md->nr_vms == 1 ? "" : "s",
+			 err ? strerror(err) : "succeeded");
+}
+
 static void print_json(const struct hv_info *hv, const struct rc_report *rep,
-		       const struct vpmu_vm *vms, int nr_vms)
+		       const struct vpmu_vm *vms, int nr_vms,
+		       const struct mediated *md)
 {
 	char line[320];
 	int i;
 
-	printf("{\"pmu\":{");
+	printf("{\"mediated_vpmu\":{\"enabled\":%d,", md->enabled);
+	json_kv_str("module", md->module[0] ? md->module : NULL, true);
+	printf("\"vms\":%d,\"vm_pid\":%u,", md->nr_vms, md->vm.tgid);
+	mediated_sentence(md, line, sizeof(line));
+	json_kv_str("sentence", line, false);
+	printf("},\"pmu\":{");
 	json_kv_str("state", hv_state_name(hv->state), true);
-	printf("\"present\":%s,\"vpmu\":%s,", tf(hv->pmu_present), tf(hv->vpmu));
+	printf("\"present\":%s,\"vpmu\":%s,", tf(hv->pmu_present),
+	       tf(hv->vpmu));
 	json_kv_str("name", hv->pmu_present ? hv->pmu_name : NULL, true);
-	printf("\"perf_type\":%d,\"counters\":%d,", hv->pmu_type, hv->pmu_counters);
+	printf("\"perf_type\":%d,\"counters\":%d,", hv->pmu_type,
+	       hv->pmu_counters);
 	pmu_sentence(hv, line, sizeof(line));
 	json_kv_str("sentence", line, true);
 	json_kv_str("kernel_says", hv->kernel_says[0] ? hv->kernel_says : NULL,
@@ -241,8 +330,8 @@ static void print_json(const struct hv_info *hv, const struct rc_report *rep,
 	printf("},\"hypervisor\":{\"present\":%s,", tf(hv->present));
 	json_kv_str("name", hv->present ? hv->name : NULL, true);
 	printf("\"emulated\":%s,", tf(hv->emulated));
-	json_kv_str("cpuid_signature", hv->cpuid_vendor[0] ? hv->cpuid_vendor : NULL,
-		    true);
+	json_kv_str("cpuid_signature",
+		    hv->cpuid_vendor[0] ? hv->cpuid_vendor : NULL, true);
 	printf("\"runs_kvm\":%s,\"evidence\":[", tf(hv->runs_kvm));
 	for (i = 0; i < hv->nr_facts; i++) {
 		if (i)
@@ -250,13 +339,14 @@ static void print_json(const struct hv_info *hv, const struct rc_report *rep,
 		json_str(hv->facts[i]);
 	}
 	printf("]},");
-	json_kv_str("clocksource", rep->clocksource[0] ? rep->clocksource : NULL,
-		    true);
+	json_kv_str("clocksource",
+		    rep->clocksource[0] ? rep->clocksource : NULL, true);
 	printf("\"thresholds\":{\"trap_ratio\":%g,\"slow_ratio\":%g,"
 	       "\"vdso_fallback_share\":%g},",
 	       RC_TRAP_RATIO, RC_SLOW_RATIO, RC_VDSO_FALLBACK_SHARE);
 	json_kv_str("cheapest_timer",
-		    rep->cheapest >= 0 ? rep->src[rep->cheapest].name : NULL, true);
+		    rep->cheapest >= 0 ? rep->src[rep->cheapest].name : NULL,
+		    true);
 	printf("\"sources\":[");
 	for (i = 0; i < rep->nr; i++) {
 		const struct rc_result *r = &rep->src[i];
@@ -268,7 +358,8 @@ static void print_json(const struct hv_info *hv, const struct rc_report *rep,
 		printf("\"available\":%s,", tf(r->available));
 		if (r->available)
 			printf("\"batches\":%u,\"reads_per_batch\":%u,"
-			       "\"min_ns\":%.2f,\"median_ns\":%.2f,\"ratio\":%.2f,",
+			       "\"min_ns\":%.2f,\"median_ns\":%.2f,\"ratio\":%."
+			       "2f,",
 			       r->batches, r->reads_per_batch, r->min_ns,
 			       r->median_ns, r->ratio);
 		else
@@ -308,8 +399,10 @@ static int parse_uint(const char *opt, const char *s, unsigned int max,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || !*s || *end || *s == '-' || v < 1 || v > max)
-		return pcrw_usage_error("probe", "%s wants a number from 1 to %u, "
-					"not '%s'", opt, max, s);
+		return pcrw_usage_error("probe",
+					"%s wants a number from 1 to %u, "
+					"not '%s'",
+					opt, max, s);
 	*out = v;
 	return 0;
 }
@@ -324,6 +417,8 @@ int cmd_probe(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vpmu_vm vms[PROBE_MAX_VMS];
+	struct mediated md;
+	char line[512];
 	struct rc_opts ro = { 0 };
 	struct rc_report rep;
 	struct hv_info hv;
@@ -342,7 +437,8 @@ int cmd_probe(int argc, char **argv)
 				return PCRW_EXIT_USAGE;
 			break;
 		case 'r':
-			if (parse_uint("--reads", optarg, RC_MAX_READS, &ro.reads))
+			if (parse_uint("--reads", optarg, RC_MAX_READS,
+				       &ro.reads))
 				return PCRW_EXIT_USAGE;
 			break;
 		case 'h':
@@ -363,9 +459,13 @@ int cmd_probe(int argc, char **argv)
 	hv_detect(&hv);
 	rc_measure(&ro, hv.emulated, &rep);
 	nr_vms = vpmu_scan(vms, PROBE_MAX_VMS);
-	if (json)
-		print_json(&hv, &rep, vms, nr_vms < 0 ? 0 : nr_vms);
-	else
+	mediated_detect(&md);
+	if (json) {
+		print_json(&hv, &rep, vms, nr_vms < 0 ? 0 : nr_vms, &md);
+	} else {
 		print_text(&hv, &rep, vms, nr_vms);
+		mediated_sentence(&md, line, sizeof(line));
+		printf("%-14s %s\n", "mediated vPMU:", line);
+	}
 	return PCRW_EXIT_OK;
 }

@@ -149,6 +149,8 @@ int model_collect(struct model *m)
 	run_source(m, "perf", perf_source_collect);
 	run_source(m, "MSR", msr_source_collect);
 	run_source(m, "reservation", resv_source_collect);
+	if (mediated_source_collect)
+		run_source(m, "mediated vPMU", mediated_source_collect);
 	if (arbiter_source_collect)
 		run_source(m, "arbiter", arbiter_source_collect);
 	merge_slots(m);

@@ -101,6 +101,7 @@ int perf_source_collect(struct model *m) __attribute__((weak));
 int msr_source_collect(struct model *m) __attribute__((weak));
 int resv_source_collect(struct model *m) __attribute__((weak));
 int arbiter_source_collect(struct model *m) __attribute__((weak));
+int mediated_source_collect(struct model *m) __attribute__((weak));
 /* Injected state for views, tests and benches: when PCRWATCH_FIXTURE names
  * a file, model_collect reads records from it instead of the kernel. */
 int fixture_source_collect(struct model *m, const char *path)

@@ -70,8 +70,8 @@ enum vpmu_accel vpmu_parse_vcpu_comm(const char *comm, int *index)
 bool vpmu_is_vmm(const char *exe, const char *comm)
 {
 	static const char *const names[] = { "qemu-system-", "qemu-kvm",
-					     "firecracker", "cloud-hyperviso",
-					     "crosvm", "lkvm" };
+					     "firecracker",  "cloud-hyperviso",
+					     "crosvm",	     "lkvm" };
 	const char *base = NULL;
 	size_t i;
 
@@ -96,10 +96,10 @@ bool vpmu_classify(const struct vpmu_task *t, struct vpmu_verdict *v)
 	v->vcpu_index = -1;
 	v->layer = t->kernel_counter ? PCR_LAYER_KERNEL : PCR_LAYER_USER;
 	if (!t->tgid && !t->pid) {
-		v->why = t->kernel_counter ?
-				 "kernel counter with no task (watchdog or "
-				 "other in-kernel user)" :
-				 "per-CPU event of a user";
+		v->why = t->kernel_counter
+				 ? "kernel counter with no task (watchdog or "
+				   "other in-kernel user)"
+				 : "per-CPU event of a user";
 		return false;
 	}
 	v->accel = vpmu_parse_vcpu_comm(t->comm, &v->vcpu_index);
@@ -138,8 +138,8 @@ bool vpmu_classify(const struct vpmu_task *t, struct vpmu_verdict *v)
 	}
 	v->accel = v->accel == VPMU_ACCEL_KVM ? VPMU_ACCEL_NONE : v->accel;
 	v->vcpu_index = -1;
-	v->why = t->kernel_counter ? "kernel counter on a task that runs no VM" :
-				     "a user's event, not a VM's";
+	v->why = t->kernel_counter ? "kernel counter on a task that runs no VM"
+				   : "a user's event, not a VM's";
 	return false;
 }
 
@@ -159,6 +159,13 @@ const char *vpmu_accel_name(enum vpmu_accel a)
 
 /* ---- /proc ------------------------------------------------------------ */
 
+const char *vpmu_proc_root(void)
+{
+	const char *root = getenv("PCRWATCH_PROC_ROOT");
+
+	return root && root[0] ? root : "/proc";
+}
+
 static int read_comm(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
@@ -176,21 +183,22 @@ static int read_comm(const char *path, char *buf, size_t len)
  * (/dev/kvm, anon_inode:kvm-vm, ...) and counts its vCPU fds. */
 static bool kvm_fds(__u32 tgid, int *nr_vcpus)
 {
-	char path[64], target[PATH_MAX];
+	char path[PATH_MAX], target[PATH_MAX];
 	struct dirent *e;
 	bool found = false;
 	ssize_t n;
 	DIR *d;
 
 	*nr_vcpus = 0;
-	snprintf(path, sizeof(path), "/proc/%u/fd", tgid);
+	snprintf(path, sizeof(path), "%s/%u/fd", vpmu_proc_root(), tgid);
 	d = opendir(path);
 	if (!d)
 		return false;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%u/fd/%.16s", tgid, e->d_name);
+		snprintf(path, sizeof(path), "%s/%u/fd/%.16s", vpmu_proc_root(),
+			 tgid, e->d_name);
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n <= 0)
 			continue;
@@ -207,19 +215,20 @@ static bool kvm_fds(__u32 tgid, int *nr_vcpus)
 
 int vpmu_task_from_proc(__u32 tgid, __u32 pid, struct vpmu_task *t)
 {
-	char path[64];
+	char path[PATH_MAX];
 	ssize_t n;
 	int err, nr;
 
 	t->tgid = tgid;
 	t->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", tgid, pid);
+	snprintf(path, sizeof(path), "%s/%u/task/%u/comm", vpmu_proc_root(),
+		 tgid, pid);
 	err = read_comm(path, t->comm, sizeof(t->comm));
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+	snprintf(path, sizeof(path), "%s/%u/comm", vpmu_proc_root(), tgid);
 	read_comm(path, t->proc_comm, sizeof(t->proc_comm));
-	snprintf(path, sizeof(path), "/proc/%u/exe", tgid);
+	snprintf(path, sizeof(path), "%s/%u/exe", vpmu_proc_root(), tgid);
 	n = readlink(path, t->exe, sizeof(t->exe) - 1);
 	t->exe[n > 0 ? n : 0] = 0;
 	t->holds_kvm = kvm_fds(tgid, &nr);
@@ -275,11 +284,11 @@ int vpmu_qemu_smp_arg(const char *args, size_t len)
 
 static int qemu_smp(__u32 tgid)
 {
-	char path[64], args[4096];
+	char path[PATH_MAX], args[4096];
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", tgid);
+	snprintf(path, sizeof(path), "%s/%u/cmdline", vpmu_proc_root(), tgid);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -297,7 +306,7 @@ static int qemu_smp(__u32 tgid)
  * vCPUs uncounted (nr_vcpus -1). Anything else stays nr_vcpus 0. */
 static void scan_unnamed(struct vpmu_vm *vm)
 {
-	char path[64], exe[PATH_MAX];
+	char path[PATH_MAX], exe[PATH_MAX];
 	int vcpus;
 	ssize_t n;
 
@@ -306,10 +315,11 @@ static void scan_unnamed(struct vpmu_vm *vm)
 		vm->nr_vcpus = vcpus;
 		return;
 	}
-	snprintf(path, sizeof(path), "/proc/%u/exe", vm->tgid);
+	snprintf(path, sizeof(path), "%s/%u/exe", vpmu_proc_root(), vm->tgid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = 0;
-	if (strstr(exe, "/qemu-system-") || starts_with(vm->comm, "qemu-system-")) {
+	if (strstr(exe, "/qemu-system-") ||
+	    starts_with(vm->comm, "qemu-system-")) {
 		vm->accel = VPMU_ACCEL_TCG;
 		vm->nr_vcpus = qemu_smp(vm->tgid);
 	}
@@ -317,33 +327,35 @@ static void scan_unnamed(struct vpmu_vm *vm)
 
 int vpmu_scan(struct vpmu_vm *vms, int max)
 {
-	char path[64], comm[VPMU_COMM_LEN];
+	char path[PATH_MAX], comm[VPMU_COMM_LEN];
 	struct dirent *p, *t;
 	DIR *proc, *tasks;
 	int nr = 0, idx;
 	enum vpmu_accel a;
 	__u32 tgid;
 
-	proc = opendir("/proc");
+	proc = opendir(vpmu_proc_root());
 	if (!proc)
 		return -errno;
 	while ((p = readdir(proc)) && nr < max) {
 		if (!all_digits(p->d_name))
 			continue;
 		tgid = strtoul(p->d_name, NULL, 10);
-		snprintf(path, sizeof(path), "/proc/%u/task", tgid);
+		snprintf(path, sizeof(path), "%s/%u/task", vpmu_proc_root(),
+			 tgid);
 		tasks = opendir(path);
 		if (!tasks)
 			continue;
 		memset(&vms[nr], 0, sizeof(vms[nr]));
 		vms[nr].tgid = tgid;
-		snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+		snprintf(path, sizeof(path), "%s/%u/comm", vpmu_proc_root(),
+			 tgid);
 		read_comm(path, vms[nr].comm, sizeof(vms[nr].comm));
 		while ((t = readdir(tasks))) {
 			if (!all_digits(t->d_name))
 				continue;
-			snprintf(path, sizeof(path), "/proc/%u/task/%.10s/comm",
-				 tgid, t->d_name);
+			snprintf(path, sizeof(path), "%s/%u/task/%.10s/comm",
+				 vpmu_proc_root(), tgid, t->d_name);
 			if (read_comm(path, comm, sizeof(comm)))
 				continue;
 			a = vpmu_parse_vcpu_comm(comm, &idx);
@@ -356,7 +368,8 @@ int vpmu_scan(struct vpmu_vm *vms, int max)
 			if (!vms[nr].nr_vcpus) {
 				vms[nr].tgid = tgid;
 				vms[nr].accel = a;
-				vms[nr].first_vcpu_pid = strtoul(t->d_name, NULL, 10);
+				vms[nr].first_vcpu_pid =
+					strtoul(t->d_name, NULL, 10);
 			}
 			vms[nr].nr_vcpus++;
 		}

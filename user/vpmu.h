@@ -38,7 +38,8 @@ enum vpmu_accel {
 	VPMU_ACCEL_NONE = 0, /* not a vCPU thread */
 	VPMU_ACCEL_KVM = 1, /* a hardware-virtualized vCPU: its PMU is KVM's */
 	VPMU_ACCEL_TCG = 2, /* QEMU TCG: an emulated CPU, no host counters */
-	VPMU_ACCEL_OTHER = 3, /* a vCPU of an accelerator pcrwatch cannot tell */
+	VPMU_ACCEL_OTHER =
+		3, /* a vCPU of an accelerator pcrwatch cannot tell */
 };
 
 struct vpmu_verdict {
@@ -91,6 +92,10 @@ struct vpmu_vm {
 int vpmu_scan(struct vpmu_vm *vms, int max);
 
 const char *vpmu_accel_name(enum vpmu_accel a);
+
+/* Where vpmu_scan and vpmu_task_from_proc read processes: $PCRWATCH_PROC_ROOT
+ * (a fixture tree, for tests) or /proc. */
+const char *vpmu_proc_root(void);
 
 /* vCPUs from a QEMU command line (NUL-separated, @len bytes): -smp's count,
  * 1 without -smp, -1 when -smp cannot be read. Pure. */

@@ -8,6 +8,7 @@ load ../helpers
 	case $PCRWATCH_VM in
 	amd64-6.1) assert "$(uname -r)" =~ ^6\.1\.0-.*-amd64$ ;;
 	amd64-6.12) assert "$(uname -r)" =~ ^6\.12\..*-amd64$ ;;
+	amd64-7.x) assert "$(uname -r)" =~ '^7\.[0-9]+\.[0-9]+\+deb13-amd64$' ;;
 	*) false ;;
 	esac
 }

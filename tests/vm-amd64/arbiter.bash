@@ -11,6 +11,8 @@ ACC=0x0badc0ffee01
 
 setup_tier() {
 	skip_unless_guest
+	local why=${ARB_KO%/*}/NOT-BUILT
+	[ ! -f "$why" ] || skip "module not built for $(uname -r): $(cat "$why")"
 	[ -f "$ARB_KO" ] || { echo "not built: $ARB_KO (make module)" >&2; return 1; }
 	[ -x "$PCR_CLIENT" ] || { echo "not built: $PCR_CLIENT (make)" >&2; return 1; }
 	arb_unload

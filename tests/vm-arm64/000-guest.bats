@@ -8,6 +8,7 @@ load ../helpers
 	case $PCRWATCH_VM in
 	arm64-6.1) assert "$(uname -r)" =~ ^6\.1\.0-.*-arm64$ ;;
 	arm64-6.12) assert "$(uname -r)" =~ ^6\.12\..*-arm64$ ;;
+	arm64-7.x) assert "$(uname -r)" =~ '^7\.[0-9]+\.[0-9]+\+deb13-arm64$' ;;
 	*) false ;;
 	esac
 }
