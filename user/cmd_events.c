@@ -21,6 +21,7 @@
 #include "json.h"
 #include "names.h"
 #include "sanitize.h"
+#include "who.h"
 
 #define EVENTS_MAX_GROUPS 16
 
@@ -64,7 +65,8 @@ static int events_usage(FILE *f, int rc)
 static void owner_json(struct json *j, const char *key, __u32 path,
 		       const struct pcrw_owner *o)
 {
-	if (path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) {
+	if ((path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) ||
+	    owner_is_none(path, o)) {
 		json_null(j, key); /* nobody held it */
 		return;
 	}
@@ -79,28 +81,11 @@ static void owner_json(struct json *j, const char *key, __u32 path,
 	json_object_end(j);
 }
 
-/* For a terminal: the comm is whatever bytes its process chose. */
-static void owner_text(char *buf, size_t len, __u32 path,
-		       const struct pcrw_owner *o)
-{
-	char comm[sizeof(o->comm) + 1];
-
-	san_term(comm, sizeof(comm), o->comm, sizeof(o->comm));
-	if (path == PCRW_PATH_UNKNOWN && !o->comm[0])
-		snprintf(buf, len, "nobody");
-	else if (o->tgid)
-		snprintf(buf, len, "%s[%u] (%s, %s)", comm, o->tgid,
-			 layer_name(o->layer), path_name(path));
-	else
-		snprintf(buf, len, "%s (%s, %s)", comm[0] ? comm : "kernel",
-			 layer_name(o->layer), path_name(path));
-}
-
 static int handle_event(void *data, void *buf, size_t size)
 {
 	struct events_ctx *c = data;
 	const struct pcrw_event *e = buf;
-	char actor[96], prev[96];
+	char actor[96], prev[128];
 	struct json j;
 
 	if (size < sizeof(*e))
@@ -116,8 +101,8 @@ static int handle_event(void *data, void *buf, size_t size)
 		json_u64(&j, "ts_ns", e->ts_ns);
 		json_i64(&j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
 		json_u64(&j, "msr", e->msr);
-		json_u64(&j, "value", e->value);
-		json_u64(&j, "old_value", e->old_value);
+		json_hex(&j, "value", e->value);
+		json_hex(&j, "old_value", e->old_value);
 		owner_json(&j, "actor", e->actor_path, &e->actor);
 		owner_json(&j, "prev", e->prev_path, &e->prev);
 		json_u64(&j, "reservation_id", e->reservation_id);
@@ -126,8 +111,12 @@ static int handle_event(void *data, void *buf, size_t size)
 		json_object_end(&j);
 		fputc('\n', stdout);
 	} else {
-		owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
-		owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
+		who_owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
+		who_owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
+		/* A veto enforces a reservation: name it, not "nobody". */
+		if (e->reservation_id && !strcmp(prev, "nobody"))
+			snprintf(prev, sizeof(prev), "reservation %llu",
+				 (unsigned long long)e->reservation_id);
 		printf("%-5s %-15s cpu %-3u slot %-3d msr 0x%-8x value 0x%llx "
 		       "(was 0x%llx): %s; held by %s\n",
 		       c->group, event_kind_name(e->kind), e->cpu,
