@@ -48,12 +48,13 @@ static void print_record(const struct owner_record *r)
 	snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
 	who_slot_label(r->slot, slot, sizeof(slot));
 	who_slot_label(r->hw_idx, idx, sizeof(idx));
-	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6.2f %-4s %s%s%s", cpu,
+	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6.2f %-4s %s%s%s%s", cpu,
 	       slot, idx, who_layer(r), owner,
 	       san_term(text, sizeof(text), r->event, sizeof(r->event)),
 	       state_name(r->state), who_running_ratio(r), flags,
 	       who_never_ran(r) ? "never-ran " : "", r->pinned ? "pinned " : "",
-	       r->exclusive ? "exclusive " : "");
+	       r->exclusive ? "exclusive " : "",
+	       r->conflicts ? "CONFLICT " : "");
 	if (r->reservation_id)
 		printf("resv %llu%s", (unsigned long long)r->reservation_id,
 		       r->holder ? " (holder)" : "");

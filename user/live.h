@@ -74,9 +74,7 @@ void live_cell_text(const struct owner_record *r, char *buf, size_t len);
  * counter nobody uses, "-" for a free one. */
 void live_grid_cell_text(const struct live_row *row, int col, char *buf,
 			 size_t len);
-/* The column of a record: its slot, else the kernel's index when the slot
- * is unknown (a PMU pcrwatch has no slot map for). */
-int live_record_column(const struct owner_record *r);
+
 
 int live_text_run(struct model *m, const struct live_opts *o);
 int live_curses_run(struct model *m, const struct live_opts *o);

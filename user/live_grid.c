@@ -58,11 +58,6 @@ char live_layer_letter(const struct owner_record *r)
 	}
 }
 
-int live_record_column(const struct owner_record *r)
-{
-	return r->slot >= 0 ? r->slot : r->hw_idx;
-}
-
 void live_grid_cell_text(const struct live_row *row, int col, char *buf,
 			 size_t len)
 {
@@ -233,7 +228,7 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 	add_known_columns(g, m);
 	for (i = 0; i < m->nr_recs; i++)
 		if (m->recs[i].state == SLOT_ACTIVE)
-			add_column(g, live_record_column(&m->recs[i]));
+			add_column(g, who_counter(&m->recs[i]));
 
 	nrows = ncpu + 1; /* slot ncpu is the task row */
 	if ((size_t)nrows > g->cap_rows) {
@@ -270,7 +265,7 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 			ena[r] += (double)rec->time_enabled;
 		}
 		c = rec->state == SLOT_ACTIVE
-			    ? column_of(g, live_record_column(rec))
+			    ? column_of(g, who_counter(rec))
 			    : -1;
 		if (c >= 0 && !row->cell[c]) {
 			row->cell[c] = rec;

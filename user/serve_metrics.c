@@ -113,9 +113,9 @@ static bool seen_slot(__u64 *seen, int nr, const struct owner_record *r)
 {
 	__u64 bit;
 
-	if (!seen || r->cpu >= nr || r->slot >= 64)
+	if (!seen || r->cpu >= nr || who_counter(r) >= 64)
 		return false;
-	bit = 1ULL << r->slot;
+	bit = 1ULL << who_counter(r);
 	if (seen[r->cpu] & bit)
 		return true;
 	seen[r->cpu] |= bit;
@@ -168,13 +168,13 @@ static void render_owners(FILE *f, const struct model *m)
 
 		if (r->conflicts)
 			conflicted++;
-		if (r->state != SLOT_ACTIVE || r->cpu < 0 || r->slot < 0 ||
+		if (r->state != SLOT_ACTIVE || r->cpu < 0 || who_counter(r) < 0 ||
 		    seen_slot(seen, nr, r))
 			continue;
 		fprintf(f,
 			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",hw_idx="
 			"\"%d\",layer=\"%s\",owner=\"",
-			r->cpu, r->slot, r->hw_idx, layer_label(r));
+			r->cpu, who_counter(r), r->hw_idx, layer_label(r));
 		owner_label(f, r);
 		fprintf(f, "\",path=\"%s\",event=\"", path_name(r->path));
 		san_prom_label(f, r->event, sizeof(r->event));

@@ -20,6 +20,9 @@ void who_owner_text(char *buf, size_t len, __u32 path,
 		    const struct pcrw_owner *o);
 /* '!' conflicts, 'R' reserved, '~' multiplexed on its counter. */
 void who_flags(const struct owner_record *r, char *buf, size_t len);
+/* The counter a record names: its slot, else the kernel's index when
+ * the slot is unknown (a PMU pcrwatch has no slot map for). */
+int who_counter(const struct owner_record *r);
 /* A slot number as docs/ARCHITECTURE.md defines it, "-" when none. */
 void who_slot_label(int slot, char *buf, size_t len);
 /* "reservation 3 (uid:1000)", and its slots "0,1,2,3" or "all". */

@@ -64,6 +64,11 @@ void who_flags(const struct owner_record *r, char *buf, size_t len)
 									 : "");
 }
 
+int who_counter(const struct owner_record *r)
+{
+	return r->slot >= 0 ? r->slot : r->hw_idx;
+}
+
 void who_slot_label(int slot, char *buf, size_t len)
 {
 	snprintf(buf, len, slot < 0 ? "-" : "%d", slot);
