@@ -224,7 +224,7 @@ int cmd_events(int argc, char **argv)
 	bool json = false, follow = false;
 	int opt, n, i, err = 0, rc = PCRW_EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, "jfh", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("events", argc, argv, "jfh", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -235,7 +235,7 @@ int cmd_events(int argc, char **argv)
 		case 'h':
 			return events_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return events_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

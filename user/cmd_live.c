@@ -61,7 +61,7 @@ int cmd_live(int argc, char **argv)
 	char *end;
 	int opt, err, s;
 
-	while ((opt = getopt_long(argc, argv, "i:n:s:f:cah", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("live", argc, argv, "i:n:s:f:cah", opts)) != -1) {
 		switch (opt) {
 		case 'i':
 			errno = 0;
@@ -107,7 +107,7 @@ int cmd_live(int argc, char **argv)
 		case 'h':
 			return live_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return live_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -232,7 +232,7 @@ int cmd_who(int argc, char **argv)
 	bool json = false, all = false;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "jah", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("who", argc, argv, "jah", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -243,7 +243,7 @@ int cmd_who(int argc, char **argv)
 		case 'h':
 			return who_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return who_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -40,4 +40,12 @@ void ensure_kernel_fs(void);
 /* A raw_tp program on tracepoint @name really loads and attaches. */
 bool probe_raw_tp_can_attach(const char *name);
 
+/* The capabilities pcrwatch's programs need that this process lacks
+ * (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), comma-separated into @buf; their
+ * number, -1 when capget fails (user/kernel_caps.c). */
+int probe_missing_caps(char *buf, size_t len);
+
+/* Why the perf_event_open vetoes cannot attach here, NULL when they can. */
+const char *probe_veto_unavailable(void);
+
 #endif

@@ -6,6 +6,7 @@
 #ifndef PCRWATCH_USER_H
 #define PCRWATCH_USER_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -54,6 +55,17 @@ void pcrw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a usage error for @cmd and return PCRW_EXIT_USAGE. */
 int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* getopt_long for every command (user/options.c): a bad or incomplete
+ * flag is reported as pcrw_usage_error reports any usage error, and
+ * returned as '?', which the command answers with PCRW_EXIT_USAGE. */
+int pcrw_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+		const struct option *longopts);
+
+/* A command whose only flag is --help: its usage and exit status for a
+ * flag, -1 when there is none (optind is then the first argument). */
+int pcrw_only_help(const char *cmd, int argc, char **argv,
+		   int (*usage)(FILE *f, int rc));
 
 /* Install libbpf's print callback: silent unless -v. */
 void pcrw_setup_libbpf_log(void);
