@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * One way to parse a command's flags: getopt_long with getopt's own
- * messages off, and one message for a bad flag, the one every other usage
- * error has (pcrw_usage_error): "pcrwatch CMD: unknown option '--x'" and
- * "Try 'pcrwatch CMD --help'." on stderr. The caller answers '?' with
- * PCRW_EXIT_USAGE (2).
+ * messages off, and one report of a bad flag for every command:
+ * "pcrwatch CMD: unknown option '--x'" and the command's --help text, both
+ * on stderr. The caller answers '?' with PCRW_EXIT_USAGE (2).
  */
 #include <string.h>
 
@@ -24,12 +23,13 @@ int pcrw_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	strncat(spec, shortopts, sizeof(spec) - strlen(spec) - 1);
 	opterr = 0;
 	opt = getopt_long(argc, argv, spec, longopts, NULL);
-	if (opt == ':')
-		pcrw_usage_error(cmd, "option '%s' needs a value",
-				 argv[optind - 1]);
-	else if (opt == '?')
-		pcrw_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-	return opt == ':' ? '?' : opt;
+	if (opt != ':' && opt != '?')
+		return opt;
+	fprintf(stderr, "pcrwatch %s: %s '%s'\n", cmd,
+		opt == ':' ? "option needs a value:" : "unknown option",
+		argv[optind - 1]);
+	pcrw_command_usage_to_stderr(cmd);
+	return '?';
 }
 
 int pcrw_only_help(const char *cmd, int argc, char **argv,

@@ -90,6 +90,29 @@ static void usage(FILE *f)
 		   "denied.\n");
 }
 
+void pcrw_command_usage_to_stderr(const char *name)
+{
+	const struct command *c = find_command(name);
+	char arg0[32], arg1[] = "--help";
+	char *argv[] = { arg0, arg1, NULL };
+	int saved;
+
+	if (!c || !c->fn)
+		return;
+	snprintf(arg0, sizeof(arg0), "%s", name);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		goto out;
+	optind = 0; /* a fresh getopt scan of {name, "--help"} */
+	c->fn(2, argv);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+out:
+	if (saved >= 0)
+		close(saved);
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "pcrwatch: %s", prefix);

@@ -57,10 +57,13 @@ int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* getopt_long for every command (user/options.c): a bad or incomplete
- * flag is reported as pcrw_usage_error reports any usage error, and
- * returned as '?', which the command answers with PCRW_EXIT_USAGE. */
+ * flag is reported in one line and the command's usage, both on stderr,
+ * and returned as '?', which the command answers with PCRW_EXIT_USAGE. */
 int pcrw_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 		const struct option *longopts);
+
+/* The usage a command prints for --help, written to stderr instead. */
+void pcrw_command_usage_to_stderr(const char *name);
 
 /* A command whose only flag is --help: its usage and exit status for a
  * flag, -1 when there is none (optind is then the first argument). */

@@ -23,6 +23,7 @@
 #include "../../user/serve_metrics.c"
 #include "../../user/component.c"
 #include "../../user/model_records.c"
+#include "../../user/options.c"
 
 /* What those files call in the rest of pcrwatch and the fuzzer never
  * reaches: logging and collecting a model from the kernel. */
@@ -33,6 +34,10 @@ void pcrw_err(const char *fmt, ...)
 int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 {
 	return PCRW_EXIT_USAGE;
+}
+
+void pcrw_command_usage_to_stderr(const char *name)
+{
 }
 
 /* The fuzzed model holds no reservations: never called. */
