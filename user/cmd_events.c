@@ -71,7 +71,7 @@ static void owner_json(struct json *j, const char *key, __u32 path,
 		return;
 	}
 	json_object_begin(j, key);
-	json_str(j, "layer", layer_name(o->layer));
+	json_str(j, "layer", owner_layer_name(path, o));
 	json_str(j, "path", path_name(path));
 	json_u64(j, "pid", o->tgid);
 	json_u64(j, "tid", o->pid);
@@ -166,7 +166,7 @@ static void print_counts(const struct group *g, bool json)
 		json_str(&j, "type", "counts");
 		json_str(&j, "group", g->name);
 		for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
-			json_u64(&j, event_kind_name(k), n[k]);
+			json_u64(&j, event_kind_key(k), n[k]);
 		json_u64(&j, "lost", n[PCRW_EVENTS_LOST]);
 		json_object_end(&j);
 		fputc('\n', stdout);

@@ -73,6 +73,21 @@ const char *event_kind_name(__u32 kind)
 	return NAME_OR(names, kind, "unknown");
 }
 
+const char *event_kind_key(__u32 kind)
+{
+	static const char *const keys[] = {
+		[PCRW_EV_CLOBBER] = "clobber",
+		[PCRW_EV_FIRMWARE_HELD] = "firmware_held",
+		[PCRW_EV_INUSE_MISMATCH] = "inuse_mismatch",
+		[PCRW_EV_VETO] = "veto",
+		[PCRW_EV_AUDIT] = "audit",
+		[PCRW_EV_OWNER_CHANGE] = "owner_change",
+		[PCRW_EV_PCR_REG] = "pcr_register",
+	};
+
+	return NAME_OR(keys, kind, "unknown");
+}
+
 const char *verdict_name(__u32 verdict)
 {
 	static const char *const names[] = {
