@@ -14,18 +14,14 @@
 
 static int attach_usage(FILE *f, int rc)
 {
-	fprintf(f,
-		"Usage: pcrwatch attach [--audit] [--signal-enforce]\n"
-		"       pcrwatch detach\n\n"
-		"attach loads every BPF program group and pins it under %s,\n"
-		"so tracking and enforcement keep going after pcrwatch exits;\n"
-		"it prints the attach method each group got. detach unpins "
-		"them.\n\n"
-		"  --audit           vetoes are logged, nothing is denied\n"
-		"  --signal-enforce  without BPF LSM, kill offenders with a "
-		"signal\n"
-		"                    (the operation may already have "
-		"happened)\n",
+	fprintf(f, "Usage: pcrwatch attach [--audit] [--signal-enforce]\n"
+		   "       pcrwatch detach\n\n"
+		   "attach loads every BPF program group and pins it under %s,\n"
+		   "so tracking and enforcement keep going after pcrwatch exits;\n"
+		   "it prints the attach method each group got. detach unpins them.\n\n"
+		   "  --audit           vetoes are logged, nothing is denied\n"
+		   "  --signal-enforce  without BPF LSM, kill offenders with a signal\n"
+		   "                    (the operation may already have happened)\n",
 		PCRW_PIN_ROOT);
 	return rc;
 }
