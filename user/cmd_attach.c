@@ -90,12 +90,21 @@ int cmd_attach(int argc, char **argv)
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }
 
+static int detach_usage(FILE *f, int rc)
+{
+	fprintf(f, "Usage: pcrwatch detach\n\n"
+		   "Unpin every BPF program group under %s: tracking and\n"
+		   "vetoes stop, and the reservations are gone.\n",
+		PCRW_PIN_ROOT);
+	return rc;
+}
+
 int cmd_detach(int argc, char **argv)
 {
 	const struct component *const *c;
 	int failed = 0, rc;
 
-	rc = pcrw_only_help("detach", argc, argv, attach_usage);
+	rc = pcrw_only_help("detach", argc, argv, detach_usage);
 	if (rc >= 0)
 		return rc;
 	if (optind < argc)

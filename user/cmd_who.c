@@ -18,15 +18,16 @@
 static int who_usage(FILE *f, int rc)
 {
 	fprintf(f, "Usage: pcrwatch who [--json] [--all]\n\n"
-		   "List every hardware performance counter user: CPU, counter "
-		   "index,\n"
+		   "List every hardware performance counter user: CPU, slot and "
+		   "the kernel's\ncounter index, "
 		   "owner layer and identity (pid, comm, cgroup), event, "
-		   "state, and\n"
+		   "state\n(idle: its task is not on a CPU), reservation, and\n"
 		   "how much of its enabled time it ran (below 1: multiplexed; "
 		   "0: never\n"
 		   "scheduled, which is why such a counter reads 0).\n\n"
-		   "  --json   one JSON document: "
-		   "{\"pmu\":{...},\"events\":[...],\"notes\":[...]}\n"
+		   "  --json   one JSON document: {\"pmu\":{...},\"events\":[...],\n"
+		   "           \"reservations\":[...],\"notes\":[...]} "
+		   "(docs/JSON.md)\n"
 		   "  --all    also list software perf events (they hold no "
 		   "counter)\n");
 	return rc;
