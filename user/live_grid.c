@@ -264,9 +264,8 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 			run[r] += (double)rec->time_running;
 			ena[r] += (double)rec->time_enabled;
 		}
-		c = rec->state == SLOT_ACTIVE
-			    ? column_of(g, who_counter(rec))
-			    : -1;
+		c = rec->state == SLOT_ACTIVE ? column_of(g, who_counter(rec))
+					      : -1;
 		if (c >= 0 && !row->cell[c]) {
 			row->cell[c] = rec;
 			row->held++;
@@ -290,7 +289,7 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 					g->idle_cpus++;
 				continue;
 			}
-		} else if (!match[r] ||
+		} else if ((!match[r] && o->filter[0]) ||
 			   (o->conflicts_only && !row->conflicts)) {
 			continue;
 		}

@@ -60,7 +60,7 @@ void who_flags(const struct owner_record *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s", r->conflicts ? "!" : "",
 		 r->reservation_id ? "R" : "",
-		 r->state == SLOT_ACTIVE && who_running_ratio(r) < 0.999 ? "~"
+		 r->state == SLOT_ACTIVE && who_running_ratio(r) < 0.995 ? "~"
 									 : "");
 }
 

@@ -55,9 +55,9 @@ wait_column() {
 	ev=$(events_of "$pid")
 	assert "$(grep -c '"reservation_id":1,"holder":true' <<<"$ev")" == 2 "both events carry reservation 1: $ev"
 	run_tool 0 who
-	assert "$(grep "\[$pid\]" <<<"$output" | grep -c 'R .*resv 1 (holder)')" == 2 "R and resv 1 in who: $output"
+	assert "$(grep "\[$pid\]" <<<"$output" | grep -cE 'R~? +resv 1 \(holder\)')" == 2 "R and resv 1 in who: $output"
 	run_tool 0 live --iterations 1
-	assert "$(grep -E '^0 ' <<<"$output")" =~ "UR perf_hold\[$pid\]" "R in the live cell"
+	assert "$(grep -E '^0 ' <<<"$output")" =~ "UR~? perf_hold\[$pid\]" "R in the live cell"
 }
 
 @test "a per-task event whose task sleeps is idle, not waiting" {
