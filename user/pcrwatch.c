@@ -82,7 +82,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s%s\n", c->name, c->summary,
 			c->fn ? "" : " [not in this build]");
 	fprintf(f, "\nOptions:\n"
-		   "  -v, --verbose  show libbpf's log and debug messages\n"
+		   "  -v, --verbose  show libbpf's own log\n"
 		   "  -h, --help     this text; `pcrwatch COMMAND --help` for "
 		   "a command\n"
 		   "  -V, --version  print the version\n\n"
@@ -135,17 +135,6 @@ void pcrw_warn(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void pcrw_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!pcrw_opts.verbose)
-		return;
-	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -21,7 +21,7 @@ enum pcrw_exit {
 
 /* Global options, parsed before the subcommand. */
 struct pcrw_globals {
-	bool verbose; /* -v: libbpf's own log and debug lines */
+	bool verbose; /* -v: libbpf's own log */
 };
 extern struct pcrw_globals pcrw_opts;
 
@@ -50,7 +50,6 @@ PCRW_COMMAND(selftest);
 
 void pcrw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pcrw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pcrw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print a usage error for @cmd and return PCRW_EXIT_USAGE. */
 int pcrw_usage_error(const char *cmd, const char *fmt, ...)

@@ -245,16 +245,9 @@ static const struct resv_store_ops bpf_map_store = {
 	.total = bpf_store_total,
 };
 
-static const struct resv_store_ops *store_ops = &bpf_map_store;
-
-void resv_store_set_ops(const struct resv_store_ops *ops)
-{
-	store_ops = ops ? ops : &bpf_map_store;
-}
-
 const struct resv_store_ops *resv_store(void)
 {
-	return store_ops;
+	return &bpf_map_store;
 }
 
 int resv_load_all(struct pcrw_resv **out, size_t *n)

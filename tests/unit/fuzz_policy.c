@@ -39,10 +39,6 @@ void pcrw_warn(const char *fmt, ...)
 {
 }
 
-void pcrw_debug(const char *fmt, ...)
-{
-}
-
 int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 {
 	return PCRW_EXIT_USAGE;
