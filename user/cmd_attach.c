@@ -10,6 +10,7 @@
 
 #include "pcrwatch.h"
 #include "component.h"
+#include "kernel_probe.h"
 
 static int attach_usage(FILE *f, int rc)
 {
@@ -51,10 +52,11 @@ int cmd_attach(int argc, char **argv)
 	};
 	const struct component *const *c;
 	struct attach_opts o = { 0 };
-	char how[256];
+	char how[256], why[64];
+	int n;
 	int opt, err, failed = 0;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("attach", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'a':
 			o.audit = true;
@@ -65,14 +67,16 @@ int cmd_attach(int argc, char **argv)
 		case 'h':
 			return attach_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return attach_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return pcrw_usage_error("attach", "unexpected argument '%s'",
 					argv[optind]);
-	if (geteuid() != 0) {
-		pcrw_err("attach needs root (CAP_BPF and CAP_PERFMON)");
+	n = probe_missing_caps(why, sizeof(why));
+	if (n > 0 || (n < 0 && geteuid())) {
+		pcrw_err("attach needs root: this process lacks %s",
+			 n > 0 ? why : "CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN");
 		return PCRW_EXIT_DENIED;
 	}
 	for (c = components(); *c; c++) {
@@ -86,16 +90,26 @@ int cmd_attach(int argc, char **argv)
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }
 
+static int detach_usage(FILE *f, int rc)
+{
+	fprintf(f, "Usage: pcrwatch detach\n\n"
+		   "Unpin every BPF program group under %s: tracking and\n"
+		   "vetoes stop, and the reservations are gone.\n",
+		PCRW_PIN_ROOT);
+	return rc;
+}
+
 int cmd_detach(int argc, char **argv)
 {
 	const struct component *const *c;
-	int failed = 0;
+	int failed = 0, rc;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return attach_usage(stdout, PCRW_EXIT_OK);
-	if (argc > 1)
+	rc = pcrw_only_help("detach", argc, argv, detach_usage);
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
 		return pcrw_usage_error("detach", "unexpected argument '%s'",
-					argv[1]);
+					argv[optind]);
 	for (c = components(); *c; c++) {
 		failed |= (*c)->detach() != 0;
 		remove_empty_dir((*c)->name);

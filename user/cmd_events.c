@@ -23,6 +23,7 @@
 #include "names.h"
 #include "sanitize.h"
 #include "event_log.h"
+#include "who.h"
 
 #define EVENTS_MAX_GROUPS 16
 
@@ -70,12 +71,13 @@ static int events_usage(FILE *f, int rc)
 static void owner_json(struct json *j, const char *key, __u32 path,
 		       const struct pcrw_owner *o)
 {
-	if (path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) {
+	if ((path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) ||
+	    owner_is_none(path, o)) {
 		json_null(j, key); /* nobody held it */
 		return;
 	}
 	json_object_begin(j, key);
-	json_str(j, "layer", layer_name(o->layer));
+	json_str(j, "layer", owner_layer_name(path, o));
 	json_str(j, "path", path_name(path));
 	json_u64(j, "pid", o->tgid);
 	json_u64(j, "tid", o->pid);
@@ -85,28 +87,11 @@ static void owner_json(struct json *j, const char *key, __u32 path,
 	json_object_end(j);
 }
 
-/* For a terminal: the comm is whatever bytes its process chose. */
-static void owner_text(char *buf, size_t len, __u32 path,
-		       const struct pcrw_owner *o)
-{
-	char comm[sizeof(o->comm) + 1];
-
-	san_term(comm, sizeof(comm), o->comm, sizeof(o->comm));
-	if (path == PCRW_PATH_UNKNOWN && !o->comm[0])
-		snprintf(buf, len, "nobody");
-	else if (o->tgid)
-		snprintf(buf, len, "%s[%u] (%s, %s)", comm, o->tgid,
-			 layer_name(o->layer), path_name(path));
-	else
-		snprintf(buf, len, "%s (%s, %s)", comm[0] ? comm : "kernel",
-			 layer_name(o->layer), path_name(path));
-}
-
 static int handle_event(void *data, void *buf, size_t size)
 {
 	struct events_ctx *c = data;
 	const struct pcrw_event *e = buf;
-	char actor[96], prev[96];
+	char actor[96], prev[128];
 	struct json j;
 
 	if (size < sizeof(*e))
@@ -122,8 +107,8 @@ static int handle_event(void *data, void *buf, size_t size)
 		json_u64(&j, "ts_ns", e->ts_ns);
 		json_i64(&j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
 		json_u64(&j, "msr", e->msr);
-		json_u64(&j, "value", e->value);
-		json_u64(&j, "old_value", e->old_value);
+		json_hex(&j, "value", e->value);
+		json_hex(&j, "old_value", e->old_value);
 		owner_json(&j, "actor", e->actor_path, &e->actor);
 		owner_json(&j, "prev", e->prev_path, &e->prev);
 		json_u64(&j, "reservation_id", e->reservation_id);
@@ -132,8 +117,12 @@ static int handle_event(void *data, void *buf, size_t size)
 		json_object_end(&j);
 		fputc('\n', stdout);
 	} else {
-		owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
-		owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
+		who_owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
+		who_owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
+		/* A veto enforces a reservation: name it, not "nobody". */
+		if (e->reservation_id && !strcmp(prev, "nobody"))
+			snprintf(prev, sizeof(prev), "reservation %llu",
+				 (unsigned long long)e->reservation_id);
 		printf("%-5s %-15s cpu %-3u slot %-3d msr 0x%-8x value 0x%llx "
 		       "(was 0x%llx): %s; held by %s\n",
 		       c->group, event_kind_name(e->kind), e->cpu,
@@ -183,7 +172,7 @@ static void print_counts(const struct group *g, bool json)
 		json_str(&j, "type", "counts");
 		json_str(&j, "group", g->name);
 		for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
-			json_u64(&j, event_kind_name(k), n[k]);
+			json_u64(&j, event_kind_key(k), n[k]);
 		json_u64(&j, "lost", n[PCRW_EVENTS_LOST]);
 		json_object_end(&j);
 		fputc('\n', stdout);
@@ -279,7 +268,7 @@ int cmd_events(int argc, char **argv)
 	int opt, n, i, err = 0, rc = PCRW_EXIT_OK;
 	long long since = 0;
 
-	while ((opt = getopt_long(argc, argv, "jfh", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("events", argc, argv, "jfh", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -298,7 +287,7 @@ int cmd_events(int argc, char **argv)
 		case 'h':
 			return events_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return events_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

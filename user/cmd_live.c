@@ -21,11 +21,12 @@ static int live_usage(FILE *f, int rc)
 		"                     [-c] [-a] [--text]\n"
 		"       pcrwatch           (no arguments: the same, with defaults)\n\n"
 		"Live grid of CPUs x hardware counters: in each cell the owner's layer\n"
-		"(U user, K kernel, H hypervisor, F firmware, ? unattributed), its\n"
+		"(U user, K kernel, H hypervisor, F firmware, ? unattributed, - none),\n"
 		"identity and event, with flags ! conflict, R reserved, ~ multiplexed.\n"
-		"MUX is the CPU's run ratio (1: no multiplexing), WAIT its events not\n"
-		"on a counter now. Full screen on a terminal; plain text every\n"
-		"interval when stdout is not one.\n\n"
+		"MUX is the CPU's run ratio (1: no multiplexing), WAIT its events that\n"
+		"want a counter and have none. Columns are counter slots (arm64 cycle\n"
+		"counter: ctr31; x86 fixed counter j: ctr32+j). Full screen on a\n"
+		"terminal; plain text every interval when stdout is not one.\n\n"
 		"  -i, --interval SECONDS  refresh period (default 1, 0.05 to 3600)\n"
 		"  -n, --iterations COUNT  stop after COUNT refreshes (default: never)\n"
 		"  -s, --sort KEY          cpu, busy, conflicts or mux (default cpu)\n"
@@ -61,7 +62,7 @@ int cmd_live(int argc, char **argv)
 	char *end;
 	int opt, err, s;
 
-	while ((opt = getopt_long(argc, argv, "i:n:s:f:cah", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("live", argc, argv, "i:n:s:f:cah", opts)) != -1) {
 		switch (opt) {
 		case 'i':
 			errno = 0;
@@ -107,7 +108,7 @@ int cmd_live(int argc, char **argv)
 		case 'h':
 			return live_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return live_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -425,8 +425,7 @@ int cmd_probe(int argc, char **argv)
 	bool json = false;
 	int opt, nr_vms;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":jb:r:h", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("probe", argc, argv, "jb:r:h", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -444,12 +443,8 @@ int cmd_probe(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return PCRW_EXIT_OK;
-		case ':':
-			return pcrw_usage_error("probe", "%s needs a value",
-						argv[optind - 1]);
 		default:
-			return pcrw_usage_error("probe", "unknown option '%s'",
-						argv[optind - 1]);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

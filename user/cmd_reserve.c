@@ -19,6 +19,8 @@
 #include "pcrwatch.h"
 #include "component.h"
 #include "cookie.h"
+#include "kernel_probe.h"
+#include "list_json.h"
 #include "resv_store.h"
 #include "perf_snapshot.h"
 #include "sanitize.h"
@@ -223,7 +225,16 @@ static int store_error(const char *what, int err)
 
 static void warn_if_monitor_only(void)
 {
-	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
+	const char *why;
+
+	if (veto_perf_active() || veto_msr_active() || veto_signal_active())
+		return;
+	why = probe_veto_unavailable();
+	if (why)
+		pcrw_warn("this reservation is monitor-only: %s, so nothing can "
+			  "deny others its counters; pcrwatch who and events "
+			  "show who uses them", why);
+	else
 		pcrw_warn("no veto is active (run `pcrwatch enforce` or `pcrwatch attach`): "
 			  "this reservation is monitor-only for now");
 }
@@ -356,7 +367,7 @@ int cmd_reserve(int argc, char **argv)
 	size_t n = 0;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("reserve", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'c':
 			cpus = optarg;
@@ -376,7 +387,7 @@ int cmd_reserve(int argc, char **argv)
 		case 'h':
 			return reserve_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return reserve_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
@@ -532,7 +543,7 @@ int cmd_release(int argc, char **argv)
 	__u64 cookie, tag;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("release", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'k':
 		case 'K':
@@ -597,7 +608,7 @@ int cmd_grant(int argc, char **argv)
 	__u32 i, j;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("grant", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'k':
 		case 'K':
@@ -742,12 +753,13 @@ int cmd_list(int argc, char **argv)
 	__u32 j;
 	int rc;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: pcrwatch list\nList reservations in force (never their cookies).\n");
-		return PCRW_EXIT_OK;
-	}
-	if (argc > 1)
-		return pcrw_usage_error("list", "unexpected argument '%s'", argv[1]);
+	bool json;
+
+	rc = list_args(argc, argv, &json); /* user/list_json.c */
+	if (rc >= 0)
+		return rc;
+	if (json)
+		return list_json();
 	veto_describe(state, sizeof(state));
 	rc = s->open(false);
 	if (rc == -ENOENT) {
@@ -1030,17 +1042,25 @@ free_specs:
 	return rc;
 }
 
+static int policy_usage(FILE *f, int rc)
+{
+	fprintf(f, "Usage: pcrwatch policy check|load FILE\n\n"
+		   "A policy file has one reservation per line:\n"
+		   "  reserve cpus=0-1 counters=2|all for=uid:1000 [for=...] [direct-msr=no]\n"
+		   "load replaces every reservation an earlier policy made, all or\n"
+		   "nothing: a bad file changes nothing. `pcrwatch enforce --policy FILE`\n"
+		   "reloads it on SIGHUP.\n");
+	return rc;
+}
+
 int cmd_policy(int argc, char **argv)
 {
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: pcrwatch policy check|load FILE\n\n"
-		       "A policy file has one reservation per line:\n"
-		       "  reserve cpus=0-1 counters=2|all for=uid:1000 [for=...] [direct-msr=no]\n"
-		       "load replaces every reservation an earlier policy made, all or\n"
-		       "nothing: a bad file changes nothing. `pcrwatch enforce --policy FILE`\n"
-		       "reloads it on SIGHUP.\n");
-		return PCRW_EXIT_OK;
-	}
+	int rc = pcrw_only_help("policy", argc, argv, policy_usage);
+
+	if (rc >= 0)
+		return rc;
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc != 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "load")))
 		return pcrw_usage_error("policy", "expected 'check FILE' or 'load FILE'");
 	return apply_policy(argv[2], !strcmp(argv[1], "check"));
@@ -1127,7 +1147,7 @@ int cmd_enforce(int argc, char **argv)
 	char how[256], path[256];
 	int opt, rc, fd;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("enforce", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'a':
 			o.audit = true;

@@ -12,20 +12,22 @@
 #include "sanitize.h"
 #include "json.h"
 #include "who.h"
+#include "resv_store.h"
 #include "../bpf/perf_iter.h"
 
 static int who_usage(FILE *f, int rc)
 {
 	fprintf(f, "Usage: pcrwatch who [--json] [--all]\n\n"
-		   "List every hardware performance counter user: CPU, counter "
-		   "index,\n"
+		   "List every hardware performance counter user: CPU, slot and "
+		   "the kernel's\ncounter index, "
 		   "owner layer and identity (pid, comm, cgroup), event, "
-		   "state, and\n"
+		   "state\n(idle: its task is not on a CPU), reservation, and\n"
 		   "how much of its enabled time it ran (below 1: multiplexed; "
 		   "0: never\n"
 		   "scheduled, which is why such a counter reads 0).\n\n"
-		   "  --json   one JSON document: "
-		   "{\"pmu\":{...},\"events\":[...],\"notes\":[...]}\n"
+		   "  --json   one JSON document: {\"pmu\":{...},\"events\":[...],\n"
+		   "           \"reservations\":[...],\"notes\":[...]} "
+		   "(docs/JSON.md)\n"
 		   "  --all    also list software perf events (they hold no "
 		   "counter)\n");
 	return rc;
@@ -37,9 +39,46 @@ static bool who_never_ran(const struct owner_record *r)
 	return r->time_enabled && !r->time_running;
 }
 
+static void print_record(const struct owner_record *r)
+{
+	char owner[48], cpu[8], slot[8], idx[8], flags[8];
+	char text[sizeof(r->event) + 1];
+
+	who_owner_label(r, owner, sizeof(owner));
+	who_flags(r, flags, sizeof(flags));
+	snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
+	who_slot_label(r->slot, slot, sizeof(slot));
+	who_slot_label(r->hw_idx, idx, sizeof(idx));
+	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6.2f %-4s %s%s%s%s", cpu,
+	       slot, idx, who_layer(r), owner,
+	       san_term(text, sizeof(text), r->event, sizeof(r->event)),
+	       state_name(r->state), who_running_ratio(r), flags,
+	       who_never_ran(r) ? "never-ran " : "", r->pinned ? "pinned " : "",
+	       r->exclusive ? "exclusive " : "",
+	       r->conflicts ? "CONFLICT " : "");
+	if (r->reservation_id)
+		printf("resv %llu%s", (unsigned long long)r->reservation_id,
+		       r->holder ? " (holder)" : "");
+	putchar('\n');
+}
+
+static void print_reservations(const struct model *m)
+{
+	char label[160], slots[192];
+	size_t i;
+
+	for (i = 0; i < m->nr_resv; i++) {
+		who_resv_label(&m->resv[i], label, sizeof(label));
+		who_resv_slots(&m->resv[i], slots, sizeof(slots));
+		printf("%s: slots %s, %u holder event%s\n", label, slots,
+		       m->resv[i].holder_events,
+		       m->resv[i].holder_events == 1 ? "" : "s");
+	}
+}
+
 static void print_text(const struct model *m)
 {
-	char owner[48], cpu[8], idx[8], text[sizeof(m->notes[0])];
+	char text[sizeof(m->notes[0])];
 	size_t i;
 	int n;
 
@@ -51,30 +90,17 @@ static void print_text(const struct model *m)
 	else
 		printf("No hardware PMU on this machine: no hardware counter "
 		       "exists to hold.\n");
-	printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6s %s\n", "CPU", "CTR",
-	       "LAYER", "OWNER", "EVENT", "STATE", "RUN", "FLAGS");
-	for (i = 0; i < m->nr_recs; i++) {
-		const struct owner_record *r = &m->recs[i];
-
-		who_owner_label(r, owner, sizeof(owner));
-		snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
-		snprintf(idx, sizeof(idx), r->hw_idx < 0 ? "-" : "%d",
-			 r->hw_idx);
-		printf("%-4s %-4s %-10s %-24s %-20s %-8s %-6.2f %s%s%s%s%s\n",
-		       cpu, idx, layer_name(r->owner.layer), owner,
-		       san_term(text, sizeof(text), r->event, sizeof(r->event)),
-		       state_name(r->state), who_running_ratio(r),
-		       who_never_ran(r) ? "never-ran " : "",
-		       r->pinned ? "pinned " : "",
-		       r->exclusive ? "exclusive " : "",
-		       r->reservation_id ? "reserved " : "",
-		       r->conflicts ? "CONFLICT" : "");
-	}
+	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6s %-4s %s\n", "CPU",
+	       "SLOT", "IDX", "LAYER", "OWNER", "EVENT", "STATE", "RUN", "FLAG",
+	       "NOTES");
+	for (i = 0; i < m->nr_recs; i++)
+		print_record(&m->recs[i]);
 	/* With a source missing or failing, "none in use" would be a guess. */
 	if (!m->nr_recs && m->nr_notes)
 		printf("(no hardware counter user seen: see the notes)\n");
 	else if (!m->nr_recs)
 		printf("(no hardware counter is in use)\n");
+	print_reservations(m);
 	for (n = 0; n < m->nr_notes; n++)
 		printf("note: %s\n", san_term(text, sizeof(text), m->notes[n],
 					      sizeof(m->notes[n])));
@@ -103,7 +129,7 @@ void who_record_json(struct json *j, const struct owner_record *r)
 	json_i64(j, "cpu", r->cpu);
 	json_i64(j, "hw_idx", r->hw_idx);
 	json_i64(j, "slot", r->slot);
-	json_str(j, "layer", layer_name(r->owner.layer));
+	json_str(j, "layer", who_layer(r));
 	json_str(j, "path", path_name(r->path));
 	json_bool(j, "attributed", r->attributed);
 	json_u64(j, "pid", r->owner.tgid);
@@ -113,7 +139,7 @@ void who_record_json(struct json *j, const struct owner_record *r)
 	json_u64(j, "cgroup_id", r->owner.cgroup_id);
 	json_str(j, "pmu", r->pmu);
 	json_u64(j, "type", r->pmu_type);
-	json_u64(j, "config", r->config);
+	json_hex(j, "config", r->config);
 	json_str(j, "event", r->event);
 	json_str(j, "scope", r->task_scope ? "task" : "cpu");
 	json_bool(j, "pinned", r->pinned);
@@ -124,11 +150,40 @@ void who_record_json(struct json *j, const struct owner_record *r)
 	json_double(j, "running_ratio", who_running_ratio(r));
 	json_bool(j, "never_ran", who_never_ran(r));
 	json_u64(j, "reservation_id", r->reservation_id);
+	json_bool(j, "holder", r->holder);
+	json_bool(j, "waiting", model_waiting(r));
 	json_u64(j, "conflicts", r->conflicts);
 	if (r->path == PCRW_PATH_PERF || r->found_by) {
 		json_str(j, "found", found_name(r->found_by));
 		json_u64(j, "target_pid", r->target_tgid);
 	}
+	json_object_end(j);
+}
+
+static void who_resv_json(struct json *j, const struct model_resv *r)
+{
+	char buf[192];
+	__u32 i;
+	int s;
+
+	json_object_begin(j, NULL);
+	json_u64(j, "id", r->id);
+	json_strn(j, "label", r->label, sizeof(r->label));
+	json_array_begin(j, "principals");
+	for (i = 0; i < r->nr_principals && i < PCRW_MAX_GRANTS; i++) {
+		resv_format_principal(&r->principals[i], buf, sizeof(buf));
+		json_str(j, NULL, buf);
+	}
+	json_array_end(j);
+	resv_format_cpus(r->cpus, buf, sizeof(buf));
+	json_str(j, "cpus", buf);
+	json_bool(j, "whole_pmu", r->whole_pmu);
+	json_array_begin(j, "slots");
+	for (s = 0; s < 64 && !r->whole_pmu; s++)
+		if ((r->slot_mask >> s) & 1)
+			json_i64(j, NULL, s);
+	json_array_end(j);
+	json_u64(j, "holder_events", r->holder_events);
 	json_object_end(j);
 }
 
@@ -154,6 +209,10 @@ void who_model_json(FILE *f, const struct model *m)
 	for (i = 0; i < m->nr_recs; i++)
 		who_record_json(&j, &m->recs[i]);
 	json_array_end(&j);
+	json_array_begin(&j, "reservations");
+	for (i = 0; i < m->nr_resv; i++)
+		who_resv_json(&j, &m->resv[i]);
+	json_array_end(&j);
 	json_array_begin(&j, "notes");
 	for (n = 0; n < m->nr_notes; n++)
 		json_str(&j, NULL, m->notes[n]);
@@ -174,7 +233,7 @@ int cmd_who(int argc, char **argv)
 	bool json = false, all = false;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "jah", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("who", argc, argv, "jah", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -185,7 +244,7 @@ int cmd_who(int argc, char **argv)
 		case 'h':
 			return who_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return who_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

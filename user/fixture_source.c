@@ -11,11 +11,14 @@
  *   note TEXT TO THE END OF THE LINE
  *   events KIND=COUNT ...            (KIND: clobber, veto, ... or lost)
  *   rec KEY=VALUE ...                (one owner record; keys below)
+ *   resv id=N cpu=N slots=MASK uid=N|pid=N|cgroup=N label=STR
+ *                                    (a reservation on one CPU; repeat the
+ *                                    line with the same id for more CPUs)
  * rec keys: cpu hw_idx slot (integers, -1 allowed), path (perf, msr, kernel,
  * firmware, arbiter, unknown), layer (firmware, hypervisor, kernel, user),
  * pid tid uid cgroup (numbers), comm, attributed (0|1), pmu, type, config,
  * event, scope (cpu|task), pinned exclusive (0|1), state (active, inactive,
- * error, off, free), enabled running (ns), resv (reservation id), conflicts.
+ * error, off, idle, free), enabled running (ns), resv (reservation id), conflicts.
  * Missing keys take neutral defaults (cpu -1, hw_idx -1, slot -1, active,
  * attributed unless a key says otherwise). Values hold no spaces; %XX in a
  * value stands for the byte 0xXX (so "%20" is a space).
@@ -269,6 +272,39 @@ static int events_field(struct model *m, const char *k, const char *v)
 	return 0;
 }
 
+static int resv_field(struct model_resv *r, const char *k, const char *v)
+{
+	struct pcr_principal *p = &r->principals[0];
+	__u64 n;
+
+	if (!strcmp(k, "label"))
+		return copy_str(r->label, sizeof(r->label), v);
+	if (parse_u64(v, &n))
+		return -EINVAL;
+	if (!strcmp(k, "id"))
+		r->id = n;
+	else if (!strcmp(k, "cpu") && n < PCRW_MAX_CPUS)
+		r->cpus[n / 64] |= 1ULL << (n % 64);
+	else if (!strcmp(k, "slots"))
+		r->slot_mask = n;
+	else if (!strcmp(k, "uid") || !strcmp(k, "pid") || !strcmp(k, "cgroup"))
+		*p = (struct pcr_principal){
+			.kind = k[0] == 'u'   ? PCR_PRINC_UID
+				: k[0] == 'p' ? PCR_PRINC_PID
+					      : PCR_PRINC_CGROUP,
+			.id = n,
+		};
+	else
+		return -ENOENT;
+	r->nr_principals = p->kind ? 1 : 0;
+	return 0;
+}
+
+static int resv_cb(void *ctx, const char *k, const char *v)
+{
+	return resv_field(ctx, k, v);
+}
+
 /* Split "k=v k=v ..." and hand each pair to @fn; the first error wins and
  * names the key in @bad. */
 static int each_pair(char *s, char *bad, size_t badlen,
@@ -312,6 +348,27 @@ static int events_cb(void *ctx, const char *k, const char *v)
 	return events_field(ctx, k, v);
 }
 
+/* A resv line: a new reservation, or one more CPU of one already read. */
+static int parse_resv(struct model *m, char *rest, char *bad, size_t badlen)
+{
+	struct model_resv r;
+	size_t i, w;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	err = each_pair(rest, bad, badlen, resv_cb, &r);
+	if (err)
+		return err;
+	for (i = 0; i < m->nr_resv; i++) {
+		if (m->resv[i].id != r.id)
+			continue;
+		for (w = 0; w < PCRW_CPU_WORDS; w++)
+			m->resv[i].cpus[w] |= r.cpus[w];
+		return 0;
+	}
+	return model_add_resv(m, &r);
+}
+
 static int parse_line(struct model *m, char *line, char *bad, size_t badlen)
 {
 	struct owner_record r;
@@ -339,6 +396,8 @@ static int parse_line(struct model *m, char *line, char *bad, size_t badlen)
 			       (unsigned int)m->nr_recs;
 		return model_add(m, &r);
 	}
+	if (!strcmp(line, "resv"))
+		return parse_resv(m, rest, bad, badlen);
 	if (!strcmp(line, "pmu")) {
 		m->pmu.present = true;
 		return each_pair(rest, bad, badlen, pmu_cb, &m->pmu);

@@ -103,3 +103,9 @@ void json_null(struct json *j, const char *key)
 	prefix(j, key);
 	fputs("null", j->f);
 }
+
+void json_hex(struct json *j, const char *key, __u64 val)
+{
+	prefix(j, key);
+	fprintf(j->f, "\"0x%llx\"", (unsigned long long)val);
+}

@@ -32,6 +32,9 @@ void json_str(struct json *j, const char *key, const char *val);
 /* At most @max bytes of @val: a fixed field that may fill its array. */
 void json_strn(struct json *j, const char *key, const char *val, size_t max);
 void json_u64(struct json *j, const char *key, __u64 val);
+/* A 64-bit register value as the string "0x...": jq reads numbers as
+ * doubles and would round anything above 2^53. */
+void json_hex(struct json *j, const char *key, __u64 val);
 void json_i64(struct json *j, const char *key, long long val);
 void json_double(struct json *j, const char *key, double val);
 void json_bool(struct json *j, const char *key, bool val);

@@ -69,4 +69,12 @@ enum probe_rung probe_perf_lifecycle(enum probe_rung from, bool *release);
  * (RUNG_FENTRY or RUNG_TRACEPOINT); RUNG_NOT_NEEDED without the device. */
 enum probe_rung probe_msr_writers(enum probe_rung from);
 
+/* The capabilities pcrwatch's programs need that this process lacks
+ * (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), comma-separated into @buf; their
+ * number, -1 when capget fails (user/kernel_caps.c). */
+int probe_missing_caps(char *buf, size_t len);
+
+/* Why the perf_event_open vetoes cannot attach here, NULL when they can. */
+const char *probe_veto_unavailable(void);
+
 #endif

@@ -28,9 +28,11 @@ enum live_sort {
 struct live_row {
 	int cpu; /* or LIVE_TASK_ROW */
 	const struct owner_record *cell[LIVE_MAX_COLS]; /* active, by column */
+	const struct model_resv
+		*resv[LIVE_MAX_COLS]; /* reservation, by column */
 	int held; /* cells in use */
-	int waiting; /* records on this CPU not on a counter now */
-	int reserved;
+	int waiting; /* records that want a counter and have none (WAIT) */
+	int reserved; /* reserved counters on this CPU */
 	unsigned int conflicts;
 	double mux; /* sum running / sum enabled; 1 when nothing timed */
 };
@@ -47,7 +49,7 @@ struct live_opts {
 struct live_grid {
 	const struct model *m;
 	int ncols;
-	int col_idx[LIVE_MAX_COLS]; /* hw counter index of each column */
+	int col_idx[LIVE_MAX_COLS]; /* slot of each column (ARCHITECTURE.md) */
 	int nrows; /* rows after filter and sort */
 	int idle_cpus; /* CPUs left out: nothing on them */
 	struct live_row *rows;
@@ -63,13 +65,16 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 const char *live_sort_name(enum live_sort s);
 int live_sort_parse(const char *s); /* -1 if unknown */
 /* One letter per layer: F firmware, H hypervisor, K kernel, U user,
- * ? unattributed. */
+ * ? unattributed, - none. */
 char live_layer_letter(const struct owner_record *r);
 /* The text of one cell: layer letter, flags ('!' conflict, 'R' reserved,
  * '~' multiplexed), owner, event: "U!~ perf[1007] cycles". "-" when free. */
 void live_cell_text(const struct owner_record *r, char *buf, size_t len);
-/* The flags alone ("!R~" subset), for colouring. */
-void live_cell_flags(const struct owner_record *r, char *buf, size_t len);
+/* A cell of the grid: its record's text, "R free resv N" for a reserved
+ * counter nobody uses, "-" for a free one. */
+void live_grid_cell_text(const struct live_row *row, int col, char *buf,
+			 size_t len);
+
 
 int live_text_run(struct model *m, const struct live_opts *o);
 int live_curses_run(struct model *m, const struct live_opts *o);

@@ -203,7 +203,7 @@ static void draw_grid(struct ui *u, int y0)
 		     c++) {
 			int a = cell_attr(row->cell[c]);
 
-			live_cell_text(row->cell[c], text, sizeof(text));
+			live_grid_cell_text(row, c, text, sizeof(text));
 			attron(a);
 			mvprintw(y0 + 1 + y, x, "%-*.*s", cw - 1, cw - 1, text);
 			attroff(a);
@@ -219,7 +219,8 @@ static void draw_grid(struct ui *u, int y0)
 static void draw_detail(struct ui *u, int y0, int h)
 {
 	const struct model *m = u->m;
-	char owner[48], idx[8], event[sizeof(m->recs[0].event) + 1];
+	char owner[48], slot[8], idx[8], flags[8];
+	char event[sizeof(m->recs[0].event) + 1];
 	int shown = 0, cpu;
 	size_t i;
 
@@ -232,8 +233,9 @@ static void draw_detail(struct ui *u, int y0, int h)
 		mvprintw(y0, 2, " task-scoped events ");
 	else
 		mvprintw(y0, 2, " CPU %d ", cpu);
-	mvprintw(y0 + 1, 0, "  %-4s %-10s %-6s %-24s %-20s %-8s %-5s %s", "CTR",
-		 "LAYER", "PATH", "OWNER", "EVENT", "STATE", "RUN", "FLAGS");
+	mvprintw(y0 + 1, 0, "  %-4s %-4s %-12s %-6s %-24s %-20s %-8s %-5s %s",
+		 "SLOT", "IDX", "LAYER", "PATH", "OWNER", "EVENT", "STATE",
+		 "RUN", "FLAG");
 	attroff(A_BOLD);
 	for (i = 0; i < m->nr_recs && shown < h - 2; i++) {
 		const struct owner_record *r = &m->recs[i];
@@ -242,20 +244,19 @@ static void draw_detail(struct ui *u, int y0, int h)
 		    (cpu != LIVE_TASK_ROW && r->cpu != cpu))
 			continue;
 		who_owner_label(r, owner, sizeof(owner));
-		snprintf(idx, sizeof(idx), r->hw_idx < 0 ? "-" : "%d",
-			 r->hw_idx);
+		who_slot_label(r->slot, slot, sizeof(slot));
+		who_slot_label(r->hw_idx, idx, sizeof(idx));
+		who_flags(r, flags, sizeof(flags));
 		attron(cell_attr(r));
-		mvprintw(y0 + 2 + shown, 0,
-			 "  %-4s %-10s %-6s %-24s %-20s %-8s %-5.2f %s%s%s%s",
-			 idx, layer_name(r->owner.layer), path_name(r->path),
-			 owner,
-			 san_term(event, sizeof(event), r->event,
-				  sizeof(r->event)),
-			 state_name(r->state), who_running_ratio(r),
-			 r->pinned ? "pinned " : "",
-			 r->exclusive ? "exclusive " : "",
-			 r->reservation_id ? "reserved " : "",
-			 r->conflicts ? "CONFLICT" : "");
+		mvprintw(
+			y0 + 2 + shown, 0,
+			"  %-4s %-4s %-12s %-6s %-24s %-20s %-8s %-5.2f %s%s%s",
+			slot, idx, who_layer(r), path_name(r->path), owner,
+			san_term(event, sizeof(event), r->event,
+				 sizeof(r->event)),
+			state_name(r->state), who_running_ratio(r), flags,
+			r->pinned ? " pinned" : "",
+			r->exclusive ? " exclusive" : "");
 		attroff(cell_attr(r));
 		shown++;
 	}
@@ -278,6 +279,7 @@ static void draw_help(void)
 		"?                this help (any key closes it)",
 		"",
 		"cells: U user K kernel H hypervisor F firmware ? unattributed",
+		"WAIT: events that want a counter and have none",
 		"flags: ! conflict (red)  R reserved (green)  ~ multiplexed",
 	};
 	int n = (int)(sizeof(lines) / sizeof(lines[0])), w = 64, i;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The live grid's layout, shared by the ncurses and text views: a row per
- * CPU, a column per counter index, each cell the active record on that
- * counter; records not on a counter now count as "waiting" on their row.
+ * CPU, a column per counter slot, each cell the active record on that
+ * counter or the reservation holding it free; records that want a counter
+ * and have none (model_waiting) count as "waiting" on their row.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +40,8 @@ char live_layer_letter(const struct owner_record *r)
 {
 	if (!r->attributed)
 		return '?';
+	if (owner_is_none(r->path, &r->owner))
+		return '-';
 	switch (r->owner.layer) {
 	case PCR_LAYER_FIRMWARE:
 		return 'F';
@@ -48,16 +51,23 @@ char live_layer_letter(const struct owner_record *r)
 		return 'K';
 	case PCR_LAYER_USER:
 		return 'U';
+	case PCR_LAYER_UNKNOWN:
+		return '-';
 	default:
 		return '?';
 	}
 }
 
-void live_cell_flags(const struct owner_record *r, char *buf, size_t len)
+void live_grid_cell_text(const struct live_row *row, int col, char *buf,
+			 size_t len)
 {
-	snprintf(buf, len, "%s%s%s", r->conflicts ? "!" : "",
-		 r->reservation_id ? "R" : "",
-		 who_running_ratio(r) < 0.999 ? "~" : "");
+	if (row->cell[col])
+		live_cell_text(row->cell[col], buf, len);
+	else if (row->resv[col])
+		snprintf(buf, len, "R free resv %llu",
+			 (unsigned long long)row->resv[col]->id);
+	else
+		snprintf(buf, len, "-");
 }
 
 void live_cell_text(const struct owner_record *r, char *buf, size_t len)
@@ -69,7 +79,7 @@ void live_cell_text(const struct owner_record *r, char *buf, size_t len)
 		return;
 	}
 	who_owner_label(r, owner, sizeof(owner));
-	live_cell_flags(r, flags, sizeof(flags));
+	who_flags(r, flags, sizeof(flags));
 	/* Flags right after the layer letter: a narrow cell cuts the end. */
 	san_term(event, sizeof(event), r->event, sizeof(r->event));
 	snprintf(buf, len, "%c%s %s %s", live_layer_letter(r), flags, owner,
@@ -127,6 +137,47 @@ static void add_column(struct live_grid *g, int idx)
 	g->ncols++;
 }
 
+/* Known counters are columns even when free: general counter i is slot i;
+ * the arm64 cycle counter slot 31, x86 fixed counter j slot 32 + j. */
+static void add_known_columns(struct live_grid *g, const struct model *m)
+{
+	size_t k;
+	int c, s;
+
+	if (m->pmu.present) {
+		for (c = 0; c < m->pmu.nr_gp && c < LIVE_MAX_COLS; c++)
+			add_column(g, c);
+		for (c = 0; c < m->pmu.nr_fixed; c++) {
+			bool arm = !strncmp(m->pmu.name, "armv", 4);
+
+			add_column(g, arm ? 31 : 32 + c);
+			if (arm)
+				break;
+		}
+	}
+	for (k = 0; k < m->nr_resv; k++)
+		for (s = 0; s < 64 && !m->resv[k].whole_pmu; s++)
+			if ((m->resv[k].slot_mask >> s) & 1)
+				add_column(g, s);
+}
+
+/* Reserved counters of each row: counted, and kept for free cells. */
+static void mark_reserved(struct live_grid *g, const struct model *m, int ncpu)
+{
+	int r, c;
+
+	for (r = 0; r < ncpu; r++) {
+		struct live_row *row = &g->rows[r];
+
+		for (c = 0; c < g->ncols; c++) {
+			row->resv[c] =
+				model_resv_at(m, row->cpu, g->col_idx[c]);
+			if (row->resv[c])
+				row->reserved++;
+		}
+	}
+}
+
 static enum live_sort cmp_sort;
 
 static int row_cmp(const void *pa, const void *pb)
@@ -174,13 +225,10 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 		if (m->recs[i].cpu < 0)
 			task_row = true;
 	}
-	/* Known counters are columns even when free. */
-	if (m->pmu.present && m->pmu.nr_gp > 0)
-		for (c = 0; c < m->pmu.nr_gp && c < LIVE_MAX_COLS; c++)
-			add_column(g, c);
+	add_known_columns(g, m);
 	for (i = 0; i < m->nr_recs; i++)
 		if (m->recs[i].state == SLOT_ACTIVE)
-			add_column(g, m->recs[i].hw_idx);
+			add_column(g, who_counter(&m->recs[i]));
 
 	nrows = ncpu + 1; /* slot ncpu is the task row */
 	if ((size_t)nrows > g->cap_rows) {
@@ -211,26 +259,26 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 		row = &g->rows[r];
 		if (record_matches(rec, o->filter))
 			match[r] = true;
-		if (rec->reservation_id)
-			row->reserved++;
 		row->conflicts += rec->conflicts;
 		if (rec->time_enabled) {
 			run[r] += (double)rec->time_running;
 			ena[r] += (double)rec->time_enabled;
 		}
-		c = rec->state == SLOT_ACTIVE ? column_of(g, rec->hw_idx) : -1;
+		c = rec->state == SLOT_ACTIVE ? column_of(g, who_counter(rec))
+					      : -1;
 		if (c >= 0 && !row->cell[c]) {
 			row->cell[c] = rec;
 			row->held++;
-		} else {
-			row->waiting++;
+		} else if (c >= 0 || model_waiting(rec)) {
+			row->waiting++; /* two on one counter: one waits */
 		}
 	}
+	mark_reserved(g, m, ncpu);
 
 	/* Filter in place, then sort. */
 	for (r = 0, out = 0; r < nrows; r++) {
 		struct live_row *row = &g->rows[r];
-		bool empty = !row->held && !row->waiting;
+		bool empty = !row->held && !row->waiting && !row->reserved;
 
 		row->mux = ena[r] > 0 ? run[r] / ena[r] : 1.0;
 		if (row->cpu == LIVE_TASK_ROW && !task_row)
@@ -241,7 +289,7 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 					g->idle_cpus++;
 				continue;
 			}
-		} else if (!match[r] ||
+		} else if ((!match[r] && o->filter[0]) ||
 			   (o->conflicts_only && !row->conflicts)) {
 			continue;
 		}

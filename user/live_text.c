@@ -68,7 +68,7 @@ static void print_block(FILE *f, const struct live_grid *g,
 	for (c = 0; c < g->ncols; c++) {
 		width[c] = snprintf(head, sizeof(head), "ctr%d", g->col_idx[c]);
 		for (r = 0; r < g->nrows; r++) {
-			live_cell_text(g->rows[r].cell[c], cell, sizeof(cell));
+			live_grid_cell_text(&g->rows[r], c, cell, sizeof(cell));
 			n = (int)strlen(cell);
 			if (n > width[c])
 				width[c] = n;
@@ -89,7 +89,7 @@ static void print_block(FILE *f, const struct live_grid *g,
 			snprintf(cpu, sizeof(cpu), "%d", row->cpu);
 		fprintf(f, "%-5s %-5.2f %-4d", cpu, row->mux, row->waiting);
 		for (c = 0; c < g->ncols; c++) {
-			live_cell_text(row->cell[c], cell, sizeof(cell));
+			live_grid_cell_text(row, c, cell, sizeof(cell));
 			fprintf(f, "  %-*s", c + 1 < g->ncols ? width[c] : 0,
 				cell);
 		}
@@ -106,7 +106,9 @@ static void print_block(FILE *f, const struct live_grid *g,
 			g->idle_cpus);
 	print_events(f, m);
 	fprintf(f, "legend: U user, K kernel, H hypervisor, F firmware, "
-		   "? unattributed; ! conflict, R reserved, ~ multiplexed\n");
+		   "? unattributed, - none; ! conflict, R reserved, ~ "
+		   "multiplexed; "
+		   "WAIT: events that want a counter and have none\n");
 	for (n = 0; n < m->nr_notes; n++)
 		fprintf(f, "note: %s\n",
 			san_term(text, sizeof(text), m->notes[n],

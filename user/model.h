@@ -6,7 +6,8 @@
  *     an iter/task_file snapshot plus lifecycle/placement tracking;
  *   - the MSR source (user/msr_source.c): per CPU and counter shadow state
  *     kept by the msr tracepoint programs (direct writers, perf driver);
- *   - the reservation source (user/resv_source.c): reservations in force;
+ *   - the reservation source (user/resv_source.c): reservations in force,
+ *     kept beside the records (struct model_resv), never as records;
  *   - the arbiter source (user/arbiter_source.c): the module's PCR registers.
  * A source missing from a build or unusable on a kernel adds a note saying
  * so; the views (who, live, serve) print notes, never an empty table alone.
@@ -24,15 +25,18 @@
 
 enum slot_state {
 	SLOT_ACTIVE = 0, /* on a counter now (hw_idx >= 0) */
-	SLOT_INACTIVE = 1, /* waiting: multiplexed out, or its task not running */
-	SLOT_ERROR = 2, /* cannot be scheduled (pinned group that does not fit) */
+	SLOT_INACTIVE = 1, /* waiting: wants a counter now and has none */
+	SLOT_ERROR =
+		2, /* cannot be scheduled (pinned group that does not fit) */
 	SLOT_OFF = 3, /* disabled, or programmed but not enabled */
-	SLOT_FREE = 4, /* nobody (used by views for empty grid cells) */
+	SLOT_IDLE = 4, /* per-task event whose task is not on a CPU now */
+	SLOT_FREE = 5, /* nobody (used by views for empty grid cells) */
 };
 
 /* One hardware event or directly programmed counter. */
 struct owner_record {
-	__u64 id; /* stable within a refresh: event address hash or cpu<<32|msr */
+	__u64 id; /* stable within a refresh: event address hash or cpu<<32|msr
+		   */
 	int cpu; /* -1: task-scoped, follows its task */
 	int hw_idx; /* counter index the PMU driver gave it now, -1 if none */
 	int slot; /* pcr_rules.h slot number, -1 if unknown */
@@ -41,7 +45,8 @@ struct owner_record {
 	bool attributed; /* false: seen, but no owner could be found */
 	char pmu[32];
 	__u32 pmu_type; /* perf_event_attr.type */
-	__u64 config; /* perf_event_attr.config, or the event select MSR value */
+	__u64 config; /* perf_event_attr.config, or the event select MSR value
+		       */
 	char event[48]; /* decoded: "cycles", "raw 0x3c", "cpu/event=0x3c/" */
 	bool task_scope;
 	bool pinned;
@@ -49,7 +54,9 @@ struct owner_record {
 	enum slot_state state;
 	__u64 time_enabled;
 	__u64 time_running;
-	__u64 reservation_id; /* reservation covering this slot, 0 if none */
+	__u64 reservation_id; /* reservation covering this slot, or held by
+			       * this record's owner; 0 if none */
+	bool holder; /* its owner is a principal of reservation_id */
 	__u32 conflicts; /* clobbers seen on this slot */
 	/* Added by the perf source (issue 4); zero from other sources. */
 	__u32 target_tgid; /* task-scoped event: the process it counts */
@@ -69,11 +76,27 @@ struct pmu_info {
 
 #define MODEL_MAX_NOTES 16
 
+/* A reservation in force: what it covers and who may use it. Reserved
+ * counters nobody uses are not records; the views ask model_resv_at. */
+struct model_resv {
+	__u64 id;
+	char label[PCRW_LABEL_LEN]; /* the first principal as given: "uid:1000"
+				     */
+	__u32 nr_principals;
+	struct pcr_principal principals[PCRW_MAX_GRANTS];
+	__u64 cpus[PCRW_CPU_WORDS];
+	__u64 slot_mask; /* slots held on each covered CPU */
+	bool whole_pmu; /* every counter of each covered CPU */
+	__u32 holder_events; /* the holders' records, set by model_collect */
+};
+
 struct model {
 	struct pmu_info pmu;
 	int nr_cpus;
 	struct owner_record *recs;
 	size_t nr_recs, cap_recs;
+	struct model_resv *resv;
+	size_t nr_resv, cap_resv;
 	__u64 events_by_kind[PCRW_NR_EVENT_KINDS]; /* conflicts, vetoes, ... */
 	__u64 events_lost;
 	char notes[MODEL_MAX_NOTES][160]; /* degraded modes, said plainly */
@@ -93,6 +116,16 @@ void model_note(struct model *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Refresh from every source, then merge so each slot has one owner. */
 int model_collect(struct model *m);
+/* Append a reservation; -ENOMEM on failure. */
+int model_add_resv(struct model *m, const struct model_resv *r);
+/* The reservation covering (@cpu, @slot), NULL if none. */
+const struct model_resv *model_resv_at(const struct model *m, int cpu,
+				       int slot);
+/* Give each record the reservation of its slot or of its owner, mark the
+ * holders and count their events: model_collect calls it, fixtures too. */
+void model_link_reservations(struct model *m);
+/* Wants a counter now and has none: what WAIT counts in every view. */
+bool model_waiting(const struct owner_record *r);
 
 /* Sources, each in its own file; weak so a build or kernel without one
  * still collects the rest (model_collect notes the missing ones). Each

@@ -19,18 +19,22 @@ void model_init(struct model *m)
 void model_free(struct model *m)
 {
 	free(m->recs);
+	free(m->resv);
 	model_init(m);
 }
 
 void model_clear(struct model *m)
 {
 	struct owner_record *recs = m->recs;
-	size_t cap = m->cap_recs;
+	struct model_resv *resv = m->resv;
+	size_t cap = m->cap_recs, cap_resv = m->cap_resv;
 	bool sw = m->include_software;
 
 	memset(m, 0, sizeof(*m));
 	m->recs = recs;
 	m->cap_recs = cap;
+	m->resv = resv;
+	m->cap_resv = cap_resv;
 	m->include_software = sw;
 }
 
@@ -67,4 +71,96 @@ void model_note(struct model *m, const char *fmt, ...)
 			return;
 	if (m->nr_notes < MODEL_MAX_NOTES)
 		memcpy(m->notes[m->nr_notes++], line, sizeof(line));
+}
+
+int model_add_resv(struct model *m, const struct model_resv *r)
+{
+	struct model_resv *grown;
+	size_t cap;
+
+	if (m->nr_resv == m->cap_resv) {
+		cap = m->cap_resv ? m->cap_resv * 2 : 8;
+		grown = realloc(m->resv, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		m->resv = grown;
+		m->cap_resv = cap;
+	}
+	m->resv[m->nr_resv++] = *r;
+	return 0;
+}
+
+static bool resv_covers_cpu(const struct model_resv *r, int cpu)
+{
+	return cpu >= 0 && cpu < PCRW_MAX_CPUS &&
+	       (r->cpus[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+const struct model_resv *model_resv_at(const struct model *m, int cpu, int slot)
+{
+	size_t i;
+
+	if (slot < 0 || slot >= 64)
+		return NULL;
+	for (i = 0; i < m->nr_resv; i++) {
+		const struct model_resv *r = &m->resv[i];
+
+		if (resv_covers_cpu(r, cpu) &&
+		    (r->whole_pmu || (r->slot_mask >> slot) & 1))
+			return r;
+	}
+	return NULL;
+}
+
+/* Is @o one of @r's principals? A cgroup principal is matched on the
+ * owner's own cgroup only: its descendants need the kernel's ancestry. */
+static bool resv_holds(const struct model_resv *r, const struct pcrw_owner *o)
+{
+	__u32 i;
+
+	for (i = 0; i < r->nr_principals && i < PCRW_MAX_GRANTS; i++) {
+		const struct pcr_principal *p = &r->principals[i];
+
+		if ((p->kind == PCR_PRINC_UID && o->tgid && p->id == o->uid) ||
+		    (p->kind == PCR_PRINC_PID && o->tgid && p->id == o->tgid) ||
+		    (p->kind == PCR_PRINC_CGROUP && o->cgroup_id &&
+		     p->id == o->cgroup_id))
+			return true;
+	}
+	return false;
+}
+
+void model_link_reservations(struct model *m)
+{
+	size_t i, k;
+
+	for (i = 0; i < m->nr_recs; i++) {
+		struct owner_record *rec = &m->recs[i];
+		const struct model_resv *at = NULL;
+
+		if (rec->state == SLOT_ACTIVE)
+			at = model_resv_at(m, rec->cpu, rec->slot);
+		if (at)
+			rec->reservation_id = at->id;
+		for (k = 0; k < m->nr_resv; k++) {
+			struct model_resv *r = &m->resv[k];
+
+			if (!rec->attributed || !resv_holds(r, &rec->owner))
+				continue;
+			if (at && at->id != r->id)
+				continue; /* a holder of another one's slot */
+			if (!at && rec->cpu >= 0 &&
+			    !resv_covers_cpu(r, rec->cpu))
+				continue;
+			rec->reservation_id = r->id;
+			rec->holder = true;
+			r->holder_events++;
+			break;
+		}
+	}
+}
+
+bool model_waiting(const struct owner_record *r)
+{
+	return r->state == SLOT_INACTIVE || r->state == SLOT_ERROR;
 }

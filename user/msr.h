@@ -20,7 +20,6 @@
 #define MSR_ATTACH_ENV "PCRWATCH_MSR_ATTACH"
 
 const char *pmu_vendor_name(__u32 vendor);
-const char *pmu_reg_kind_name(__u32 kind);
 
 /* Parse an override; 0, or -EINVAL with a reason in @err. */
 int msr_pmu_parse(const char *spec, struct pmu_shape *s, char *err, size_t len);

@@ -31,26 +31,6 @@ const char *pmu_vendor_name(__u32 vendor)
 	}
 }
 
-const char *pmu_reg_kind_name(__u32 kind)
-{
-	static const char *const names[] = {
-		[PMU_REG_NONE] = "none",
-		[PMU_REG_EVTSEL] = "evtsel",
-		[PMU_REG_CTR] = "counter",
-		[PMU_REG_FIXED_CTR] = "fixed-counter",
-		[PMU_REG_FIXED_CTRL] = "fixed-ctrl",
-		[PMU_REG_GLOBAL_STATUS] = "global-status",
-		[PMU_REG_GLOBAL_CTRL] = "global-ctrl",
-		[PMU_REG_GLOBAL_OVF_CTRL] = "global-ovf-ctrl",
-		[PMU_REG_GLOBAL_STATUS_SET] = "global-status-set",
-		[PMU_REG_GLOBAL_INUSE] = "global-inuse",
-		[PMU_REG_COUNTER_CFG] = "counter-cfg",
-		[PMU_REG_SHARED_CFG] = "shared-cfg",
-	};
-
-	return kind < PMU_NR_REG_KINDS ? names[kind] : "unknown";
-}
-
 static int parse_num(const char *s, unsigned int max, __u32 *out)
 {
 	char *end;

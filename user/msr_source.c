@@ -195,10 +195,19 @@ int msr_source_collect(struct model *m)
 {
 	struct pmu_shape s;
 	int ncpu = libbpf_num_possible_cpus(), err;
+	char why[64];
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	err = msr_attached_shape(&s);
+	if (err == -ENOENT && probe_missing_caps(why, sizeof(why)) > 0 &&
+	    !probe_tracepoint_exists("msr", "write_msr")) {
+		model_note(m,
+			   "MSR tracking cannot be read: this process lacks "
+			   "%s (tracefs and pinned maps are root-only)",
+			   why);
+		return 0;
+	}
 	if (err == -ENOENT && !probe_tracepoint_exists("msr", "write_msr")) {
 		model_note(m, "no msr tracepoints in this kernel (x86 only): "
 			      "direct MSR programming is not tracked");

@@ -2,8 +2,23 @@
 /* The words for pcrwatch's enums: one table each, used by every view. */
 #include "names.h"
 
-#define NAME_OR(table, i, dflt)                                         \
+#define NAME_OR(table, i, dflt) \
 	((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : (dflt))
+
+/* The layer word of an owner: "none" when there is no owner at all. An
+ * all-zero owner reads as layer 0, firmware, unless its path says so. */
+const char *owner_layer_name(__u32 path, const struct pcrw_owner *o)
+{
+	return owner_is_none(path, o) ? "none" : layer_name(o->layer);
+}
+
+bool owner_is_none(__u32 path, const struct pcrw_owner *o)
+{
+	if (o->layer == PCR_LAYER_UNKNOWN)
+		return !o->tgid && !o->comm[0];
+	return o->layer == PCR_LAYER_FIRMWARE && path != PCRW_PATH_FIRMWARE &&
+	       !o->tgid && !o->pid && !o->comm[0];
+}
 
 const char *layer_name(__u32 layer)
 {
@@ -12,6 +27,7 @@ const char *layer_name(__u32 layer)
 		[PCR_LAYER_HYPERVISOR] = "hypervisor",
 		[PCR_LAYER_KERNEL] = "kernel",
 		[PCR_LAYER_USER] = "user",
+		[PCR_LAYER_UNKNOWN] = "none",
 	};
 
 	return NAME_OR(names, layer, "unknown");
@@ -20,9 +36,12 @@ const char *layer_name(__u32 layer)
 const char *path_name(__u32 path)
 {
 	static const char *const names[] = {
-		[PCRW_PATH_UNKNOWN] = "unknown", [PCRW_PATH_PERF] = "perf",
-		[PCRW_PATH_MSR_DEV] = "msr",	 [PCRW_PATH_KERNEL] = "kernel",
-		[PCRW_PATH_FIRMWARE] = "firmware", [PCRW_PATH_ARBITER] = "arbiter",
+		[PCRW_PATH_UNKNOWN] = "unknown",
+		[PCRW_PATH_PERF] = "perf",
+		[PCRW_PATH_MSR_DEV] = "msr",
+		[PCRW_PATH_KERNEL] = "kernel",
+		[PCRW_PATH_FIRMWARE] = "firmware",
+		[PCRW_PATH_ARBITER] = "arbiter",
 	};
 
 	return NAME_OR(names, path, "unknown");
@@ -33,7 +52,7 @@ const char *state_name(enum slot_state s)
 	static const char *const names[] = {
 		[SLOT_ACTIVE] = "active", [SLOT_INACTIVE] = "inactive",
 		[SLOT_ERROR] = "error",	  [SLOT_OFF] = "off",
-		[SLOT_FREE] = "free",
+		[SLOT_IDLE] = "idle",	  [SLOT_FREE] = "free",
 	};
 
 	return NAME_OR(names, (unsigned int)s, "unknown");
@@ -52,6 +71,21 @@ const char *event_kind_name(__u32 kind)
 	};
 
 	return NAME_OR(names, kind, "unknown");
+}
+
+const char *event_kind_key(__u32 kind)
+{
+	static const char *const keys[] = {
+		[PCRW_EV_CLOBBER] = "clobber",
+		[PCRW_EV_FIRMWARE_HELD] = "firmware_held",
+		[PCRW_EV_INUSE_MISMATCH] = "inuse_mismatch",
+		[PCRW_EV_VETO] = "veto",
+		[PCRW_EV_AUDIT] = "audit",
+		[PCRW_EV_OWNER_CHANGE] = "owner_change",
+		[PCRW_EV_PCR_REG] = "pcr_register",
+	};
+
+	return NAME_OR(keys, kind, "unknown");
 }
 
 const char *verdict_name(__u32 verdict)

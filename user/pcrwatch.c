@@ -84,12 +84,35 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s%s\n", c->name, c->summary,
 			c->fn ? "" : " [not in this build]");
 	fprintf(f, "\nOptions:\n"
-		   "  -v, --verbose  show libbpf's log and debug messages\n"
+		   "  -v, --verbose  show libbpf's own log\n"
 		   "  -h, --help     this text; `pcrwatch COMMAND --help` for "
 		   "a command\n"
 		   "  -V, --version  print the version\n\n"
 		   "Exit status: 0 ok, 1 error, 2 usage, 3 unsupported here, 4 "
 		   "denied.\n");
+}
+
+void pcrw_command_usage_to_stderr(const char *name)
+{
+	const struct command *c = find_command(name);
+	char arg0[32], arg1[] = "--help";
+	char *argv[] = { arg0, arg1, NULL };
+	int saved;
+
+	if (!c || !c->fn)
+		return;
+	snprintf(arg0, sizeof(arg0), "%s", name);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		goto out;
+	optind = 0; /* a fresh getopt scan of {name, "--help"} */
+	c->fn(2, argv);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+out:
+	if (saved >= 0)
+		close(saved);
 }
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
@@ -114,17 +137,6 @@ void pcrw_warn(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void pcrw_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!pcrw_opts.verbose)
-		return;
-	va_start(ap, fmt);
-	vlog("debug: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -6,6 +6,7 @@
 #ifndef PCRWATCH_USER_H
 #define PCRWATCH_USER_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -20,7 +21,7 @@ enum pcrw_exit {
 
 /* Global options, parsed before the subcommand. */
 struct pcrw_globals {
-	bool verbose; /* -v: libbpf's own log and debug lines */
+	bool verbose; /* -v: libbpf's own log */
 };
 extern struct pcrw_globals pcrw_opts;
 
@@ -55,11 +56,24 @@ int apply_policy(const char *path, bool check_only);
 
 void pcrw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pcrw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pcrw_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print a usage error for @cmd and return PCRW_EXIT_USAGE. */
 int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* getopt_long for every command (user/options.c): a bad or incomplete
+ * flag is reported in one line and the command's usage, both on stderr,
+ * and returned as '?', which the command answers with PCRW_EXIT_USAGE. */
+int pcrw_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+		const struct option *longopts);
+
+/* The usage a command prints for --help, written to stderr instead. */
+void pcrw_command_usage_to_stderr(const char *name);
+
+/* A command whose only flag is --help: its usage and exit status for a
+ * flag, -1 when there is none (optind is then the first argument). */
+int pcrw_only_help(const char *cmd, int argc, char **argv,
+		   int (*usage)(FILE *f, int rc));
 
 /* Install libbpf's print callback: silent unless -v. */
 void pcrw_setup_libbpf_log(void);

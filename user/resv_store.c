@@ -14,6 +14,8 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 #if defined(__x86_64__)
@@ -246,16 +248,9 @@ static const struct resv_store_ops bpf_map_store = {
 	.total = bpf_store_total,
 };
 
-static const struct resv_store_ops *store_ops = &bpf_map_store;
-
-void resv_store_set_ops(const struct resv_store_ops *ops)
-{
-	store_ops = ops ? ops : &bpf_map_store;
-}
-
 const struct resv_store_ops *resv_store(void)
 {
-	return store_ops;
+	return &bpf_map_store;
 }
 
 int resv_load_all(struct pcrw_resv **out, size_t *n)
@@ -444,6 +439,13 @@ static int parse_pid_principal(const char *s, struct pcr_principal *p,
 	return 0;
 }
 
+static bool is_cgroup2(const char *path)
+{
+	struct statfs fs;
+
+	return !statfs(path, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 /* Depth of @path below the cgroup2 mount it sits in. */
 static int cgroup_level(const char *path)
 {
@@ -488,16 +490,14 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 				 s + 7);
 			return -EINVAL;
 		}
-		{
-			char procs[PATH_MAX];
-
-			snprintf(procs, sizeof(procs), "%s/cgroup.procs", s + 7);
-			if (access(procs, F_OK)) {
-				snprintf(err, errlen,
-					 "'%s' is not a cgroup v2 directory",
-					 s + 7);
-				return -EINVAL;
-			}
+		/* A v1 hierarchy has cgroup.procs too: ask the filesystem.
+		 * On a hybrid host cgroup2 is /sys/fs/cgroup/unified. */
+		if (!is_cgroup2(s + 7)) {
+			snprintf(err, errlen,
+				 "'%s' is not in the cgroup2 hierarchy (on a "
+				 "hybrid host: /sys/fs/cgroup/unified/...)",
+				 s + 7);
+			return -EINVAL;
 		}
 		level = cgroup_level(s + 7);
 		if (level < 0) {

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * resv_store.h - where reservations live. Today: the BPF maps pinned under
- * /sys/fs/bpf/pcrwatch/veto/, which the veto programs read. The arbiter
- * module may later hold them instead; it then provides its own struct
- * resv_store_ops through resv_store_set_ops() and every command keeps
- * working unchanged. The store never decides anything: the commands apply
- * the rules of include/pcr_rules.h and write the result.
+ * resv_store.h - where reservations live: the BPF maps pinned under
+ * /sys/fs/bpf/pcrwatch/veto/, which the veto programs read. The store
+ * never decides anything: the commands apply the rules of
+ * include/pcr_rules.h and write the result.
  */
 #ifndef PCRW_RESV_STORE_H
 #define PCRW_RESV_STORE_H
@@ -40,7 +38,6 @@ struct resv_store_ops {
 	__u64 (*total)(__u32 kind);
 };
 
-void resv_store_set_ops(const struct resv_store_ops *ops);
 const struct resv_store_ops *resv_store(void);
 
 /* All reservations, ascending id, into a malloc'ed array; count in @n. */

@@ -259,7 +259,7 @@ int cmd_serve(int argc, char **argv)
 	socklen_t sslen;
 	sigset_t set;
 
-	while ((opt = getopt_long(argc, argv, "l:h", opts, NULL)) != -1) {
+	while ((opt = pcrw_getopt("serve", argc, argv, "l:h", opts)) != -1) {
 		switch (opt) {
 		case 'l':
 			listen_arg = optarg;
@@ -273,7 +273,7 @@ int cmd_serve(int argc, char **argv)
 		case 'h':
 			return serve_usage(stdout, PCRW_EXIT_OK);
 		default:
-			return serve_usage(stderr, PCRW_EXIT_USAGE);
+			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

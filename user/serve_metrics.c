@@ -48,10 +48,10 @@ static void header(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Owner layer as a label: unattributed records have no layer to name. */
+/* Owner layer as a label: the same word as who and live (who_layer). */
 static const char *layer_label(const struct owner_record *r)
 {
-	return r->attributed ? layer_name(r->owner.layer) : "unattributed";
+	return who_layer(r);
 }
 
 /* Owner identity without a pid: the command name (any bytes a process
@@ -60,6 +60,8 @@ static void owner_label(FILE *f, const struct owner_record *r)
 {
 	if (!r->attributed)
 		fputs("unattributed", f);
+	else if (owner_is_none(r->path, &r->owner))
+		fputs("nobody", f);
 	else if (r->owner.comm[0])
 		san_prom_label(f, r->owner.comm, sizeof(r->owner.comm));
 	else
@@ -69,33 +71,37 @@ static void owner_label(FILE *f, const struct owner_record *r)
 static void render_slots(FILE *f, const struct model *m)
 {
 	static const char *const layers[] = { "firmware", "hypervisor",
-					      "kernel", "user",
-					      "unattributed" };
+					      "kernel",	  "user",
+					      "none",	  "unattributed" };
 	static const enum slot_state states[] = { SLOT_ACTIVE, SLOT_INACTIVE,
-						  SLOT_ERROR, SLOT_OFF };
-	unsigned long n[5][4] = { { 0 } };
+						  SLOT_ERROR, SLOT_OFF,
+						  SLOT_IDLE };
+	enum { NL = 6, NS = 5 };
+	unsigned long n[NL][NS] = { { 0 } };
 	size_t i, l, s;
 
 	for (i = 0; i < m->nr_recs; i++) {
 		const struct owner_record *r = &m->recs[i];
 
-		for (l = 0; l < 5; l++)
+		for (l = 0; l < NL; l++)
 			if (!strcmp(layers[l], layer_label(r)))
 				break;
-		if (l < 5 && (unsigned int)r->state < 4)
-			n[l][r->state]++;
+		for (s = 0; s < NS; s++)
+			if (states[s] == r->state)
+				break;
+		if (l < NL && s < NS)
+			n[l][s]++;
 	}
 	header(f, "pcrwatch_slots", "gauge",
-	       "Entries of the ownership model by owner layer and state: one per "
-	       "hardware perf event, direct-MSR owner of a counter, and slot the "
-	       "pcr_arbiter module reserves, held or not (active: on a counter "
-	       "now; inactive: waiting, multiplexed out or task not running; "
-	       "error: cannot be scheduled; off: disabled, or a reserved slot "
-	       "the module holds open).");
+	       "Hardware perf events and direct-MSR owners by owner layer and "
+	       "state (active: on a counter now; inactive: wants a counter and "
+	       "has none; error: cannot be scheduled; off: disabled; idle: "
+	       "per-task event whose task is not on a CPU). Reservations are "
+	       "not counted here: see pcrwatch_reservation_*.");
 	/* Every combination, zeros included: a series does not vanish when
 	 * its count drops to 0. */
-	for (l = 0; l < 5; l++)
-		for (s = 0; s < 4; s++)
+	for (l = 0; l < NL; l++)
+		for (s = 0; s < NS; s++)
 			fprintf(f,
 				"pcrwatch_slots{layer=\"%s\",state=\"%s\"} "
 				"%lu\n",
@@ -108,18 +114,42 @@ static bool seen_slot(__u64 *seen, int nr, const struct owner_record *r)
 {
 	__u64 bit;
 
-	if (!seen || r->cpu >= nr || r->hw_idx >= 64)
+	if (!seen || r->cpu >= nr || who_counter(r) >= 64)
 		return false;
-	bit = 1ULL << r->hw_idx;
+	bit = 1ULL << who_counter(r);
 	if (seen[r->cpu] & bit)
 		return true;
 	seen[r->cpu] |= bit;
 	return false;
 }
 
+/* Reserved counters on all CPUs, and each reservation's holder events. */
+static void render_reservations(FILE *f, const struct model *m)
+{
+	unsigned long reserved = 0;
+	size_t k;
+	int cpu, s;
+
+	for (cpu = 0; cpu < m->nr_cpus; cpu++)
+		for (s = 0; s < 64; s++)
+			reserved += model_resv_at(m, cpu, s) != NULL;
+	header(f, "pcrwatch_reserved_slots", "gauge",
+	       "Counters (CPU x slot) that reservations hold, used or free.");
+	fprintf(f, "pcrwatch_reserved_slots %lu\n", reserved);
+	header(f, "pcrwatch_reservation_holder_events", "gauge",
+	       "Events of a reservation's principals, by reservation id.");
+	for (k = 0; k < m->nr_resv; k++)
+		fprintf(f,
+			"pcrwatch_reservation_holder_events{reservation=\"%"
+			"llu\"}"
+			" %u\n",
+			(unsigned long long)m->resv[k].id,
+			m->resv[k].holder_events);
+}
+
 static void render_owners(FILE *f, const struct model *m)
 {
-	unsigned long reserved = 0, conflicted = 0;
+	unsigned long conflicted = 0;
 	int nr = m->nr_cpus > 0 ? m->nr_cpus : 1;
 	__u64 *seen;
 	size_t i;
@@ -130,33 +160,30 @@ static void render_owners(FILE *f, const struct model *m)
 	seen = calloc((size_t)nr, sizeof(*seen));
 
 	header(f, "pcrwatch_slot_owner", "gauge",
-	       "1 for each (cpu, counter index) an active owner holds now, with "
-	       "its owner layer, command name (no pid), access path and event; "
-	       "a second owner of the same counter is not repeated.");
+	       "1 for each counter held now: cpu, counter (its slot, as "
+	       "docs/ARCHITECTURE.md numbers them), the kernel's hw_idx, owner "
+	       "layer, owner command name (no pid), access path, event and "
+	       "reservation (0: none).");
 	for (i = 0; i < m->nr_recs; i++) {
 		const struct owner_record *r = &m->recs[i];
 
-		if (r->reservation_id)
-			reserved++;
 		if (r->conflicts)
 			conflicted++;
-		if (r->state != SLOT_ACTIVE || r->cpu < 0 || r->hw_idx < 0 ||
+		if (r->state != SLOT_ACTIVE || r->cpu < 0 || who_counter(r) < 0 ||
 		    seen_slot(seen, nr, r))
 			continue;
 		fprintf(f,
-			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",layer="
-			"\"%s\",owner=\"",
-			r->cpu, r->hw_idx, layer_label(r));
+			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",hw_idx="
+			"\"%d\",layer=\"%s\",owner=\"",
+			r->cpu, who_counter(r), r->hw_idx, layer_label(r));
 		owner_label(f, r);
 		fprintf(f, "\",path=\"%s\",event=\"", path_name(r->path));
 		san_prom_label(f, r->event, sizeof(r->event));
-		fputs("\"} 1\n", f);
+		fprintf(f, "\",reservation=\"%llu\"} 1\n",
+			(unsigned long long)r->reservation_id);
 	}
 	free(seen);
-	header(f, "pcrwatch_reserved_slots", "gauge",
-	       "Entries of the ownership model that a reservation covers: "
-	       "owners on a reserved slot, and reserved slots nobody holds.");
-	fprintf(f, "pcrwatch_reserved_slots %lu\n", reserved);
+	render_reservations(f, m);
 	header(f, "pcrwatch_conflicted_slots", "gauge",
 	       "Entries of the ownership model whose counter another writer "
 	       "has clobbered.");

@@ -4,7 +4,6 @@
  * reserved counters, pinned under /sys/fs/bpf/pcrwatch/veto/ with the
  * reservation maps, so enforcement goes on when pcrwatch exits or is
  * killed. Where BPF LSM cannot attach the group says monitor-only.
- * Also the reservation source of the ownership model.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +19,6 @@
 #include "pcrwatch.h"
 #include "component.h"
 #include "kernel_probe.h"
-#include "model.h"
 #include "resv_store.h"
 #include "veto.h"
 #include "perf_veto.skel.h"
@@ -479,65 +477,4 @@ void veto_describe(char *buf, size_t len)
 		 !is_x86()	  ? "n/a" :
 		 veto_msr_active() ? "active" :
 				     "not active (monitor-only)");
-}
-
-int resv_source_collect(struct model *m)
-{
-	const struct resv_store_ops *s = resv_store();
-	struct pcrw_resv *all = NULL;
-	struct owner_record rec;
-	char state[160];
-	size_t n = 0, i;
-	int cpu, slot, err;
-
-	err = s->open(false);
-	if (err == -ENOENT)
-		return 0; /* nothing ever reserved: nothing to say */
-	if (err) {
-		model_note(m, "reservations: cannot read them (%s)", strerror(-err));
-		return err;
-	}
-	err = resv_load_all(&all, &n);
-	if (err)
-		return err;
-	veto_describe(state, sizeof(state));
-	model_note(m, "reservations: %zu in force; %s", n, state);
-	for (i = 0; i < n; i++) {
-		for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
-			if (!resv_has_cpu(&all[i], cpu))
-				continue;
-			for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
-				bool whole = all[i].nr_counters == PCR_RESV_WHOLE_PMU;
-
-				if (!whole && !((all[i].slot_mask >> slot) & 1))
-					continue;
-				memset(&rec, 0, sizeof(rec));
-				rec.id = all[i].id << 40 | (__u64)cpu << 8 | slot;
-				rec.cpu = cpu;
-				rec.hw_idx = -1;
-				rec.slot = whole ? -1 : slot;
-				rec.path = PCRW_PATH_UNKNOWN;
-				rec.owner.layer = PCR_LAYER_USER;
-				if (all[i].grants[0].kind == PCR_PRINC_UID)
-					rec.owner.uid = all[i].grants[0].id;
-				else if (all[i].grants[0].kind == PCR_PRINC_PID)
-					rec.owner.tgid = all[i].grants[0].id;
-				else
-					rec.owner.cgroup_id = all[i].grants[0].id;
-				rec.attributed = true;
-				snprintf(rec.event, sizeof(rec.event),
-					 "reserved for %.34s", all[i].label);
-				rec.state = SLOT_OFF;
-				rec.reservation_id = all[i].id;
-				err = model_add(m, &rec);
-				if (err)
-					goto out;
-				if (whole)
-					break;
-			}
-		}
-	}
-out:
-	free(all);
-	return err;
 }

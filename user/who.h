@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* who.h - rendering of owner records, shared by who, live and serve. */
+/* who.h - the words of owner records and reservations, shared by who,
+ * live, serve and events (user/who_format.c). */
 #ifndef PCRW_WHO_H
 #define PCRW_WHO_H
 
@@ -10,8 +11,23 @@
 
 /* time_running / time_enabled: 1 always on, below 1 multiplexed, 0 never. */
 double who_running_ratio(const struct owner_record *r);
-/* "comm[pid]", "kernel", or "unattributed", safe for a terminal. */
+/* The layer word: "user", "kernel", ..., "none" or "unattributed". */
+const char *who_layer(const struct owner_record *r);
+/* "comm[pid]", "kernel", "nobody" or "unattributed", safe for a terminal. */
 void who_owner_label(const struct owner_record *r, char *buf, size_t len);
+/* An event's actor or previous owner: "comm[pid] (user, perf)", "nobody". */
+void who_owner_text(char *buf, size_t len, __u32 path,
+		    const struct pcrw_owner *o);
+/* '!' conflicts, 'R' reserved, '~' multiplexed on its counter. */
+void who_flags(const struct owner_record *r, char *buf, size_t len);
+/* The counter a record names: its slot, else the kernel's index when
+ * the slot is unknown (a PMU pcrwatch has no slot map for). */
+int who_counter(const struct owner_record *r);
+/* A slot number as docs/ARCHITECTURE.md defines it, "-" when none. */
+void who_slot_label(int slot, char *buf, size_t len);
+/* "reservation 3 (uid:1000)", and its slots "0,1,2,3" or "all". */
+void who_resv_label(const struct model_resv *r, char *buf, size_t len);
+void who_resv_slots(const struct model_resv *r, char *buf, size_t len);
 void who_record_json(struct json *j, const struct owner_record *r);
 void who_model_json(FILE *f, const struct model *m);
 

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Words and numbers for one owner record, shared by who, live and serve. */
+/*
+ * Words and numbers for owner records and reservations, shared by who,
+ * live, serve and events: every view takes its labels from here and
+ * from names.c, so no two views describe one counter differently.
+ */
 #include <stdio.h>
 
 #include "who.h"
+#include "names.h"
 #include "sanitize.h"
 
 double who_running_ratio(const struct owner_record *r)
@@ -10,6 +15,12 @@ double who_running_ratio(const struct owner_record *r)
 	if (!r->time_enabled)
 		return r->state == SLOT_ACTIVE ? 1.0 : 0.0;
 	return (double)r->time_running / (double)r->time_enabled;
+}
+
+const char *who_layer(const struct owner_record *r)
+{
+	return r->attributed ? owner_layer_name(r->path, &r->owner)
+			     : "unattributed";
 }
 
 /* For terminals: the comm is whatever bytes its process chose. */
@@ -20,8 +31,70 @@ void who_owner_label(const struct owner_record *r, char *buf, size_t len)
 	san_term(comm, sizeof(comm), r->owner.comm, sizeof(r->owner.comm));
 	if (!r->attributed)
 		snprintf(buf, len, "unattributed");
+	else if (owner_is_none(r->path, &r->owner))
+		snprintf(buf, len, "nobody");
 	else if (r->owner.tgid)
 		snprintf(buf, len, "%s[%u]", comm, r->owner.tgid);
 	else
 		snprintf(buf, len, "%s", comm[0] ? comm : "kernel");
+}
+
+void who_owner_text(char *buf, size_t len, __u32 path,
+		    const struct pcrw_owner *o)
+{
+	char comm[sizeof(o->comm) + 1];
+
+	san_term(comm, sizeof(comm), o->comm, sizeof(o->comm));
+	if (owner_is_none(path, o) ||
+	    (path == PCRW_PATH_UNKNOWN && !o->comm[0]))
+		snprintf(buf, len, "nobody");
+	else if (o->tgid)
+		snprintf(buf, len, "%s[%u] (%s, %s)", comm, o->tgid,
+			 layer_name(o->layer), path_name(path));
+	else
+		snprintf(buf, len, "%s (%s, %s)", comm[0] ? comm : "kernel",
+			 layer_name(o->layer), path_name(path));
+}
+
+void who_flags(const struct owner_record *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", r->conflicts ? "!" : "",
+		 r->reservation_id ? "R" : "",
+		 r->state == SLOT_ACTIVE && who_running_ratio(r) < 0.995 ? "~"
+									 : "");
+}
+
+int who_counter(const struct owner_record *r)
+{
+	return r->slot >= 0 ? r->slot : r->hw_idx;
+}
+
+void who_slot_label(int slot, char *buf, size_t len)
+{
+	snprintf(buf, len, slot < 0 ? "-" : "%d", slot);
+}
+
+void who_resv_label(const struct model_resv *r, char *buf, size_t len)
+{
+	char label[sizeof(r->label) + 1];
+
+	san_term(label, sizeof(label), r->label, sizeof(r->label));
+	snprintf(buf, len, "reservation %llu (%s)", (unsigned long long)r->id,
+		 label);
+}
+
+void who_resv_slots(const struct model_resv *r, char *buf, size_t len)
+{
+	size_t n = 0;
+	int s;
+
+	if (r->whole_pmu) {
+		snprintf(buf, len, "all");
+		return;
+	}
+	buf[0] = 0;
+	for (s = 0; s < 64 && n < len; s++)
+		if ((r->slot_mask >> s) & 1)
+			n += (size_t)snprintf(buf + n, len - n, "%s%d",
+					      n ? "," : "", s);
 }

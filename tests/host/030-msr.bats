@@ -244,7 +244,7 @@ teardown_tier() {
 	run_tool 0 events --json
 	assert "$output" =~ '"kind":"firmware-held","cpu":1,[^{]*"slot":2,'
 	assert "$output" =~ '"kind":"clobber","cpu":1,.*"prev":\{"layer":"firmware","path":"firmware"'
-	assert "$output" =~ '"firmware-held":1,'
+	assert "$output" =~ '"firmware_held":1,'
 }
 
 @test "inuse-mismatch: GLOBAL_INUSE claiming an unowned counter is reported once" {
@@ -257,7 +257,7 @@ teardown_tier() {
 	assert "$(grep -c '"kind":"inuse-mismatch"' <<<"$output")" == 2
 	assert "$output" =~ '"kind":"inuse-mismatch","cpu":0,[^{]*"slot":33,'
 	assert "$output" =~ '"kind":"inuse-mismatch","cpu":0,[^{]*"slot":3,'
-	assert "$output" =~ '"inuse-mismatch":2,'
+	assert "$output" =~ '"inuse_mismatch":2,'
 	run TR read 0 0x393 0x1
 	run TR cpu 0
 	assert "$(field global_inuse)" == 0x8
@@ -270,7 +270,7 @@ teardown_tier() {
 	TR clear 0 >/dev/null
 	run_tool 0 who --json
 	assert "$output" =~ '"cpu":0,"hw_idx":0,"slot":0,"layer":"user","path":"msr","attributed":true,"pid":6666,[^}]*"comm":"tool-f"'
-	assert "$output" =~ '"config":4390972,"event":"event=0x3c,umask=0x00"'
+	assert "$output" =~ '"config":"0x43003c","event":"event=0x3c,umask=0x00"'
 	run_tool 0 who
 	assert "$output" =~ "tool-f\[6666\]"
 	TR write 0 0x187 0x03003c >/dev/null # perf, EN clear
@@ -333,5 +333,5 @@ teardown_tier() {
 	run cat "$TEST_TMP/follow"
 	assert "$output" =~ '"kind":"owner-change","cpu":1,' "perf on CPU 1"
 	assert "$output" =~ '"kind":"owner-change","cpu":0,.*"actor":\{"layer":"user","path":"msr","pid":7777,' "tool-g on CPU 0"
-	assert "$output" =~ '"type":"counts","group":"msr","clobber":0,"firmware-held":0,"inuse-mismatch":0,"veto":0,"audit":0,"owner-change":2,'
+	assert "$output" =~ '"type":"counts","group":"msr","clobber":0,"firmware_held":0,"inuse_mismatch":0,"veto":0,"audit":0,"owner_change":2,'
 }

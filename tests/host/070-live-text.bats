@@ -13,7 +13,7 @@ pmu name=armv8_pmuv3 type=10 counters=4 fixed=1 virtualized=1 hypervisor=QEMU%20
 cpus 2
 rec cpu=0 hw_idx=0 slot=0 layer=user pid=4242 tid=4242 comm=perf event=cycles state=active enabled=100 running=100
 rec cpu=0 hw_idx=2 slot=2 path=msr layer=user pid=77 tid=77 comm=likwid-perfctr event=raw%200x08 state=active enabled=100 running=50 conflicts=2
-rec cpu=1 hw_idx=31 slot=7 layer=kernel comm=watchdog event=cycles pinned=1 state=active resv=9
+rec cpu=1 hw_idx=31 slot=31 layer=kernel comm=watchdog event=cycles pinned=1 state=active resv=9
 rec cpu=1 layer=user pid=5000 tid=5001 comm=stress-ng event=instructions scope=task state=inactive enabled=100 running=0
 events clobber=2 veto=1 lost=3
 note a note from the fixture

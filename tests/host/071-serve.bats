@@ -15,10 +15,11 @@ pmu name=armv8_pmuv3 type=10 counters=6 fixed=1
 cpus 2
 rec cpu=0 hw_idx=3 slot=3 layer=user pid=4242 tid=4242 comm=perf event=cycles enabled=100 running=80
 rec cpu=1 hw_idx=0 slot=0 path=msr layer=user pid=77 tid=77 comm=likwid-perfctr event=raw%200x08 conflicts=1 resv=3
-rec cpu=1 hw_idx=31 slot=7 layer=kernel comm=watchdog event=cycles
+rec cpu=1 hw_idx=31 slot=31 layer=kernel comm=watchdog event=cycles
 rec cpu=1 layer=user pid=5000 comm=stress-ng event=instructions scope=task state=inactive
 rec cpu=0 hw_idx=1 attributed=0 event=raw%200x11
 rec cpu=0 hw_idx=1 attributed=0 event=raw%200x11
+resv id=3 cpu=1 slots=0x1 pid=77 label=pid:77
 events clobber=5 veto=2 lost=7
 FIXTURE
 }
@@ -79,15 +80,16 @@ start_serve() {
 	run promtool check metrics <"$TEST_TMP/metrics"
 	assert "$status" == 0 "promtool is happy: $output"
 	run cat "$TEST_TMP/metrics"
-	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="0",counter="3",layer="user",owner="perf",path="perf",event="cycles"\} 1' "perf owns counter 3 of CPU 0"
-	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="1",counter="0",layer="user",owner="likwid-perfctr",path="msr",event="raw 0x08"\} 1' "the MSR writer"
-	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="0",counter="1",layer="unattributed",owner="unattributed"' "unattributed is said"
+	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="0",counter="3",hw_idx="3",layer="user",owner="perf",path="perf",event="cycles",reservation="0"\} 1' "perf owns counter 3 of CPU 0"
+	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="1",counter="0",hw_idx="0",layer="user",owner="likwid-perfctr",path="msr",event="raw 0x08",reservation="3"\} 1' "the MSR writer"
+	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="0",counter="1",hw_idx="1",layer="unattributed",owner="unattributed"' "unattributed is said"
 	assert "$(grep -c 'pcrwatch_slot_owner{cpu="0",counter="1"' <<<"$output")" == 1 "a doubled slot is exported once"
 	assert "$output" =~ 'pcrwatch_slots\{layer="user",state="active"\} 2' "slots by layer and state"
 	assert "$output" =~ 'pcrwatch_slots\{layer="unattributed",state="active"\} 2' "both unattributed records counted"
 	assert "$output" =~ 'pcrwatch_slots\{layer="user",state="inactive"\} 1' "the waiting event"
 	assert "$output" =~ 'pcrwatch_slots\{layer="kernel",state="active"\} 1' "the kernel's counter"
 	assert "$output" =~ 'pcrwatch_reserved_slots 1' "reserved slots"
+	assert "$output" =~ 'pcrwatch_reservation_holder_events\{reservation="3"\} 1' "the holder's event"
 	assert "$output" =~ 'pcrwatch_events_total\{kind="clobber"\} 5' "clobbers"
 	assert "$output" =~ 'pcrwatch_events_total\{kind="veto"\} 2' "vetoes"
 	assert "$output" =~ 'pcrwatch_events_lost_total 7' "lost events"

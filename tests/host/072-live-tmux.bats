@@ -15,7 +15,8 @@ cpus 3
 rec cpu=0 hw_idx=2 slot=2 layer=user pid=4242 tid=4242 comm=perf event=cycles
 rec cpu=1 hw_idx=0 slot=0 path=msr layer=user pid=77 tid=77 comm=likwid-perfctr event=raw%200x08 conflicts=1
 rec cpu=1 hw_idx=1 slot=1 layer=user pid=78 tid=78 comm=toplev event=instructions
-rec cpu=2 hw_idx=31 slot=7 layer=kernel comm=watchdog event=cycles resv=4
+rec cpu=2 hw_idx=31 slot=31 layer=kernel comm=watchdog event=cycles resv=4
+resv id=4 cpu=2 slots=0x80000000 uid=0 label=uid:0
 events clobber=1
 FIXTURE
 }
@@ -118,7 +119,7 @@ cell() {
 	keys j
 	wait_for 5 screen_has " CPU 1 "
 	assert "$(screen)" =~ "> 1 " "selection marker on CPU 1"
-	assert "$(screen)" =~ "likwid-perfctr\[77\] +raw 0x08 +active .*CONFLICT" "detail of CPU 1"
+	assert "$(screen)" =~ "likwid-perfctr\[77\] +raw 0x08 +active .*!" "detail of CPU 1"
 	keys '?'
 	wait_for 5 screen_has "pcrwatch live: keys"
 	keys x

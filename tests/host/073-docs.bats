@@ -59,6 +59,70 @@ commands() { # the command names `pcrwatch --help` lists
 	done
 }
 
+help_flags() { # CMD: every flag its --help text names, one per line
+	# (a `quoted command` is another command's flags)
+	"$PCRWATCH" "$1" --help 2>/dev/null | sed 's/`[^`]*`//g' | grep -oE '(^|[][ ,|(])--?[a-zA-Z][a-zA-Z0-9-]*' |
+		sed 's/^[][ ,|(]*//' | sort -u
+}
+
+@test "every flag of every command's --help is in pcrwatch.8" {
+	local c f man missing=
+	man=$(cat "$REPO/docs/pcrwatch.8")
+	for c in $(commands); do
+		for f in $(help_flags "$c"); do
+			# roff writes a dash as \-
+			grep -qF -- "${f//-/\\-}" <<<"$man" || missing+=" $c:$f"
+		done
+	done
+	assert "$missing" == "" "flags missing from the man page"
+	# and the check itself sees flags: reserve has four of its own
+	[ "$(help_flags reserve | grep -c -- '^--')" -ge 4 ] || { echo "no flags found in reserve --help" >&2; false; }
+}
+
+@test "pcrwatch.8 has the policy grammar and every documented file" {
+	local man
+	man=$(cat "$REPO/docs/pcrwatch.8")
+	assert "$man" =~ ".SH POLICY FILES" "a policy section"
+	grep -qF 'reserve cpus=\fILIST\fB counters=' "$REPO/docs/pcrwatch.8"
+	grep -qF 'direct\-msr=yes' "$REPO/docs/pcrwatch.8"
+	assert "$man" =~ "/run/pcrwatch/cookie.key" "the cookie key"
+	assert "$man" =~ "/sys/fs/bpf/pcrwatch/" "the pins"
+	assert "$man" =~ "/sys/fs/cgroup/unified" "the cgroup2 folder of a hybrid host"
+}
+
+@test "bash completion offers exactly each command's flags, files after file flags" {
+	source "$REPO/tools/pcrwatch.bash-completion"
+	local c want got
+	for c in $(commands); do
+		want=$({ help_flags "$c" | grep -- '^--'; echo --help; } | sort -u | tr '\n' ' ')
+		COMP_WORDS=(pcrwatch "$c" --) COMP_CWORD=2
+		unset COMP_LINE
+		_pcrwatch
+		got=$(printf '%s\n' "${COMPREPLY[@]}" | sort -u | tr '\n' ' ')
+		assert "$got" == "$want" "completion of '$c --'"
+	done
+	mkdir "$TEST_TMP/d" && touch "$TEST_TMP/d/cookie"
+	for c in "release --cookie-file" "grant --cookie-file" "enforce --policy" "policy load"; do
+		COMP_WORDS=(pcrwatch $c "$TEST_TMP/d/c") COMP_CWORD=3
+		_pcrwatch
+		assert "${COMPREPLY[*]}" == "$TEST_TMP/d/cookie" "$c completes a file"
+	done
+}
+
+@test "bash completion of --listen survives the ':' in COMP_WORDBREAKS" {
+	source "$REPO/tools/pcrwatch.bash-completion"
+	COMP_WORDBREAKS=$' \t\n"\'><=;|&(:'
+	COMP_LINE="pcrwatch serve --listen 127.0.0.1:97" COMP_POINT=${#COMP_LINE}
+	# bash splits the line at ':' before calling the function
+	COMP_WORDS=(pcrwatch serve --listen 127.0.0.1 : 97) COMP_CWORD=5
+	_pcrwatch
+	assert "${COMPREPLY[*]}" == "9733" "only the text after ':' is replaced"
+	COMP_LINE="pcrwatch serve --listen 127.0.0.1:9733 --b" COMP_POINT=${#COMP_LINE}
+	COMP_WORDS=(pcrwatch serve --listen 127.0.0.1 : 9733 --b) COMP_CWORD=6
+	_pcrwatch
+	assert "${COMPREPLY[*]}" == "--bpf-stats" "flags after the address"
+}
+
 @test "the exporter unit runs serve on loopback and passes systemd-analyze" {
 	local unit=$REPO/tools/pcrwatch-exporter.service
 	run grep -E '^ExecStart=' "$unit"

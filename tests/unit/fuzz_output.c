@@ -22,6 +22,8 @@
 #include "../../user/who_format.c"
 #include "../../user/serve_metrics.c"
 #include "../../user/component.c"
+#include "../../user/model_records.c"
+#include "../../user/options.c"
 
 /* What those files call in the rest of pcrwatch and the fuzzer never
  * reaches: logging and collecting a model from the kernel. */
@@ -34,13 +36,19 @@ int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 	return PCRW_EXIT_USAGE;
 }
 
-void model_init(struct model *m)
+void pcrw_command_usage_to_stderr(const char *name)
 {
-	memset(m, 0, sizeof(*m));
 }
 
-void model_free(struct model *m)
+/* The fuzzed model holds no reservations: never called. */
+void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
 {
+	snprintf(buf, len, "-");
+}
+
+void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len)
+{
+	snprintf(buf, len, "-");
 }
 
 int model_collect(struct model *m)

@@ -24,6 +24,10 @@
 #include "../../user/cookie.c"
 #include "../../user/sanitize.c"
 #include "../../user/kernel_probe.c"
+#include "../../user/kernel_caps.c"
+#include "../../user/options.c"
+#include "../../user/list_json.c"
+#include "../../user/json.c"
 
 /* What cmd_reserve.c calls in the rest of pcrwatch and the fuzzer never
  * reaches: logging and the veto group's state. */
@@ -35,13 +39,13 @@ void pcrw_warn(const char *fmt, ...)
 {
 }
 
-void pcrw_debug(const char *fmt, ...)
-{
-}
-
 int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 {
 	return PCRW_EXIT_USAGE;
+}
+
+void pcrw_command_usage_to_stderr(const char *name)
+{
 }
 
 const struct component veto_component;

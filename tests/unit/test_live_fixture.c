@@ -167,6 +167,7 @@ static const char *grid_fixture =
 	"rec cpu=0 hw_idx=1 comm=a pid=1 event=cycles\n"
 	"rec cpu=2 hw_idx=0 comm=b pid=2 event=instructions conflicts=2\n"
 	"rec cpu=2 hw_idx=5 comm=c pid=3 event=cycles enabled=10 running=5 resv=1\n"
+	"resv id=1 cpu=2 slots=0x20 uid=0 label=uid:0\n"
 	"rec cpu=2 state=inactive comm=d pid=4 enabled=10 running=0\n"
 	"rec cpu=-1 hw_idx=0 comm=e pid=5 scope=task\n";
 

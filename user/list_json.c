@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch list's arguments and its --json output (docs/JSON.md,
+ * docs/schema/list.json): every reservation in force, never a cookie.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcrwatch.h"
+#include "list_json.h"
+#include "json.h"
+#include "resv_store.h"
+#include "veto.h"
+
+static int list_usage(FILE *f, int rc)
+{
+	fprintf(f,
+		"Usage: pcrwatch list [--json]\n"
+		"List reservations in force (never their cookies).\n\n"
+		"  --json   one JSON document: {\"reservations\":[...],...}\n");
+	return rc;
+}
+
+int list_args(int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*json = false;
+	while ((opt = pcrw_getopt("list", argc, argv, "jh", opts)) != -1) {
+		if (opt == 'j')
+			*json = true;
+		else if (opt == 'h')
+			return list_usage(stdout, PCRW_EXIT_OK);
+		else
+			return PCRW_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return pcrw_usage_error("list", "unexpected argument '%s'",
+					argv[optind]);
+	return -1;
+}
+
+static void resv_json(struct json *j, const struct pcrw_resv *r, __u64 vetoes)
+{
+	char buf[160];
+	__u32 i;
+
+	json_object_begin(j, NULL);
+	json_u64(j, "id", r->id);
+	resv_format_cpus(r->cpus, buf, sizeof(buf));
+	json_str(j, "cpus", buf);
+	json_bool(j, "whole_pmu", r->nr_counters == PCR_RESV_WHOLE_PMU);
+	json_u64(j, "counters",
+		 r->nr_counters == PCR_RESV_WHOLE_PMU ? 0 : r->nr_counters);
+	json_hex(j, "slot_mask", r->slot_mask);
+	json_bool(j, "direct_msr", r->regs.control & PCR_CTL_DIRECT_MSR);
+	json_u64(j, "vetoes", vetoes);
+	json_strn(j, "label", r->label, sizeof(r->label));
+	json_array_begin(j, "principals");
+	for (i = 0; i < r->nr_grants && i < PCRW_MAX_GRANTS; i++) {
+		resv_format_principal(&r->grants[i], buf, sizeof(buf));
+		json_str(j, NULL, buf);
+	}
+	json_array_end(j);
+	json_bool(j, "from_policy", r->flags & PCRW_RESV_F_POLICY);
+	json_u64(j, "created_s", r->created_s);
+	json_object_end(j);
+}
+
+int list_json(void)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_resv *all = NULL;
+	char state[160];
+	size_t n = 0, i;
+	struct json j;
+	int err;
+
+	veto_describe(state, sizeof(state));
+	err = s->open(false);
+	if (!err)
+		err = resv_load_all(&all, &n);
+	if (err && err != -ENOENT) {
+		pcrw_err("list: %s", strerror(-err));
+		return PCRW_EXIT_ERROR;
+	}
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_array_begin(&j, "reservations");
+	for (i = 0; i < n; i++)
+		resv_json(&j, &all[i], s->vetoes(all[i].id));
+	json_array_end(&j);
+	json_str(&j, "vetoes_state", state);
+	json_object_end(&j);
+	fputc('\n', stdout);
+	free(all);
+	return PCRW_EXIT_OK;
+}

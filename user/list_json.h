@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* list_json.h - pcrwatch list's flags and its --json output. */
+#ifndef PCRW_LIST_JSON_H
+#define PCRW_LIST_JSON_H
+
+#include <stdbool.h>
+
+/* Parse list's flags: -1 to go on, else the exit status to return. */
+int list_args(int argc, char **argv, bool *json);
+/* Every reservation in force as one JSON document (docs/JSON.md). */
+int list_json(void);
+
+#endif
