@@ -33,13 +33,18 @@
 int pcr_mode;
 static char *mode = "minimal";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "arbiter: none, minimal, minimal-enforcing or fully-enforcing");
+MODULE_PARM_DESC(
+	mode, "arbiter: none, minimal, minimal-enforcing or fully-enforcing");
 static unsigned long firmware_slots;
 module_param(firmware_slots, ulong, 0444);
-MODULE_PARM_DESC(firmware_slots, "bitmask of general-purpose slots an emulated firmware holds before the arbiter starts");
+MODULE_PARM_DESC(firmware_slots, "bitmask of general-purpose slots an emulated "
+				 "firmware holds before the arbiter starts");
 
 static const char *const pcr_mode_names[] = {
-	"none", "minimal", "minimal-enforcing", "fully-enforcing",
+	"none",
+	"minimal",
+	"minimal-enforcing",
+	"fully-enforcing",
 };
 
 /* The arbiter's management cookie lives in a file-scope variable, as in
@@ -72,20 +77,23 @@ static bool pcr_os_slot(u32 slot)
 
 /* Claim @slot on every CPU or on none (the paper: a counter is lockable
  * only if it can be reserved on every CPU). */
-static bool pcr_claim_everywhere(u32 slot, u64 cookie, const struct pcr_who *who)
+static bool pcr_claim_everywhere(u32 slot, u64 cookie,
+				 const struct pcr_who *who)
 {
 	int cpu, undo;
 
-	for_each_possible_cpu(cpu) {
-		if (pcr_regs_op(cpu, slot, PCR_ARB_OP_CLAIM, 0, cookie, who, NULL))
+	for_each_possible_cpu (cpu) {
+		if (pcr_regs_op(cpu, slot, PCR_ARB_OP_CLAIM, 0, cookie, who,
+				NULL))
 			goto rollback;
 	}
 	return true;
 rollback:
-	for_each_possible_cpu(undo) {
+	for_each_possible_cpu (undo) {
 		if (undo == cpu)
 			break;
-		pcr_regs_op(undo, slot, PCR_ARB_OP_RELEASE, cookie, 0, who, NULL);
+		pcr_regs_op(undo, slot, PCR_ARB_OP_RELEASE, cookie, 0, who,
+			    NULL);
 	}
 	return false;
 }
@@ -94,7 +102,7 @@ static void pcr_manage_everywhere(u32 slot, u32 op, u64 mgmt, u64 value)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu (cpu)
 		pcr_regs_op(cpu, slot, op, mgmt, value, &pcr_arb_who, NULL);
 }
 
@@ -112,10 +120,10 @@ static void pcr_update_lock(u32 slot)
 	want = pcr_legacy_access_cookie(test_bit(slot, &pcr_legacy_perfctr),
 					test_bit(slot, &pcr_legacy_evntsel),
 					pcr_secret);
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu (cpu)
 		if (!pcr_regs_access_is(cpu, slot, want))
-			pcr_regs_op(cpu, slot, PCR_ARB_OP_SET_ACCESS, pcr_secret,
-				    want, &pcr_arb_who, NULL);
+			pcr_regs_op(cpu, slot, PCR_ARB_OP_SET_ACCESS,
+				    pcr_secret, want, &pcr_arb_who, NULL);
 }
 
 /* Record the legacy bits of @slot in its flags, then relock. */
@@ -128,8 +136,9 @@ static void pcr_mirror_slot(u32 slot)
 		set |= PCR_ARB_SLOT_LEGACY_PERFCTR;
 	if (test_bit(slot, &pcr_legacy_evntsel))
 		set |= PCR_ARB_SLOT_LEGACY_EVNTSEL;
-	clear = (PCR_ARB_SLOT_LEGACY_PERFCTR | PCR_ARB_SLOT_LEGACY_EVNTSEL) & ~set;
-	for_each_possible_cpu(cpu)
+	clear = (PCR_ARB_SLOT_LEGACY_PERFCTR | PCR_ARB_SLOT_LEGACY_EVNTSEL) &
+		~set;
+	for_each_possible_cpu (cpu)
 		pcr_regs_flags(cpu, slot, PCR_ARB_OP_LEGACY, set, clear, NULL);
 	pcr_update_lock(slot);
 }
@@ -156,23 +165,25 @@ static int pcr_kret_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-#define PCR_KRET_HANDLER(name, evntsel, reserve)                               \
-	static int pcr_kret_##name(struct kretprobe_instance *ri,              \
-				   struct pt_regs *regs)                       \
-	{                                                                      \
-		pcr_legacy_changed(evntsel, *(unsigned int *)ri->data,         \
-				   reserve, (int)regs_return_value(regs));     \
-		return 0;                                                      \
+#define PCR_KRET_HANDLER(name, evntsel, reserve)                           \
+	static int pcr_kret_##name(struct kretprobe_instance *ri,          \
+				   struct pt_regs *regs)                   \
+	{                                                                  \
+		pcr_legacy_changed(evntsel, *(unsigned int *)ri->data,     \
+				   reserve, (int)regs_return_value(regs)); \
+		return 0;                                                  \
 	}
 PCR_KRET_HANDLER(reserve_perfctr, false, true)
 PCR_KRET_HANDLER(release_perfctr, false, false)
 PCR_KRET_HANDLER(reserve_evntsel, true, true)
 PCR_KRET_HANDLER(release_evntsel, true, false)
 
-#define PCR_KRET(sym, name)                                                   \
-	{ .kp.symbol_name = sym, .entry_handler = pcr_kret_entry,              \
-	  .handler = pcr_kret_##name, .data_size = sizeof(unsigned int),       \
-	  .maxactive = 8 }
+#define PCR_KRET(sym, name)                                                    \
+	{                                                                      \
+		.kp.symbol_name = sym, .entry_handler = pcr_kret_entry,        \
+		.handler = pcr_kret_##name, .data_size = sizeof(unsigned int), \
+		.maxactive = 8                                                 \
+	}
 static struct kretprobe pcr_krets[] = {
 	PCR_KRET("reserve_perfctr_nmi", reserve_perfctr),
 	PCR_KRET("release_perfctr_nmi", release_perfctr),
@@ -212,7 +223,8 @@ static void pcr_start_mirror(void)
 		pcr_kret_ptrs[i] = &pcr_krets[i];
 	err = register_kretprobes(pcr_kret_ptrs, ARRAY_SIZE(pcr_kret_ptrs));
 	if (err) {
-		pr_warn("kretprobes on reserve_*_nmi() failed (%d): mirroring only calls made through this module\n",
+		pr_warn("kretprobes on reserve_*_nmi() failed (%d): mirroring "
+			"only calls made through this module\n",
 			err);
 		pcr_mirror = PCR_ARB_MIRROR_IOCTL;
 	} else {
@@ -233,9 +245,9 @@ static void pcr_firmware_claims(void)
 		if (!(firmware_slots & BIT_ULL(slot)) ||
 		    !pcr_claim_everywhere(slot, pcr_fw_secret, &pcr_fw_who))
 			continue;
-		pcr_manage_everywhere(slot, PCR_ARB_OP_SET_CONTROL, pcr_fw_secret,
-				      PCR_CTL_LAYER(PCR_LAYER_FIRMWARE) |
-					      PCR_CTL_DIRECT_MSR);
+		pcr_manage_everywhere(
+			slot, PCR_ARB_OP_SET_CONTROL, pcr_fw_secret,
+			PCR_CTL_LAYER(PCR_LAYER_FIRMWARE) | PCR_CTL_DIRECT_MSR);
 	}
 }
 
@@ -243,7 +255,7 @@ static void pcr_mark_firmware(u32 slot)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu (cpu)
 		pcr_regs_flags(cpu, slot, PCR_ARB_OP_LEGACY,
 			       PCR_ARB_SLOT_FIRMWARE, 0, NULL);
 }
@@ -278,7 +290,8 @@ int pcr_arbiters_init(void)
 
 	pcr_mode = pcr_parse_mode();
 	if (pcr_mode < 0) {
-		pr_err("unknown mode '%s' (none, minimal, minimal-enforcing, fully-enforcing)\n",
+		pr_err("unknown mode '%s' (none, minimal, minimal-enforcing, "
+		       "fully-enforcing)\n",
 		       mode);
 		return -EINVAL;
 	}
@@ -302,9 +315,10 @@ int pcr_arbiters_init(void)
 					      PCR_CTL_LAYER(PCR_LAYER_USER) |
 					      PCR_CTL_DIRECT_MSR);
 		/* minimal opens to legacy users; the enforcing modes keep the
-		 * secret the claim installed until the mirror says otherwise. */
-		access = pcr_mode == PCR_ARB_MODE_MINIMAL ? PCR_DEFAULT_COOKIE :
-							    pcr_secret;
+		 * secret the claim installed until the mirror says otherwise.
+		 */
+		access = pcr_mode == PCR_ARB_MODE_MINIMAL ? PCR_DEFAULT_COOKIE
+							  : pcr_secret;
 		if (access == PCR_DEFAULT_COOKIE)
 			pcr_manage_everywhere(slot, PCR_ARB_OP_SET_ACCESS,
 					      pcr_secret, access);
@@ -360,11 +374,12 @@ int pcr_arbiters_legacy(struct pcr_arb_legacy *l)
 	reserve = l->op == PCR_ARB_RESERVE_PERFCTR ||
 		  l->op == PCR_ARB_RESERVE_EVNTSEL;
 	held = evntsel ? &pcr_ioctl_evntsel : &pcr_ioctl_perfctr;
-	msr = evntsel ? pcr_legacy_evntsel_msr(l->counter) :
-			pcr_legacy_perfctr_msr(l->counter);
+	msr = evntsel ? pcr_legacy_evntsel_msr(l->counter)
+		      : pcr_legacy_perfctr_msr(l->counter);
 	mutex_lock(&pcr_legacy_mutex);
 	if (reserve) {
-		r = evntsel ? reserve_evntsel_nmi(msr) : reserve_perfctr_nmi(msr);
+		r = evntsel ? reserve_evntsel_nmi(msr)
+			    : reserve_perfctr_nmi(msr);
 		if (r)
 			set_bit(l->counter, held);
 	} else if (test_and_clear_bit(l->counter, held)) {
@@ -412,7 +427,7 @@ int pcr_arbiters_acquire(u32 slot, const struct pcr_who *who, u64 *cookie,
 	c = pcr_new_cookie();
 	set_bit(slot, &pcr_private);
 	pcr_manage_everywhere(slot, PCR_ARB_OP_SET_ACCESS, pcr_secret, c);
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu (cpu)
 		pcr_regs_flags(cpu, slot, PCR_ARB_OP_SET_ACCESS,
 			       PCR_ARB_SLOT_PRIVATE, 0, who);
 	spin_unlock_irqrestore(&pcr_mirror_lock, flags);
@@ -442,7 +457,7 @@ int pcr_arbiters_release(u32 slot, const struct pcr_who *who, u64 cookie,
 		return -EBUSY;
 	}
 	clear_bit(slot, &pcr_private);
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu (cpu)
 		pcr_regs_flags(cpu, slot, PCR_ARB_OP_RELEASE, 0,
 			       PCR_ARB_SLOT_PRIVATE, &pcr_arb_who);
 	pcr_manage_everywhere(slot, PCR_ARB_OP_SET_ACCESS, pcr_secret,
@@ -456,8 +471,9 @@ int pcr_arbiters_release(u32 slot, const struct pcr_who *who, u64 cookie,
 /* The exported kernel API, for kernel-mode counter users. */
 int pcr_arb_program(int cpu, u32 slot, u32 target, u64 access, u64 value)
 {
-	struct pcr_arb_program p = { .slot = slot, .target = target,
-				     .access = access, .value = value };
+	struct pcr_arb_program p = {
+		.slot = slot, .target = target, .access = access, .value = value
+	};
 	struct pcr_who who;
 	int err;
 

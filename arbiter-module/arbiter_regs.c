@@ -45,19 +45,26 @@ bool pcr_pmu_msrs;
 
 static unsigned int gp_counters;
 module_param(gp_counters, uint, 0444);
-MODULE_PARM_DESC(gp_counters, "general-purpose slots to emulate (0: discover; 4 when the CPU reports none)");
+MODULE_PARM_DESC(gp_counters, "general-purpose slots to emulate (0: discover; "
+			      "4 when the CPU reports none)");
 static int fixed_counters = -1;
 module_param(fixed_counters, int, 0444);
-MODULE_PARM_DESC(fixed_counters, "fixed slots to emulate (-1: discover; 3 when the PMU MSRs are unreachable)");
+MODULE_PARM_DESC(fixed_counters, "fixed slots to emulate (-1: discover; 3 when "
+				 "the PMU MSRs are unreachable)");
 
 static const char *const pcr_op_names[PCR_ARB_NR_OPS] = {
-	"claim", "set-access", "set-control", "set-mgmt",
-	"release", "program", "reset", "legacy",
+	"claim",   "set-access", "set-control", "set-mgmt",
+	"release", "program",	 "reset",	"legacy",
 };
 
 static const char *const pcr_verdict_names[PCR_NR_VERDICTS] = {
-	"ok", "wrong access cookie", "layer excluded", "direct MSR excluded",
-	"wrong management cookie", "busy", "invalid",
+	"ok",
+	"wrong access cookie",
+	"layer excluded",
+	"direct MSR excluded",
+	"wrong management cookie",
+	"busy",
+	"invalid",
 };
 
 static bool pcr_amd(void)
@@ -71,16 +78,18 @@ static bool pcr_amd(void)
 u32 pcr_legacy_perfctr_msr(u32 i)
 {
 	if (pcr_amd())
-		return boot_cpu_has(X86_FEATURE_PERFCTR_CORE) ?
-			       MSR_F15H_PERF_CTR + 2 * i : MSR_K7_PERFCTR0 + i;
+		return boot_cpu_has(X86_FEATURE_PERFCTR_CORE)
+			       ? MSR_F15H_PERF_CTR + 2 * i
+			       : MSR_K7_PERFCTR0 + i;
 	return MSR_ARCH_PERFMON_PERFCTR0 + i;
 }
 
 u32 pcr_legacy_evntsel_msr(u32 i)
 {
 	if (pcr_amd())
-		return boot_cpu_has(X86_FEATURE_PERFCTR_CORE) ?
-			       MSR_F15H_PERF_CTL + 2 * i : MSR_K7_EVNTSEL0 + i;
+		return boot_cpu_has(X86_FEATURE_PERFCTR_CORE)
+			       ? MSR_F15H_PERF_CTL + 2 * i
+			       : MSR_K7_EVNTSEL0 + i;
 	return MSR_ARCH_PERFMON_EVENTSEL0 + i;
 }
 
@@ -90,8 +99,8 @@ int pcr_msr_to_counter(u32 msr, bool evntsel)
 	u32 i;
 
 	for (i = 0; i < pcr_nr_gp; i++)
-		if (msr == (evntsel ? pcr_legacy_evntsel_msr(i) :
-				      pcr_legacy_perfctr_msr(i)))
+		if (msr == (evntsel ? pcr_legacy_evntsel_msr(i)
+				    : pcr_legacy_perfctr_msr(i)))
 			return i;
 	return -1;
 }
@@ -122,8 +131,8 @@ static void pcr_discover(void)
 
 bool pcr_slot_present(u32 slot)
 {
-	return slot < pcr_nr_gp ||
-	       (slot >= PCR_FIXED_SLOT0 && slot < PCR_FIXED_SLOT0 + pcr_nr_fixed);
+	return slot < pcr_nr_gp || (slot >= PCR_FIXED_SLOT0 &&
+				    slot < PCR_FIXED_SLOT0 + pcr_nr_fixed);
 }
 
 static bool pcr_cpu_valid(int cpu)
@@ -209,7 +218,8 @@ static enum pcr_verdict pcr_apply(struct pcr_slot *s, u32 op, u64 presented,
 		v = pcr_release(&s->regs, presented);
 		if (v == PCR_OK) {
 			pcr_holder_clear(s);
-			s->flags &= ~(PCR_ARB_SLOT_PRIVATE | PCR_ARB_SLOT_FIRMWARE);
+			s->flags &=
+				~(PCR_ARB_SLOT_PRIVATE | PCR_ARB_SLOT_FIRMWARE);
 		}
 		return v;
 	default:
@@ -381,9 +391,9 @@ int pcr_regs_program_msr(const struct pcr_arb_program *p, u32 *msr)
 	if (!pcr_slot_present(p->slot) || p->target > PCR_ARB_COUNTER)
 		return -EINVAL;
 	if (p->slot < PCR_FIXED_SLOT0)
-		*msr = p->target == PCR_ARB_COUNTER ?
-			       pcr_legacy_perfctr_msr(p->slot) :
-			       pcr_legacy_evntsel_msr(p->slot);
+		*msr = p->target == PCR_ARB_COUNTER
+			       ? pcr_legacy_perfctr_msr(p->slot)
+			       : pcr_legacy_evntsel_msr(p->slot);
 	else if (p->target == PCR_ARB_COUNTER)
 		*msr = MSR_CORE_PERF_FIXED_CTR0 + (p->slot - PCR_FIXED_SLOT0);
 	else
@@ -404,7 +414,8 @@ static int pcr_write_pmu(const struct pcr_arb_program *p, u32 *msr)
 		j = p->slot - PCR_FIXED_SLOT0;
 		if (rdmsrl_safe(*msr, &old))
 			return -EIO;
-		val = (old & ~(0xfULL << (4 * j))) | ((p->value & 0xf) << (4 * j));
+		val = (old & ~(0xfULL << (4 * j))) |
+		      ((p->value & 0xf) << (4 * j));
 	}
 	return wrmsrl_safe(*msr, val) ? -EIO : 0;
 }
@@ -460,7 +471,7 @@ void pcr_regs_reset_all(void)
 	int cpu;
 	u32 slot;
 
-	for_each_possible_cpu(cpu) {
+	for_each_possible_cpu (cpu) {
 		for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
 			if (!pcr_slot_present(slot))
 				continue;
@@ -486,7 +497,7 @@ int pcr_regs_init(void)
 	pcr_file = kcalloc(nr_cpu_ids, sizeof(*pcr_file), GFP_KERNEL);
 	if (!pcr_file)
 		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
+	for_each_possible_cpu (cpu) {
 		for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
 			pcr_slot_reset(&pcr_file[cpu][slot].regs);
 			pcr_holder_clear(&pcr_file[cpu][slot]);
@@ -494,7 +505,9 @@ int pcr_regs_init(void)
 	}
 	pr_info("%u general-purpose and %u fixed slots per CPU%s\n", pcr_nr_gp,
 		pcr_nr_fixed,
-		pcr_pmu_msrs ? "" : " (PMU MSRs unreachable: registers emulated, programming reports -EIO)");
+		pcr_pmu_msrs ? ""
+			     : " (PMU MSRs unreachable: registers emulated, "
+			       "programming reports -EIO)");
 	return 0;
 }
 

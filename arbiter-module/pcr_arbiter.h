@@ -41,8 +41,7 @@ int pcr_regs_status(int cpu, struct pcr_arb_slot_status *st);
 bool pcr_regs_access_is(int cpu, u32 slot, u64 cookie);
 /* The 8-byte alias MSR view of the registers. */
 int pcr_regs_read_alias(int cpu, u32 addr, u64 *val);
-int pcr_regs_write_alias(int cpu, u32 addr, u64 val,
-			 const struct pcr_who *who);
+int pcr_regs_write_alias(int cpu, u32 addr, u64 val, const struct pcr_who *who);
 /* Checked programming: write the PMU MSR only if @access passes. */
 int pcr_regs_program(int cpu, const struct pcr_who *who,
 		     struct pcr_arb_program *p);

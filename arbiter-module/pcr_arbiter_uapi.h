@@ -44,7 +44,8 @@ struct pcr_arb_op {
 };
 
 enum pcr_arb_target {
-	PCR_ARB_EVTSEL = 0, /* event select (fixed slots: their CTR_CTRL field) */
+	PCR_ARB_EVTSEL =
+		0, /* event select (fixed slots: their CTR_CTRL field) */
 	PCR_ARB_COUNTER = 1, /* the counter itself */
 };
 
@@ -118,13 +119,16 @@ struct pcr_arb_grant {
 
 #define PCR_ARB_IOC_MAGIC 0xA5
 #define PCR_ARB_IOC_INFO _IOR(PCR_ARB_IOC_MAGIC, 0x00, struct pcr_arb_info)
-#define PCR_ARB_IOC_STATUS _IOWR(PCR_ARB_IOC_MAGIC, 0x01, struct pcr_arb_slot_status)
+#define PCR_ARB_IOC_STATUS \
+	_IOWR(PCR_ARB_IOC_MAGIC, 0x01, struct pcr_arb_slot_status)
 #define PCR_ARB_IOC_CLAIM _IOWR(PCR_ARB_IOC_MAGIC, 0x02, struct pcr_arb_op)
 #define PCR_ARB_IOC_SET_ACCESS _IOWR(PCR_ARB_IOC_MAGIC, 0x03, struct pcr_arb_op)
-#define PCR_ARB_IOC_SET_CONTROL _IOWR(PCR_ARB_IOC_MAGIC, 0x04, struct pcr_arb_op)
+#define PCR_ARB_IOC_SET_CONTROL \
+	_IOWR(PCR_ARB_IOC_MAGIC, 0x04, struct pcr_arb_op)
 #define PCR_ARB_IOC_SET_MGMT _IOWR(PCR_ARB_IOC_MAGIC, 0x05, struct pcr_arb_op)
 #define PCR_ARB_IOC_RELEASE _IOWR(PCR_ARB_IOC_MAGIC, 0x06, struct pcr_arb_op)
-#define PCR_ARB_IOC_PROGRAM _IOWR(PCR_ARB_IOC_MAGIC, 0x07, struct pcr_arb_program)
+#define PCR_ARB_IOC_PROGRAM \
+	_IOWR(PCR_ARB_IOC_MAGIC, 0x07, struct pcr_arb_program)
 #define PCR_ARB_IOC_LEGACY _IOWR(PCR_ARB_IOC_MAGIC, 0x08, struct pcr_arb_legacy)
 #define PCR_ARB_IOC_ACQUIRE _IOWR(PCR_ARB_IOC_MAGIC, 0x09, struct pcr_arb_grant)
 #define PCR_ARB_IOC_UNGRANT _IOWR(PCR_ARB_IOC_MAGIC, 0x0a, struct pcr_arb_grant)

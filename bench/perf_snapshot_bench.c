@@ -147,7 +147,8 @@ int main(int argc, char **argv)
 	err = perf_snapshot_open(&s);
 	load = now_us() - t0;
 	if (err) {
-		fprintf(stderr, "perf_snapshot_bench: load: %s\n", strerror(-err));
+		fprintf(stderr, "perf_snapshot_bench: load: %s\n",
+			strerror(-err));
 		return 1;
 	}
 	for (i = 0; i < rounds; i++) {
@@ -158,7 +159,8 @@ int main(int argc, char **argv)
 		if (cpu_us() - c0 < cpu_snap)
 			cpu_snap = cpu_us() - c0;
 		if (err) {
-			fprintf(stderr, "perf_snapshot_bench: %s\n", strerror(-err));
+			fprintf(stderr, "perf_snapshot_bench: %s\n",
+				strerror(-err));
 			return 1;
 		}
 		got_snap = snapshot_files(&s);
@@ -174,7 +176,8 @@ int main(int argc, char **argv)
 			best_scan = t;
 	}
 	perf_snapshot_close(&s);
-	printf("perf event fds found: snapshot %ld, /proc scan %ld (want >= %ld)\n",
+	printf("perf event fds found: snapshot %ld, /proc scan %ld (want >= "
+	       "%ld)\n",
 	       got_snap, got_scan, want);
 	printf("BPF iterator load (once):            %10.0f us\n", load);
 	printf("best of %d                             wall us     CPU us\n",

@@ -10,7 +10,7 @@
 #include "pcrwatch.h"
 
 /* Key of the pinned map "regs": CPU in the high bits, slot in the low 8. */
-#define ARB_KEY(cpu, slot) (((__u32)(cpu) << 8) | ((__u32)(slot) & 0xff))
+#define ARB_KEY(cpu, slot) (((__u32)(cpu) << 8) | ((__u32)(slot)&0xff))
 
 /* Value of "regs": one slot's state, as the module's pcr_reg_change says
  * (flags are the UAPI PCR_ARB_SLOT_* bits). */

@@ -181,7 +181,8 @@ enum pcrw_veto_mode {
 /* Value of map "veto_cfg" (array of one). */
 struct pcrw_veto_cfg {
 	__u32 mode; /* enum pcrw_veto_mode */
-	__u32 nr_counters; /* counters per CPU of the hardware PMU, 0: unknown */
+	__u32 nr_counters; /* counters per CPU of the hardware PMU, 0: unknown
+			    */
 	__u32 nr_cpus; /* CPUs possible */
 	__u32 nr_hw_types;
 	__u32 hw_types[PCRW_MAX_HW_TYPES]; /* dynamic perf types of core PMUs */

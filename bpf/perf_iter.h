@@ -14,7 +14,8 @@
 enum pcrw_perf_found {
 	PCRW_FOUND_FILE = 1, /* a perf file in a process's fd table */
 	PCRW_FOUND_CHILD = 2, /* inherited copy of a file's event (no fd) */
-	PCRW_FOUND_TASK_CTX = 3, /* in a task context, no file (kernel counter) */
+	PCRW_FOUND_TASK_CTX =
+		3, /* in a task context, no file (kernel counter) */
 	PCRW_FOUND_CPU_CTX = 4, /* in a CPU context, no file (kernel counter) */
 };
 

@@ -12,7 +12,8 @@
 enum pcrw_perf_stat {
 	PCRW_PSTAT_ALLOC = 0, /* hardware events allocated (LSM) */
 	PCRW_PSTAT_FREE = 1, /* hardware events freed (LSM) */
-	PCRW_PSTAT_OPEN = 2, /* perf_event_open calls that succeeded (tracepoint) */
+	PCRW_PSTAT_OPEN =
+		2, /* perf_event_open calls that succeeded (tracepoint) */
 	PCRW_PSTAT_ADD = 3, /* events put on a counter (PMU driver add) */
 	PCRW_PSTAT_DEL = 4, /* events taken off a counter */
 	PCRW_PSTAT_CHANGE = 5, /* a counter changed owner */

@@ -90,7 +90,8 @@ enum pcr_verdict {
 	PCR_NR_VERDICTS = 7,
 };
 
-/* errno values (UAPI asm-generic/errno-base.h), for BPF where no header has them. */
+/* errno values (UAPI asm-generic/errno-base.h), for BPF where no header has
+ * them. */
 #define PCR_EPERM 1
 #define PCR_EACCES 13
 #define PCR_EBUSY 16
@@ -160,8 +161,8 @@ static __always_inline int pcr_slot_reserved(const struct pcr_slot_regs *r)
  * the control bits keep their value, so a fresh claim locks legacy users out
  * until the manager opens the slot (the minimal-enforcing arbiter's default).
  */
-static __always_inline enum pcr_verdict
-pcr_claim(struct pcr_slot_regs *r, __u64 new_mgmt)
+static __always_inline enum pcr_verdict pcr_claim(struct pcr_slot_regs *r,
+						  __u64 new_mgmt)
 {
 	if (!pcr_cookie_valid(new_mgmt))
 		return PCR_DENY_INVALID;
@@ -225,8 +226,8 @@ pcr_set_mgmt(struct pcr_slot_regs *r, __u64 presented_mgmt, __u64 new_mgmt)
 }
 
 /* Rule 3, release: the manager returns the slot to its reset state. */
-static __always_inline enum pcr_verdict
-pcr_release(struct pcr_slot_regs *r, __u64 presented_mgmt)
+static __always_inline enum pcr_verdict pcr_release(struct pcr_slot_regs *r,
+						    __u64 presented_mgmt)
 {
 	enum pcr_verdict v = pcr_check_mgmt(r, presented_mgmt);
 
@@ -267,8 +268,8 @@ static __always_inline __u64 pcr_legacy_access_cookie(int perfctr_reserved,
 						      int evntsel_reserved,
 						      __u64 secret)
 {
-	return perfctr_reserved && evntsel_reserved ? PCR_DEFAULT_COOKIE :
-						      secret;
+	return perfctr_reserved && evntsel_reserved ? PCR_DEFAULT_COOKIE
+						    : secret;
 }
 
 /* ===== Reservations, principals and perf admission (issue 5) =====
@@ -393,7 +394,8 @@ struct pcr_demand {
 enum pcr_admit_rule {
 	PCR_ADMIT_OK = 0,
 	PCR_ADMIT_WHOLE_PMU = 1, /* 5a: the whole PMU is reserved */
-	PCR_ADMIT_UNKNOWN_CAPACITY = 2, /* 5b: counter count unknown: fail closed */
+	PCR_ADMIT_UNKNOWN_CAPACITY =
+		2, /* 5b: counter count unknown: fail closed */
 	PCR_ADMIT_EXCLUSIVE = 3, /* 5c: exclusive needs the whole PMU */
 	PCR_ADMIT_GROUP = 4, /* 5d: a group member that does not fit */
 	PCR_ADMIT_PINNED = 5, /* 5d: a pinned event that does not fit */
@@ -420,8 +422,7 @@ enum pcr_admit_rule {
  * With no other reservation on the CPU every event is admitted, as without
  * PCR (PCR_DEFAULT_COOKIE behaviour).
  */
-static __always_inline enum pcr_admit_rule
-pcr_admit(const struct pcr_demand *d)
+static __always_inline enum pcr_admit_rule pcr_admit(const struct pcr_demand *d)
 {
 	__u32 unreserved;
 
@@ -433,8 +434,9 @@ pcr_admit(const struct pcr_demand *d)
 		return PCR_ADMIT_UNKNOWN_CAPACITY;
 	if (d->exclusive)
 		return PCR_ADMIT_EXCLUSIVE;
-	unreserved = d->reserved_other >= d->nr_general ?
-			     0 : d->nr_general - d->reserved_other;
+	unreserved = d->reserved_other >= d->nr_general
+			     ? 0
+			     : d->nr_general - d->reserved_other;
 	if (d->used_general <= unreserved &&
 	    (__u64)d->used_general + d->used_cycles <=
 		    (__u64)unreserved + d->nr_cycles_only)
@@ -531,11 +533,13 @@ static __always_inline __u64 pcr_msr_intel_slot_mask(__u32 msr)
 	if (msr == 0x1d9 || msr == 0x600) /* DEBUGCTL freeze bits, DS_AREA */
 		return PCR_ALL_SLOTS;
 	if (msr == 0x3f1 || msr == 0x3f2 || msr == 0x3f4 || msr == 0x3f5)
-		return PCR_ALL_SLOTS; /* PEBS_ENABLE, _DATA_CFG, _BASE, _INDEX */
+		return PCR_ALL_SLOTS; /* PEBS_ENABLE, _DATA_CFG, _BASE, _INDEX
+				       */
 	if (msr == 0x1a6 || msr == 0x1a7 || msr == 0x1328 || msr == 0x1329 ||
 	    msr == 0x3f6 || msr == 0x3f7 || msr == 0x39c)
-		return PCR_GP_SLOTS; /* OFFCORE_RSP, SNOOP_RSP, LD_LAT, FRONTEND,
-				      * PEBS_NUM_ALT: any general counter's event */
+		return PCR_GP_SLOTS; /* OFFCORE_RSP, SNOOP_RSP, LD_LAT,
+				      * FRONTEND, PEBS_NUM_ALT: any general
+				      * counter's event */
 	return 0;
 }
 

@@ -113,11 +113,15 @@ int arbiter_source_collect(struct model *m)
 		return 0;
 	err = arbiter_info(&info);
 	if (err) {
-		model_note(m, "pcr_arbiter is loaded but its devices cannot be read (%s)",
+		model_note(m,
+			   "pcr_arbiter is loaded but its devices cannot be "
+			   "read (%s)",
 			   strerror(-err));
 		return err;
 	}
-	model_note(m, "pcr_arbiter loaded (mode %s): its registers are the source of truth for reservations",
+	model_note(m,
+		   "pcr_arbiter loaded (mode %s): its registers are the source "
+		   "of truth for reservations",
 		   arbiter_mode_name(info.mode));
 	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
 		fd = arbiter_open_cpu(cpu);

@@ -14,14 +14,18 @@
 
 static int attach_usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: pcrwatch attach [--audit] [--signal-enforce]\n"
-		   "       pcrwatch detach\n\n"
-		   "attach loads every BPF program group and pins it under %s,\n"
-		   "so tracking and enforcement keep going after pcrwatch exits;\n"
-		   "it prints the attach method each group got. detach unpins them.\n\n"
-		   "  --audit           vetoes are logged, nothing is denied\n"
-		   "  --signal-enforce  without BPF LSM, kill offenders with a signal\n"
-		   "                    (the operation may already have happened)\n",
+	fprintf(f,
+		"Usage: pcrwatch attach [--audit] [--signal-enforce]\n"
+		"       pcrwatch detach\n\n"
+		"attach loads every BPF program group and pins it under %s,\n"
+		"so tracking and enforcement keep going after pcrwatch exits;\n"
+		"it prints the attach method each group got. detach unpins "
+		"them.\n\n"
+		"  --audit           vetoes are logged, nothing is denied\n"
+		"  --signal-enforce  without BPF LSM, kill offenders with a "
+		"signal\n"
+		"                    (the operation may already have "
+		"happened)\n",
 		PCRW_PIN_ROOT);
 	return rc;
 }
@@ -92,9 +96,10 @@ int cmd_attach(int argc, char **argv)
 
 static int detach_usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: pcrwatch detach\n\n"
-		   "Unpin every BPF program group under %s: tracking and\n"
-		   "vetoes stop, and the reservations are gone.\n",
+	fprintf(f,
+		"Usage: pcrwatch detach\n\n"
+		"Unpin every BPF program group under %s: tracking and\n"
+		"vetoes stop, and the reservations are gone.\n",
 		PCRW_PIN_ROOT);
 	return rc;
 }

@@ -48,23 +48,24 @@ static void on_signal(int sig)
 
 static int events_usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: pcrwatch events [--json] [--follow] [--since T]\n\n"
-		   "Print the conflicts (clobber, firmware-held, "
-		   "inuse-mismatch), vetoes and\n"
-		   "changes of owner that the attached BPF groups recorded, "
-		   "each naming the\n"
-		   "party acting and the party that held the counter, then the "
-		   "totals per\n"
-		   "kind. Printed events are consumed; the totals are kept.\n\n"
-		   "  --json     one JSON object per line: "
-		   "{\"type\":\"event\",...} and\n"
-		   "             {\"type\":\"counts\",\"group\":...}\n"
-		   "  --follow   keep printing events as they happen, until "
-		   "interrupted\n"
-		   "  --since T  with an agent running (its log is read, nothing "
-		   "is consumed):\n"
-		   "             events since @UNIX_SECONDS, 10m, 2h or "
-		   "YYYY-MM-DDTHH:MM:SS (UTC)\n");
+	fprintf(f,
+		"Usage: pcrwatch events [--json] [--follow] [--since T]\n\n"
+		"Print the conflicts (clobber, firmware-held, "
+		"inuse-mismatch), vetoes and\n"
+		"changes of owner that the attached BPF groups recorded, "
+		"each naming the\n"
+		"party acting and the party that held the counter, then the "
+		"totals per\n"
+		"kind. Printed events are consumed; the totals are kept.\n\n"
+		"  --json     one JSON object per line: "
+		"{\"type\":\"event\",...} and\n"
+		"             {\"type\":\"counts\",\"group\":...}\n"
+		"  --follow   keep printing events as they happen, until "
+		"interrupted\n"
+		"  --since T  with an agent running (its log is read, nothing "
+		"is consumed):\n"
+		"             events since @UNIX_SECONDS, 10m, 2h or "
+		"YYYY-MM-DDTHH:MM:SS (UTC)\n");
 	return rc;
 }
 

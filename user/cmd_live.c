@@ -16,30 +16,45 @@
 
 static int live_usage(FILE *f, int rc)
 {
-	fprintf(f,
-		"Usage: pcrwatch live [-i SECONDS] [-n COUNT] [-s SORT] [-f TEXT]\n"
-		"                     [-c] [-a] [--text]\n"
-		"       pcrwatch           (no arguments: the same, with defaults)\n\n"
-		"Live grid of CPUs x hardware counters: in each cell the owner's layer\n"
-		"(U user, K kernel, H hypervisor, F firmware, ? unattributed, - none),\n"
-		"identity and event, with flags ! conflict, R reserved, ~ multiplexed.\n"
-		"MUX is the CPU's run ratio (1: no multiplexing), WAIT its events that\n"
-		"want a counter and have none. Columns are counter slots (arm64 cycle\n"
-		"counter: ctr31; x86 fixed counter j: ctr32+j). Full screen on a\n"
-		"terminal; plain text every interval when stdout is not one.\n\n"
-		"  -i, --interval SECONDS  refresh period (default 1, 0.05 to 3600)\n"
-		"  -n, --iterations COUNT  stop after COUNT refreshes (default: never)\n"
-		"  -s, --sort KEY          cpu, busy, conflicts or mux (default cpu)\n"
-		"  -f, --filter TEXT       only CPUs with an owner, event, layer or\n"
-		"                          path containing TEXT\n"
-		"  -c, --conflicts         only CPUs with conflicts\n"
-		"  -a, --all               text mode: list idle CPUs too\n"
-		"      --text              plain text even on a terminal\n"
-		"  -h, --help              this text\n\n"
-		"Keys (full screen): q quit, f or space freeze, s next sort, / filter,\n"
-		"c conflicts only, r refresh now, arrows/PgUp/PgDn/Home/End scroll,\n"
-		"? help.\n"
-		"Exit status: 0 ok, 1 the model could not be read, 2 bad flag or value.\n");
+	fprintf(f, "Usage: pcrwatch live [-i SECONDS] [-n COUNT] [-s SORT] [-f "
+		   "TEXT]\n"
+		   "                     [-c] [-a] [--text]\n"
+		   "       pcrwatch           (no arguments: the same, with "
+		   "defaults)\n\n"
+		   "Live grid of CPUs x hardware counters: in each cell the "
+		   "owner's layer\n"
+		   "(U user, K kernel, H hypervisor, F firmware, ? "
+		   "unattributed, - none),\n"
+		   "identity and event, with flags ! conflict, R reserved, ~ "
+		   "multiplexed.\n"
+		   "MUX is the CPU's run ratio (1: no multiplexing), WAIT its "
+		   "events that\n"
+		   "want a counter and have none. Columns are counter slots "
+		   "(arm64 cycle\n"
+		   "counter: ctr31; x86 fixed counter j: ctr32+j). Full screen "
+		   "on a\n"
+		   "terminal; plain text every interval when stdout is not "
+		   "one.\n\n"
+		   "  -i, --interval SECONDS  refresh period (default 1, 0.05 "
+		   "to 3600)\n"
+		   "  -n, --iterations COUNT  stop after COUNT refreshes "
+		   "(default: never)\n"
+		   "  -s, --sort KEY          cpu, busy, conflicts or mux "
+		   "(default cpu)\n"
+		   "  -f, --filter TEXT       only CPUs with an owner, event, "
+		   "layer or\n"
+		   "                          path containing TEXT\n"
+		   "  -c, --conflicts         only CPUs with conflicts\n"
+		   "  -a, --all               text mode: list idle CPUs too\n"
+		   "      --text              plain text even on a terminal\n"
+		   "  -h, --help              this text\n\n"
+		   "Keys (full screen): q quit, f or space freeze, s next "
+		   "sort, / filter,\n"
+		   "c conflicts only, r refresh now, arrows/PgUp/PgDn/Home/End "
+		   "scroll,\n"
+		   "? help.\n"
+		   "Exit status: 0 ok, 1 the model could not be read, 2 bad "
+		   "flag or value.\n");
 	return rc;
 }
 
@@ -62,38 +77,47 @@ int cmd_live(int argc, char **argv)
 	char *end;
 	int opt, err, s;
 
-	while ((opt = pcrw_getopt("live", argc, argv, "i:n:s:f:cah", opts)) != -1) {
+	while ((opt = pcrw_getopt("live", argc, argv, "i:n:s:f:cah", opts)) !=
+	       -1) {
 		switch (opt) {
 		case 'i':
 			errno = 0;
 			o.interval = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(o.interval) ||
-			    o.interval < 0.05 || o.interval > 3600)
-				return pcrw_usage_error("live",
-					"bad --interval '%s': seconds from 0.05 to 3600",
+			if (errno || end == optarg || *end ||
+			    !isfinite(o.interval) || o.interval < 0.05 ||
+			    o.interval > 3600)
+				return pcrw_usage_error(
+					"live",
+					"bad --interval '%s': seconds from "
+					"0.05 to 3600",
 					optarg);
 			break;
 		case 'n':
 			errno = 0;
 			o.iterations = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || o.iterations < 1)
-				return pcrw_usage_error("live",
-					"bad --iterations '%s': a count of 1 or more",
+				return pcrw_usage_error(
+					"live",
+					"bad --iterations '%s': a count of 1 "
+					"or more",
 					optarg);
 			break;
 		case 's':
 			s = live_sort_parse(optarg);
 			if (s < 0)
-				return pcrw_usage_error("live",
-					"bad --sort '%s': cpu, busy, conflicts or mux",
+				return pcrw_usage_error(
+					"live",
+					"bad --sort '%s': cpu, busy, conflicts "
+					"or mux",
 					optarg);
 			o.sort = (enum live_sort)s;
 			break;
 		case 'f':
 			if (strlen(optarg) >= sizeof(o.filter))
 				return pcrw_usage_error("live",
-					"--filter is longer than %zu characters",
-					sizeof(o.filter) - 1);
+							"--filter is longer "
+							"than %zu characters",
+							sizeof(o.filter) - 1);
 			strcpy(o.filter, optarg);
 			break;
 		case 'c':

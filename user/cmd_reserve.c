@@ -58,7 +58,8 @@ static int parse_counters(const char *s, __u32 *n, char *err, size_t len)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || *end || end == s || v == 0 || v > 32) {
-		snprintf(err, len, "'%s' is not a counter count (1-32 or all)", s);
+		snprintf(err, len, "'%s' is not a counter count (1-32 or all)",
+			 s);
 		return -EINVAL;
 	}
 	*n = v;
@@ -115,8 +116,9 @@ static bool whole(__u32 n)
  * PMU's counters that are not cycles-only. 0: not known. */
 static __u32 general_counters(const struct pcrw_veto_cfg *c)
 {
-	return c->nr_cycles_only < c->nr_counters ?
-		       c->nr_counters - c->nr_cycles_only : 0;
+	return c->nr_cycles_only < c->nr_counters
+		       ? c->nr_counters - c->nr_cycles_only
+		       : 0;
 }
 
 /*
@@ -140,9 +142,11 @@ static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
 				continue;
 			if (!resv_has_cpu(&all[i], cpu))
 				continue;
-			if (whole(all[i].nr_counters) || whole(spec->nr_counters)) {
+			if (whole(all[i].nr_counters) ||
+			    whole(spec->nr_counters)) {
 				snprintf(err, len,
-					 "CPU %u: reservation %llu already holds counters there",
+					 "CPU %u: reservation %llu already "
+					 "holds counters there",
 					 cpu, (unsigned long long)all[i].id);
 				return -EBUSY;
 			}
@@ -152,7 +156,8 @@ static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
 		if (!whole(spec->nr_counters) && nr_counters &&
 		    sum + spec->nr_counters > nr_counters) {
 			snprintf(err, len,
-				 "CPU %u: %u of %u general counters are unreserved, %u asked for",
+				 "CPU %u: %u of %u general counters are "
+				 "unreserved, %u asked for",
 				 cpu, nr_counters - sum, nr_counters,
 				 spec->nr_counters);
 			return -EBUSY;
@@ -164,7 +169,8 @@ static int place(const struct resv_spec *spec, const struct pcrw_resv *all,
 	}
 	*slots = 0;
 	for (k = 0, cpu = 0; cpu < 32 && k < spec->nr_counters; cpu++)
-		if (!((used >> cpu) & 1) && (!nr_counters || cpu < nr_counters)) {
+		if (!((used >> cpu) & 1) &&
+		    (!nr_counters || cpu < nr_counters)) {
 			*slots |= 1ULL << cpu;
 			k++;
 		}
@@ -231,11 +237,14 @@ static void warn_if_monitor_only(void)
 		return;
 	why = probe_veto_unavailable();
 	if (why)
-		pcrw_warn("this reservation is monitor-only: %s, so nothing can "
-			  "deny others its counters; pcrwatch who and events "
-			  "show who uses them", why);
+		pcrw_warn(
+			"this reservation is monitor-only: %s, so nothing can "
+			"deny others its counters; pcrwatch who and events "
+			"show who uses them",
+			why);
 	else
-		pcrw_warn("no veto is active (run `pcrwatch enforce` or `pcrwatch attach`): "
+		pcrw_warn("no veto is active (run `pcrwatch enforce` or "
+			  "`pcrwatch attach`): "
 			  "this reservation is monitor-only for now");
 }
 
@@ -245,7 +254,8 @@ static void warn_if_monitor_only(void)
 static bool held_by_grantee(const struct pcrw_resv *r,
 			    const struct pcrw_perf_rec *e)
 {
-	struct pcr_caller c = { .uid = e->holder_uid, .tgid = e->holder_tgid,
+	struct pcr_caller c = { .uid = e->holder_uid,
+				.tgid = e->holder_tgid,
 				.cgroup_at_level = e->cgroup_id };
 	__u32 i;
 
@@ -291,14 +301,15 @@ static int events_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
 			char where[24] = "any CPU";
 
 			if (e->cpu >= 0)
-				snprintf(where, sizeof(where), "CPU %d", e->cpu);
-			off += snprintf(msg + off, len - off,
-					"%spid %u (%.16s) %s event 0x%llx on %s",
-					off ? ", " : "", e->holder_tgid,
-					e->holder_comm,
-					e->flags & PCRW_PERF_PINNED ? "pinned" :
-								      "flexible",
-					(unsigned long long)e->config, where);
+				snprintf(where, sizeof(where), "CPU %d",
+					 e->cpu);
+			off += snprintf(
+				msg + off, len - off,
+				"%spid %u (%.16s) %s event 0x%llx on %s",
+				off ? ", " : "", e->holder_tgid, e->holder_comm,
+				e->flags & PCRW_PERF_PINNED ? "pinned"
+							    : "flexible",
+				(unsigned long long)e->config, where);
 		}
 	}
 	if (snap.skel)
@@ -314,12 +325,15 @@ static void warn_in_the_way(const struct pcrw_resv *r)
 	int n = events_in_the_way(r, msg, sizeof(msg));
 
 	if (n > 0)
-		pcrw_warn("reservation %llu is not guaranteed: %d hardware event(s) "
+		pcrw_warn("reservation %llu is not guaranteed: %d hardware "
+			  "event(s) "
 			  "opened before it could use its counters: %s%s",
-			  (unsigned long long)r->id, n, msg, n > 4 ? ", ..." : "");
+			  (unsigned long long)r->id, n, msg,
+			  n > 4 ? ", ..." : "");
 }
 
-static int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
+static int add_grant(struct resv_spec *s, const char *arg, char *err,
+		     size_t len)
 {
 	if (s->nr_grants >= PCRW_MAX_GRANTS) {
 		snprintf(err, len, "at most %d principals", PCRW_MAX_GRANTS);
@@ -335,13 +349,18 @@ static int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len
 
 static int reserve_usage(FILE *f, int rc)
 {
-	fprintf(f,
-		"Usage: pcrwatch reserve --cpus LIST --counters N|all --for PRINCIPAL\n"
-		"                        [--for PRINCIPAL...] [--no-direct-msr]\n\n"
-		"Reserve N counters (or the whole PMU) on each CPU of LIST (0-3,6 or all)\n"
-		"for PRINCIPAL: uid:N, pid:N or cgroup:/sys/fs/cgroup/PATH. Everyone else\n"
-		"is denied those counters (EBUSY), root included. Prints the management\n"
-		"cookie once: it is needed to grant, change or release the reservation.\n");
+	fprintf(f, "Usage: pcrwatch reserve --cpus LIST --counters N|all --for "
+		   "PRINCIPAL\n"
+		   "                        [--for PRINCIPAL...] "
+		   "[--no-direct-msr]\n\n"
+		   "Reserve N counters (or the whole PMU) on each CPU of LIST "
+		   "(0-3,6 or all)\n"
+		   "for PRINCIPAL: uid:N, pid:N or cgroup:/sys/fs/cgroup/PATH. "
+		   "Everyone else\n"
+		   "is denied those counters (EBUSY), root included. Prints "
+		   "the management\n"
+		   "cookie once: it is needed to grant, change or release the "
+		   "reservation.\n");
 	return rc;
 }
 
@@ -373,7 +392,8 @@ int cmd_reserve(int argc, char **argv)
 			cpus = optarg;
 			break;
 		case 'n':
-			if (parse_counters(optarg, &spec.nr_counters, err, ERRLEN))
+			if (parse_counters(optarg, &spec.nr_counters, err,
+					   ERRLEN))
 				return pcrw_usage_error("reserve", "%s", err);
 			have_counters = true;
 			break;
@@ -394,7 +414,8 @@ int cmd_reserve(int argc, char **argv)
 		return pcrw_usage_error("reserve", "unexpected argument '%s'",
 					argv[optind]);
 	if (!cpus || !have_counters || !spec.nr_grants)
-		return pcrw_usage_error("reserve", "--cpus, --counters and --for are required");
+		return pcrw_usage_error(
+			"reserve", "--cpus, --counters and --for are required");
 	if (resv_parse_cpus(cpus, nr_cpus_now(), spec.cpus, err, ERRLEN))
 		return pcrw_usage_error("reserve", "%s", err);
 
@@ -412,7 +433,8 @@ int cmd_reserve(int argc, char **argv)
 		goto out;
 	}
 	if (n >= PCRW_MAX_RESV) {
-		pcrw_err("reserve: %d reservations already exist", PCRW_MAX_RESV);
+		pcrw_err("reserve: %d reservations already exist",
+			 PCRW_MAX_RESV);
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
@@ -446,12 +468,17 @@ int cmd_reserve(int argc, char **argv)
 		s->del(r.id);
 		s->commit();
 		if (rc < 0)
-			pcrw_err("reserve: cannot look for events already using "
-				 "counters (%s): not reserved", strerror(-rc));
+			pcrw_err(
+				"reserve: cannot look for events already using "
+				"counters (%s): not reserved",
+				strerror(-rc));
 		else
-			pcrw_err("reserve: %d hardware event(s) of other processes "
-				 "could use these counters: %s%s; close them and "
-				 "reserve again", rc, msg, rc > 4 ? ", ..." : "");
+			pcrw_err("reserve: %d hardware event(s) of other "
+				 "processes "
+				 "could use these counters: %s%s; close them "
+				 "and "
+				 "reserve again",
+				 rc, msg, rc > 4 ? ", ..." : "");
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
@@ -465,8 +492,9 @@ int cmd_reserve(int argc, char **argv)
 	       (unsigned long long)r.id, buf, err, r.label);
 	printf("management cookie: %012llx\n", (unsigned long long)mgmt);
 	fflush(stdout);
-	fprintf(stderr, "pcrwatch: the cookie is shown only now: keep it to grant, "
-			"change or release this reservation\n");
+	fprintf(stderr,
+		"pcrwatch: the cookie is shown only now: keep it to grant, "
+		"change or release this reservation\n");
 	warn_if_monitor_only();
 	rc = PCRW_EXIT_OK;
 out:
@@ -551,9 +579,12 @@ int cmd_release(int argc, char **argv)
 			ck_file = opt == 'K';
 			break;
 		case 'h':
-			printf("Usage: pcrwatch release --cookie-file FILE | --cookie -\n"
-			       "Release the reservation managed by the cookie in FILE (or\n"
-			       "on stdin with --cookie -; --cookie VALUE works but shows it\n"
+			printf("Usage: pcrwatch release --cookie-file FILE | "
+			       "--cookie -\n"
+			       "Release the reservation managed by the cookie "
+			       "in FILE (or\n"
+			       "on stdin with --cookie -; --cookie VALUE works "
+			       "but shows it\n"
 			       "to every user in ps).\n");
 			return PCRW_EXIT_OK;
 		default:
@@ -564,7 +595,8 @@ int cmd_release(int argc, char **argv)
 		return pcrw_usage_error("release", "unexpected argument '%s'",
 					argv[optind]);
 	if (!ck)
-		return pcrw_usage_error("release", "--cookie-file or --cookie is required");
+		return pcrw_usage_error(
+			"release", "--cookie-file or --cookie is required");
 	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
 		return pcrw_usage_error("release", "%s", err);
 	rc = cookie_cmd_open("release", cookie, &r, &tag);
@@ -626,21 +658,29 @@ int cmd_grant(int argc, char **argv)
 			msr = optarg;
 			break;
 		case 'h':
-			printf("Usage: pcrwatch grant --cookie-file FILE|--cookie - --for PRINCIPAL [--revoke]\n"
-			       "       pcrwatch grant --cookie-file FILE|--cookie - --direct-msr yes|no\n"
-			       "Grant (or revoke) a reservation's counters to PRINCIPAL, or allow\n"
-			       "or forbid its holders raw /dev/cpu/N/msr writes.\n");
+			printf("Usage: pcrwatch grant --cookie-file "
+			       "FILE|--cookie - --for PRINCIPAL [--revoke]\n"
+			       "       pcrwatch grant --cookie-file "
+			       "FILE|--cookie - --direct-msr yes|no\n"
+			       "Grant (or revoke) a reservation's counters to "
+			       "PRINCIPAL, or allow\n"
+			       "or forbid its holders raw /dev/cpu/N/msr "
+			       "writes.\n");
 			return PCRW_EXIT_OK;
 		default:
 			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
-		return pcrw_usage_error("grant", "unexpected argument '%s'", argv[optind]);
+		return pcrw_usage_error("grant", "unexpected argument '%s'",
+					argv[optind]);
 	if (!ck || (!add.nr_grants && !msr))
-		return pcrw_usage_error("grant", "--cookie-file (or --cookie) and --for or --direct-msr are required");
+		return pcrw_usage_error("grant",
+					"--cookie-file (or --cookie) and --for "
+					"or --direct-msr are required");
 	if (msr && strcmp(msr, "yes") && strcmp(msr, "no"))
-		return pcrw_usage_error("grant", "--direct-msr takes yes or no");
+		return pcrw_usage_error("grant",
+					"--direct-msr takes yes or no");
 	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
 		return pcrw_usage_error("grant", "%s", err);
 	rc = cookie_cmd_open("grant", cookie, &r, &tag);
@@ -661,18 +701,22 @@ int cmd_grant(int argc, char **argv)
 		bool have = false;
 
 		for (j = 0; j < r.nr_grants; j++)
-			if (r.grants[j].kind == p->kind && r.grants[j].id == p->id) {
+			if (r.grants[j].kind == p->kind &&
+			    r.grants[j].id == p->id) {
 				have = true;
 				if (revoke) {
 					r.grants[j] = r.grants[--r.nr_grants];
-					memset(&r.grants[r.nr_grants], 0, sizeof(*p));
+					memset(&r.grants[r.nr_grants], 0,
+					       sizeof(*p));
 				}
 				break;
 			}
 		if (!revoke && !have) {
 			if (r.nr_grants >= PCRW_MAX_GRANTS) {
-				pcrw_err("grant: reservation %llu already has %d principals",
-					 (unsigned long long)r.id, PCRW_MAX_GRANTS);
+				pcrw_err("grant: reservation %llu already has "
+					 "%d principals",
+					 (unsigned long long)r.id,
+					 PCRW_MAX_GRANTS);
 				rc = PCRW_EXIT_ERROR;
 				goto out;
 			}
@@ -687,8 +731,8 @@ int cmd_grant(int argc, char **argv)
 		goto out;
 	}
 	printf("reservation %llu: %u principal(s)%s%s, direct MSR writes %s\n",
-	       (unsigned long long)r.id, r.nr_grants, r.nr_grants ? ", first " : "",
-	       r.nr_grants ? who : "",
+	       (unsigned long long)r.id, r.nr_grants,
+	       r.nr_grants ? ", first " : "", r.nr_grants ? who : "",
 	       r.regs.control & PCR_CTL_DIRECT_MSR ? "allowed" : "forbidden");
 out:
 	s->unlock();
@@ -713,7 +757,8 @@ static const char *mode_name(__u32 mode)
  * restricted tasks, per CPU where any, and per task. */
 static void print_charges(const struct pcrw_veto_cfg *cfg)
 {
-	__u32 k, nr = cfg->nr_cpus < PCRW_MAX_CPUS ? cfg->nr_cpus : PCRW_MAX_CPUS;
+	__u32 k, nr = cfg->nr_cpus < PCRW_MAX_CPUS ? cfg->nr_cpus
+						   : PCRW_MAX_CPUS;
 	__u64 v;
 	int fd;
 
@@ -739,7 +784,8 @@ static void print_expired(const struct pcrw_resv *r)
 
 	for (j = 0; j < r->nr_grants && j < PCRW_MAX_GRANTS; j++)
 		if (resv_principal_expired(&r->grants[j]))
-			printf("     pid:%llu: expired (process exited): matches no one\n",
+			printf("     pid:%llu: expired (process exited): "
+			       "matches no one\n",
 			       (unsigned long long)r->grants[j].id);
 }
 
@@ -807,8 +853,9 @@ int cmd_list(int argc, char **argv)
 	}
 	if (!n)
 		printf("(no reservations)\n");
-	printf("%s; mode %s; %u counters per CPU%s\n", state, mode_name(cfg.mode),
-	       cfg.nr_counters, cfg.nr_counters ? "" : " (unknown: fail closed)");
+	printf("%s; mode %s; %u counters per CPU%s\n", state,
+	       mode_name(cfg.mode), cfg.nr_counters,
+	       cfg.nr_counters ? "" : " (unknown: fail closed)");
 	if (cfg.nr_counters)
 		printf("  %u general (reservable), %u cycles-only\n",
 		       general_counters(&cfg), cfg.nr_cycles_only);
@@ -999,9 +1046,10 @@ int apply_policy(const char *path, bool check_only)
 	k = nall;
 	id = next_id(all, nall);
 	for (i = 0; i < n; i++) {
-		if (place(&specs[i], mine, k, true, general_counters(&cfg), &slots,
-			  err, ERRLEN)) {
-			pcrw_err("policy: %s: reservation %zu: %s; the policy in force is unchanged",
+		if (place(&specs[i], mine, k, true, general_counters(&cfg),
+			  &slots, err, ERRLEN)) {
+			pcrw_err("policy: %s: reservation %zu: %s; the policy "
+				 "in force is unchanged",
 				 path, i + 1, err);
 			rc = PCRW_EXIT_USAGE;
 			goto unlock;
@@ -1046,9 +1094,12 @@ static int policy_usage(FILE *f, int rc)
 {
 	fprintf(f, "Usage: pcrwatch policy check|load FILE\n\n"
 		   "A policy file has one reservation per line:\n"
-		   "  reserve cpus=0-1 counters=2|all for=uid:1000 [for=...] [direct-msr=no]\n"
-		   "load replaces every reservation an earlier policy made, all or\n"
-		   "nothing: a bad file changes nothing. `pcrwatch enforce --policy FILE`\n"
+		   "  reserve cpus=0-1 counters=2|all for=uid:1000 [for=...] "
+		   "[direct-msr=no]\n"
+		   "load replaces every reservation an earlier policy made, "
+		   "all or\n"
+		   "nothing: a bad file changes nothing. `pcrwatch enforce "
+		   "--policy FILE`\n"
 		   "reloads it on SIGHUP.\n");
 	return rc;
 }
@@ -1062,7 +1113,8 @@ int cmd_policy(int argc, char **argv)
 	argc -= optind - 1;
 	argv += optind - 1;
 	if (argc != 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "load")))
-		return pcrw_usage_error("policy", "expected 'check FILE' or 'load FILE'");
+		return pcrw_usage_error("policy",
+					"expected 'check FILE' or 'load FILE'");
 	return apply_policy(argv[2], !strcmp(argv[1], "check"));
 }
 
@@ -1079,8 +1131,8 @@ static void on_signal(int sig)
 }
 
 static const char *const rule_names[] = {
-	"ok", "whole-pmu", "unknown-capacity", "exclusive", "group", "pinned",
-	"flexible",
+	"ok",	 "whole-pmu", "unknown-capacity", "exclusive",
+	"group", "pinned",    "flexible",
 };
 
 static int print_event(void *ctx, void *data, size_t size)
@@ -1091,27 +1143,31 @@ static int print_event(void *ctx, void *data, size_t size)
 	char who[PCRW_LABEL_LEN + 8] = "?", comm[sizeof(e->actor.comm) + 1];
 	__u32 rule;
 
-	if (size < sizeof(*e) || (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
+	if (size < sizeof(*e) ||
+	    (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
 		return 0;
 	if (s->get(e->reservation_id, &r) == 0)
 		san_term(who, sizeof(who), r.label, sizeof(r.label));
 	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
 	printf("%s ", e->kind == PCRW_EV_VETO ? "veto" : "audit");
 	if (e->actor_path == PCRW_PATH_MSR_DEV) {
-		printf("msr write: pid %u (%s) uid %u: cpu %u msr 0x%x value 0x%llx slot %u",
+		printf("msr write: pid %u (%s) uid %u: cpu %u msr 0x%x value "
+		       "0x%llx slot %u",
 		       e->actor.tgid, comm, e->actor.uid, e->cpu, e->msr,
 		       (unsigned long long)e->value, e->slot);
 	} else {
 		rule = PCRW_VETO_RULE(e->old_value);
-		printf("perf_event_open: pid %u (%s) uid %u: type %u config 0x%llx rule %s",
+		printf("perf_event_open: pid %u (%s) uid %u: type %u config "
+		       "0x%llx rule %s",
 		       e->actor.tgid, comm, e->actor.uid,
-		       PCRW_VETO_TYPE(e->old_value), (unsigned long long)e->value,
+		       PCRW_VETO_TYPE(e->old_value),
+		       (unsigned long long)e->value,
 		       rule < PCR_NR_ADMIT_RULES ? rule_names[rule] : "?");
 	}
 	printf(" %s reservation %llu (%s)\n",
-	       e->kind == PCRW_EV_AUDIT ? "would be denied by" :
-	       veto_signal_active()     ? "killed (SIGKILL) for" :
-					  "denied EBUSY by",
+	       e->kind == PCRW_EV_AUDIT ? "would be denied by"
+	       : veto_signal_active()	? "killed (SIGKILL) for"
+					: "denied EBUSY by",
 	       (unsigned long long)e->reservation_id, who);
 	fflush(stdout);
 	return 0;
@@ -1162,22 +1218,29 @@ int cmd_enforce(int argc, char **argv)
 			once = true;
 			break;
 		case 'h':
-			printf("Usage: pcrwatch enforce [--audit] [--policy FILE] [--once]\n"
+			printf("Usage: pcrwatch enforce [--audit] [--policy "
+			       "FILE] [--once]\n"
 			       "                        [--signal-enforce]\n\n"
-			       "Attach and pin the vetoes, load FILE (again on SIGHUP) and log each\n"
-			       "veto. Enforcement goes on after pcrwatch exits or is killed: the\n"
-			       "programs and reservations stay pinned until `pcrwatch detach`.\n"
+			       "Attach and pin the vetoes, load FILE (again on "
+			       "SIGHUP) and log each\n"
+			       "veto. Enforcement goes on after pcrwatch exits "
+			       "or is killed: the\n"
+			       "programs and reservations stay pinned until "
+			       "`pcrwatch detach`.\n"
 			       "  --audit   log would-be vetoes, deny nothing\n"
-			       "  --once    attach, load, and exit without logging\n");
+			       "  --once    attach, load, and exit without "
+			       "logging\n");
 			return PCRW_EXIT_OK;
 		default:
 			return PCRW_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
-		return pcrw_usage_error("enforce", "unexpected argument '%s'", argv[optind]);
+		return pcrw_usage_error("enforce", "unexpected argument '%s'",
+					argv[optind]);
 	if (policy && access(policy, R_OK))
-		return pcrw_usage_error("enforce", "cannot read policy '%s': %s", policy,
+		return pcrw_usage_error("enforce",
+					"cannot read policy '%s': %s", policy,
 					strerror(errno));
 	if (geteuid() != 0) {
 		pcrw_err("enforce needs root (CAP_BPF, CAP_MAC_ADMIN)");
@@ -1193,7 +1256,8 @@ int cmd_enforce(int argc, char **argv)
 	if (rc)
 		return PCRW_EXIT_ERROR;
 	if (!veto_perf_active() && !veto_msr_active() && !veto_signal_active())
-		printf("monitor-only: BPF LSM cannot attach on this kernel; reservations "
+		printf("monitor-only: BPF LSM cannot attach on this kernel; "
+		       "reservations "
 		       "are recorded and listed but nothing is denied\n");
 	else
 		warn_existing_events();
@@ -1203,7 +1267,8 @@ int cmd_enforce(int argc, char **argv)
 	if (once)
 		return PCRW_EXIT_OK;
 
-	snprintf(path, sizeof(path), "%s/%s/events", PCRW_PIN_ROOT, PCRW_VETO_GROUP);
+	snprintf(path, sizeof(path), "%s/%s/events", PCRW_PIN_ROOT,
+		 PCRW_VETO_GROUP);
 	fd = pcrw_obj_get(PCRW_VETO_GROUP, "events");
 	if (fd >= 0)
 		rb = ring_buffer__new(fd, print_event, NULL, NULL);
@@ -1225,7 +1290,8 @@ int cmd_enforce(int argc, char **argv)
 			if (!policy)
 				pcrw_warn("SIGHUP: no policy file to reload");
 			else if (apply_policy(policy, false))
-				pcrw_warn("SIGHUP: the policy in force is unchanged");
+				pcrw_warn("SIGHUP: the policy in force is "
+					  "unchanged");
 		}
 	}
 	ring_buffer__free(rb);

@@ -17,19 +17,21 @@
 
 static int who_usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: pcrwatch who [--json] [--all]\n\n"
-		   "List every hardware performance counter user: CPU, slot and "
-		   "the kernel's\ncounter index, "
-		   "owner layer and identity (pid, comm, cgroup), event, "
-		   "state\n(idle: its task is not on a CPU), reservation, and\n"
-		   "how much of its enabled time it ran (below 1: multiplexed; "
-		   "0: never\n"
-		   "scheduled, which is why such a counter reads 0).\n\n"
-		   "  --json   one JSON document: {\"pmu\":{...},\"events\":[...],\n"
-		   "           \"reservations\":[...],\"notes\":[...]} "
-		   "(docs/JSON.md)\n"
-		   "  --all    also list software perf events (they hold no "
-		   "counter)\n");
+	fprintf(f,
+		"Usage: pcrwatch who [--json] [--all]\n\n"
+		"List every hardware performance counter user: CPU, slot and "
+		"the kernel's\ncounter index, "
+		"owner layer and identity (pid, comm, cgroup), event, "
+		"state\n(idle: its task is not on a CPU), reservation, and\n"
+		"how much of its enabled time it ran (below 1: multiplexed; "
+		"0: never\n"
+		"scheduled, which is why such a counter reads 0).\n\n"
+		"  --json   one JSON document: "
+		"{\"pmu\":{...},\"events\":[...],\n"
+		"           \"reservations\":[...],\"notes\":[...]} "
+		"(docs/JSON.md)\n"
+		"  --all    also list software perf events (they hold no "
+		"counter)\n");
 	return rc;
 }
 
@@ -49,8 +51,8 @@ static void print_record(const struct owner_record *r)
 	snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
 	who_slot_label(r->slot, slot, sizeof(slot));
 	who_slot_label(r->hw_idx, idx, sizeof(idx));
-	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6.2f %-4s %s%s%s%s", cpu,
-	       slot, idx, who_layer(r), owner,
+	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6.2f %-4s %s%s%s%s",
+	       cpu, slot, idx, who_layer(r), owner,
 	       san_term(text, sizeof(text), r->event, sizeof(r->event)),
 	       state_name(r->state), who_running_ratio(r), flags,
 	       who_never_ran(r) ? "never-ran " : "", r->pinned ? "pinned " : "",

@@ -18,12 +18,12 @@
  * firmware, arbiter, unknown), layer (firmware, hypervisor, kernel, user),
  * pid tid uid cgroup (numbers), comm, attributed (0|1), pmu, type, config,
  * event, scope (cpu|task), pinned exclusive (0|1), state (active, inactive,
- * error, off, idle, free), enabled running (ns), resv (reservation id), conflicts.
- * Missing keys take neutral defaults (cpu -1, hw_idx -1, slot -1, active,
- * attributed unless a key says otherwise). Values hold no spaces; %XX in a
- * value stands for the byte 0xXX (so "%20" is a space).
- * A malformed line makes the whole file an error: -EINVAL and a note that
- * names the file and the line; nothing of it is used.
+ * error, off, idle, free), enabled running (ns), resv (reservation id),
+ * conflicts. Missing keys take neutral defaults (cpu -1, hw_idx -1, slot -1,
+ * active, attributed unless a key says otherwise). Values hold no spaces; %XX
+ * in a value stands for the byte 0xXX (so "%20" is a space). A malformed line
+ * makes the whole file an error: -EINVAL and a note that names the file and the
+ * line; nothing of it is used.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -53,8 +53,7 @@ static void unescape(char *s)
 	*out = 0;
 }
 
-static int parse_ll(const char *v, long long min, long long max,
-		    long long *out)
+static int parse_ll(const char *v, long long min, long long max, long long *out)
 {
 	char *end;
 
@@ -114,22 +113,56 @@ static int copy_str(char *dst, size_t len, const char *v)
 }
 
 enum rec_key {
-	RK_CPU, RK_HW_IDX, RK_SLOT, RK_PATH, RK_LAYER, RK_STATE, RK_PID, RK_TID,
-	RK_UID, RK_TYPE, RK_CONFLICTS, RK_CGROUP, RK_CONFIG, RK_ENABLED,
-	RK_RUNNING, RK_RESV, RK_ID, RK_COMM, RK_PMU, RK_EVENT, RK_SCOPE,
-	RK_ATTRIBUTED, RK_PINNED, RK_EXCLUSIVE,
+	RK_CPU,
+	RK_HW_IDX,
+	RK_SLOT,
+	RK_PATH,
+	RK_LAYER,
+	RK_STATE,
+	RK_PID,
+	RK_TID,
+	RK_UID,
+	RK_TYPE,
+	RK_CONFLICTS,
+	RK_CGROUP,
+	RK_CONFIG,
+	RK_ENABLED,
+	RK_RUNNING,
+	RK_RESV,
+	RK_ID,
+	RK_COMM,
+	RK_PMU,
+	RK_EVENT,
+	RK_SCOPE,
+	RK_ATTRIBUTED,
+	RK_PINNED,
+	RK_EXCLUSIVE,
 };
 
 static const char *const rec_keys[] = {
-	[RK_CPU] = "cpu", [RK_HW_IDX] = "hw_idx", [RK_SLOT] = "slot",
-	[RK_PATH] = "path", [RK_LAYER] = "layer", [RK_STATE] = "state",
-	[RK_PID] = "pid", [RK_TID] = "tid", [RK_UID] = "uid",
-	[RK_TYPE] = "type", [RK_CONFLICTS] = "conflicts",
-	[RK_CGROUP] = "cgroup", [RK_CONFIG] = "config",
-	[RK_ENABLED] = "enabled", [RK_RUNNING] = "running", [RK_RESV] = "resv",
-	[RK_ID] = "id", [RK_COMM] = "comm", [RK_PMU] = "pmu",
-	[RK_EVENT] = "event", [RK_SCOPE] = "scope",
-	[RK_ATTRIBUTED] = "attributed", [RK_PINNED] = "pinned",
+	[RK_CPU] = "cpu",
+	[RK_HW_IDX] = "hw_idx",
+	[RK_SLOT] = "slot",
+	[RK_PATH] = "path",
+	[RK_LAYER] = "layer",
+	[RK_STATE] = "state",
+	[RK_PID] = "pid",
+	[RK_TID] = "tid",
+	[RK_UID] = "uid",
+	[RK_TYPE] = "type",
+	[RK_CONFLICTS] = "conflicts",
+	[RK_CGROUP] = "cgroup",
+	[RK_CONFIG] = "config",
+	[RK_ENABLED] = "enabled",
+	[RK_RUNNING] = "running",
+	[RK_RESV] = "resv",
+	[RK_ID] = "id",
+	[RK_COMM] = "comm",
+	[RK_PMU] = "pmu",
+	[RK_EVENT] = "event",
+	[RK_SCOPE] = "scope",
+	[RK_ATTRIBUTED] = "attributed",
+	[RK_PINNED] = "pinned",
 	[RK_EXCLUSIVE] = "exclusive",
 };
 
@@ -325,8 +358,10 @@ static int each_pair(char *s, char *bad, size_t badlen,
 		unescape(eq + 1);
 		err = fn(ctx, tok, eq + 1);
 		if (err) {
-			snprintf(bad, badlen, err == -ENOENT ?
-				 "unknown key '%s'" : "bad value for '%s'", tok);
+			snprintf(bad, badlen,
+				 err == -ENOENT ? "unknown key '%s'"
+						: "bad value for '%s'",
+				 tok);
 			return -EINVAL;
 		}
 	}

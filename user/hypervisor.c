@@ -276,16 +276,20 @@ static void detect_arm64(struct hv_info *hv)
 	char buf[96];
 	bool virt_dt;
 
-	virt_dt = dt_list_has("/proc/device-tree/compatible", "linux,dummy-virt");
+	virt_dt =
+		dt_list_has("/proc/device-tree/compatible", "linux,dummy-virt");
 	if (virt_dt) {
 		hv->present = true;
-		fact(hv, "device tree: QEMU's \"virt\" machine (linux,dummy-virt)");
+		fact(hv,
+		     "device tree: QEMU's \"virt\" machine (linux,dummy-virt)");
 	}
 	if (read_line("/proc/device-tree/psci/method", buf, sizeof(buf)))
 		fact(hv, "PSCI calls go through \"%s\"%s", buf,
-		     !strcmp(buf, "hvc") ? " (EL2 answers them: a hypervisor)" : "");
-	if (read_line("/sys/devices/system/cpu/cpu0/regs/identification/midr_el1",
-		      buf, sizeof(buf))) {
+		     !strcmp(buf, "hvc") ? " (EL2 answers them: a hypervisor)"
+					 : "");
+	if (read_line(
+		    "/sys/devices/system/cpu/cpu0/regs/identification/midr_el1",
+		    buf, sizeof(buf))) {
 		midr = strtoull(buf, NULL, 0);
 		fact(hv, "MIDR_EL1 %#llx: implementer %#llx part %#llx", midr,
 		     (midr >> 24) & 0xff, (midr >> 4) & 0xfff);
@@ -336,7 +340,8 @@ static void detect_kernel_log(struct hv_info *hv)
 	}
 	if (log_line(log, "CPU: All CPU(s) started at EL", line, sizeof(line)))
 		fact(hv, "kernel: %.80s", line);
-	if (log_line(log, "mode initialized successfully", line, sizeof(line))) {
+	if (log_line(log, "mode initialized successfully", line,
+		     sizeof(line))) {
 		hv->runs_kvm = true;
 		fact(hv, "kernel: %.80s", line);
 	}

@@ -23,7 +23,8 @@ enum hv_pmu_state {
 
 struct hv_info {
 	bool present; /* a hypervisor or emulator runs this kernel */
-	bool emulated; /* QEMU TCG: the CPU itself is emulated, not virtualized */
+	bool emulated; /* QEMU TCG: the CPU itself is emulated, not virtualized
+			*/
 	char name[48]; /* "KVM", "QEMU TCG", "Xen", "Hyper-V", ... or "" */
 	char cpuid_vendor[16]; /* x86 CPUID 0x40000000 signature, or "" */
 	bool runs_kvm; /* this kernel is itself a KVM host (/dev/kvm, EL2) */

@@ -75,7 +75,6 @@ void live_cell_text(const struct owner_record *r, char *buf, size_t len);
 void live_grid_cell_text(const struct live_row *row, int col, char *buf,
 			 size_t len);
 
-
 int live_text_run(struct model *m, const struct live_opts *o);
 int live_curses_run(struct model *m, const struct live_opts *o);
 

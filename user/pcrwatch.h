@@ -14,7 +14,8 @@
 enum pcrw_exit {
 	PCRW_EXIT_OK = 0,
 	PCRW_EXIT_ERROR = 1, /* the operation failed at run time */
-	PCRW_EXIT_USAGE = 2, /* bad flag, bad value, bad file: nothing changed */
+	PCRW_EXIT_USAGE =
+		2, /* bad flag, bad value, bad file: nothing changed */
 	PCRW_EXIT_UNSUPPORTED = 3, /* this kernel or build cannot do it */
 	PCRW_EXIT_DENIED = 4, /* wrong cookie, or not permitted */
 };
@@ -31,7 +32,8 @@ typedef int (*pcrw_cmd_fn)(int argc, char **argv);
 /* Subcommands, each in user/cmd_<name>.c. Weak: a build without one (the
  * static arm64 test binary has no exporter) says so instead of failing to
  * link. */
-#define PCRW_COMMAND(name) int cmd_##name(int argc, char **argv) __attribute__((weak))
+#define PCRW_COMMAND(name) \
+	int cmd_##name(int argc, char **argv) __attribute__((weak))
 PCRW_COMMAND(live);
 PCRW_COMMAND(attach);
 PCRW_COMMAND(detach);

@@ -67,8 +67,8 @@ static const char *const cache_results[] = {
  * upper half names the PMU (PERF_PMU_TYPE_SHIFT). */
 #define GENERIC_MASK 0xffffffffULL
 
-void perf_event_name(__u32 type, __u64 config, const char *pmu_name,
-		     char *buf, size_t len)
+void perf_event_name(__u32 type, __u64 config, const char *pmu_name, char *buf,
+		     size_t len)
 {
 	__u64 c = config & GENERIC_MASK;
 	unsigned int cache, op, res;
@@ -90,7 +90,8 @@ void perf_event_name(__u32 type, __u64 config, const char *pmu_name,
 		cache = c & 0xff;
 		op = (c >> 8) & 0xff;
 		res = (c >> 16) & 0xff;
-		if (cache < ARRAY_LEN(cache_names) && op < ARRAY_LEN(cache_ops) &&
+		if (cache < ARRAY_LEN(cache_names) &&
+		    op < ARRAY_LEN(cache_ops) &&
 		    res < ARRAY_LEN(cache_results)) {
 			snprintf(buf, len, "%s-%s-%s", cache_names[cache],
 				 cache_ops[op], cache_results[res]);
@@ -101,7 +102,8 @@ void perf_event_name(__u32 type, __u64 config, const char *pmu_name,
 		snprintf(buf, len, "raw 0x%llx", (unsigned long long)config);
 		return;
 	case PERF_TYPE_TRACEPOINT:
-		snprintf(buf, len, "tracepoint %llu", (unsigned long long)config);
+		snprintf(buf, len, "tracepoint %llu",
+			 (unsigned long long)config);
 		return;
 	case PERF_TYPE_BREAKPOINT:
 		snprintf(buf, len, "breakpoint");

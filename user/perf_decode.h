@@ -10,8 +10,8 @@
 /* "cycles", "L1-dcache-load-misses", "raw 0x11", "armv8_pmuv3/0x11/",
  * "cpu-clock", ... for attr.type @type and attr.config @config; @pmu_name is
  * the kernel's name of the PMU that took the event. */
-void perf_event_name(__u32 type, __u64 config, const char *pmu_name,
-		     char *buf, size_t len);
+void perf_event_name(__u32 type, __u64 config, const char *pmu_name, char *buf,
+		     size_t len);
 
 /* Kernel version as major * 1000 + minor (6012 for 6.12), from uname. */
 int perf_kernel_version(void);

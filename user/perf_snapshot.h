@@ -19,7 +19,8 @@ struct perf_snapshot {
 	struct perf_iter_bpf *skel;
 	struct pcrw_perf_rec *recs;
 	size_t nr, cap;
-	bool cpu_ctx_walked; /* kernel counters of CPU contexts were looked at */
+	bool cpu_ctx_walked; /* kernel counters of CPU contexts were looked at
+			      */
 	bool ctx_truncated; /* a context had more events than one walk takes */
 };
 

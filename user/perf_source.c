@@ -17,7 +17,6 @@
 #include "perf_track_info.h"
 #include "vpmu.h"
 
-
 /* perf_event_state */
 enum {
 	PERF_STATE_ERROR = -2,
@@ -176,9 +175,9 @@ static void to_record(struct owner_record *o, const struct perf_snapshot *s,
 	o->state = slot_state_of(r->state);
 	/* A running task-scoped event sits on the CPU its task runs on. */
 	o->cpu = o->state == SLOT_ACTIVE && r->oncpu >= 0 ? r->oncpu : r->cpu;
-	o->hw_idx = o->state == SLOT_ACTIVE && (r->flags & PCRW_PERF_HW) ?
-			    r->hw_idx :
-			    -1;
+	o->hw_idx = o->state == SLOT_ACTIVE && (r->flags & PCRW_PERF_HW)
+			    ? r->hw_idx
+			    : -1;
 	o->slot = perf_idx_to_slot(r->pmu_name, o->hw_idx, kver);
 	o->pinned = r->flags & PCRW_PERF_PINNED;
 	o->exclusive = r->flags & PCRW_PERF_EXCLUSIVE;
@@ -209,9 +208,10 @@ static void note_tracking(struct model *m)
 	}
 	perf_track_describe(how, sizeof(how));
 	model_note(m, "perf tracking: %s", how);
-	model_note(m, "perf tracking since attach: %llu opened, %llu hardware "
-		      "allocated, %llu freed, %llu counter owner changes, "
-		      "%llu lost",
+	model_note(m,
+		   "perf tracking since attach: %llu opened, %llu hardware "
+		   "allocated, %llu freed, %llu counter owner changes, "
+		   "%llu lost",
 		   (unsigned long long)st[PCRW_PSTAT_OPEN],
 		   (unsigned long long)st[PCRW_PSTAT_ALLOC],
 		   (unsigned long long)st[PCRW_PSTAT_FREE],
@@ -260,8 +260,9 @@ int perf_source_collect(struct model *m)
 	if (!snap_open) {
 		err = perf_snapshot_open(&snap);
 		if (err) {
-			model_note(m, "perf events cannot be listed: loading "
-				      "the BPF iterator failed (%s; needs root)",
+			model_note(m,
+				   "perf events cannot be listed: loading "
+				   "the BPF iterator failed (%s; needs root)",
 				   strerror(-err));
 			return 0;
 		}
@@ -275,8 +276,9 @@ int perf_source_collect(struct model *m)
 			break;
 	}
 	if (tries == SNAPSHOT_TRIES)
-		model_note(m, "counters moved while being read (multiplexing) "
-			      "in %d snapshots: two events may show one counter",
+		model_note(m,
+			   "counters moved while being read (multiplexing) "
+			   "in %d snapshots: two events may show one counter",
 			   SNAPSHOT_TRIES);
 	qsort(snap.recs, snap.nr, sizeof(snap.recs[0]), cmp_event);
 	for (i = 0; i < snap.nr; i++) {
@@ -295,18 +297,20 @@ int perf_source_collect(struct model *m)
 			return err;
 	}
 	if (!m->pmu.present)
-		model_note(m, "%zu software perf event(s) seen; none of them "
-			      "can hold a hardware counter%s",
-			   nr_sw, m->include_software ? "" :
-							" (--all lists them)");
+		model_note(m,
+			   "%zu software perf event(s) seen; none of them "
+			   "can hold a hardware counter%s",
+			   nr_sw,
+			   m->include_software ? "" : " (--all lists them)");
 	note_tracking(m);
 	if (snap.ctx_truncated)
 		model_note(m, "a perf context held more fileless events than "
 			      "one walk lists (64): some are not listed");
 	if (!snap.cpu_ctx_walked)
-		model_note(m, "per-CPU perf contexts not walked here (per-PMU "
-			      "before 6.2, or perf_cpu_context not in kallsyms): "
-			      "fileless kernel counters found in task contexts "
-			      "only");
+		model_note(m,
+			   "per-CPU perf contexts not walked here (per-PMU "
+			   "before 6.2, or perf_cpu_context not in kallsyms): "
+			   "fileless kernel counters found in task contexts "
+			   "only");
 	return 0;
 }

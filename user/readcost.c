@@ -164,7 +164,8 @@ static unsigned long long batch_perf_read(struct rc_ctx *c, unsigned int n)
 #if defined(__x86_64__) || defined(__aarch64__)
 /* perf's self-monitoring read: the seqlock of the mmap page around the
  * counter instruction, as tools/lib/perf does it. */
-static inline unsigned long long mmap_read(volatile struct perf_event_mmap_page *pc)
+static inline unsigned long long
+mmap_read(volatile struct perf_event_mmap_page *pc)
 {
 	unsigned long long count, pmc;
 	unsigned int seq, idx, width;
@@ -179,7 +180,8 @@ static inline unsigned long long mmap_read(volatile struct perf_event_mmap_page 
 			pmc = read_pmc(idx - 1);
 			if (width && width < 64) {
 				pmc <<= 64 - width;
-				pmc = (unsigned long long)((long long)pmc >> (64 - width));
+				pmc = (unsigned long long)((long long)pmc >>
+							   (64 - width));
 			}
 			count += pmc;
 		}
@@ -221,11 +223,13 @@ static void open_failed(struct rc_result *r, int err)
 	if (err == ENOENT || err == EOPNOTSUPP || err == ENODEV)
 		snprintf(r->reason, sizeof(r->reason),
 			 "no hardware PMU: the kernel cannot count cycles "
-			 "(perf_event_open: %s)", strerror(err));
+			 "(perf_event_open: %s)",
+			 strerror(err));
 	else if (err == EACCES || err == EPERM)
 		snprintf(r->reason, sizeof(r->reason),
 			 "not permitted (perf_event_open: %s; see "
-			 "/proc/sys/kernel/perf_event_paranoid)", strerror(err));
+			 "/proc/sys/kernel/perf_event_paranoid)",
+			 strerror(err));
 	else
 		snprintf(r->reason, sizeof(r->reason),
 			 "perf_event_open(cycles) failed: %s", strerror(err));
@@ -265,16 +269,19 @@ static void no_user_access(struct rc_result *r)
 	if (read_int_file("/proc/sys/kernel/perf_user_access", &v))
 		snprintf(r->reason, sizeof(r->reason),
 			 "this kernel has no perf user access to PMU counters "
-			 "(no /proc/sys/kernel/perf_user_access; arm64 needs 5.17+)");
+			 "(no /proc/sys/kernel/perf_user_access; arm64 needs "
+			 "5.17+)");
 	else if (v == 0)
 		snprintf(r->reason, sizeof(r->reason),
 			 "user access to PMCCNTR_EL0 is off: "
 			 "/proc/sys/kernel/perf_user_access is 0 "
 			 "(sysctl kernel.perf_user_access=1 allows it)");
 	else
-		snprintf(r->reason, sizeof(r->reason),
-			 "perf_user_access is %d but the kernel gave this event "
-			 "no user access (cap_user_rdpmc 0)", v);
+		snprintf(
+			r->reason, sizeof(r->reason),
+			"perf_user_access is %d but the kernel gave this event "
+			"no user access (cap_user_rdpmc 0)",
+			v);
 #else
 	int v;
 
@@ -323,7 +330,8 @@ static int setup_perf_mmap(struct rc_ctx *c, struct rc_result *r)
 		err = errno;
 		c->pc = NULL;
 		snprintf(r->reason, sizeof(r->reason),
-			 "mmap of the perf event page failed: %s", strerror(err));
+			 "mmap of the perf event page failed: %s",
+			 strerror(err));
 		return -err;
 	}
 #if defined(__x86_64__) || defined(__aarch64__)
@@ -341,11 +349,12 @@ static int setup_perf_mmap(struct rc_ctx *c, struct rc_result *r)
 			 "multiplexed out): nothing to read directly");
 		return -EBUSY;
 	}
-	snprintf(r->detail + strlen(r->detail), sizeof(r->detail) - strlen(r->detail),
+	snprintf(r->detail + strlen(r->detail),
+		 sizeof(r->detail) - strlen(r->detail),
 		 ", counter %u%s, %u bits", c->pc->index - 1,
 #if defined(__aarch64__)
-		 c->pc->index - 1 == ARMV8_CYCLE_COUNTER ? " (PMCCNTR_EL0)" :
-							   " (PMXEVCNTR_EL0)",
+		 c->pc->index - 1 == ARMV8_CYCLE_COUNTER ? " (PMCCNTR_EL0)"
+							 : " (PMXEVCNTR_EL0)",
 #else
 		 "",
 #endif
@@ -374,7 +383,8 @@ static int setup_perf_read(struct rc_ctx *c, struct rc_result *r)
 	c->fd = perf_open(&a);
 	if (c->fd >= 0) {
 		snprintf(r->detail, sizeof(r->detail),
-			 "software task-clock event (cycles: %s)", strerror(err));
+			 "software task-clock event (cycles: %s)",
+			 strerror(err));
 		return 0;
 	}
 	err = errno;
@@ -443,7 +453,8 @@ static void measure(rc_batch_fn fn, struct rc_ctx *c, const struct rc_opts *o,
 	 * smaller of two tries, so one preemption does not stop it early. */
 	if (!n)
 		for (n = 8; n < RC_MAX_READS / 2; n *= 2) {
-			double t1 = time_batch(fn, c, n), t2 = time_batch(fn, c, n);
+			double t1 = time_batch(fn, c, n),
+			       t2 = time_batch(fn, c, n);
 
 			if ((t1 < t2 ? t1 : t2) >= RC_TARGET_BATCH_NS)
 				break;
@@ -490,9 +501,10 @@ static const char *timer_hint(const struct rc_result *cheap)
 
 void rc_judge(struct rc_report *rep, bool emulated)
 {
-	const char *tcg = emulated ? "; QEMU TCG emulates this CPU, so the "
-				     "numbers describe the emulator, not hardware" :
-				     "";
+	const char *tcg =
+		emulated ? "; QEMU TCG emulates this CPU, so the "
+			   "numbers describe the emulator, not hardware"
+			 : "";
 	struct rc_result *cheap = NULL, *sys = NULL, *r;
 	int i;
 
@@ -526,42 +538,55 @@ void rc_judge(struct rc_report *rep, bool emulated)
 		if (r == cheap) {
 			snprintf(r->verdict, sizeof(r->verdict),
 				 "the cheapest time source here: use it for "
-				 "fine-grained time%s", tcg);
+				 "fine-grained time%s",
+				 tcg);
 		} else if (r->id == RC_VDSO && sys &&
-			   r->median_ns >= RC_VDSO_FALLBACK_SHARE * sys->median_ns) {
+			   r->median_ns >=
+				   RC_VDSO_FALLBACK_SHARE * sys->median_ns) {
 			snprintf(r->verdict, sizeof(r->verdict),
 				 "the vDSO falls back to a system call "
 				 "(clocksource %s): %.0fx the %s",
 				 rep->clocksource[0] ? rep->clocksource : "?",
 				 r->ratio, label(cheap));
 		} else if (r->id == RC_VDSO && sys) {
-			snprintf(r->verdict, sizeof(r->verdict),
-				 "no system call (the vDSO reads %s): %.1fx the "
-				 "%s, %.0fx cheaper than the system call",
-				 rep->clocksource[0] ? rep->clocksource : "the clock",
-				 r->ratio, label(cheap), sys->median_ns / r->median_ns);
+			snprintf(
+				r->verdict, sizeof(r->verdict),
+				"no system call (the vDSO reads %s): %.1fx the "
+				"%s, %.0fx cheaper than the system call",
+				rep->clocksource[0] ? rep->clocksource
+						    : "the clock",
+				r->ratio, label(cheap),
+				sys->median_ns / r->median_ns);
 		} else if (r->kind == RC_COUNTER) {
 			if (r->ratio >= RC_TRAP_RATIO)
 				snprintf(r->verdict, sizeof(r->verdict),
-					 "cycle counter reads trap: %.0fx the %s; "
-					 "use %s for time%s", r->ratio,
-					 label(cheap), timer_hint(cheap), tcg);
+					 "cycle counter reads trap: %.0fx the "
+					 "%s; "
+					 "use %s for time%s",
+					 r->ratio, label(cheap),
+					 timer_hint(cheap), tcg);
 			else if (r->ratio >= RC_SLOW_RATIO)
 				snprintf(r->verdict, sizeof(r->verdict),
-					 "cycle counter reads are slow: %.1fx the "
-					 "%s; count cycles coarsely, time with %s%s",
-					 r->ratio, label(cheap), timer_hint(cheap),
-					 tcg);
+					 "cycle counter reads are slow: %.1fx "
+					 "the "
+					 "%s; count cycles coarsely, time with "
+					 "%s%s",
+					 r->ratio, label(cheap),
+					 timer_hint(cheap), tcg);
 			else
 				snprintf(r->verdict, sizeof(r->verdict),
-					 "cycle counter reads do not trap: %.1fx "
-					 "the %s, fine for fine-grained counting%s",
+					 "cycle counter reads do not trap: "
+					 "%.1fx "
+					 "the %s, fine for fine-grained "
+					 "counting%s",
 					 r->ratio, label(cheap), tcg);
 		} else if (r->kind == RC_SYSCALL) {
-			snprintf(r->verdict, sizeof(r->verdict),
-				 "a system call per read: %.0fx the %s; fine "
-				 "for totals per interval, not for timing short "
-				 "code", r->ratio, label(cheap));
+			snprintf(
+				r->verdict, sizeof(r->verdict),
+				"a system call per read: %.0fx the %s; fine "
+				"for totals per interval, not for timing short "
+				"code",
+				r->ratio, label(cheap));
 		} else if (r->ratio >= RC_TRAP_RATIO) {
 			snprintf(r->verdict, sizeof(r->verdict),
 				 "traps or is emulated: %.0fx the %s", r->ratio,
@@ -572,8 +597,8 @@ void rc_judge(struct rc_report *rep, bool emulated)
 				 label(cheap), timer_hint(cheap));
 		} else {
 			snprintf(r->verdict, sizeof(r->verdict),
-				 "about as cheap as the %s (%.1fx)", label(cheap),
-				 r->ratio);
+				 "about as cheap as the %s (%.1fx)",
+				 label(cheap), r->ratio);
 		}
 	}
 }
@@ -590,17 +615,19 @@ struct rc_def {
 
 static const struct rc_def defs[] = {
 #if defined(__x86_64__)
-	{ RC_RDTSC, "rdtsc", "TSC read with rdtsc", RC_TIMER, batch_rdtsc, NULL },
+	{ RC_RDTSC, "rdtsc", "TSC read with rdtsc", RC_TIMER, batch_rdtsc,
+	  NULL },
 	{ RC_RDTSCP, "rdtscp", "TSC read with rdtscp (waits for earlier loads)",
 	  RC_TIMER, batch_rdtscp, NULL },
 #endif
 #if defined(__aarch64__)
-	{ RC_CNTVCT, "cntvct_el0", "generic timer, virtual count (mrs CNTVCT_EL0)",
-	  RC_TIMER, batch_cntvct, NULL },
+	{ RC_CNTVCT, "cntvct_el0",
+	  "generic timer, virtual count (mrs CNTVCT_EL0)", RC_TIMER,
+	  batch_cntvct, NULL },
 #endif
 	{ RC_VDSO, "vdso_clock_gettime",
-	  "clock_gettime(CLOCK_MONOTONIC) through the vDSO", RC_TIMER, batch_vdso,
-	  NULL },
+	  "clock_gettime(CLOCK_MONOTONIC) through the vDSO", RC_TIMER,
+	  batch_vdso, NULL },
 	{ RC_SYS_CLOCK, "syscall_clock_gettime",
 	  "clock_gettime(CLOCK_MONOTONIC) as a system call", RC_SYSCALL,
 	  batch_sys_clock, NULL },
@@ -620,7 +647,8 @@ static const struct rc_def defs[] = {
 static void read_clocksource(char *buf, size_t len)
 {
 	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/"
-			"current_clocksource", "r");
+			"current_clocksource",
+			"r");
 
 	buf[0] = 0;
 	if (!f)

@@ -42,8 +42,8 @@ static int open_pinned(const char *name)
 
 static void bpf_store_close(void)
 {
-	int *all[] = { &fds.resv, &fds.cpu_resv, &fds.cfg, &fds.vetoes,
-		       &fds.total, &fds.lock };
+	int *all[] = { &fds.resv,   &fds.cpu_resv, &fds.cfg,
+		       &fds.vetoes, &fds.total,	   &fds.lock };
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -105,7 +105,8 @@ static int bpf_store_open(bool create)
 	fds.cfg = open_pinned("veto_cfg");
 	fds.vetoes = open_pinned("resv_vetoes");
 	fds.total = open_pinned("veto_total");
-	if (fds.cpu_resv < 0 || fds.cfg < 0 || fds.vetoes < 0 || fds.total < 0) {
+	if (fds.cpu_resv < 0 || fds.cfg < 0 || fds.vetoes < 0 ||
+	    fds.total < 0) {
 		err = -errno;
 		bpf_store_close();
 		return err;
@@ -208,7 +209,8 @@ static int bpf_store_commit(void)
 			rows[cpu].ids[rows[cpu].nr++] = all[i].id;
 		}
 	for (cpu = 0; !err && cpu < PCRW_MAX_CPUS; cpu++)
-		if (bpf_map_update_elem(fds.cpu_resv, &cpu, &rows[cpu], BPF_ANY))
+		if (bpf_map_update_elem(fds.cpu_resv, &cpu, &rows[cpu],
+					BPF_ANY))
 			err = -errno;
 	free(all);
 	free(rows);
@@ -273,7 +275,8 @@ int resv_load_all(struct pcrw_resv **out, size_t *n)
 
 static int perf_open(struct perf_event_attr *a, int cpu)
 {
-	return syscall(SYS_perf_event_open, a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	return syscall(SYS_perf_event_open, a, -1, cpu, -1,
+		       PERF_FLAG_FD_CLOEXEC);
 }
 
 int resv_discover_counters(void)
@@ -501,8 +504,8 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		}
 		level = cgroup_level(s + 7);
 		if (level < 0) {
-			snprintf(err, errlen, "'%s': cannot find its cgroup2 mount",
-				 s + 7);
+			snprintf(err, errlen,
+				 "'%s': cannot find its cgroup2 mount", s + 7);
 			return -EINVAL;
 		}
 		p->id = st.st_ino; /* the cgroup id on 64-bit kernels */
@@ -510,7 +513,8 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "'%s' is not a principal: use uid:N, pid:N or cgroup:/sys/fs/cgroup/PATH",
+		 "'%s' is not a principal: use uid:N, pid:N or "
+		 "cgroup:/sys/fs/cgroup/PATH",
 		 s);
 	return -EINVAL;
 bad_number:
@@ -554,7 +558,8 @@ int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
 		if (b < a)
 			goto bad;
 		if (b >= (__u64)nr_cpus) {
-			snprintf(err, errlen, "CPU %llu does not exist (CPUs 0-%d)",
+			snprintf(err, errlen,
+				 "CPU %llu does not exist (CPUs 0-%d)",
 				 (unsigned long long)b, nr_cpus - 1);
 			return -EINVAL;
 		}
@@ -585,11 +590,12 @@ void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len)
 			continue;
 		}
 		start = c;
-		while (c + 1 < PCRW_MAX_CPUS && ((cpus[(c + 1) / 64] >> ((c + 1) % 64)) & 1))
+		while (c + 1 < PCRW_MAX_CPUS &&
+		       ((cpus[(c + 1) / 64] >> ((c + 1) % 64)) & 1))
 			c++;
 		if (off < len)
-			off += snprintf(buf + off, len - off, "%s%d", off ? "," : "",
-					start);
+			off += snprintf(buf + off, len - off, "%s%d",
+					off ? "," : "", start);
 		if (c > start && off < len)
 			off += snprintf(buf + off, len - off, "-%d", c);
 		c++;

@@ -56,7 +56,8 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
 		    char *err, size_t errlen);
 void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len);
-void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len);
+void resv_format_principal(const struct pcr_principal *p, char *buf,
+			   size_t len);
 
 /* The start time of process @pid, ticks since boot (/proc/PID/stat field
  * 22): the identity a pid principal is bound to. 0 or -errno. */

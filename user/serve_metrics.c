@@ -169,8 +169,8 @@ static void render_owners(FILE *f, const struct model *m)
 
 		if (r->conflicts)
 			conflicted++;
-		if (r->state != SLOT_ACTIVE || r->cpu < 0 || who_counter(r) < 0 ||
-		    seen_slot(seen, nr, r))
+		if (r->state != SLOT_ACTIVE || r->cpu < 0 ||
+		    who_counter(r) < 0 || seen_slot(seen, nr, r))
 			continue;
 		fprintf(f,
 			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",hw_idx="

@@ -28,7 +28,8 @@
 /* open and alloc first (veto_perf_active() looks at them), then the
  * uncharge paths and the attr copy where the kernel needs them. */
 static const char *const perf_links[] = { "link_perf_open", "link_perf_alloc",
-					  "link_perf_free", "link_perf_rcu_free",
+					  "link_perf_free",
+					  "link_perf_rcu_free",
 					  "link_perf_copy_attr" };
 #define NR_PERF_LINKS (sizeof(perf_links) / sizeof(perf_links[0]))
 /* The msr veto's links: the lockdown check and one stash program per
@@ -149,10 +150,11 @@ static int attach_perf(void)
 	/* 6.12 passes the open hook only the type: the kernel's attr is then
 	 * taken at perf_copy_attr()'s return. */
 	type_only = lsm_hook_nargs("perf_event_open", 2) == 1;
-	open_prog = type_only ? skel->progs.veto_perf_open_type_only :
-				skel->progs.veto_perf_open;
+	open_prog = type_only ? skel->progs.veto_perf_open_type_only
+			      : skel->progs.veto_perf_open;
 	bpf_program__set_autoload(skel->progs.veto_perf_open, !type_only);
-	bpf_program__set_autoload(skel->progs.veto_perf_open_type_only, type_only);
+	bpf_program__set_autoload(skel->progs.veto_perf_open_type_only,
+				  type_only);
 	bpf_program__set_autoload(skel->progs.veto_perf_copy_attr, type_only);
 	free_lsm = probe_btf_has_func("bpf_lsm_perf_event_free");
 	bpf_program__set_autoload(skel->progs.veto_perf_free, free_lsm);
@@ -163,14 +165,18 @@ static int attach_perf(void)
 		goto cleanup;
 	l[0] = bpf_program__attach_lsm(open_prog);
 	l[1] = bpf_program__attach_lsm(skel->progs.veto_perf_alloc);
-	l[2] = free_lsm ? bpf_program__attach_lsm(skel->progs.veto_perf_free) :
-			  bpf_program__attach_trace(skel->progs.veto_perf_release);
+	l[2] = free_lsm ? bpf_program__attach_lsm(skel->progs.veto_perf_free)
+			: bpf_program__attach_trace(
+				  skel->progs.veto_perf_release);
 	if (!free_lsm)
-		l[3] = bpf_program__attach_trace(skel->progs.veto_perf_rcu_free);
+		l[3] = bpf_program__attach_trace(
+			skel->progs.veto_perf_rcu_free);
 	if (type_only)
-		l[4] = bpf_program__attach_trace(skel->progs.veto_perf_copy_attr);
+		l[4] = bpf_program__attach_trace(
+			skel->progs.veto_perf_copy_attr);
 	for (i = 0; i < NR_PERF_LINKS; i++) {
-		bool wanted = i < 3 || (i == 3 && !free_lsm) || (i == 4 && type_only);
+		bool wanted =
+			i < 3 || (i == 3 && !free_lsm) || (i == 4 && type_only);
 
 		if (wanted && !l[i]) {
 			err = -errno;
@@ -316,11 +322,11 @@ static void msr_coverage(char *buf, size_t len)
 	bool drv = pinned(msr_links[MSR_WRITE]) && pinned(msr_links[MSR_IOCTL]);
 
 	snprintf(buf, len, "lsm (msr driver: %s; arbiter module: %s)",
-		 drv ? "decided on the driver's register and CPU" :
-		       "absent at attach, its writes fail closed",
-		 pinned(msr_links[MSR_ARBITER]) ? "decided on its slot" :
-		 arbiter_present() ? "loaded after attach, fails closed" :
-				     "not loaded");
+		 drv ? "decided on the driver's register and CPU"
+		     : "absent at attach, its writes fail closed",
+		 pinned(msr_links[MSR_ARBITER]) ? "decided on its slot"
+		 : arbiter_present() ? "loaded after attach, fails closed"
+				     : "not loaded");
 }
 
 static int attach_signal(void)
@@ -390,7 +396,8 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 	    !(lsm && probe_lsm_can_attach("perf_event_alloc")))
 		err = veto_set_mode(PCRW_VETO_SIGNAL);
 	else
-		err = veto_set_mode(o->audit ? PCRW_VETO_AUDIT : PCRW_VETO_ENFORCE);
+		err = veto_set_mode(o->audit ? PCRW_VETO_AUDIT
+					     : PCRW_VETO_ENFORCE);
 	if (err) {
 		snprintf(how, len, "cannot create the reservation maps: %s",
 			 strerror(-err));
@@ -409,8 +416,8 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 		perf = "lsm";
 	} else {
 		snprintf(why, sizeof(why), " (%s)",
-			 lsm ? "lsm programs cannot attach on this kernel" :
-			       "bpf is not in the active LSM list");
+			 lsm ? "lsm programs cannot attach on this kernel"
+			     : "bpf is not in the active LSM list");
 	}
 	if (!is_x86()) {
 		msr = "n/a (no MSRs on this architecture)";
@@ -428,17 +435,22 @@ static int veto_attach(const struct attach_opts *o, char *how, size_t len)
 	if (o->signal_enforce && !veto_perf_active()) {
 		if (!o->audit && (veto_signal_active() || !attach_signal())) {
 			perf = "signal (SIGKILL after the fact)";
-			pcrw_warn("signal enforcement: a non-holder's perf_event_open is "
-				  "answered with SIGKILL when the syscall returns: the "
-				  "event may already have been opened and have counted");
+			pcrw_warn("signal enforcement: a non-holder's "
+				  "perf_event_open is "
+				  "answered with SIGKILL when the syscall "
+				  "returns: the "
+				  "event may already have been opened and have "
+				  "counted");
 		} else {
-			pcrw_warn("--signal-enforce: cannot attach the signal program; "
+			pcrw_warn("--signal-enforce: cannot attach the signal "
+				  "program; "
 				  "reservations are monitor-only here");
 		}
 	} else if (!o->signal_enforce && veto_signal_active()) {
 		unpin(signal_links[0]);
 	}
-	snprintf(how, len, "perf_event_open veto: %s%s, msr write veto: %s, mode %s",
+	snprintf(how, len,
+		 "perf_event_open veto: %s%s, msr write veto: %s, mode %s",
 		 perf, why, msr, o->audit ? "audit" : "enforce");
 	return 0;
 }
@@ -471,10 +483,10 @@ const struct component veto_component = {
 void veto_describe(char *buf, size_t len)
 {
 	snprintf(buf, len, "perf_event_open veto %s, msr write veto %s",
-		 veto_perf_active()   ? "active" :
-		 veto_signal_active() ? "signal only (SIGKILL after the fact)" :
-					"not active (monitor-only)",
-		 !is_x86()	  ? "n/a" :
-		 veto_msr_active() ? "active" :
-				     "not active (monitor-only)");
+		 veto_perf_active()	? "active"
+		 : veto_signal_active() ? "signal only (SIGKILL after the fact)"
+					: "not active (monitor-only)",
+		 !is_x86()	     ? "n/a"
+		 : veto_msr_active() ? "active"
+				     : "not active (monitor-only)");
 }

@@ -14,7 +14,8 @@ static struct model probe_model;
 
 int model_add(struct model *m, const struct owner_record *r)
 {
-	printf("record cpu=%d slot=%d path=%u layer=%u tgid=%u comm=%s event=\"%s\" control=0x%llx resv=%llu\n",
+	printf("record cpu=%d slot=%d path=%u layer=%u tgid=%u comm=%s "
+	       "event=\"%s\" control=0x%llx resv=%llu\n",
 	       r->cpu, r->slot, r->path, r->owner.layer, r->owner.tgid,
 	       r->owner.comm[0] ? r->owner.comm : "-", r->event,
 	       (unsigned long long)r->config,

@@ -2,8 +2,8 @@
 /*
  * bpf-stats-prog: load a two-instruction socket filter named NAME, run it
  * RUNS times through BPF_PROG_TEST_RUN, print "ready ID", and hold it for
- * SECONDS (default 60) or until killed. The exporter's test uses it to see a named
- * program's run count and run time in pcrwatch_bpf_prog_*_total.
+ * SECONDS (default 60) or until killed. The exporter's test uses it to see a
+ * named program's run count and run time in pcrwatch_bpf_prog_*_total.
  *   bpf-stats-prog NAME RUNS [SECONDS]
  */
 #include <errno.h>
@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 		attr.test.data_size_in = sizeof(pkt);
 		attr.test.repeat = (unsigned int)runs;
 		if (sys_bpf(BPF_PROG_TEST_RUN, &attr)) {
-			fprintf(stderr, "bpf-stats-prog: test run: %s\n", strerror(errno));
+			fprintf(stderr, "bpf-stats-prog: test run: %s\n",
+				strerror(errno));
 			return 1;
 		}
 	}

@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 			secs = atof(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: demo-tenant [-N NAME] [-c CPU] [-n COUNT] [-p] [-s] [-t SECONDS]\n");
+			fprintf(stderr, "usage: demo-tenant [-N NAME] [-c CPU] "
+					"[-n COUNT] [-p] [-s] [-t SECONDS]\n");
 			return 2;
 		}
 	}
@@ -72,8 +73,8 @@ int main(int argc, char **argv)
 	attr.type = PERF_TYPE_HARDWARE;
 	attr.config = PERF_COUNT_HW_CPU_CYCLES;
 	attr.pinned = pinned;
-	attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
-			   PERF_FORMAT_TOTAL_TIME_RUNNING;
+	attr.read_format =
+		PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	for (i = 0; i < count; i++) {
 		fds[i] = (int)syscall(SYS_perf_event_open, &attr,
 				      cpu >= 0 ? -1 : 0, cpu, -1, 0);

@@ -42,9 +42,10 @@ static int fetch(const struct sockaddr_in *sa, const char *host,
 		close(fd);
 		return -errno;
 	}
-	rl = snprintf(req, sizeof(req),
-		      "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n",
-		      path, host);
+	rl = snprintf(
+		req, sizeof(req),
+		"GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n",
+		path, host);
 	if (write(fd, req, (size_t)rl) != rl) {
 		close(fd);
 		return -EIO;
@@ -97,7 +98,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (argc - optind != 2 || strlen(argv[optind]) >= sizeof(host)) {
-		fprintf(stderr, "usage: http-get [-n COUNT] [-s] HOST:PORT PATH\n");
+		fprintf(stderr,
+			"usage: http-get [-n COUNT] [-s] HOST:PORT PATH\n");
 		return 2;
 	}
 	strcpy(host, argv[optind]);
@@ -118,18 +120,21 @@ int main(int argc, char **argv)
 			t0 = now_ms();
 			err = fetch(&sa, host, argv[optind + 1], &resp, &len);
 			if (err) {
-				fprintf(stderr, "http-get: %s\n", strerror(-err));
+				fprintf(stderr, "http-get: %s\n",
+					strerror(-err));
 				return 2;
 			}
 			lat[i] = now_ms() - t0;
-			if (strncmp(resp, "HTTP/1.", 7) || strncmp(resp + 9, "200", 3)) {
+			if (strncmp(resp, "HTTP/1.", 7) ||
+			    strncmp(resp + 9, "200", 3)) {
 				fprintf(stderr, "http-get: not 200\n");
 				return 1;
 			}
 			free(resp);
 		}
 		qsort(lat, (size_t)count, sizeof(*lat), cmp_double);
-		printf("fetches %d min_ms %.3f median_ms %.3f p99_ms %.3f max_ms %.3f\n",
+		printf("fetches %d min_ms %.3f median_ms %.3f p99_ms %.3f "
+		       "max_ms %.3f\n",
 		       count, lat[0], lat[count / 2], lat[(count * 99) / 100],
 		       lat[count - 1]);
 		free(lat);

@@ -228,7 +228,8 @@ static void check_object(const struct val *s, const struct val *v,
 static void check(const struct val *s, const struct val *v, const char *path)
 {
 	const struct val *t = member(s, "type"), *e = member(s, "enum"),
-			 *pat = member(s, "pattern"), *min = member(s, "minimum"),
+			 *pat = member(s, "pattern"),
+			 *min = member(s, "minimum"),
 			 *items = member(s, "items");
 	char sub[512];
 	size_t i;
@@ -320,7 +321,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no document in %s\n", argv[2]);
 		return 1;
 	}
-	printf("%d document%s checked, %d error%s\n", docs, docs == 1 ? "" : "s",
-	       errors, errors == 1 ? "" : "s");
+	printf("%d document%s checked, %d error%s\n", docs,
+	       docs == 1 ? "" : "s", errors, errors == 1 ? "" : "s");
 	return errors ? 1 : 0;
 }

@@ -79,8 +79,8 @@ asm(".pushsection .rodata\n"
     ".popsection\n");
 extern const unsigned char vpmu_guest_code[], vpmu_guest_code_end[];
 
-#define CORE_REG(field)                                                     \
-	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |              \
+#define CORE_REG(field)                                        \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 	 (offsetof(struct kvm_regs, field) / sizeof(__u32)))
 
 static volatile sig_atomic_t stop;
@@ -104,7 +104,8 @@ struct vm {
 
 static int set_reg(int fd, __u64 id, __u64 val)
 {
-	struct kvm_one_reg reg = { .id = id, .addr = (__u64)(unsigned long)&val };
+	struct kvm_one_reg reg = { .id = id,
+				   .addr = (__u64)(unsigned long)&val };
 
 	return ioctl(fd, KVM_SET_ONE_REG, &reg);
 }
@@ -185,10 +186,12 @@ static void *vcpu_thread(void *arg)
 			fail(v, "KVM_RUN");
 			break;
 		}
-		if (v->run->exit_reason != KVM_EXIT_MMIO || !v->run->mmio.is_write) {
+		if (v->run->exit_reason != KVM_EXIT_MMIO ||
+		    !v->run->mmio.is_write) {
 			errno = EIO;
 			fail(v, "unexpected exit from the guest");
-			fprintf(stderr, "exit reason %u\n", v->run->exit_reason);
+			fprintf(stderr, "exit reason %u\n",
+				v->run->exit_reason);
 			break;
 		}
 		memcpy(&val, v->run->mmio.data, sizeof(val));
@@ -279,19 +282,24 @@ static int run_guest(unsigned long reads, unsigned long batches, int hold)
 	printf("nested guest: cntvct_el0 min %.1f ns median %.1f ns per read\n",
 	       cnt_min, cnt_med);
 	printf("nested guest: pmccntr_el0 min %.1f ns median %.1f ns per read "
-	       "(final count %llu)\n", pmc_min, pmc_med, v.final_pmc);
+	       "(final count %llu)\n",
+	       pmc_min, pmc_med, v.final_pmc);
 	if (cnt_med <= 0)
 		printf("nested guest: verdict: CNTVCT_EL0 reads are below the "
 		       "timer's resolution; raise -n\n");
 	else if (ratio >= RC_TRAP_RATIO)
 		printf("nested guest: verdict: cycle counter reads trap: %.0fx "
-		       "the generic timer; use CNTVCT_EL0 for time\n", ratio);
+		       "the generic timer; use CNTVCT_EL0 for time\n",
+		       ratio);
 	else if (ratio >= RC_SLOW_RATIO)
 		printf("nested guest: verdict: cycle counter reads are slow: "
-		       "%.1fx the generic timer\n", ratio);
+		       "%.1fx the generic timer\n",
+		       ratio);
 	else
-		printf("nested guest: verdict: cycle counter reads do not trap: "
-		       "%.1fx the generic timer\n", ratio);
+		printf("nested guest: verdict: cycle counter reads do not "
+		       "trap: "
+		       "%.1fx the generic timer\n",
+		       ratio);
 	fflush(stdout);
 	if (hold) {
 		signal(SIGTERM, on_signal);
@@ -327,7 +335,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!reads || !batches || batches > 64) {
-		fprintf(stderr, "kvm_vpmu_guest: READS >= 1, 1 <= BATCHES <= 64\n");
+		fprintf(stderr,
+			"kvm_vpmu_guest: READS >= 1, 1 <= BATCHES <= 64\n");
 		return 2;
 	}
 #if defined(__aarch64__)

@@ -6,11 +6,11 @@
  *   msr_testrun write CPU MSR VALUE [FAILED]  BPF_PROG_TEST_RUN prog_write_msr
  * on CPU msr_testrun read CPU MSR VALUE            the same with prog_read_msr
  *   msr_testrun held CPU SLOT VALUE MSR       the same with prog_mark_held
- *   msr_testrun pending CPU MSR TGID COMM [CGROUP_ID]  a /dev/cpu/CPU/msr writer in
- * flight (stands in for sys_enter_pwrite64) msr_testrun clear CPU ... and its
- * sys_exit_pwrite64 msr_testrun slot CPU SLOT                 the shadow of one
- * counter, key=value msr_testrun cpu CPU                       the per-CPU
- * registers and counts Numbers take any base strtoull accepts (0x.. for hex).
+ *   msr_testrun pending CPU MSR TGID COMM [CGROUP_ID]  a /dev/cpu/CPU/msr
+ * writer in flight (stands in for sys_enter_pwrite64) msr_testrun clear CPU ...
+ * and its sys_exit_pwrite64 msr_testrun slot CPU SLOT                 the
+ * shadow of one counter, key=value msr_testrun cpu CPU the per-CPU registers
+ * and counts Numbers take any base strtoull accepts (0x.. for hex).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 	int fd, rc;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: msr_write write|pwrite|ioctl CPU MSR VALUE\n");
+		fprintf(stderr,
+			"usage: msr_write write|pwrite|ioctl CPU MSR VALUE\n");
 		return 2;
 	}
 	msr = strtoul(argv[3], NULL, 0);
@@ -33,12 +34,14 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "/dev/cpu/%s/msr", argv[2]);
 	fd = open(path, O_RDWR);
 	if (fd < 0) {
-		printf("open %s: error %d (%s)\n", path, errno, strerror(errno));
+		printf("open %s: error %d (%s)\n", path, errno,
+		       strerror(errno));
 		return 2;
 	}
 	if (!strcmp(argv[1], "write")) {
-		rc = lseek(fd, msr, SEEK_SET) < 0 ? -1 :
-		     (int)write(fd, &value, sizeof(value));
+		rc = lseek(fd, msr, SEEK_SET) < 0
+			     ? -1
+			     : (int)write(fd, &value, sizeof(value));
 	} else if (!strcmp(argv[1], "pwrite")) {
 		rc = pwrite(fd, &value, sizeof(value), msr);
 	} else if (!strcmp(argv[1], "ioctl")) {
@@ -53,7 +56,8 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		int e = errno;
 
-		printf("%s msr 0x%x: error %d (%s)\n", argv[1], msr, e, strerror(e));
+		printf("%s msr 0x%x: error %d (%s)\n", argv[1], msr, e,
+		       strerror(e));
 		return e;
 	}
 	printf("%s msr 0x%x: ok\n", argv[1], msr);

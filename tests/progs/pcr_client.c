@@ -7,8 +7,9 @@
  * Commands run in order in one process (so a private cookie from `acquire`
  * can be used by a later `program grant` or `ungrant SLOT grant`) and stop
  * at the first failure, or with -k go on. Each prints one line. Exit
- * status: 0, or the errno of the (last) failing command (EBUSY 16, EPERM 1, EINVAL 22, ENXIO 6, ...), or
- * 2 for bad usage. Cookies are numbers (0x...); none is ever printed.
+ * status: 0, or the errno of the (last) failing command (EBUSY 16, EPERM 1,
+ * EINVAL 22, ENXIO 6, ...), or 2 for bad usage. Cookies are numbers (0x...);
+ * none is ever printed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,10 @@ static const char *const verdicts[] = {
 	"ok", "cookie", "layer", "direct", "mgmt", "busy", "invalid",
 };
 static const char *const modes[] = {
-	"none", "minimal", "minimal-enforcing", "fully-enforcing",
+	"none",
+	"minimal",
+	"minimal-enforcing",
+	"fully-enforcing",
 };
 static const char *const mirrors[] = { "off", "kretprobe", "ioctl" };
 
@@ -40,14 +44,18 @@ static const char *verdict_name(__u32 v)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: pcr_client [-c CPU] [-k] CMD ARGS... [, CMD ARGS...]...\n"
+		"usage: pcr_client [-c CPU] [-k] CMD ARGS... [, CMD "
+		"ARGS...]...\n"
 		"  info | status SLOT | read ADDR | write ADDR VALUE\n"
 		"  claim SLOT COOKIE | release SLOT MGMT\n"
 		"  set-access|set-control|set-mgmt SLOT MGMT VALUE\n"
 		"  program SLOT evtsel|counter ACCESS VALUE\n"
-		"  legacy reserve-perfctr|release-perfctr|reserve-evntsel|release-evntsel N\n"
+		"  legacy "
+		"reserve-perfctr|release-perfctr|reserve-evntsel|release-"
+		"evntsel N\n"
 		"  acquire SLOT | ungrant SLOT COOKIE | await FILE TEXT\n"
-		"A cookie may be 'grant': the one the last acquire returned.\n");
+		"A cookie may be 'grant': the one the last acquire "
+		"returned.\n");
 	return 2;
 }
 
@@ -91,9 +99,10 @@ static int failed(const char *what, __u32 slot, int err, int has_verdict,
 
 static void print_flags(__u32 f)
 {
-	static const char *const names[] = { "present", "reserved", "open",
-					     "legacy-perfctr", "legacy-evntsel",
-					     "private", "firmware" };
+	static const char *const names[] = { "present",	       "reserved",
+					     "open",	       "legacy-perfctr",
+					     "legacy-evntsel", "private",
+					     "firmware" };
 	unsigned int i;
 	int first = 1;
 
@@ -114,7 +123,8 @@ static int cmd_info(int fd)
 
 	if (ioctl(fd, PCR_ARB_IOC_INFO, &in))
 		return failed("info", 0, errno, 0, 0);
-	printf("mode=%s mirror=%s gp=%u fixed=%u pmu_msrs=%u firmware=0x%llx os=0x%llx denials=",
+	printf("mode=%s mirror=%s gp=%u fixed=%u pmu_msrs=%u firmware=0x%llx "
+	       "os=0x%llx denials=",
 	       in.mode < 4 ? modes[in.mode] : "?",
 	       in.mirror < 3 ? mirrors[in.mirror] : "?", in.nr_gp, in.nr_fixed,
 	       in.pmu_msrs, (unsigned long long)in.firmware_slots,
@@ -134,7 +144,8 @@ static int cmd_status(int fd, __u32 slot)
 		return failed("status", slot, errno, 0, 0);
 	printf("slot=%u flags=", slot);
 	print_flags(st.flags);
-	printf(" control=0x%x holder_layer=%u holder_tgid=%u holder=%.16s seq=%u\n",
+	printf(" control=0x%x holder_layer=%u holder_tgid=%u holder=%.16s "
+	       "seq=%u\n",
 	       st.control, st.holder_layer, st.holder_tgid,
 	       st.holder_comm[0] ? st.holder_comm : "-", st.seq);
 	return 0;
@@ -143,7 +154,9 @@ static int cmd_status(int fd, __u32 slot)
 static int cmd_op(int fd, const char *name, unsigned long req, __u32 slot,
 		  __u64 cookie, __u64 value)
 {
-	struct pcr_arb_op o = { .slot = slot, .cookie = cookie, .value = value };
+	struct pcr_arb_op o = { .slot = slot,
+				.cookie = cookie,
+				.value = value };
 
 	if (ioctl(fd, req, &o))
 		return failed(name, slot, errno, 1, o.verdict);
@@ -154,7 +167,8 @@ static int cmd_op(int fd, const char *name, unsigned long req, __u32 slot,
 static int cmd_program(int fd, __u32 slot, const char *target, __u64 access,
 		       __u64 value)
 {
-	struct pcr_arb_program p = { .slot = slot, .access = access,
+	struct pcr_arb_program p = { .slot = slot,
+				     .access = access,
 				     .value = value };
 
 	if (!strcmp(target, "evtsel"))
@@ -173,7 +187,8 @@ static int cmd_program(int fd, __u32 slot, const char *target, __u64 access,
 static int cmd_legacy(int fd, const char *op, __u32 counter)
 {
 	static const char *const ops[] = { "reserve-perfctr", "release-perfctr",
-					   "reserve-evntsel", "release-evntsel" };
+					   "reserve-evntsel",
+					   "release-evntsel" };
 	struct pcr_arb_legacy l = { .counter = counter, .op = 99 };
 	unsigned int i;
 
@@ -304,7 +319,8 @@ int main(int argc, char **argv)
 	char path[64];
 	int cpu = 0, fd, i, start, rc = 0, err, keep_going = 0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0); /* tests watch the lines as they come */
+	setvbuf(stdout, NULL, _IOLBF,
+		0); /* tests watch the lines as they come */
 	if (argc > 2 && !strcmp(argv[1], "-c")) {
 		cpu = atoi(argv[2]);
 		argv += 2;

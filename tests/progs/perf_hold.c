@@ -93,19 +93,42 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:e:C:a:Pgxsif:r:")) != -1) {
 		switch (opt) {
-		case 'n': n = atoi(optarg); break;
-		case 'e': ev = optarg; break;
-		case 'C': cpu = atoi(optarg); break;
-		case 'a': affinity = atoi(optarg); break;
-		case 'P': attr.pinned = 1; break;
-		case 'g': group = 1; break;
-		case 'x': attr.exclusive = 1; break;
-		case 's': spin = 1; break;
-		case 'i': attr.inherit = 1; break;
-		case 'f': forks = atoi(optarg); break;
-		case 'r': ready = optarg; break;
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'e':
+			ev = optarg;
+			break;
+		case 'C':
+			cpu = atoi(optarg);
+			break;
+		case 'a':
+			affinity = atoi(optarg);
+			break;
+		case 'P':
+			attr.pinned = 1;
+			break;
+		case 'g':
+			group = 1;
+			break;
+		case 'x':
+			attr.exclusive = 1;
+			break;
+		case 's':
+			spin = 1;
+			break;
+		case 'i':
+			attr.inherit = 1;
+			break;
+		case 'f':
+			forks = atoi(optarg);
+			break;
+		case 'r':
+			ready = optarg;
+			break;
 		default:
-			fprintf(stderr, "perf_hold: bad option (see the source)\n");
+			fprintf(stderr,
+				"perf_hold: bad option (see the source)\n");
 			return 2;
 		}
 	}
@@ -132,10 +155,11 @@ int main(int argc, char **argv)
 		if (group && i > 0)
 			a.pinned = a.exclusive = 0;
 		fd = syscall(SYS_perf_event_open, &a, cpu < 0 ? 0 : -1, cpu,
-			     group && i > 0 ? leader : -1, PERF_FLAG_FD_CLOEXEC);
+			     group && i > 0 ? leader : -1,
+			     PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0) {
-			fprintf(stderr, "perf_hold: event %d of %d: %s\n", i + 1,
-				n, strerror(errno));
+			fprintf(stderr, "perf_hold: event %d of %d: %s\n",
+				i + 1, n, strerror(errno));
 			return 1;
 		}
 		if (i == 0)

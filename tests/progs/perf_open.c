@@ -40,9 +40,11 @@ static int core_pmu_type(void)
 	FILE *f;
 
 	while (d && (e = readdir(d)))
-		if (!strcmp(e->d_name, "cpu") || !strncmp(e->d_name, "armv8", 5)) {
+		if (!strcmp(e->d_name, "cpu") ||
+		    !strncmp(e->d_name, "armv8", 5)) {
 			snprintf(path, sizeof(path),
-				 "/sys/bus/event_source/devices/%s/type", e->d_name);
+				 "/sys/bus/event_source/devices/%s/type",
+				 e->d_name);
 			f = fopen(path, "r");
 			if (f) {
 				if (fscanf(f, "%d", &type) != 1)
@@ -85,7 +87,8 @@ static int open_event(struct perf_event_attr *a, int pid, int cpu, int group)
 
 		if (!low) {
 			low = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
+				   0);
 			if (low == MAP_FAILED) {
 				low = NULL;
 				return -1;
@@ -173,23 +176,56 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 't': type = optarg; break;
-		case 'c': config = strtol(optarg, NULL, 0); break;
-		case 'C': cpu = atoi(optarg); break;
-		case 'p': pid = atoi(optarg); break;
-		case 'P': a.pinned = 1; break;
-		case 'x': a.exclusive = 1; break;
-		case 'i': a.inherit = 1; break;
-		case 'g': group = atoi(optarg); break;
-		case 'n': count = atoi(optarg); break;
-		case 'u': uid = atoi(optarg); break;
-		case 'G': cgroup = optarg; break;
-		case 'w': work = atoi(optarg); break;
-		case 'b': bench = atoi(optarg); break;
-		case 'W': wait_path = optarg; break;
-		case 'A': as_pid = atoi(optarg); break;
-		case 'X': compat = 1; break;
-		default: return 2;
+		case 't':
+			type = optarg;
+			break;
+		case 'c':
+			config = strtol(optarg, NULL, 0);
+			break;
+		case 'C':
+			cpu = atoi(optarg);
+			break;
+		case 'p':
+			pid = atoi(optarg);
+			break;
+		case 'P':
+			a.pinned = 1;
+			break;
+		case 'x':
+			a.exclusive = 1;
+			break;
+		case 'i':
+			a.inherit = 1;
+			break;
+		case 'g':
+			group = atoi(optarg);
+			break;
+		case 'n':
+			count = atoi(optarg);
+			break;
+		case 'u':
+			uid = atoi(optarg);
+			break;
+		case 'G':
+			cgroup = optarg;
+			break;
+		case 'w':
+			work = atoi(optarg);
+			break;
+		case 'b':
+			bench = atoi(optarg);
+			break;
+		case 'W':
+			wait_path = optarg;
+			break;
+		case 'A':
+			as_pid = atoi(optarg);
+			break;
+		case 'X':
+			compat = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!strcmp(type, "hw")) {
@@ -213,8 +249,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	a.config = config;
-	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED |
-			PERF_FORMAT_TOTAL_TIME_RUNNING;
+	a.read_format =
+		PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
 	if (cgroup) {
 		char path[512];
 		FILE *f;
@@ -251,12 +287,14 @@ int main(int argc, char **argv)
 		for (i = 0; i < bench; i++) {
 			fd = syscall(SYS_perf_event_open, &a, pid, cpu, -1, 0);
 			if (fd < 0) {
-				printf("bench: error %d (%s)\n", errno, strerror(errno));
+				printf("bench: error %d (%s)\n", errno,
+				       strerror(errno));
 				return errno;
 			}
 			close(fd);
 		}
-		printf("bench: %ld ns per open+close\n", (now_ns() - t0) / bench);
+		printf("bench: %ld ns per open+close\n",
+		       (now_ns() - t0) / bench);
 		return 0;
 	}
 	if (wait_path)
@@ -270,7 +308,8 @@ int main(int argc, char **argv)
 		if (fds[i] < 0) {
 			int e = errno;
 
-			printf("open %d: error %d (%s)\n", i + 1, e, strerror(e));
+			printf("open %d: error %d (%s)\n", i + 1, e,
+			       strerror(e));
 			if (!first_err)
 				first_err = e;
 			break;
@@ -294,8 +333,9 @@ int main(int argc, char **argv)
 				printf("count %d: unreadable\n", i + 1);
 				continue;
 			}
-			printf("count %d: %llu enabled %llu running %llu\n", i + 1,
-			       (unsigned long long)v[0], (unsigned long long)v[1],
+			printf("count %d: %llu enabled %llu running %llu\n",
+			       i + 1, (unsigned long long)v[0],
+			       (unsigned long long)v[1],
 			       (unsigned long long)v[2]);
 		}
 		while (wait(NULL) > 0)

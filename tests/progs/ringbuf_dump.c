@@ -21,7 +21,8 @@ static int bpf_call(int cmd, union bpf_attr *attr)
 
 static void print_event(const struct pcrw_event *e)
 {
-	printf("kind=%u cpu=%u slot=%u value=0x%llx old=0x%llx verdict=%u layer=%u tgid=%u prev_layer=%u comm=%.16s resv=%llu\n",
+	printf("kind=%u cpu=%u slot=%u value=0x%llx old=0x%llx verdict=%u "
+	       "layer=%u tgid=%u prev_layer=%u comm=%.16s resv=%llu\n",
 	       e->kind, e->cpu, e->slot, (unsigned long long)e->value,
 	       (unsigned long long)e->old_value, e->verdict, e->actor.layer,
 	       e->actor.tgid, e->prev.layer, e->actor.comm,
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
 	attr.pathname = (unsigned long)argv[1];
 	fd = bpf_call(BPF_OBJ_GET, &attr);
 	if (fd < 0) {
-		fprintf(stderr, "ringbuf_dump: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "ringbuf_dump: %s: %s\n", argv[1],
+			strerror(errno));
 		return 1;
 	}
 	memset(&info, 0, sizeof(info));
@@ -53,8 +55,10 @@ int main(int argc, char **argv)
 	attr.info.bpf_fd = fd;
 	attr.info.info_len = sizeof(info);
 	attr.info.info = (unsigned long)&info;
-	if (bpf_call(BPF_OBJ_GET_INFO_BY_FD, &attr) || info.type != BPF_MAP_TYPE_RINGBUF) {
-		fprintf(stderr, "ringbuf_dump: %s is not a ring buffer\n", argv[1]);
+	if (bpf_call(BPF_OBJ_GET_INFO_BY_FD, &attr) ||
+	    info.type != BPF_MAP_TYPE_RINGBUF) {
+		fprintf(stderr, "ringbuf_dump: %s is not a ring buffer\n",
+			argv[1]);
 		return 1;
 	}
 	mask = info.max_entries - 1;
@@ -75,9 +79,12 @@ int main(int argc, char **argv)
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break;
 		if (!(len & BPF_RINGBUF_DISCARD_BIT) &&
-		    (len & ~BPF_RINGBUF_DISCARD_BIT) >= sizeof(struct pcrw_event)) {
-			print_event((const struct pcrw_event *)(data + (cpos & mask) +
-								BPF_RINGBUF_HDR_SZ));
+		    (len & ~BPF_RINGBUF_DISCARD_BIT) >=
+			    sizeof(struct pcrw_event)) {
+			print_event((
+				const struct pcrw_event *)(data +
+							   (cpos & mask) +
+							   BPF_RINGBUF_HDR_SZ));
 			n++;
 		}
 		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);

@@ -99,7 +99,8 @@ static void check_program(const struct pcr_slot_regs *s, __u32 layer,
 	      v == PCR_DENY_COOKIE);
 	if (v == PCR_OK && pcr_slot_reserved(s)) {
 		check(access == s->access_cookie);
-		check(layer < PCR_NR_LAYERS && (s->control & PCR_CTL_LAYER(layer)));
+		check(layer < PCR_NR_LAYERS &&
+		      (s->control & PCR_CTL_LAYER(layer)));
 		check(!direct || (s->control & PCR_CTL_DIRECT_MSR));
 	}
 	check(pcr_verdict_errno(v) == (v == PCR_OK ? 0 : -PCR_EBUSY));
@@ -120,12 +121,13 @@ static void step(struct reader *r, struct pcr_slot_regs *slots)
 	struct pcr_slot_regs *s = &slots[op >> 4 & (NR - 1)], before = *s;
 	__u64 presented = pick_cookie(r, s), value;
 	enum pcr_verdict v;
-	int was_manager = pcr_slot_reserved(s) &&
-			  presented == s->mgmt_cookie;
+	int was_manager = pcr_slot_reserved(s) && presented == s->mgmt_cookie;
 
 	switch (op & 7) {
 	case 0:
-		v = pcr_claim(s, value = take64(r) & (take8(r) & 1 ? PCR_COOKIE_MASK : ~0ULL));
+		v = pcr_claim(s,
+			      value = take64(r) &
+				      (take8(r) & 1 ? PCR_COOKIE_MASK : ~0ULL));
 		check(v != PCR_OK || (!pcr_slot_reserved(&before) &&
 				      s->access_cookie == value));
 		break;
@@ -159,7 +161,8 @@ static void step(struct reader *r, struct pcr_slot_regs *slots)
 		break;
 	}
 	check(v < PCR_NR_VERDICTS);
-	check(pcr_verdict_errno(v) <= 0 && (pcr_verdict_errno(v) == 0) == (v == PCR_OK));
+	check(pcr_verdict_errno(v) <= 0 &&
+	      (pcr_verdict_errno(v) == 0) == (v == PCR_OK));
 	if (v != PCR_OK)
 		check(!memcmp(&before, s, sizeof(before)));
 	else if ((op & 7) >= 1 && (op & 7) <= 4)
@@ -174,9 +177,12 @@ static void step(struct reader *r, struct pcr_slot_regs *slots)
 static void check_admission(struct reader *r)
 {
 	struct pcr_demand d = {
-		.nr_general = take8(r) & 15, .nr_cycles_only = take8(r) & 3,
-		.reserved_other = take8(r) & 31, .whole_other = take8(r) & 1,
-		.used_general = take8(r), .used_cycles = take8(r),
+		.nr_general = take8(r) & 15,
+		.nr_cycles_only = take8(r) & 3,
+		.reserved_other = take8(r) & 31,
+		.whole_other = take8(r) & 1,
+		.used_general = take8(r),
+		.used_cycles = take8(r),
 		.exclusive = take8(r) & 1,
 	};
 	__u64 word = take64(r), before = word, demand;
@@ -184,8 +190,9 @@ static void check_admission(struct reader *r)
 	enum pcr_admit_rule v = pcr_admit(&d);
 
 	if (v == PCR_ADMIT_OK && (d.reserved_other || d.whole_other)) {
-		u = d.reserved_other < d.nr_general ?
-			    d.nr_general - d.reserved_other : 0;
+		u = d.reserved_other < d.nr_general
+			    ? d.nr_general - d.reserved_other
+			    : 0;
 		if (d.whole_other || d.exclusive || d.used_general > u ||
 		    d.used_general + d.used_cycles > u + d.nr_cycles_only)
 			abort();

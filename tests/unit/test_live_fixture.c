@@ -48,11 +48,15 @@ TEST(fixture_fields_reach_the_record)
 	const struct owner_record *r;
 
 	CHECK_EQ(load(&m, "# comment\n"
-			  "pmu name=armv8_pmuv3 type=10 counters=6 fixed=1 virtualized=1 hypervisor=QEMU%20TCG\n"
+			  "pmu name=armv8_pmuv3 type=10 counters=6 fixed=1 "
+			  "virtualized=1 hypervisor=QEMU%20TCG\n"
 			  "cpus 4\n"
-			  "rec cpu=3 hw_idx=31 slot=7 path=msr layer=kernel pid=0 tid=0 uid=5 cgroup=99 "
-			  "comm=my%20tool attributed=1 pmu=cpu type=4 config=0x3c event=raw%200x3c "
-			  "scope=task pinned=1 exclusive=yes state=inactive enabled=10 running=4 resv=12 conflicts=3\n"
+			  "rec cpu=3 hw_idx=31 slot=7 path=msr layer=kernel "
+			  "pid=0 tid=0 uid=5 cgroup=99 "
+			  "comm=my%20tool attributed=1 pmu=cpu type=4 "
+			  "config=0x3c event=raw%200x3c "
+			  "scope=task pinned=1 exclusive=yes state=inactive "
+			  "enabled=10 running=4 resv=12 conflicts=3\n"
 			  "events clobber=2 veto=1 owner-change=9 lost=4\n"
 			  "note hello there\n"),
 		 0);
@@ -106,13 +110,27 @@ TEST(fixture_defaults_and_escapes)
 TEST(malformed_fixture_lines_are_rejected_whole)
 {
 	static const char *const bad[] = {
-		"rec cpu=x\n", "rec cpu=-2\n", "rec cpu=\n", "rec =1\n",
-		"rec cpu\n", "rec colour=red\n", "rec layer=alien\n",
-		"rec state=asleep\n", "rec pinned=maybe\n", "rec pid=-1\n",
-		"rec pid=4294967296\n", "rec scope=node\n",
-		"rec comm=0123456789abcdef\n", "rec config=-5\n",
-		"cpus 0\n", "cpus many\n", "events zap=1\n", "events clobber=x\n",
-		"pmu type=q\n", "pmu size=3\n", "frob\n",
+		"rec cpu=x\n",
+		"rec cpu=-2\n",
+		"rec cpu=\n",
+		"rec =1\n",
+		"rec cpu\n",
+		"rec colour=red\n",
+		"rec layer=alien\n",
+		"rec state=asleep\n",
+		"rec pinned=maybe\n",
+		"rec pid=-1\n",
+		"rec pid=4294967296\n",
+		"rec scope=node\n",
+		"rec comm=0123456789abcdef\n",
+		"rec config=-5\n",
+		"cpus 0\n",
+		"cpus many\n",
+		"events zap=1\n",
+		"events clobber=x\n",
+		"pmu type=q\n",
+		"pmu size=3\n",
+		"frob\n",
 	};
 	struct model m;
 	size_t i;
@@ -138,10 +156,16 @@ TEST(malformed_fixture_lines_are_rejected_whole)
 TEST(fuzz_fixture_lines)
 {
 	static const char *const toks[] = {
-		"rec", "pmu", "cpus", "events", "note", "cpu=", "hw_idx=",
-		"comm=", "event=", "state=", "layer=", "%", "%2", "%41", "=",
-		"-1", "0", "99999999999999999999", "0x", "active", "user",
-		" ", " ", "\t", "clobber=", "lost=", "abc", "\n",
+		"rec",	    "pmu",    "cpus",
+		"events",   "note",   "cpu=",
+		"hw_idx=",  "comm=",  "event=",
+		"state=",   "layer=", "%",
+		"%2",	    "%41",    "=",
+		"-1",	    "0",      "99999999999999999999",
+		"0x",	    "active", "user",
+		" ",	    " ",      "\t",
+		"clobber=", "lost=",  "abc",
+		"\n",
 	};
 	unsigned int seed = 7;
 	struct model m;
@@ -153,7 +177,8 @@ TEST(fuzz_fixture_lines)
 		n = 1 + (int)(rand_r(&seed) % 24);
 		for (j = 0; j < n; j++)
 			strncat(text,
-				toks[rand_r(&seed) % (sizeof(toks) / sizeof(toks[0]))],
+				toks[rand_r(&seed) %
+				     (sizeof(toks) / sizeof(toks[0]))],
 				sizeof(text) - strlen(text) - 1);
 		load(&m, text);
 		CHECK(m.nr_notes >= 1);
@@ -166,7 +191,8 @@ static const char *grid_fixture =
 	"cpus 4\n"
 	"rec cpu=0 hw_idx=1 comm=a pid=1 event=cycles\n"
 	"rec cpu=2 hw_idx=0 comm=b pid=2 event=instructions conflicts=2\n"
-	"rec cpu=2 hw_idx=5 comm=c pid=3 event=cycles enabled=10 running=5 resv=1\n"
+	"rec cpu=2 hw_idx=5 comm=c pid=3 event=cycles enabled=10 running=5 "
+	"resv=1\n"
 	"resv id=1 cpu=2 slots=0x20 uid=0 label=uid:0\n"
 	"rec cpu=2 state=inactive comm=d pid=4 enabled=10 running=0\n"
 	"rec cpu=-1 hw_idx=0 comm=e pid=5 scope=task\n";

@@ -15,14 +15,18 @@ static const char *name(__u32 type, __u64 config, const char *pmu)
 
 TEST(generic_hardware_and_software_names)
 {
-	CHECK(!strcmp(name(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, "armv8_pmuv3"),
+	CHECK(!strcmp(name(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES,
+			   "armv8_pmuv3"),
 		      "cycles"));
-	CHECK(!strcmp(name(PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, "cpu"),
-		      "instructions"));
-	CHECK(!strcmp(name(PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, "cpu"),
-		      "ref-cycles"));
-	CHECK(!strcmp(name(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "cpu_clock"),
-		      "cpu-clock"));
+	CHECK(!strcmp(
+		name(PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, "cpu"),
+		"instructions"));
+	CHECK(!strcmp(
+		name(PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, "cpu"),
+		"ref-cycles"));
+	CHECK(!strcmp(
+		name(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "cpu_clock"),
+		"cpu-clock"));
 	CHECK(!strcmp(name(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_DUMMY, "software"),
 		      "dummy"));
 }
@@ -39,9 +43,11 @@ TEST(cache_triplets)
 	__u64 c = PERF_COUNT_HW_CACHE_L1D | PERF_COUNT_HW_CACHE_OP_READ << 8 |
 		  PERF_COUNT_HW_CACHE_RESULT_MISS << 16;
 
-	CHECK(!strcmp(name(PERF_TYPE_HW_CACHE, c, "cpu"), "L1-dcache-load-misses"));
+	CHECK(!strcmp(name(PERF_TYPE_HW_CACHE, c, "cpu"),
+		      "L1-dcache-load-misses"));
 	c = PERF_COUNT_HW_CACHE_DTLB | PERF_COUNT_HW_CACHE_OP_WRITE << 8;
-	CHECK(!strcmp(name(PERF_TYPE_HW_CACHE, c, "cpu"), "dTLB-store-accesses"));
+	CHECK(!strcmp(name(PERF_TYPE_HW_CACHE, c, "cpu"),
+		      "dTLB-store-accesses"));
 	/* Out of range: not invented, shown as numbers. */
 	CHECK(!strcmp(name(PERF_TYPE_HW_CACHE, 0xff, "cpu"), "type 3 0xff"));
 }

@@ -37,7 +37,8 @@ static void arm64_report(struct rc_report *rep, double cntvct, double vdso,
 			 double sys, double pmccntr)
 {
 	memset(rep, 0, sizeof(*rep));
-	snprintf(rep->clocksource, sizeof(rep->clocksource), "arch_sys_counter");
+	snprintf(rep->clocksource, sizeof(rep->clocksource),
+		 "arch_sys_counter");
 	add(rep, RC_CNTVCT, "cntvct_el0", RC_TIMER, cntvct);
 	add(rep, RC_VDSO, "vdso_clock_gettime", RC_TIMER, vdso);
 	add(rep, RC_SYS_CLOCK, "syscall_clock_gettime", RC_SYSCALL, sys);
@@ -103,8 +104,9 @@ TEST(a_vdso_as_dear_as_the_syscall_fell_back)
 
 	arm64_report(&rep, 10, 250, 300, 400);
 	rc_judge(&rep, false);
-	CHECK(strstr(rep.src[1].verdict, "falls back to a system call "
-					 "(clocksource arch_sys_counter)") != NULL);
+	CHECK(strstr(rep.src[1].verdict,
+		     "falls back to a system call "
+		     "(clocksource arch_sys_counter)") != NULL);
 	arm64_report(&rep, 10, 25, 300, 400);
 	rc_judge(&rep, false);
 	CHECK(strstr(rep.src[1].verdict, "no system call") != NULL);
@@ -119,7 +121,8 @@ TEST(unavailable_sources_say_why_and_get_no_ratio)
 	CHECK(!rep.src[3].available);
 	CHECK(rep.src[3].ratio == 0);
 	CHECK(!strcmp(rep.src[3].verdict, "cannot be read here: why not"));
-	CHECK(strstr(rep.src[4].verdict, "a system call per read: 60x") != NULL);
+	CHECK(strstr(rep.src[4].verdict, "a system call per read: 60x") !=
+	      NULL);
 }
 
 TEST(no_timer_no_ratio)
@@ -140,10 +143,12 @@ TEST(hypervisor_names_from_cpuid_and_dmi)
 	CHECK(!strcmp(hv_name_from_cpuid("TCGTCGTCGTCG"), "QEMU TCG"));
 	CHECK(!strcmp(hv_name_from_cpuid("Microsoft Hv"), "Microsoft Hyper-V"));
 	CHECK(hv_name_from_cpuid("GenuineIntel") == NULL);
-	CHECK(!strcmp(hv_name_from_dmi("QEMU", "Standard PC (Q35 + ICH9, 2009)"),
-		      "QEMU"));
-	CHECK(!strcmp(hv_name_from_dmi("Microsoft Corporation", "Virtual Machine"),
-		      "Microsoft Hyper-V"));
+	CHECK(!strcmp(
+		hv_name_from_dmi("QEMU", "Standard PC (Q35 + ICH9, 2009)"),
+		"QEMU"));
+	CHECK(!strcmp(
+		hv_name_from_dmi("Microsoft Corporation", "Virtual Machine"),
+		"Microsoft Hyper-V"));
 	CHECK(hv_name_from_dmi("Dell Inc.", "PowerEdge R750") == NULL);
 }
 

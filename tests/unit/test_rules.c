@@ -20,7 +20,8 @@ TEST(unreserved_slot_allows_every_layer_and_path)
 	__u32 l;
 
 	for (l = 0; l < PCR_NR_LAYERS; l++) {
-		CHECK_EQ(pcr_check_program(&r, l, PCR_DEFAULT_COOKIE, 1), PCR_OK);
+		CHECK_EQ(pcr_check_program(&r, l, PCR_DEFAULT_COOKIE, 1),
+			 PCR_OK);
 		CHECK_EQ(pcr_check_program(&r, l, 0x42, 0), PCR_OK);
 	}
 }

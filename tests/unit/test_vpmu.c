@@ -8,7 +8,8 @@
 #include "tap.h"
 
 static struct vpmu_task task(__u32 tgid, __u32 pid, const char *comm,
-			     const char *proc_comm, const char *exe, bool kernel)
+			     const char *proc_comm, const char *exe,
+			     bool kernel)
 {
 	struct vpmu_task t;
 
@@ -99,8 +100,9 @@ TEST(the_kernel_counter_alone_confirms_a_vcpu_name)
 
 TEST(unnamed_qemu_threads_and_other_monitors)
 {
-	struct vpmu_task t = task(500, 503, "qemu-system-x86", "qemu-system-x86",
-				  "/usr/bin/qemu-system-x86_64", true);
+	struct vpmu_task t =
+		task(500, 503, "qemu-system-x86", "qemu-system-x86",
+		     "/usr/bin/qemu-system-x86_64", true);
 	struct vpmu_verdict v;
 
 	CHECK(vpmu_classify(&t, &v));
@@ -109,7 +111,8 @@ TEST(unnamed_qemu_threads_and_other_monitors)
 	CHECK_EQ(v.vcpu_pid, 503);
 	CHECK_EQ(v.vcpu_index, -1);
 
-	t = task(600, 601, "fc_vcpu 0", "firecracker", "/usr/bin/firecracker", true);
+	t = task(600, 601, "fc_vcpu 0", "firecracker", "/usr/bin/firecracker",
+		 true);
 	CHECK(vpmu_classify(&t, &v));
 	CHECK_EQ(v.vcpu_index, 0);
 
@@ -213,7 +216,9 @@ TEST(attribute_this_process_is_no_vm)
 
 TEST(qemu_smp_from_the_command_line)
 {
-	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu-system-x86_64\0-smp\0004\0-m\0001G")), 4);
+	CHECK_EQ(vpmu_qemu_smp_arg(
+			 ARGS("qemu-system-x86_64\0-smp\0004\0-m\0001G")),
+		 4);
 	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-smp\0cpus=3,sockets=1")), 3);
 	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-smp\0sockets=1,cpus=2")), 2);
 	CHECK_EQ(vpmu_qemu_smp_arg(ARGS("qemu\0-m\00032")), 1);
