@@ -52,7 +52,7 @@ PCRW_COMMAND(agent);
 #undef PCRW_COMMAND
 
 /* Replace the policy-made reservations by those of the policy file @path,
- * all or nothing, or only check it (user/cmd_reserve.c; `pcrwatch agent`
+ * all or nothing, or only check it (user/policy_file.c; `pcrwatch agent`
  * and `enforce` load it at start and on SIGHUP). An enum pcrw_exit. */
 int apply_policy(const char *path, bool check_only);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the text pcrwatch takes as reservations
- * (user/cmd_reserve.c, user/resv_store.c). The first byte picks the part:
+ * (user/policy_file.c, user/resv_cmd.c, user/resv_store.c). The first
+ * byte picks the part:
  *  - 0: the rest is a policy file (parse_policy_stream). Each line is read
  *    whole: it gives at most one reservation, so there are never more of
  *    them than lines that start with "reserve"; each has CPUs that exist,
@@ -18,19 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/cmd_reserve.c"
+#include "../../user/policy_file.c"
+#include "../../user/resv_cmd.c"
+#include "../../user/resv_place.c"
+#include "../../user/resv_in_the_way.c"
 #include "../../user/resv_store.c"
 #include "../../user/component.c"
-#include "../../user/cookie.c"
-#include "../../user/sanitize.c"
 #include "../../user/kernel_probe.c"
-#include "../../user/kernel_caps.c"
-#include "../../user/options.c"
-#include "../../user/list_json.c"
-#include "../../user/json.c"
 
-/* What cmd_reserve.c calls in the rest of pcrwatch and the fuzzer never
- * reaches: logging and the veto group's state. */
+/* What those files call in the rest of pcrwatch and the fuzzer never
+ * reaches: logging. */
 void pcrw_err(const char *fmt, ...)
 {
 }
@@ -39,39 +37,8 @@ void pcrw_warn(const char *fmt, ...)
 {
 }
 
-int pcrw_usage_error(const char *cmd, const char *fmt, ...)
-{
-	return PCRW_EXIT_USAGE;
-}
-
-void pcrw_command_usage_to_stderr(const char *name)
-{
-}
-
-const struct component veto_component;
-
-bool veto_perf_active(void)
-{
-	return false;
-}
-
-bool veto_msr_active(void)
-{
-	return false;
-}
-
-bool veto_signal_active(void)
-{
-	return false;
-}
-
-void veto_describe(char *buf, size_t len)
-{
-	snprintf(buf, len, "none");
-}
-
-/* reserve's snapshot of events in the way needs the kernel: the fuzzer
- * parses policies and never applies one. */
+/* The snapshot of events in the way needs the kernel: the fuzzer parses
+ * policies and never applies one. */
 int perf_snapshot_open(struct perf_snapshot *s)
 {
 	return -1;

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch grant: grant or revoke a reservation's counters to principals,
+ * or allow or forbid its holders direct MSR writes, with its management
+ * cookie.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pcrwatch.h"
+#include "resv_cmd.h"
+#include "resv_store.h"
+
+int cmd_grant(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cookie", required_argument, NULL, 'k' },
+		{ "cookie-file", required_argument, NULL, 'K' },
+		{ "for", required_argument, NULL, 'f' },
+		{ "revoke", no_argument, NULL, 'r' },
+		{ "direct-msr", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct resv_store_ops *s = resv_store();
+	struct resv_spec add = { 0 };
+	struct pcrw_resv r;
+	const char *ck = NULL, *msr = NULL;
+	bool revoke = false, ck_file = false;
+	char err[ERRLEN], who[64];
+	__u64 cookie, tag;
+	__u32 i, j;
+	int opt, rc;
+
+	while ((opt = pcrw_getopt("grant", argc, argv, "h", opts)) != -1) {
+		switch (opt) {
+		case 'k':
+		case 'K':
+			ck = optarg;
+			ck_file = opt == 'K';
+			break;
+		case 'f':
+			if (add_grant(&add, optarg, err, sizeof(err)))
+				return pcrw_usage_error("grant", "%s", err);
+			break;
+		case 'r':
+			revoke = true;
+			break;
+		case 'M':
+			msr = optarg;
+			break;
+		case 'h':
+			printf("Usage: pcrwatch grant --cookie-file "
+			       "FILE|--cookie - --for PRINCIPAL [--revoke]\n"
+			       "       pcrwatch grant --cookie-file "
+			       "FILE|--cookie - --direct-msr yes|no\n"
+			       "Grant (or revoke) a reservation's counters to "
+			       "PRINCIPAL, or allow\n"
+			       "or forbid its holders raw /dev/cpu/N/msr "
+			       "writes.\n");
+			return PCRW_EXIT_OK;
+		default:
+			return PCRW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("grant", "unexpected argument '%s'",
+					argv[optind]);
+	if (!ck || (!add.nr_grants && !msr))
+		return pcrw_usage_error("grant",
+					"--cookie-file (or --cookie) and --for "
+					"or --direct-msr are required");
+	if (msr && strcmp(msr, "yes") && strcmp(msr, "no"))
+		return pcrw_usage_error("grant",
+					"--direct-msr takes yes or no");
+	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
+		return pcrw_usage_error("grant", "%s", err);
+	rc = cookie_cmd_open("grant", cookie, &r, &tag);
+	if (rc)
+		return rc;
+	if (msr) {
+		__u32 ctl = r.regs.control & ~PCR_CTL_DIRECT_MSR;
+
+		if (!strcmp(msr, "yes"))
+			ctl |= PCR_CTL_DIRECT_MSR;
+		if (pcr_set_control(&r.regs, tag, ctl) != PCR_OK) {
+			rc = PCRW_EXIT_DENIED;
+			goto out;
+		}
+	}
+	for (i = 0; i < add.nr_grants; i++) {
+		struct pcr_principal *p = &add.grants[i];
+		bool have = false;
+
+		for (j = 0; j < r.nr_grants; j++)
+			if (r.grants[j].kind == p->kind &&
+			    r.grants[j].id == p->id) {
+				have = true;
+				if (revoke) {
+					r.grants[j] = r.grants[--r.nr_grants];
+					memset(&r.grants[r.nr_grants], 0,
+					       sizeof(*p));
+				}
+				break;
+			}
+		if (!revoke && !have) {
+			if (r.nr_grants >= PCRW_MAX_GRANTS) {
+				pcrw_err("grant: reservation %llu already has "
+					 "%d principals",
+					 (unsigned long long)r.id,
+					 PCRW_MAX_GRANTS);
+				rc = PCRW_EXIT_ERROR;
+				goto out;
+			}
+			r.grants[r.nr_grants++] = *p;
+		}
+	}
+	if (r.nr_grants)
+		resv_format_principal(&r.grants[0], who, sizeof(who));
+	rc = s->put(&r);
+	if (rc) {
+		rc = store_error("grant", rc);
+		goto out;
+	}
+	printf("reservation %llu: %u principal(s)%s%s, direct MSR writes %s\n",
+	       (unsigned long long)r.id, r.nr_grants,
+	       r.nr_grants ? ", first " : "", r.nr_grants ? who : "",
+	       r.regs.control & PCR_CTL_DIRECT_MSR ? "allowed" : "forbidden");
+out:
+	s->unlock();
+	return rc;
+}

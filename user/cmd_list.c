@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pcrwatch list: the reservations, the veto mode, the counters per CPU and
+ * the charges of rule 5 (text; --json is user/list_json.c). Shows no
+ * cookie.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "pcrwatch.h"
+#include "component.h"
+#include "list_json.h"
+#include "resv_cmd.h"
+#include "resv_store.h"
+#include "sanitize.h"
+#include "veto.h"
+
+static const char *mode_name(__u32 mode)
+{
+	switch (mode) {
+	case PCRW_VETO_ENFORCE:
+		return "enforce";
+	case PCRW_VETO_AUDIT:
+		return "audit";
+	case PCRW_VETO_SIGNAL:
+		return "signal";
+	default:
+		return "?";
+	}
+}
+
+/* The charge words of rule 5: general+cycles demand of admitted events of
+ * restricted tasks, per CPU where any, and per task. */
+static void print_charges(const struct pcrw_veto_cfg *cfg)
+{
+	__u32 k, nr = cfg->nr_cpus < PCRW_MAX_CPUS ? cfg->nr_cpus
+						   : PCRW_MAX_CPUS;
+	__u64 v;
+	int fd;
+
+	fd = pcrw_obj_get(PCRW_VETO_GROUP, "hw_charge");
+	printf("events charged (general+cycles):");
+	for (k = 0; fd >= 0 && k < nr; k++)
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v)
+			printf(" cpu%u=%u+%u", k, pcr_charge_general(v),
+			       pcr_charge_cycles(v));
+	k = PCRW_CHARGE_TASK;
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0)
+		printf(" per-task=%u+%u", pcr_charge_general(v),
+		       pcr_charge_cycles(v));
+	printf("\n");
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Grants of @r whose process has exited, for list. */
+static void print_expired(const struct pcrw_resv *r)
+{
+	__u32 j;
+
+	for (j = 0; j < r->nr_grants && j < PCRW_MAX_GRANTS; j++)
+		if (resv_principal_expired(&r->grants[j]))
+			printf("     pid:%llu: expired (process exited): "
+			       "matches no one\n",
+			       (unsigned long long)r->grants[j].id);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_resv *all = NULL;
+	struct pcrw_veto_cfg cfg;
+	char cpus[128], who[160], state[160];
+	size_t n = 0, i;
+	__u32 j;
+	int rc;
+
+	bool json;
+
+	rc = list_args(argc, argv, &json); /* user/list_json.c */
+	if (rc >= 0)
+		return rc;
+	if (json)
+		return list_json();
+	veto_describe(state, sizeof(state));
+	rc = s->open(false);
+	if (rc == -ENOENT) {
+		printf("no reservations\n%s\n", state);
+		return PCRW_EXIT_OK;
+	}
+	if (rc)
+		return store_error("list", rc);
+	if (s->get_cfg(&cfg))
+		memset(&cfg, 0, sizeof(cfg));
+	rc = resv_load_all(&all, &n);
+	if (rc)
+		return store_error("list", rc);
+	printf("%-4s %-10s %-9s %-12s %-6s %-7s %s\n", "ID", "CPUS", "COUNTERS",
+	       "SLOTS", "MSR", "VETOES", "GRANTED TO");
+	for (i = 0; i < n; i++) {
+		struct pcrw_resv *r = &all[i];
+		char cnt[16], slots[24];
+		size_t off;
+
+		resv_format_cpus(r->cpus, cpus, sizeof(cpus));
+		if (whole(r->nr_counters)) {
+			snprintf(cnt, sizeof(cnt), "all");
+			snprintf(slots, sizeof(slots), "all");
+		} else {
+			snprintf(cnt, sizeof(cnt), "%u", r->nr_counters);
+			snprintf(slots, sizeof(slots), "0x%llx",
+				 (unsigned long long)r->slot_mask);
+		}
+		san_term(who, sizeof(who), r->label, sizeof(r->label));
+		for (j = 1; j < r->nr_grants; j++) {
+			off = strlen(who);
+			who[off] = ',';
+			resv_format_principal(&r->grants[j], who + off + 1,
+					      sizeof(who) - off - 1);
+		}
+		if (!r->nr_grants)
+			snprintf(who, sizeof(who), "nobody");
+		printf("%-4llu %-10s %-9s %-12s %-6s %-7llu %s%s\n",
+		       (unsigned long long)r->id, cpus, cnt, slots,
+		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
+		       (unsigned long long)s->vetoes(r->id), who,
+		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
+		print_expired(r);
+	}
+	if (!n)
+		printf("(no reservations)\n");
+	printf("%s; mode %s; %u counters per CPU%s\n", state,
+	       mode_name(cfg.mode), cfg.nr_counters,
+	       cfg.nr_counters ? "" : " (unknown: fail closed)");
+	if (cfg.nr_counters)
+		printf("  %u general (reservable), %u cycles-only\n",
+		       general_counters(&cfg), cfg.nr_cycles_only);
+	print_charges(&cfg);
+	printf("vetoes %llu, audited %llu\n",
+	       (unsigned long long)s->total(PCRW_EV_VETO),
+	       (unsigned long long)s->total(PCRW_EV_AUDIT));
+	free(all);
+	return PCRW_EXIT_OK;
+}

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Policy files: one reservation per line, parsed whole and applied all or
+ * nothing in place of those the previous policy made (pcrwatch policy,
+ * enforce --policy, the agent).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pcrwatch.h"
+#include "resv_cmd.h"
+#include "resv_store.h"
+
+#define MAX_POLICY PCRW_MAX_RESV
+
+/* Longer lines are refused whole: no real policy line comes near it. */
+#define POLICY_LINE_MAX 4096
+
+/* One line "reserve cpus=LIST counters=N|all for=PRINCIPAL [for=...]
+ * [direct-msr=yes|no]", # comments: 1 when blank, 0 with @sp filled, or
+ * -EINVAL with "@path:@lineno: why" in @err. */
+static int parse_policy_line(char *line, const char *path, int lineno,
+			     struct resv_spec *sp, char *err, size_t len)
+{
+	bool have_cpus = false, have_n = false;
+	char e[ERRLEN / 2], *tok, *save;
+
+	*sp = (struct resv_spec){ .control = PCR_CTL_DEFAULT };
+	line[strcspn(line, "#\r\n")] = 0;
+	tok = strtok_r(line, " \t", &save);
+	if (!tok)
+		return 1;
+	if (strcmp(tok, "reserve")) {
+		snprintf(err, len, "%.40s:%d: unknown statement '%.32s'", path,
+			 lineno, tok);
+		return -EINVAL;
+	}
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if ((!strncmp(tok, "cpus=", 5) && have_cpus) ||
+		    (!strncmp(tok, "counters=", 9) && have_n)) {
+			snprintf(err, len, "%.40s:%d: '%.*s' given twice", path,
+				 lineno, (int)strcspn(tok, "="), tok);
+			return -EINVAL;
+		}
+		if (!strncmp(tok, "cpus=", 5)) {
+			if (resv_parse_cpus(tok + 5, nr_cpus_now(), sp->cpus, e,
+					    sizeof(e)))
+				goto bad_value;
+			have_cpus = true;
+		} else if (!strncmp(tok, "counters=", 9)) {
+			if (parse_counters(tok + 9, &sp->nr_counters, e,
+					   sizeof(e)))
+				goto bad_value;
+			have_n = true;
+		} else if (!strncmp(tok, "for=", 4)) {
+			if (add_grant(sp, tok + 4, e, sizeof(e)))
+				goto bad_value;
+		} else if (!strcmp(tok, "direct-msr=no")) {
+			sp->control &= ~PCR_CTL_DIRECT_MSR;
+		} else if (!strcmp(tok, "direct-msr=yes")) {
+			sp->control |= PCR_CTL_DIRECT_MSR;
+		} else {
+			snprintf(err, len, "%.40s:%d: unknown key '%.32s'",
+				 path, lineno, tok);
+			return -EINVAL;
+		}
+	}
+	if (!have_cpus || !have_n || !sp->nr_grants) {
+		snprintf(err, len,
+			 "%.40s:%d: cpus=, counters= and for= are required",
+			 path, lineno);
+		return -EINVAL;
+	}
+	return 0;
+bad_value:
+	snprintf(err, len, "%.40s:%d: %s", path, lineno, e);
+	return -EINVAL;
+}
+
+/* Every line of @f, each read whole (getline): a line that is too long or
+ * holds a NUL byte is refused, never cut into two. */
+static int parse_policy_stream(FILE *f, const char *path,
+			       struct resv_spec *specs, size_t *n, char *err,
+			       size_t len)
+{
+	struct resv_spec sp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	int lineno = 0, rc = 0;
+
+	*n = 0;
+	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (got > POLICY_LINE_MAX) {
+			snprintf(err, len,
+				 "%.40s: line %d too long (over %d bytes)",
+				 path, lineno, POLICY_LINE_MAX);
+			rc = -EINVAL;
+		} else if (strlen(line) != (size_t)got) {
+			snprintf(err, len, "%.40s: line %d holds a NUL byte",
+				 path, lineno);
+			rc = -EINVAL;
+		} else if (!(rc = parse_policy_line(line, path, lineno, &sp,
+						    err, len))) {
+			if (*n >= MAX_POLICY) {
+				snprintf(err, len,
+					 "%.40s:%d: too many reservations",
+					 path, lineno);
+				rc = -EINVAL;
+			} else {
+				specs[(*n)++] = sp;
+			}
+		} else if (rc == 1) {
+			rc = 0;
+		}
+	}
+	if (!rc && ferror(f)) {
+		snprintf(err, len, "%.40s: read error", path);
+		rc = -EIO;
+	}
+	free(line);
+	return rc;
+}
+
+static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
+			char *err, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	int rc;
+
+	*n = 0;
+	if (!f) {
+		rc = -errno;
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	rc = parse_policy_stream(f, path, specs, n, err, len);
+	fclose(f);
+	return rc;
+}
+
+/* Replace the policy-made reservations by those of @path, all or nothing. */
+int apply_policy(const char *path, bool check_only)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct resv_spec *specs;
+	struct pcrw_resv *all = NULL, *mine;
+	struct pcrw_veto_cfg cfg;
+	char err[ERRLEN];
+	size_t n = 0, nall = 0, i, k;
+	__u64 slots, id;
+	int rc;
+
+	specs = calloc(MAX_POLICY, sizeof(*specs));
+	mine = calloc(PCRW_MAX_RESV * 2, sizeof(*mine));
+	if (!specs || !mine) {
+		free(specs);
+		free(mine);
+		return PCRW_EXIT_ERROR;
+	}
+	if (parse_policy(path, specs, &n, err, ERRLEN)) {
+		pcrw_err("policy: %s; the policy in force is unchanged", err);
+		rc = PCRW_EXIT_USAGE;
+		goto free_specs;
+	}
+	rc = s->open(!check_only);
+	if (rc == -ENOENT && check_only) {
+		printf("policy %s: %zu reservation(s), valid\n", path, n);
+		rc = PCRW_EXIT_OK;
+		goto free_specs;
+	}
+	if (rc) {
+		rc = store_error("policy", rc);
+		goto free_specs;
+	}
+	rc = s->lock();
+	if (!rc)
+		rc = s->get_cfg(&cfg);
+	if (!rc)
+		rc = resv_load_all(&all, &nall);
+	if (rc) {
+		rc = store_error("policy", rc);
+		goto unlock;
+	}
+	/* Place each new one against the others and the new ones before it. */
+	memcpy(mine, all, nall * sizeof(*all));
+	k = nall;
+	id = next_id(all, nall);
+	for (i = 0; i < n; i++) {
+		if (place(&specs[i], mine, k, true, general_counters(&cfg),
+			  &slots, err, ERRLEN)) {
+			pcrw_err("policy: %s: reservation %zu: %s; the policy "
+				 "in force is unchanged",
+				 path, i + 1, err);
+			rc = PCRW_EXIT_USAGE;
+			goto unlock;
+		}
+		/* No management cookie: a random tag nobody holds the cookie
+		 * of; only the next policy load replaces it. */
+		make_resv(&mine[k], &specs[i], id++, slots, random_cookie(),
+			  PCRW_RESV_F_POLICY);
+		mine[k].flags |= PCRW_RESV_F_POLICY;
+		k++;
+	}
+	if (check_only) {
+		printf("policy %s: %zu reservation(s), valid\n", path, n);
+		rc = PCRW_EXIT_OK;
+		goto unlock;
+	}
+	for (i = 0; i < nall; i++)
+		if (all[i].flags & PCRW_RESV_F_POLICY)
+			s->del(all[i].id);
+	for (i = nall; i < k && !rc; i++)
+		rc = s->put(&mine[i]);
+	if (!rc)
+		rc = s->commit();
+	if (rc) {
+		rc = store_error("policy", rc);
+		goto unlock;
+	}
+	printf("policy %s: %zu reservation(s) in force\n", path, n);
+	fflush(stdout);
+	for (i = nall; i < k; i++)
+		warn_in_the_way(&mine[i]);
+unlock:
+	s->unlock();
+	free(all);
+free_specs:
+	free(specs);
+	free(mine);
+	return rc;
+}

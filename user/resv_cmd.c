@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * What the reservation commands share: the words of a reservation's spec
+ * (how many CPUs, how many counters, whom it is for) as reserve, grant and
+ * policy files give them, and the message for a store that failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "pcrwatch.h"
+#include "resv_cmd.h"
+#include "resv_store.h"
+
+int nr_cpus_now(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 && n <= PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS;
+}
+
+int parse_counters(const char *s, __u32 *n, char *err, size_t len)
+{
+	char *end;
+	unsigned long v;
+
+	if (!strcmp(s, "all")) {
+		*n = PCR_RESV_WHOLE_PMU;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v == 0 || v > 32) {
+		snprintf(err, len, "'%s' is not a counter count (1-32 or all)",
+			 s);
+		return -EINVAL;
+	}
+	*n = v;
+	return 0;
+}
+
+int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
+{
+	if (s->nr_grants >= PCRW_MAX_GRANTS) {
+		snprintf(err, len, "at most %d principals", PCRW_MAX_GRANTS);
+		return -EINVAL;
+	}
+	if (resv_parse_principal(arg, &s->grants[s->nr_grants], err, len))
+		return -EINVAL;
+	if (!s->nr_grants)
+		snprintf(s->label, sizeof(s->label), "%s", arg);
+	s->nr_grants++;
+	return 0;
+}
+
+int store_error(const char *what, int err)
+{
+	if (err == -EPERM || err == -EACCES) {
+		pcrw_err("%s: permission denied (needs root: CAP_BPF)", what);
+		return PCRW_EXIT_DENIED;
+	}
+	if (err == -ENOENT) {
+		pcrw_err("%s: no reservations exist", what);
+		return PCRW_EXIT_ERROR;
+	}
+	pcrw_err("%s: %s", what, strerror(-err));
+	return PCRW_EXIT_ERROR;
+}

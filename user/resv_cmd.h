@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * resv_cmd.h - what the reservation commands (reserve, release, grant,
+ * list, policy, enforce: user/cmd_<name>.c) share. Every change goes
+ * through the rules of include/pcr_rules.h on the reservation's cookies;
+ * a management cookie is printed once, by reserve, and nowhere else. Bad
+ * input changes nothing.
+ */
+#ifndef PCRW_RESV_CMD_H
+#define PCRW_RESV_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "../bpf/pcrwatch.h" /* struct pcrw_resv, pcrw_veto_cfg */
+
+/* Room for one error message of a parser or a placement. */
+#define ERRLEN 160
+
+/* A reservation as asked for (command line or policy line), before it is
+ * placed and given an id and cookies. */
+struct resv_spec {
+	__u64 cpus[PCRW_CPU_WORDS];
+	__u32 nr_counters;
+	__u32 nr_grants;
+	struct pcr_principal grants[PCRW_MAX_GRANTS];
+	char label[PCRW_LABEL_LEN];
+	__u32 control;
+};
+
+/* Does @n counters mean the whole PMU? */
+static inline bool whole(__u32 n)
+{
+	return n == PCR_RESV_WHOLE_PMU;
+}
+
+/* ---- user/resv_cmd.c: the words of a spec, store errors ---- */
+
+/* CPUs a CPU list may name: the possible ones, at most PCRW_MAX_CPUS. */
+int nr_cpus_now(void);
+
+/* "1"-"32" or "all" (PCR_RESV_WHOLE_PMU) into @n; else -EINVAL, why in
+ * @err. */
+int parse_counters(const char *s, __u32 *n, char *err, size_t len);
+
+/* Add principal @arg to @s's grants (the first one is its label); else
+ * -EINVAL, why in @err. */
+int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len);
+
+/* Report the store's -errno @err for command @what; the exit status. */
+int store_error(const char *what, int err);
+
+/* ---- user/resv_place.c: building a reservation ---- */
+
+/* A fresh random cookie that pcr_cookie_valid accepts. */
+__u64 random_cookie(void);
+
+/* The PMU's reservable counters per CPU, 0 when not known. */
+__u32 general_counters(const struct pcrw_veto_cfg *c);
+
+/* Place @spec among @all (@n of them; @skip_policy leaves out those a
+ * policy made) on @nr_counters general counters: its slots into @slots,
+ * or -EBUSY with why in @err. */
+int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
+	  bool skip_policy, __u32 nr_counters, __u64 *slots, char *err,
+	  size_t len);
+
+/* The id after the highest of @all. */
+__u64 next_id(const struct pcrw_resv *all, size_t n);
+
+/* Fill @r from @spec: management tag @mgmt, a fresh access cookie. */
+void make_resv(struct pcrw_resv *r, const struct resv_spec *spec, __u64 id,
+	       __u64 slots, __u64 mgmt, __u32 flags);
+
+/* ---- user/resv_cookie_arg.c: the cookie of release and grant ---- */
+
+/* --cookie VALUE|- or --cookie-file FILE (@is_file) into @c; else -EINVAL,
+ * why in @err. */
+int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err,
+		 size_t len);
+
+/* Open and lock the store and find the reservation @cookie manages into
+ * @r, its tag of @cookie into @tag: 0, the store then locked, or the
+ * exit status for @cmd, the store unlocked. */
+int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
+		    __u64 *tag);
+
+/* ---- user/resv_in_the_way.c: events opened before a reservation ---- */
+
+/* Hardware events of processes @r does not grant that could use its
+ * counters: how many (up to four named in @msg), or -errno. */
+int events_in_the_way(const struct pcrw_resv *r, char *msg, size_t len);
+
+/* Warn of those events, for reservations made without the refusal. */
+void warn_in_the_way(const struct pcrw_resv *r);
+
+#endif
