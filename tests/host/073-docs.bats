@@ -61,7 +61,7 @@ commands() { # the command names `pcrwatch --help` lists
 
 help_flags() { # CMD: every flag its --help text names, one per line
 	# (a `quoted command` is another command's flags)
-	"$PCRWATCH" "$1" --help 2>/dev/null | sed 's/`[^`]*`//g' | grep -oE '(^|[][ ,|(])--?[a-zA-Z][a-zA-Z0-9-]*' |
+	"$PCRWATCH" "$1" --help 2>/dev/null | sed 's/`[^`]*`//g' | grep -oE '(^|[][ ,|(])--?[a-zA-Z][a-zA-Z0-9.-]*[a-zA-Z0-9]' |
 		sed 's/^[][ ,|(]*//' | sort -u
 }
 

@@ -56,6 +56,7 @@ pmu name=armv8_pmuv3 type=10 counters=6 fixed=1
 cpus 2
 rec cpu=0 hw_idx=3 slot=3 layer=user pid=4242 tid=4242 comm=perf event=cycles enabled=100 running=$1
 rec cpu=1 hw_idx=0 slot=0 path=msr layer=user pid=77 tid=77 comm=likwid event=raw%200x08 resv=3
+resv id=3 cpu=1 slots=0x1 pid=77 label=pid:77
 events clobber=5 veto=$2 lost=$3
 FIXTURE
 }
@@ -155,7 +156,7 @@ EOF2
 	assert "$output" =~ 'pcrwatch_build_info\{version="[^"]+",libbpf="[0-9]+\.[0-9]+"\} 1'
 	assert "$output" =~ 'pcrwatch_component_attached\{group="msr",method="[^"]*raw_tracepoint[^"]*"\} 1'
 	assert "$output" =~ 'pcrwatch_component_attached\{group="veto",method="none"\} 0' "no LSM link here"
-	assert "$output" =~ "# HELP pcrwatch_reserved_slots Counters (CPU x slot) that reservations hold"
+	assert "$output" =~ "# HELP pcrwatch_reserved_slots Counters \\(CPU x slot\\) that reservations hold"
 	run promtool check metrics <<<"$output"
 	assert "$status" == 0 "promtool lint: $output"
 }

@@ -50,7 +50,7 @@ fixture_machine() {
 	assert "$(grep -o '"layer":"hypervisor","path":"kernel","attributed":true,"pid":4242,"tid":4243,"comm":"qemu-system-x86"' <<<"$output" | wc -l)" == "$ncpu" "one hypervisor record per CPU"
 	assert "$output" =~ "mediated vPMU \(kvm_intel\): VM qemu-system-x86\[4242\] holds the whole PMU" "note names the VM"
 	run_tool 0 who
-	assert "$output" =~ $'\n''0 +- +hypervisor qemu-system-x86\[4242\] +whole PMU \(mediated\)' "text grid row"
+	assert "$output" =~ $'\n''0 +- +- +hypervisor +qemu-system-x86\[4242\] +whole PMU \(mediated\)' "text grid row"
 }
 
 @test "who: with the parameter off, a KVM VM adds no whole-PMU owner" {
