@@ -72,7 +72,7 @@ active_events() {
 	for cpu in 0 1; do
 		ev=$(events_of "$pid" | grep "\"cpu\":$cpu,.*\"event\":\"cycles\"")
 		assert "$(field "$ev" slot)" == 31 "CPU $cpu: cycles on the cycle counter"
-		ev=$(events_of "$pid" | grep "\"cpu\":$cpu,.*\"type\":4,\"config\":17,")
+		ev=$(events_of "$pid" | grep "\"cpu\":$cpu,.*\"type\":4,\"config\":\"0x11\",")
 		assert "$(field "$ev" slot)" =~ ^[0-5]$ "CPU $cpu: raw r11 on an event counter"
 	done
 	run_tool 0 who
