@@ -28,8 +28,10 @@ valid() { # SCHEMA-NAME FILE [--lines]: leaves $output alone
 @test "who, list, events with holders, a reservation and tracking attached" {
 	run_tool 0 attach
 	hold a -C 0 -n 3
-	hold b -n 1 -g
+	# b starts after the reservation: reserve refuses while another
+	# process's events could use the counters (docs/PCR-RULES.md, rule 5)
 	run_tool 0 reserve --cpus 0 --counters 2 --for "pid:$(cat "$TEST_TMP/a")"
+	hold b -n 1 -g
 	run_tool 0 who --json
 	echo "$output" >"$TEST_TMP/who"
 	valid who "$TEST_TMP/who"
