@@ -27,7 +27,14 @@ teardown_tier() {
 
 @test "in the nested guest, PMCCNTR_EL0 reads trap; CNTVCT_EL0 reads do not" {
 	run timeout 300 "$VMM" -n 100 -b 5
-	[ "$status" = 0 ] || { echo "$output"; false; }
+	# Seen once in a full run beside the amd64 guest: the nested VM
+	# exited non-zero before printing anything, and passed when run again.
+	# One more try for that case only; any other failure fails.
+	if [ "$status" != 0 ] && [ -z "$output" ]; then
+		echo "# the nested VM printed nothing (exit $status): one retry" >&3
+		run timeout 300 "$VMM" -n 100 -b 5
+	fi
+	[ "$status" = 0 ] || { echo "exit $status: $output"; false; }
 	cnt=$(sed -n 's/^nested guest: cntvct_el0 .* median \([0-9.]*\) ns.*/\1/p' <<<"$output")
 	pmc=$(sed -n 's/^nested guest: pmccntr_el0 .* median \([0-9.]*\) ns.*/\1/p' <<<"$output")
 	[ -n "$cnt" ] && [ -n "$pmc" ] || { echo "$output"; false; }
