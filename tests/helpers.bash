@@ -27,7 +27,8 @@ teardown() {
 run_tool() {
 	local want=$1
 	shift
-	run timeout 60 "$PCRWATCH" "$@"
+	# Loading BPF programs under TCG beside another guest can take minutes.
+	run timeout "${RUN_TOOL_TIMEOUT:-180}" "$PCRWATCH" "$@"
 	if [ "$status" != "$want" ]; then
 		echo "pcrwatch $*: exit $status, expected $want" >&2
 		echo "$output" >&2

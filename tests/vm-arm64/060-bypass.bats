@@ -27,7 +27,7 @@ teardown_file() {
 
 setup_tier() {
 	[ "${PCRWATCH_VM:-}" = arm64-6.12 ] ||
-		skip "LSM programs cannot attach on ${PCRWATCH_VM:-the host} (arm64 needs 6.4+): no veto to get around"
+		skip "run on arm64 6.12 only: 6.1 cannot attach LSM (arm64 needs 6.4+), and on ${PCRWATCH_VM:-this kernel} this suite was not yet run"
 	assert "$(cat "$BATS_FILE_TMPDIR/attach.log")" =~ "perf_event_open veto: lsm" "veto attached"
 }
 
