@@ -217,8 +217,8 @@ demo: arm64
 	$(Q)tools/demo
 
 # Every C file of the three runtimes, its tests and tools, in one style
-# (.clang-format); the tracepoint header keeps the kernel's macro layout.
-FORMAT_SRCS = $(filter-out arbiter-module/pcr_arbiter_trace.h, \
+# (.clang-format).
+FORMAT_SRCS = $(strip \
 	$(wildcard bpf/*.[ch] user/*.[ch] include/*.h arbiter-module/*.[ch] \
 	tests/unit/*.[ch] tests/progs/*.c bench/*.c tools/vm/*.c))
 format:

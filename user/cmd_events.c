@@ -69,25 +69,6 @@ static int events_usage(FILE *f, int rc)
 	return rc;
 }
 
-static void owner_json(struct json *j, const char *key, __u32 path,
-		       const struct pcrw_owner *o)
-{
-	if ((path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) ||
-	    owner_is_none(path, o)) {
-		json_null(j, key); /* nobody held it */
-		return;
-	}
-	json_object_begin(j, key);
-	json_str(j, "layer", owner_layer_name(path, o));
-	json_str(j, "path", path_name(path));
-	json_u64(j, "pid", o->tgid);
-	json_u64(j, "tid", o->pid);
-	json_strn(j, "comm", o->comm, sizeof(o->comm));
-	json_u64(j, "uid", o->uid);
-	json_u64(j, "cgroup_id", o->cgroup_id);
-	json_object_end(j);
-}
-
 static int handle_event(void *data, void *buf, size_t size)
 {
 	struct events_ctx *c = data;
@@ -110,8 +91,8 @@ static int handle_event(void *data, void *buf, size_t size)
 		json_u64(&j, "msr", e->msr);
 		json_hex(&j, "value", e->value);
 		json_hex(&j, "old_value", e->old_value);
-		owner_json(&j, "actor", e->actor_path, &e->actor);
-		owner_json(&j, "prev", e->prev_path, &e->prev);
+		who_owner_json(&j, "actor", e->actor_path, &e->actor);
+		who_owner_json(&j, "prev", e->prev_path, &e->prev);
 		json_u64(&j, "reservation_id", e->reservation_id);
 		if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
 			json_str(&j, "verdict", verdict_name(e->verdict));

@@ -125,6 +125,25 @@ static const char *found_name(__u32 how)
 	}
 }
 
+void who_owner_json(struct json *j, const char *key, __u32 path,
+		    const struct pcrw_owner *o)
+{
+	if ((path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) ||
+	    owner_is_none(path, o)) {
+		json_null(j, key); /* nobody held it */
+		return;
+	}
+	json_object_begin(j, key);
+	json_str(j, "layer", owner_layer_name(path, o));
+	json_str(j, "path", path_name(path));
+	json_u64(j, "pid", o->tgid);
+	json_u64(j, "tid", o->pid);
+	json_strn(j, "comm", o->comm, sizeof(o->comm));
+	json_u64(j, "uid", o->uid);
+	json_u64(j, "cgroup_id", o->cgroup_id);
+	json_object_end(j);
+}
+
 void who_record_json(struct json *j, const struct owner_record *r)
 {
 	json_object_begin(j, NULL);

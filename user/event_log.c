@@ -22,6 +22,7 @@
 #include "json.h"
 #include "names.h"
 #include "sanitize.h"
+#include "who.h"
 #include "../bpf/pcrwatch.h"
 
 #define LINE_MAX_LEN 4096
@@ -110,24 +111,6 @@ long long event_log_clock_offset(void)
 	clock_gettime(CLOCK_REALTIME, &r);
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	return (r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}
-
-static void owner_json(struct json *j, const char *key, __u32 path,
-		       const struct pcrw_owner *o)
-{
-	if (path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) {
-		json_null(j, key);
-		return;
-	}
-	json_object_begin(j, key);
-	json_str(j, "layer", layer_name(o->layer));
-	json_str(j, "path", path_name(path));
-	json_u64(j, "pid", o->tgid);
-	json_u64(j, "tid", o->pid);
-	json_strn(j, "comm", o->comm, sizeof(o->comm));
-	json_u64(j, "uid", o->uid);
-	json_u64(j, "cgroup_id", o->cgroup_id);
-	json_object_end(j);
 }
 
 static void rfc3339(char *buf, size_t len, long long ns)
@@ -245,8 +228,8 @@ static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
 	json_u64(&j, "reservation_id", e->reservation_id);
 	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
 		json_str(&j, "verdict", verdict_name(e->verdict));
-	owner_json(&j, "actor", e->actor_path, &e->actor);
-	owner_json(&j, "prev", e->prev_path, &e->prev);
+	who_owner_json(&j, "actor", e->actor_path, &e->actor);
+	who_owner_json(&j, "prev", e->prev_path, &e->prev);
 	if (a)
 		cgroup_json(&j, rel, a);
 	json_object_end(&j);

@@ -28,6 +28,10 @@ void who_slot_label(int slot, char *buf, size_t len);
 /* "reservation 3 (uid:1000)", and its slots "0,1,2,3" or "all". */
 void who_resv_label(const struct model_resv *r, char *buf, size_t len);
 void who_resv_slots(const struct model_resv *r, char *buf, size_t len);
+/* An event's actor or previous owner as a JSON object, null for nobody:
+ * the same words as who_owner_text (events --json and the agent's log). */
+void who_owner_json(struct json *j, const char *key, __u32 path,
+		    const struct pcrw_owner *o);
 void who_record_json(struct json *j, const struct owner_record *r);
 void who_model_json(FILE *f, const struct model *m);
 
