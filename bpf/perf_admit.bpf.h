@@ -101,6 +101,15 @@ static __always_inline void demand_init(const struct pcrw_veto_cfg *cfg,
 	d->nr_general = cfg->nr_counters - d->nr_cycles_only;
 }
 
+/* Rule 5 on the charges, a global function for the reason restricted_by()
+ * is one. */
+__noinline int admit_rule(struct pcr_demand *d, __u64 own, __u64 other)
+{
+	if (!d)
+		return PCR_ADMIT_UNKNOWN_CAPACITY;
+	return pcr_admit_charged(d, own, other);
+}
+
 struct verdict {
 	__u64 resv_id; /* the reservation that decided, or one involved */
 	__u32 rule; /* enum pcr_admit_rule */
@@ -132,7 +141,7 @@ static int admit_cpu_cb(__u32 cpu, void *ctx)
 	l->d.reserved_other = sc.reserved_other;
 	l->d.whole_other = sc.whole_other;
 	other = charge_read(l->per_task ? cpu : PCRW_CHARGE_TASK);
-	l->v.rule = pcr_admit_charged(&l->d, l->own, other);
+	l->v.rule = admit_rule(&l->d, l->own, other);
 	if (l->v.rule == PCR_ADMIT_OK)
 		return 0;
 	l->v.resv_id = sc.first_id;

@@ -101,13 +101,21 @@ static __always_inline int current_holds(const struct pcrw_resv *r)
 	return 0;
 }
 
-/* Rule 4 for the current task: does @r stop it programming a counter
- * from @layer (@direct: by a raw MSR write)? */
-static __always_inline int restricted_by(const struct pcrw_resv *r, __u32 layer,
-					 int direct)
+/*
+ * Rule 4 for the current task: does @r stop it programming a counter from
+ * @layer (@direct: by a raw MSR write)? A global function, so the verifier
+ * checks it once on its own instead of at every caller's state: the grant
+ * loop and the rule's branches would otherwise multiply the states of the
+ * reservation loops around it.
+ */
+__noinline int restricted_by(const struct pcrw_resv *r, __u32 layer,
+			     __u32 direct)
 {
-	__u64 cookie = pcr_presented_cookie(&r->regs, current_holds(r));
+	__u64 cookie;
 
+	if (!r)
+		return 1; /* cannot happen: refuse rather than guess */
+	cookie = pcr_presented_cookie(&r->regs, current_holds(r));
 	return pcr_check_program(&r->regs, layer, cookie, direct) != PCR_OK;
 }
 
