@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pcrwatch attach | detach: pin every BPF program group so that ownership
- * tracking and enforcement run without a pcrwatch process, or unpin them.
+ * pcrwatch attach: pin every BPF program group so that ownership tracking
+ * and enforcement run without a pcrwatch process (cmd_detach.c unpins them).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,15 +28,6 @@ static int attach_usage(FILE *f, int rc)
 		"happened)\n",
 		PCRW_PIN_ROOT);
 	return rc;
-}
-
-/* A group's pin folder, once its pins are gone. */
-static void remove_empty_dir(const char *group)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, group);
-	rmdir(path);
 }
 
 static const char *attach_result(int err)
@@ -91,34 +82,5 @@ int cmd_attach(int argc, char **argv)
 		/* A group this kernel cannot run is said, not a failure. */
 		failed |= err != 0 && err != -EOPNOTSUPP;
 	}
-	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
-}
-
-static int detach_usage(FILE *f, int rc)
-{
-	fprintf(f,
-		"Usage: pcrwatch detach\n\n"
-		"Unpin every BPF program group under %s: tracking and\n"
-		"vetoes stop, and the reservations are gone.\n",
-		PCRW_PIN_ROOT);
-	return rc;
-}
-
-int cmd_detach(int argc, char **argv)
-{
-	const struct component *const *c;
-	int failed = 0, rc;
-
-	rc = pcrw_only_help("detach", argc, argv, detach_usage);
-	if (rc >= 0)
-		return rc;
-	if (optind < argc)
-		return pcrw_usage_error("detach", "unexpected argument '%s'",
-					argv[optind]);
-	for (c = components(); *c; c++) {
-		failed |= (*c)->detach() != 0;
-		remove_empty_dir((*c)->name);
-	}
-	rmdir(PCRW_PIN_ROOT); /* only succeeds when nothing is left */
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Untrusted strings made safe per output kind (sanitize.h says which). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "sanitize.h"
@@ -45,13 +46,16 @@ static size_t bounded_len(const char *s, size_t max)
 	return s ? strnlen(s, max) : 0;
 }
 
-void san_json_string(FILE *f, const char *s, size_t max)
+/* Write @s escaped for a double-quoted JSON string (@json) or Prometheus
+ * label value: quote and backslash escaped, newline as \n; other controls
+ * as \uXXXX in JSON (and tab as \t), as U+FFFD in a label, which has no
+ * other escape; invalid UTF-8 as U+FFFD in both. */
+static void san_escaped(FILE *f, const char *s, size_t max, bool json)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = bounded_len(s, max), k;
 	uint32_t cp;
 
-	fputc('"', f);
 	while (n) {
 		k = san_utf8_next(p, n, &cp);
 		if (!k) {
@@ -62,43 +66,31 @@ void san_json_string(FILE *f, const char *s, size_t max)
 			fputc((int)cp, f);
 		} else if (cp == '\n') {
 			fputs("\\n", f);
-		} else if (cp == '\t') {
+		} else if (json && cp == '\t') {
 			fputs("\\t", f);
 		} else if (cp < 0x20 || cp == 0x7f) {
-			fprintf(f, "\\u%04x", (unsigned int)cp);
+			if (json)
+				fprintf(f, "\\u%04x", (unsigned int)cp);
+			else
+				fputs(REPLACEMENT, f);
 		} else {
 			fwrite(p, 1, k, f);
 		}
 		p += k;
 		n -= k;
 	}
+}
+
+void san_json_string(FILE *f, const char *s, size_t max)
+{
+	fputc('"', f);
+	san_escaped(f, s, max, true);
 	fputc('"', f);
 }
 
 void san_prom_label(FILE *f, const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = bounded_len(s, max), k;
-	uint32_t cp;
-
-	while (n) {
-		k = san_utf8_next(p, n, &cp);
-		if (!k) {
-			fputs(REPLACEMENT, f);
-			k = 1;
-		} else if (cp == '"' || cp == '\\') {
-			fputc('\\', f);
-			fputc((int)cp, f);
-		} else if (cp == '\n') {
-			fputs("\\n", f);
-		} else if (cp < 0x20 || cp == 0x7f) {
-			fputs(REPLACEMENT, f);
-		} else {
-			fwrite(p, 1, k, f);
-		}
-		p += k;
-		n -= k;
-	}
+	san_escaped(f, s, max, false);
 }
 
 /* Code points a terminal acts on or shows misleadingly: C0 and C1
