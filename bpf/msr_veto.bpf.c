@@ -212,8 +212,10 @@ static __always_inline void emit_msr_veto(__u32 kind, const struct pcrw_resv *r,
 {
 	struct pcrw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
-	if (!e)
+	if (!e) {
+		count_lost();
 		return;
+	}
 	fill_veto_event(e, kind, r);
 	if (w->via != MSR_VIA_NONE)
 		e->cpu = w->cpu;

@@ -227,6 +227,8 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 		e->value = config;
 		e->old_value = (__u64)type << 32 | v->rule;
 		bpf_ringbuf_submit(e, 0);
+	} else {
+		count_lost();
 	}
 	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
 }

@@ -177,6 +177,17 @@ static __always_inline void resv_scan(struct resv_scan *s)
 		 resv_scan_cb, s, 0);
 }
 
+/* A veto event the full ring buffer could not take: counted, so that
+ * `events` and pcrwatch_events_lost_total say what readers never saw. */
+static __always_inline void count_lost(void)
+{
+	__u32 k = PCRW_EVENTS_LOST;
+	__u64 *v = bpf_map_lookup_elem(&veto_total, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
 static __always_inline void count_event(__u32 kind, __u64 resv_id)
 {
 	__u64 one = 1, *v;

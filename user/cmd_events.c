@@ -22,6 +22,7 @@
 #include "json.h"
 #include "names.h"
 #include "sanitize.h"
+#include "event_counts.h"
 #include "event_log.h"
 #include "who.h"
 
@@ -116,37 +117,13 @@ static int handle_event(void *data, void *buf, size_t size)
 	return 0;
 }
 
-/* Sum a counts map (array or per-CPU array of __u64) into @out. */
-static int read_counts(int fd, __u64 out[PCRW_NR_EVENT_KINDS])
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), k, n = 1, i;
-	__u64 *v;
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY)
-		n = (__u32)libbpf_num_possible_cpus();
-	v = calloc(n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (k = 0; k < PCRW_NR_EVENT_KINDS && k < info.max_entries; k++) {
-		if (bpf_map_lookup_elem(fd, &k, v))
-			continue;
-		for (i = 0; i < n; i++)
-			out[k] += v[i];
-	}
-	free(v);
-	return 0;
-}
-
 static void print_counts(const struct group *g, bool json)
 {
 	__u64 n[PCRW_NR_EVENT_KINDS] = { 0 };
 	struct json j;
 	__u32 k;
 
-	if (g->counts_fd < 0 || read_counts(g->counts_fd, n))
+	if (g->counts_fd < 0 || event_counts_read(g->counts_fd, n))
 		return;
 	if (json) {
 		json_init(&j, stdout);
@@ -190,10 +167,7 @@ static int find_groups(struct group *g, int max)
 			continue;
 		snprintf(g[n].name, sizeof(g[n].name), "%s", e->d_name);
 		g[n].ring_fd = pcrw_obj_get(e->d_name, PCRW_EVENTS_RINGBUF);
-		g[n].counts_fd = pcrw_obj_get(e->d_name, PCRW_EVENT_COUNTS_MAP);
-		if (g[n].counts_fd < 0)
-			g[n].counts_fd =
-				pcrw_obj_get(e->d_name, PCRW_VETO_COUNTS_MAP);
+		g[n].counts_fd = event_counts_open(e->d_name);
 		if (g[n].ring_fd >= 0 || g[n].counts_fd >= 0)
 			n++;
 	}

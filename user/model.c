@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "event_counts.h"
 #include "model.h"
 #include "kernel_probe.h"
 #include "hypervisor.h"
@@ -194,6 +195,7 @@ int model_collect(struct model *m)
 	mark_idle(m);
 	run_source(m, "MSR", msr_source_collect);
 	run_source(m, "reservation", resv_source_collect);
+	event_counts_collect(m);
 	if (mediated_source_collect)
 		run_source(m, "mediated vPMU", mediated_source_collect);
 	if (arbiter_source_collect)

@@ -148,28 +148,6 @@ static int collect_globals(struct model *m, int ncpu)
 	return err;
 }
 
-static void collect_counts(struct model *m, int ncpu)
-{
-	__u64 *v = calloc((size_t)ncpu, sizeof(*v));
-	__u32 k;
-	int fd, cpu;
-
-	fd = msr_pin_get(PCRW_EVENT_COUNTS_MAP);
-	for (k = 0; v && fd >= 0 && k < PCRW_NR_EVENT_KINDS; k++) {
-		if (bpf_map_lookup_elem(fd, &k, v))
-			break;
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			if (k == PCRW_EVENTS_LOST)
-				m->events_lost += v[cpu];
-			else
-				m->events_by_kind[k] += v[cpu];
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	free(v);
-}
-
 /* Read IA32_PERF_GLOBAL_INUSE on every CPU (Intel v4+, /dev/cpu/N/msr
  * present): the read_msr program compares it with the shadow and reports
  * counters in use that nobody here owns. */
@@ -231,6 +209,5 @@ int msr_source_collect(struct model *m)
 	err = collect_slots(m, ncpu);
 	if (!err)
 		err = collect_globals(m, ncpu);
-	collect_counts(m, ncpu);
 	return err;
 }

@@ -205,7 +205,7 @@ static void render_events(FILE *f, const struct model *m)
 			event_kind_name(k),
 			(unsigned long long)m->events_by_kind[k]);
 	header(f, "pcrwatch_events_lost_total", "counter",
-	       "Events the msr and perf groups recorded but could not put in "
+	       "Events the attached groups recorded but could not put in "
 	       "their ring buffer (full): never delivered to any reader.");
 	fprintf(f, "pcrwatch_events_lost_total %llu\n",
 		(unsigned long long)m->events_lost);
