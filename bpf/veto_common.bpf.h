@@ -79,6 +79,7 @@ static __always_inline __u64 current_start_ticks(void)
 static __always_inline int current_holds(const struct pcrw_resv *r)
 {
 	struct pcr_caller c = {
+		.layer = PCR_LAYER_USER,
 		.uid = bpf_get_current_uid_gid() & 0xffffffff,
 		.tgid = bpf_get_current_pid_tgid() >> 32,
 	};

@@ -283,6 +283,9 @@ enum pcr_principal_kind {
 	PCR_PRINC_UID = 1, /* real uid of the calling task */
 	PCR_PRINC_CGROUP = 2, /* cgroup v2 id, the cgroup or a descendant */
 	PCR_PRINC_PID = 3, /* one process: tgid and start time */
+	PCR_PRINC_LAYER = 4, /* every in-kernel counter of a layer (id) */
+	PCR_PRINC_VM = 5, /* one VM: the hypervisor-layer counters of one
+			   * VMM process, by tgid and start time */
 };
 
 /*
@@ -304,6 +307,7 @@ struct pcr_principal {
 
 /* What the kernel knows about the calling task, for pcr_principal_match. */
 struct pcr_caller {
+	__u32 layer; /* PCR_LAYER_USER, or the layer of an in-kernel counter */
 	__u32 uid;
 	__u32 tgid;
 	__u64 start; /* start time of its process, ticks since boot */
@@ -316,21 +320,36 @@ static __always_inline __u64 pcr_start_ticks(__u64 start_boottime_ns)
 	return start_boottime_ns / PCR_NSEC_PER_TICK;
 }
 
+/* The layer whose callers a principal names: user for uid, pid and
+ * cgroup principals. */
+static __always_inline __u32 pcr_principal_layer(const struct pcr_principal *p)
+{
+	if (p->kind == PCR_PRINC_LAYER)
+		return (__u32)p->id;
+	return p->kind == PCR_PRINC_VM ? PCR_LAYER_HYPERVISOR : PCR_LAYER_USER;
+}
+
 /*
- * Does the caller match @p? A pid principal needs the same process, not
- * only the same pid: tgid and start time. A NONE principal, and a cgroup
- * principal with no id, match nobody.
+ * Does the caller match @p? Only callers of the principal's layer match:
+ * a uid never names a VM's counters, a layer never a user's. A pid or vm
+ * principal needs the same process, not only the same pid: tgid and start
+ * time. A NONE principal, and a cgroup principal with no id, match nobody.
  */
 static __always_inline int pcr_principal_match(const struct pcr_principal *p,
 					       const struct pcr_caller *c)
 {
+	if (pcr_principal_layer(p) != c->layer)
+		return 0;
 	switch (p->kind) {
 	case PCR_PRINC_UID:
 		return p->id == c->uid;
 	case PCR_PRINC_PID:
+	case PCR_PRINC_VM:
 		return p->id == c->tgid && p->start == c->start;
 	case PCR_PRINC_CGROUP:
 		return p->id != 0 && p->id == c->cgroup_at_level;
+	case PCR_PRINC_LAYER:
+		return 1;
 	default:
 		return 0;
 	}
@@ -566,6 +585,26 @@ static __always_inline __u64 pcr_presented_cookie(const struct pcr_slot_regs *r,
 						  int matches_grant)
 {
 	return matches_grant ? r->access_cookie : PCR_DEFAULT_COOKIE;
+}
+
+/*
+ * Rule 4 for a counter the kernel creates for itself (KVM's vPMU: the
+ * hypervisor layer; the NMI watchdog and other kernel users: the kernel
+ * layer). It presents no cookie: the reservation's control bit for its
+ * layer decides, and where the reservation names principals of that layer
+ * (@narrowed: layer:NAME, vm:PID) the caller must match one (@holds).
+ */
+static __always_inline int pcr_check_inkernel(const struct pcr_slot_regs *r,
+					      __u32 layer, int narrowed,
+					      int holds)
+{
+	if (!pcr_slot_reserved(r))
+		return PCR_OK;
+	if (!pcr_layer_valid(layer) || !(r->control & PCR_CTL_LAYER(layer)))
+		return PCR_DENY_LAYER;
+	if (narrowed && !holds)
+		return PCR_DENY_COOKIE;
+	return PCR_OK;
 }
 
 /* ===== end of reservations section (issue 5) ===== */

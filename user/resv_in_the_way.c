@@ -17,7 +17,8 @@
 static bool held_by_grantee(const struct pcrw_resv *r,
 			    const struct pcrw_perf_rec *e)
 {
-	struct pcr_caller c = { .uid = e->holder_uid,
+	struct pcr_caller c = { .layer = PCR_LAYER_USER,
+				.uid = e->holder_uid,
 				.tgid = e->holder_tgid,
 				.cgroup_at_level = e->cgroup_id };
 	__u32 i;

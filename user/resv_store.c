@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
+#include "names.h"
 #include "resv_store.h"
 #include "component.h"
 #include "kernel_probe.h"
@@ -419,24 +420,26 @@ bool resv_principal_expired(const struct pcr_principal *p)
 }
 
 /* pid:N names the process N is now, by its start time too. */
-static int parse_pid_principal(const char *s, struct pcr_principal *p,
-			       char *err, size_t errlen)
+/* pid:N and vm:N (@what): one process, by tgid and start time. */
+static int parse_pid_principal(const char *what, const char *s,
+			       struct pcr_principal *p, char *err,
+			       size_t errlen)
 {
 	__u32 tgid;
 
 	p->kind = PCR_PRINC_PID;
 	if (parse_u64(s, &p->id) || !p->id || p->id > INT32_MAX) {
-		snprintf(err, errlen, "'pid:%s': bad number", s);
+		snprintf(err, errlen, "'%s:%s': bad number", what, s);
 		return -EINVAL;
 	}
 	if (pid_tgid(p->id, &tgid) || resv_pid_start(p->id, &p->start)) {
-		snprintf(err, errlen, "'pid:%s': no such process", s);
+		snprintf(err, errlen, "'%s:%s': no such process", what, s);
 		return -EINVAL;
 	}
 	if (tgid != p->id) {
 		snprintf(err, errlen,
-			 "'pid:%s' is a thread of process %u: name the process",
-			 s, tgid);
+			 "'%s:%s' is a thread of process %u: name the process",
+			 what, s, tgid);
 		return -EINVAL;
 	}
 	return 0;
@@ -485,7 +488,28 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		return 0;
 	}
 	if (!strncmp(s, "pid:", 4))
-		return parse_pid_principal(s + 4, p, err, errlen);
+		return parse_pid_principal("pid", s + 4, p, err, errlen);
+	if (!strncmp(s, "vm:", 3)) {
+		if (parse_pid_principal("vm", s + 3, p, err, errlen))
+			return -EINVAL;
+		p->kind = PCR_PRINC_VM;
+		return 0;
+	}
+	if (!strncmp(s, "layer:", 6)) {
+		p->kind = PCR_PRINC_LAYER;
+		if (!strcmp(s + 6, "hypervisor"))
+			p->id = PCR_LAYER_HYPERVISOR;
+		else if (!strcmp(s + 6, "kernel"))
+			p->id = PCR_LAYER_KERNEL;
+		else {
+			snprintf(err, errlen,
+				 "'%s': a layer principal is layer:hypervisor "
+				 "or layer:kernel",
+				 s);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!strncmp(s, "cgroup:", 7)) {
 		p->kind = PCR_PRINC_CGROUP;
 		if (stat(s + 7, &st) || !S_ISDIR(st.st_mode)) {
@@ -513,8 +537,9 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "'%s' is not a principal: use uid:N, pid:N or "
-		 "cgroup:/sys/fs/cgroup/PATH",
+		 "'%s' is not a principal: use uid:N, pid:N, "
+		 "cgroup:/sys/fs/cgroup/PATH, layer:hypervisor, "
+		 "layer:kernel or vm:PID",
 		 s);
 	return -EINVAL;
 bad_number:
@@ -615,6 +640,12 @@ void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
 		break;
 	case PCR_PRINC_CGROUP:
 		snprintf(buf, len, "cgroup-id:%llu", (unsigned long long)p->id);
+		break;
+	case PCR_PRINC_LAYER:
+		snprintf(buf, len, "layer:%s", layer_name((__u32)p->id));
+		break;
+	case PCR_PRINC_VM:
+		snprintf(buf, len, "vm:%llu", (unsigned long long)p->id);
 		break;
 	default:
 		snprintf(buf, len, "nobody");

@@ -225,27 +225,97 @@ TEST(principals_match_only_their_kind)
 				    .level = 1,
 				    .id = 77 };
 	struct pcr_principal none = { .kind = PCR_PRINC_NONE };
-	struct pcr_caller c = { .uid = 1000, .tgid = 1 };
+	struct pcr_caller c = { .layer = PCR_LAYER_USER,
+				.uid = 1000,
+				.tgid = 1 };
 
 	CHECK(pcr_principal_match(&uid, &c));
-	c = (struct pcr_caller){ .uid = 0,
+	c = (struct pcr_caller){ .layer = PCR_LAYER_USER,
+				 .uid = 0,
 				 .tgid = 1000,
 				 .cgroup_at_level = 1000 };
 	CHECK(!pcr_principal_match(&uid, &c));
-	c = (struct pcr_caller){ .tgid = 42, .start = 777 };
+	c = (struct pcr_caller){ .layer = PCR_LAYER_USER,
+				 .tgid = 42,
+				 .start = 777 };
 	CHECK(pcr_principal_match(&pid, &c));
-	c = (struct pcr_caller){
-		.uid = 42, .tgid = 41, .start = 777, .cgroup_at_level = 42
-	};
+	c = (struct pcr_caller){ .layer = PCR_LAYER_USER,
+				 .uid = 42,
+				 .tgid = 41,
+				 .start = 777,
+				 .cgroup_at_level = 42 };
 	CHECK(!pcr_principal_match(&pid, &c));
-	c = (struct pcr_caller){ .cgroup_at_level = 77 };
+	c = (struct pcr_caller){ .layer = PCR_LAYER_USER,
+				 .cgroup_at_level = 77 };
 	CHECK(pcr_principal_match(&cg, &c));
-	c = (struct pcr_caller){ .uid = 77, .tgid = 77, .cgroup_at_level = 78 };
+	c = (struct pcr_caller){ .layer = PCR_LAYER_USER,
+				 .uid = 77,
+				 .tgid = 77,
+				 .cgroup_at_level = 78 };
 	CHECK(!pcr_principal_match(&cg, &c));
 	c = (struct pcr_caller){ 0 };
 	CHECK(!pcr_principal_match(&none, &c));
 	cg.id = 0; /* an unset cgroup id never matches a task above it */
 	CHECK(!pcr_principal_match(&cg, &c));
+}
+
+/* Layer and vm principals name in-kernel counters only, and user
+ * principals never name them: a VMM run by uid 1000 does not hold a
+ * uid:1000 reservation with its guest's counters. */
+TEST(layer_principals_name_only_their_layer)
+{
+	struct pcr_principal hv = { .kind = PCR_PRINC_LAYER,
+				    .id = PCR_LAYER_HYPERVISOR };
+	struct pcr_principal vm = { .kind = PCR_PRINC_VM,
+				    .id = 500,
+				    .start = 9 };
+	struct pcr_principal uid = { .kind = PCR_PRINC_UID, .id = 1000 };
+	struct pcr_caller guest = { .layer = PCR_LAYER_HYPERVISOR,
+				    .uid = 1000,
+				    .tgid = 500,
+				    .start = 9 };
+	struct pcr_caller user = guest;
+	struct pcr_caller other_vm = guest;
+
+	user.layer = PCR_LAYER_USER;
+	other_vm.start = 10; /* pid 500 recycled by another VMM */
+	CHECK(pcr_principal_match(&hv, &guest));
+	CHECK(pcr_principal_match(&vm, &guest));
+	CHECK(!pcr_principal_match(&uid, &guest));
+	CHECK(!pcr_principal_match(&hv, &user));
+	CHECK(!pcr_principal_match(&vm, &user));
+	CHECK(pcr_principal_match(&uid, &user));
+	CHECK(!pcr_principal_match(&vm, &other_vm));
+	guest.layer = PCR_LAYER_KERNEL;
+	CHECK(!pcr_principal_match(&hv, &guest));
+	CHECK_EQ(pcr_principal_layer(&vm), PCR_LAYER_HYPERVISOR);
+	CHECK_EQ(pcr_principal_layer(&uid), PCR_LAYER_USER);
+}
+
+/* Rule 4 for in-kernel counters: the layer bit, then the layer's grants. */
+TEST(inkernel_counters_pass_by_layer_bit_and_layer_grants)
+{
+	struct pcr_slot_regs r;
+
+	pcr_slot_reset(&r);
+	CHECK_EQ(pcr_check_inkernel(&r, PCR_LAYER_HYPERVISOR, 0, 0), PCR_OK);
+	CHECK_EQ(pcr_claim(&r, 11), PCR_OK);
+	CHECK_EQ(pcr_set_control(&r, 11, PCR_CTL_LAYER(PCR_LAYER_USER)),
+		 PCR_OK);
+	CHECK_EQ(pcr_check_inkernel(&r, PCR_LAYER_HYPERVISOR, 0, 0),
+		 PCR_DENY_LAYER);
+	CHECK_EQ(pcr_check_inkernel(&r, PCR_LAYER_KERNEL, 0, 1),
+		 PCR_DENY_LAYER);
+	CHECK_EQ(pcr_set_control(&r, 11,
+				 PCR_CTL_LAYER(PCR_LAYER_USER) |
+					 PCR_CTL_LAYER(PCR_LAYER_HYPERVISOR)),
+		 PCR_OK);
+	CHECK_EQ(pcr_check_inkernel(&r, PCR_LAYER_HYPERVISOR, 0, 0), PCR_OK);
+	CHECK_EQ(pcr_check_inkernel(&r, PCR_LAYER_HYPERVISOR, 1, 0),
+		 PCR_DENY_COOKIE);
+	CHECK_EQ(pcr_check_inkernel(&r, PCR_LAYER_HYPERVISOR, 1, 1), PCR_OK);
+	CHECK_EQ(pcr_check_inkernel(&r, PCR_LAYER_UNKNOWN, 0, 0),
+		 PCR_DENY_LAYER);
 }
 
 /* A pid grant names one process: a later process with the same pid (a
@@ -255,9 +325,15 @@ TEST(recycled_pid_matches_nothing)
 	struct pcr_principal pid = { .kind = PCR_PRINC_PID,
 				     .id = 4242,
 				     .start = 123456 };
-	struct pcr_caller same = { .tgid = 4242, .start = 123456 };
-	struct pcr_caller recycled = { .tgid = 4242, .start = 123457 };
-	struct pcr_caller first_tick = { .tgid = 4242, .start = 0 };
+	struct pcr_caller same = { .layer = PCR_LAYER_USER,
+				   .tgid = 4242,
+				   .start = 123456 };
+	struct pcr_caller recycled = { .layer = PCR_LAYER_USER,
+				       .tgid = 4242,
+				       .start = 123457 };
+	struct pcr_caller first_tick = { .layer = PCR_LAYER_USER,
+					 .tgid = 4242,
+					 .start = 0 };
 
 	CHECK(pcr_principal_match(&pid, &same));
 	CHECK(!pcr_principal_match(&pid, &recycled));
@@ -316,6 +392,8 @@ int main(void)
 	RUN(charge_words_pack_both_demands);
 	RUN(racing_opens_never_double_admit);
 	RUN(principals_match_only_their_kind);
+	RUN(layer_principals_name_only_their_layer);
+	RUN(inkernel_counters_pass_by_layer_bit_and_layer_grants);
 	RUN(recycled_pid_matches_nothing);
 	RUN(root_is_not_a_holder);
 	RUN(msr_addresses_map_to_slots);
