@@ -20,6 +20,14 @@
 
 /* A reservation as asked for (command line or policy line), before it is
  * placed and given an id and cookies. */
+/*
+ * The control bits a new reservation gets: the user layer, with a grant,
+ * and its raw MSR writes. Counters the kernel makes for itself (KVM's
+ * vPMU, the NMI watchdog) are kept off it unless --layers or a layer
+ * principal admits their layer.
+ */
+#define RESV_CTL_DEFAULT (PCR_CTL_LAYER(PCR_LAYER_USER) | PCR_CTL_DIRECT_MSR)
+
 struct resv_spec {
 	__u64 cpus[PCRW_CPU_WORDS];
 	__u32 nr_counters;
@@ -47,6 +55,13 @@ int parse_counters(const char *s, __u32 *n, char *err, size_t len);
 /* Add principal @arg to @s's grants (the first one is its label); else
  * -EINVAL, why in @err. */
 int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len);
+
+/* Admit the layers of @arg ("hypervisor,kernel"; "user" is always in) to
+ * @s's counters: -EINVAL with the reason in @err on an unknown name. */
+int add_layers(struct resv_spec *s, const char *arg, char *err, size_t len);
+
+/* The layers @control admits, as "user,hypervisor". */
+void format_layers(__u32 control, char *buf, size_t len);
 
 /* Report the store's -errno @err for command @what; the exit status. */
 int store_error(const char *what, int err);

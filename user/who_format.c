@@ -48,6 +48,11 @@ void who_owner_text(char *buf, size_t len, __u32 path,
 	if (owner_is_none(path, o) ||
 	    (path == PCRW_PATH_UNKNOWN && !o->comm[0]))
 		snprintf(buf, len, "nobody");
+	else if (o->layer == PCR_LAYER_HYPERVISOR && o->pid &&
+		 o->pid != o->tgid) /* a VM: its VMM process and vCPU thread */
+		snprintf(buf, len, "VM %s[%u] vCPU thread %u (%s, %s)", comm,
+			 o->tgid, o->pid, layer_name(o->layer),
+			 path_name(path));
 	else if (o->tgid)
 		snprintf(buf, len, "%s[%u] (%s, %s)", comm, o->tgid,
 			 layer_name(o->layer), path_name(path));
