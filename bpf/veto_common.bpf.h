@@ -9,6 +9,7 @@
 #define PCRW_VETO_COMMON_BPF_H
 
 #include "pcrwatch.h"
+#include "common.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -224,8 +225,6 @@ static __always_inline void count_event(__u32 kind, __u64 resv_id)
 static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
 					    const struct pcrw_resv *r)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
 	e->kind = kind;
 	e->cpu = bpf_get_smp_processor_id();
 	e->ts_ns = bpf_ktime_get_ns();
@@ -235,12 +234,8 @@ static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
 	e->old_value = 0;
 	e->actor_path = PCRW_PATH_UNKNOWN;
 	e->prev_path = PCRW_PATH_UNKNOWN;
-	e->actor.layer = PCR_LAYER_USER;
-	e->actor.tgid = pid_tgid >> 32;
-	e->actor.pid = (__u32)pid_tgid;
-	e->actor.uid = (__u32)bpf_get_current_uid_gid();
-	e->actor.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->actor.comm, sizeof(e->actor.comm));
+	/* Named by its process (a VM's vCPU thread by its VMM). */
+	pcrw_current_owner(&e->actor, PCR_LAYER_USER);
 	__builtin_memset(&e->prev, 0, sizeof(e->prev));
 	e->prev.layer = PCR_LAYER_USER;
 	if (r->nr_grants) {

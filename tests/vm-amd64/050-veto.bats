@@ -102,6 +102,7 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	done
 	wait_for 5 grep -q "veto msr write: pid .* (wrmsr) uid 0: cpu 0 msr 0x186 value 0x43003c slot 0 denied EBUSY by reservation" "$LOG"
 	# The exporter counts them (from the veto group's totals).
+	ip link set lo up
 	"$PCRWATCH" serve --listen 127.0.0.1:0 >"$TEST_TMP/serve.out" 2>&1 3>&- &
 	local serve=$! url
 	wait_for 60 grep -q 'listening on' "$TEST_TMP/serve.out"

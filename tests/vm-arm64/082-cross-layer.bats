@@ -60,7 +60,8 @@ release() { "$BUILD/pcrwatch" release --cookie - <<<"$1" >/dev/null; }
 	run_vm
 	release "$c"
 	assert "$FINAL" == 0 "the refused vPMU counter does not count"
-	wait_for 10 grep -qE "veto KVM vPMU counter of VM pid $VM_PID \(kvm_vpmu_guest\) vCPU thread [0-9]+ .* denied EBUSY by reservation" "$LOG"
+	wait_for 10 grep -qE "veto KVM vPMU counter of VM pid $VM_PID \(kvm_vpmu_guest\) vCPU thread [0-9]+ .* denied EBUSY by reservation" "$LOG" ||
+		{ cat "$LOG"; false; }
 }
 
 @test "--layers user,hypervisor admits the guest's counter" {
