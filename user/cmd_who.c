@@ -189,6 +189,7 @@ static void who_resv_json(struct json *j, const struct model_resv *r)
 
 	json_object_begin(j, NULL);
 	json_u64(j, "id", r->id);
+	json_str(j, "source", who_resv_source(r));
 	json_strn(j, "label", r->label, sizeof(r->label));
 	json_array_begin(j, "principals");
 	for (i = 0; i < r->nr_principals && i < PCRW_MAX_GRANTS; i++) {
@@ -205,6 +206,12 @@ static void who_resv_json(struct json *j, const struct model_resv *r)
 			json_i64(j, NULL, s);
 	json_array_end(j);
 	json_u64(j, "holder_events", r->holder_events);
+	if (r->source == MODEL_RESV_MODULE) {
+		who_resv_module_state(r, buf, sizeof(buf));
+		json_str(j, "module_state", buf);
+		snprintf(buf, sizeof(buf), "0x%x", r->control);
+		json_str(j, "control", buf);
+	}
 	json_object_end(j);
 }
 

@@ -25,8 +25,15 @@ void who_flags(const struct owner_record *r, char *buf, size_t len);
 int who_counter(const struct owner_record *r);
 /* A slot number as docs/ARCHITECTURE.md defines it, "-" when none. */
 void who_slot_label(int slot, char *buf, size_t len);
-/* "reservation 3 (uid:1000)", and its slots "0,1,2,3" or "all". */
+/* "reservation 3 (uid:1000)" or, for the module's, "module reservation N
+ * (firmware, locked firmware)"; its slots "0,1,2,3" or "all". */
 void who_resv_label(const struct model_resv *r, char *buf, size_t len);
+/* A module reservation's slot state: "open", "locked private firmware"... */
+void who_resv_module_state(const struct model_resv *r, char *buf, size_t len);
+/* For a grid cell: "resv 3", or "module" for the module's. */
+void who_resv_short(const struct model_resv *r, char *buf, size_t len);
+/* Who keeps it: "bpf" (pcrwatch's store) or "module" (pcr_arbiter). */
+const char *who_resv_source(const struct model_resv *r);
 void who_resv_slots(const struct model_resv *r, char *buf, size_t len);
 /* An event's actor or previous owner as a JSON object, null for nobody:
  * the same words as who_owner_text (events --json and the agent's log). */
