@@ -40,6 +40,11 @@ void who_resv_slots(const struct model_resv *r, char *buf, size_t len);
 void who_owner_json(struct json *j, const char *key, __u32 path,
 		    const struct pcrw_owner *o);
 void who_record_json(struct json *j, const struct owner_record *r);
+/* An event's fields after its "type": group, kind, cpu, ts_ns, slot, msr,
+ * value and old_value (strings), actor, prev, reservation_id, and verdict
+ * for vetoes and audits; events --json and the agent's log alike. */
+void who_event_json(struct json *j, const char *group,
+		    const struct pcrw_event *e);
 void who_model_json(FILE *f, const struct model *m);
 
 #endif
