@@ -133,32 +133,42 @@ static bool slot_exists(const struct model *m, int s)
 	return s < m->pmu.nr_gp || (s >= 32 && s < 32 + m->pmu.nr_fixed);
 }
 
-static unsigned long reserved_slots(const struct model *m)
+/* Reserved (CPU, slot) pairs, by who keeps the reservation. */
+static void reserved_slots(const struct model *m, unsigned long *bpf,
+			   unsigned long *module)
 {
 	const struct model_resv *r;
-	unsigned long n = 0;
 	int cpu, s;
 
+	*bpf = *module = 0;
 	for (cpu = 0; cpu < m->nr_cpus; cpu++)
 		for (s = 0; s < 64; s++) {
 			r = model_resv_at(m, cpu, s);
-			n += r && (!r->whole_pmu || slot_exists(m, s));
+			if (!r || (r->whole_pmu && !slot_exists(m, s)))
+				continue;
+			if (r->source == MODEL_RESV_MODULE)
+				(*module)++;
+			else
+				(*bpf)++;
 		}
-	return n;
 }
 
 /* One series per reservation in force (pcrwatch's and the module's), the
  * counters they cover, and each one's holder events. */
 static void render_reservations(FILE *f, const struct model *m)
 {
+	unsigned long bpf, module;
 	char slots[192];
 	size_t k;
 
+	reserved_slots(m, &bpf, &module);
 	header(f, "pcrwatch_reserved_slots", "gauge",
 	       "Counters, as (CPU, slot) pairs, that a reservation in force "
-	       "covers (pcrwatch's own or the pcr_arbiter module's), whether "
-	       "an event is on them or not.");
-	fprintf(f, "pcrwatch_reserved_slots %lu\n", reserved_slots(m));
+	       "covers, whether an event is on them or not, by who keeps the "
+	       "reservation (bpf: pcrwatch's, enforced by its veto group; "
+	       "module: the pcr_arbiter module's, enforced by the module).");
+	fprintf(f, "pcrwatch_reserved_slots{source=\"bpf\"} %lu\n", bpf);
+	fprintf(f, "pcrwatch_reserved_slots{source=\"module\"} %lu\n", module);
 	header(f, "pcrwatch_reservation_info", "gauge",
 	       "1 for each reservation in force: its id, who keeps it (bpf: "
 	       "pcrwatch's reserve and policy; module: a slot the pcr_arbiter "
