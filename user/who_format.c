@@ -126,21 +126,3 @@ void who_resv_slots(const struct model_resv *r, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, len - n, "%s%d",
 					      n ? "," : "", s);
 }
-
-void who_event_json(struct json *j, const char *group,
-		    const struct pcrw_event *e)
-{
-	json_str(j, "group", group);
-	json_str(j, "kind", event_kind_name(e->kind));
-	json_u64(j, "cpu", e->cpu);
-	json_u64(j, "ts_ns", e->ts_ns);
-	json_i64(j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
-	json_u64(j, "msr", e->msr);
-	json_hex(j, "value", e->value);
-	json_hex(j, "old_value", e->old_value);
-	who_owner_json(j, "actor", e->actor_path, &e->actor);
-	who_owner_json(j, "prev", e->prev_path, &e->prev);
-	json_u64(j, "reservation_id", e->reservation_id);
-	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
-		json_str(j, "verdict", verdict_name(e->verdict));
-}
