@@ -90,16 +90,28 @@ void make_resv(struct pcrw_resv *r, const struct resv_spec *spec, __u64 id,
 
 /* ---- user/resv_cookie_arg.c: the cookie of release and grant ---- */
 
-/* --cookie VALUE|- or --cookie-file FILE (@is_file) into @c; else -EINVAL,
- * why in @err. */
-int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err,
-		 size_t len);
+/* The --cookie VALUE|- and --cookie-file FILE options of release and
+ * grant: their entries in an option table (kept on one line each: the
+ * formatter would split them), and what getopt saw. */
+/* clang-format off */
+#define COOKIE_OPT { "cookie", required_argument, NULL, 'k' }
+#define COOKIE_FILE_OPT { "cookie-file", required_argument, NULL, 'K' }
+/* clang-format on */
 
-/* Open and lock the store and find the reservation @cookie manages into
- * @r, its tag of @cookie into @tag: 0, the store then locked, or the
- * exit status for @cmd, the store unlocked. */
-int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
-		    __u64 *tag);
+struct cookie_arg {
+	const char *arg; /* NULL: neither option given */
+	bool is_file; /* --cookie-file */
+};
+
+/* Keep getopt's @opt if it is one of those two: true when it was. */
+bool cookie_arg_take(struct cookie_arg *c, int opt, const char *arg);
+
+/* After the options: the cookie given (none or a malformed one is a usage
+ * error for @cmd), then the store opened and locked and the reservation it
+ * manages found into @r, its tag of the cookie into @tag. 0 with the store
+ * locked, or the exit status for @cmd with the store unlocked. */
+int cookie_arg_open(const char *cmd, const struct cookie_arg *c,
+		    struct pcrw_resv *r, __u64 *tag);
 
 /* ---- user/resv_in_the_way.c: events opened before a reservation ---- */
 
