@@ -642,9 +642,11 @@ void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
 		break;
 	case PCR_PRINC_LAYER:
 		snprintf(buf, len, "layer:%s",
-			 p->id == PCR_LAYER_HYPERVISOR ? "hypervisor"
-			 : p->id == PCR_LAYER_KERNEL   ? "kernel"
-						       : "?");
+			 p->id == PCR_LAYER_FIRMWARE	 ? "firmware"
+			 : p->id == PCR_LAYER_HYPERVISOR ? "hypervisor"
+			 : p->id == PCR_LAYER_KERNEL	 ? "kernel"
+			 : p->id == PCR_LAYER_USER	 ? "user"
+							 : "unknown");
 		break;
 	case PCR_PRINC_VM:
 		snprintf(buf, len, "vm:%llu", (unsigned long long)p->id);
