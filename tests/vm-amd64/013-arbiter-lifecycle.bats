@@ -112,8 +112,9 @@ need_cpu1() {
 	assert "$status" != 0 "rmmod refused while the tracepoints are attached"
 	assert "$output" =~ "in use"
 	run_tool 0 detach
-	run rmmod pcr_arbiter
-	assert "$status" == 0 "rmmod after detach: $output"
+	# The kernel drops a link's module reference when the link is freed,
+	# which can come just after the unpin returns: a short, bounded wait.
+	wait_for 10 rmmod pcr_arbiter || { lsmod | grep pcr_arbiter; false; }
 }
 
 @test "pcrwatch without the module says the arbiter has nothing to mirror" {
