@@ -22,10 +22,9 @@ static int policy_usage(FILE *f, int rc)
 		   "  floor counters=1                  1 general counter per "
 		   "CPU never reserved\n"
 		   "load replaces every reservation and the quota an earlier "
-		   "policy\n"
-		   "made, all or nothing: a bad file changes nothing. "
-		   "`pcrwatch enforce\n"
-		   "--policy FILE` reloads it on SIGHUP.\n");
+		   "policy made,\n"
+		   "all or nothing: a bad file changes nothing.\n"
+		   "`pcrwatch enforce --policy FILE` reloads it on SIGHUP.\n");
 	return rc;
 }
 
