@@ -18,6 +18,7 @@ setup_tier() {
 }
 
 teardown_tier() {
+	[ -n "${ENFORCE_PID:-}" ] && kill "$ENFORCE_PID" 2>/dev/null
 	rm -rf "$VETO_PINS"
 	return 0
 }
@@ -46,6 +47,10 @@ set_pmu() {
 policy() {
 	printf '%s\n' "$@" >"$TEST_TMP/policy"
 	run_tool 0 policy load "$TEST_TMP/policy"
+}
+
+loads_with_a_cap() { # N: at least N loads with one cap in enforce's log
+	[ "$(grep -c 'in force, 1 cap(s)' "$TEST_TMP/log")" -ge "$1" ]
 }
 
 cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
@@ -234,4 +239,21 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	assert "$output" =~ "cannot read the policy's quota \(Protocol error\): nothing changed"
 	run_tool 0 list
 	assert "$output" =~ "quota: cannot be read"
+}
+
+@test "enforce --policy: its caps bind other processes; a bad reload keeps them, a good one replaces them" {
+	printf '%s\n' 'cap for=uid:1000 counters=1' >"$TEST_TMP/p"
+	"$PCRWATCH" enforce --policy "$TEST_TMP/p" >"$TEST_TMP/log" 2>&1 &
+	ENFORCE_PID=$!
+	wait_for 30 grep -q enforcing "$TEST_TMP/log"
+	run_tool 1 reserve --cpus 0 --counters 2 --for uid:1000
+	assert "$output" =~ "cap for=uid:1000 counters=1: CPU 0 would have 2"
+	printf '%s\n' 'cap for=uid:1000 counters=3' 'cap layer=users counters=1' >"$TEST_TMP/p"
+	kill -HUP "$ENFORCE_PID"
+	wait_for 10 grep -q "the policy in force is unchanged" "$TEST_TMP/log"
+	run_tool 1 reserve --cpus 0 --counters 2 --for uid:1000
+	printf '%s\n' 'cap for=uid:1000 counters=3' >"$TEST_TMP/p"
+	kill -HUP "$ENFORCE_PID"
+	wait_for 10 loads_with_a_cap 2
+	run_tool 0 reserve --cpus 0 --counters 2 --for uid:1000
 }
