@@ -184,7 +184,7 @@ static long any_restricting_cb(struct bpf_map *map, __u64 *key,
 static __always_inline __u64 msr_restricting(const struct msr_stash *w,
 					     __u64 *mask)
 {
-	struct resv_scan sc = {};
+	struct resv_scan sc = { .layer = PCR_LAYER_USER };
 	__u64 found = 0;
 
 	if (w->via == MSR_VIA_NONE) {

@@ -114,6 +114,8 @@ struct verdict {
 	__u64 resv_id; /* the reservation that decided, or one involved */
 	__u32 rule; /* enum pcr_admit_rule */
 	__u32 restricted; /* some reservation restricts the task */
+	__u32 layer; /* the caller's (enum pcr_layer) */
+	__u32 reserved0;
 };
 
 /* Rule 5 for one CPU and one charge: @own is the word the event is (or
@@ -129,7 +131,7 @@ struct admit_loop {
 static int admit_cpu_cb(__u32 cpu, void *ctx)
 {
 	struct admit_loop *l = ctx;
-	struct resv_scan sc = { .cpu = cpu };
+	struct resv_scan sc = { .cpu = cpu, .layer = l->v.layer };
 	__u64 other;
 
 	resv_scan(&sc);
@@ -148,10 +150,11 @@ static int admit_cpu_cb(__u32 cpu, void *ctx)
 	return 1; /* stops the loop */
 }
 
-/* Does any reservation restrict the current task on @cpu? */
-static __always_inline int restricted_on(__u32 cpu)
+/* Does any reservation restrict the current task, acting in @layer, on
+ * @cpu? */
+static __always_inline int restricted_on(__u32 cpu, __u32 layer)
 {
-	struct resv_scan sc = { .cpu = cpu };
+	struct resv_scan sc = { .cpu = cpu, .layer = layer };
 
 	resv_scan(&sc);
 	return sc.first_id != 0;
@@ -163,20 +166,22 @@ static __always_inline int restricted_on(__u32 cpu)
  * word first and kept only when admitted (then @idx says which word);
  * without it (no event to uncharge later) the rule is applied to the
  * charges as they are plus this demand. @d brings the PMU's shape and the
- * event's flags.
+ * event's flags, @layer the caller's layer (user, or the layer of an
+ * in-kernel counter).
  */
 static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
-				  const struct pcr_demand *d, __u64 demand,
-				  int charge, struct verdict *v, __u32 *idx)
+				  __u32 layer, const struct pcr_demand *d,
+				  __u64 demand, int charge, struct verdict *v,
+				  __u32 *idx)
 {
-	struct admit_loop l = { .d = *d };
+	struct admit_loop l = { .d = *d, .v.layer = layer };
 	__u32 n = cfg->nr_cpus, w;
 	__u64 *word;
 
 	*idx = ~0U;
 	if (cpu >= PCRW_MAX_CPUS)
 		goto out;
-	if (cpu >= 0 && !restricted_on(cpu))
+	if (cpu >= 0 && !restricted_on(cpu, layer))
 		goto out; /* the common case: nothing reserved there */
 	w = cpu >= 0 ? cpu : PCRW_CHARGE_TASK;
 	word = charge_word(w);
@@ -223,6 +228,7 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 			e->kind = kind;
 			e->reservation_id = id;
 		}
+		e->actor.layer = v->layer;
 		e->actor_path = PCRW_PATH_PERF;
 		e->value = config;
 		e->old_value = (__u64)type << 32 | v->rule;

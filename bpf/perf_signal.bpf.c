@@ -100,8 +100,8 @@ int BPF_PROG(signal_perf_open, struct pt_regs *regs, long ret)
 		return 0;
 	demand_init(cfg, &d);
 	d.exclusive = !!(k.flags & KATTR_EXCLUSIVE);
-	admit(cfg, BPF_CORE_READ(event, cpu), &d, event_demand(cfg, &k), 0, &v,
-	      &idx);
+	admit(cfg, BPF_CORE_READ(event, cpu), PCR_LAYER_USER, &d,
+	      event_demand(cfg, &k), 0, &v, &idx);
 	if (v.rule == PCR_ADMIT_OK)
 		return 0;
 	veto(cfg, &v, k.type, k.config);

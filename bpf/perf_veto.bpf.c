@@ -93,6 +93,24 @@ static __always_inline int in_perf_event_open(struct task_struct *task)
  * argument, in the same saved register for the native and the compat ABI
  * (x86-64 and ia32: dx; arm64 and aarch32: x2/r2). The kernel's saved
  * registers, which no other thread can change during the syscall. */
+/*
+ * Whose counter @event is: the user's when perf_event_open allocates it;
+ * else a counter the kernel makes for itself
+ * (perf_event_create_kernel_counter): KVM's vPMU counts only its guest
+ * (exclude_host) and is the hypervisor layer's, anything else (the NMI
+ * watchdog) the kernel layer's. A KVM counter is made in its vCPU thread,
+ * so the current task names the VM.
+ */
+static __always_inline __u32 event_layer(struct perf_event *event)
+{
+	struct perf_event_attr *attr = &event->attr;
+
+	if (in_perf_event_open(bpf_get_current_task_btf()))
+		return PCR_LAYER_USER;
+	return BPF_CORE_READ_BITFIELD(attr, exclude_host) ? PCR_LAYER_HYPERVISOR
+							  : PCR_LAYER_KERNEL;
+}
+
 static __always_inline int syscall_cpu(void)
 {
 	struct pt_regs *regs;
@@ -155,7 +173,8 @@ static __always_inline int open_decide(const struct kattr *k)
 	demand_init(cfg, &d);
 	d.exclusive = !!(k->flags & KATTR_EXCLUSIVE);
 	d.pinned = !!(k->flags & KATTR_PINNED);
-	admit(cfg, syscall_cpu(), &d, event_demand(cfg, k), 0, &v, &idx);
+	admit(cfg, syscall_cpu(), PCR_LAYER_USER, &d, event_demand(cfg, k), 0,
+	      &v, &idx);
 	if (v.rule == PCR_ADMIT_OK)
 		return 0;
 	return veto(cfg, &v, k->type, k->config);
@@ -215,6 +234,7 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 	struct verdict v;
 	struct charge ch = {};
 	__u64 key = (__u64)event;
+	__u32 layer;
 
 	if (ret)
 		return ret;
@@ -223,12 +243,12 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 		return 0;
 	/* Inherited children are the admitted parent's: a per-task event and
 	 * its copies never run on one CPU at once, and denying one would fail
-	 * a fork. Kernel-made counters (NMI watchdog, KVM) are not vetoed:
-	 * only an allocation inside perf_event_open is. */
+	 * a fork. Counters the kernel makes for itself are judged by their
+	 * layer: refused, the watchdog goes without a hard-lockup detector on
+	 * that CPU and KVM leaves the guest's counter not counting. */
 	if (event->parent)
 		return 0;
-	if (!in_perf_event_open(bpf_get_current_task_btf()))
-		return 0;
+	layer = event_layer(event);
 	read_kattr(&event->attr, &k);
 	if (!is_hw_type(cfg, event->pmu->type) && !is_hw_type(cfg, k.type))
 		return 0;
@@ -239,7 +259,7 @@ int BPF_PROG(veto_perf_alloc, struct perf_event *event, int ret)
 	d.exclusive = !!((kl.flags | k.flags) & KATTR_EXCLUSIVE);
 	d.in_group = leader != event;
 	ch.demand = event_demand(cfg, &k);
-	admit(cfg, event->cpu, &d, ch.demand, 1, &v, &ch.idx);
+	admit(cfg, event->cpu, layer, &d, ch.demand, 1, &v, &ch.idx);
 	if (v.rule != PCR_ADMIT_OK)
 		return veto(cfg, &v, k.type, k.config);
 	if (ch.idx == ~0U)

@@ -9,6 +9,7 @@
 #define PCRW_VETO_COMMON_BPF_H
 
 #include "pcrwatch.h"
+#include "common.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -75,11 +76,13 @@ static __always_inline __u64 current_start_ticks(void)
 		BPF_CORE_READ(task, group_leader, start_boottime));
 }
 
-/* Does the current task match one of @r's grants? */
-static __always_inline int current_holds(const struct pcrw_resv *r)
+/* Does the current task, acting in @layer, match one of @r's grants?
+ * @narrowed: whether any grant names that layer at all. */
+static __always_inline int current_holds(const struct pcrw_resv *r, __u32 layer,
+					 int *narrowed)
 {
 	struct pcr_caller c = {
-		.layer = PCR_LAYER_USER,
+		.layer = layer,
 		.uid = bpf_get_current_uid_gid() & 0xffffffff,
 		.tgid = bpf_get_current_pid_tgid() >> 32,
 	};
@@ -90,11 +93,14 @@ static __always_inline int current_holds(const struct pcrw_resv *r)
 
 		if (i >= r->nr_grants)
 			break;
+		if (pcr_principal_layer(p) == layer)
+			*narrowed = 1;
 		c.cgroup_at_level = 0;
 		if (p->kind == PCR_PRINC_CGROUP)
 			c.cgroup_at_level =
 				bpf_get_current_ancestor_cgroup_id(p->level);
-		if (p->kind == PCR_PRINC_PID && !c.start)
+		if ((p->kind == PCR_PRINC_PID || p->kind == PCR_PRINC_VM) &&
+		    !c.start)
 			c.start = current_start_ticks();
 		if (pcr_principal_match(p, &c))
 			return 1;
@@ -104,19 +110,27 @@ static __always_inline int current_holds(const struct pcrw_resv *r)
 
 /*
  * Rule 4 for the current task: does @r stop it programming a counter from
- * @layer (@direct: by a raw MSR write)? A global function, so the verifier
- * checks it once on its own instead of at every caller's state: the grant
- * loop and the rule's branches would otherwise multiply the states of the
- * reservation loops around it.
+ * @layer (@direct: by a raw MSR write)? A user-layer caller presents the
+ * access cookie when it holds a grant; an in-kernel counter (KVM's vPMU,
+ * the watchdog) presents none and passes by its layer's control bit and
+ * that layer's grants. A global function, so the verifier checks it once
+ * on its own instead of at every caller's state: the grant loop and the
+ * rule's branches would otherwise multiply the states of the reservation
+ * loops around it.
  */
 __noinline int restricted_by(const struct pcrw_resv *r, __u32 layer,
 			     __u32 direct)
 {
+	int holds, narrowed = 0;
 	__u64 cookie;
 
 	if (!r)
 		return 1; /* cannot happen: refuse rather than guess */
-	cookie = pcr_presented_cookie(&r->regs, current_holds(r));
+	holds = current_holds(r, layer, &narrowed);
+	if (layer != PCR_LAYER_USER)
+		return pcr_check_inkernel(&r->regs, layer, narrowed, holds) !=
+		       PCR_OK;
+	cookie = pcr_presented_cookie(&r->regs, holds);
 	return pcr_check_program(&r->regs, layer, cookie, direct) != PCR_OK;
 }
 
@@ -128,7 +142,10 @@ __noinline int restricted_by(const struct pcrw_resv *r, __u32 layer,
  */
 struct resv_scan {
 	__u32 cpu;
+	__u32 layer; /* the caller's: PCR_LAYER_USER but for in-kernel counters
+		      */
 	__u32 direct; /* a raw MSR write */
+	__u32 reserved0;
 	__u64 slot_mask; /* 0: any slot */
 	__u64 first_id; /* out: the first restricting reservation */
 	__u32 reserved_other; /* out: counters they hold */
@@ -152,7 +169,7 @@ static int resv_scan_cb(__u32 i, void *ctx)
 		return 0;
 	if (s->slot_mask && !(r->slot_mask & s->slot_mask))
 		return 0;
-	if (!restricted_by(r, PCR_LAYER_USER, s->direct))
+	if (!restricted_by(r, s->layer, s->direct))
 		return 0;
 	if (!s->first_id)
 		s->first_id = id;
@@ -208,8 +225,6 @@ static __always_inline void count_event(__u32 kind, __u64 resv_id)
 static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
 					    const struct pcrw_resv *r)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
 	e->kind = kind;
 	e->cpu = bpf_get_smp_processor_id();
 	e->ts_ns = bpf_ktime_get_ns();
@@ -219,12 +234,8 @@ static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
 	e->old_value = 0;
 	e->actor_path = PCRW_PATH_UNKNOWN;
 	e->prev_path = PCRW_PATH_UNKNOWN;
-	e->actor.layer = PCR_LAYER_USER;
-	e->actor.tgid = pid_tgid >> 32;
-	e->actor.pid = (__u32)pid_tgid;
-	e->actor.uid = (__u32)bpf_get_current_uid_gid();
-	e->actor.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->actor.comm, sizeof(e->actor.comm));
+	/* Named by its process (a VM's vCPU thread by its VMM). */
+	pcrw_current_owner(&e->actor, PCR_LAYER_USER);
 	__builtin_memset(&e->prev, 0, sizeof(e->prev));
 	e->prev.layer = PCR_LAYER_USER;
 	if (r->nr_grants) {

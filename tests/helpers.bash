@@ -73,3 +73,12 @@ require_root() {
 skip_unless_guest() {
 	[ -n "${PCRWATCH_VM:-}" ] || skip "only in a test guest (tools/vm/run)"
 }
+
+# An arm64 guest whose kernel attaches BPF LSM programs (6.4 and later:
+# the 6.12 and 7.x tiers); arm64 6.1 can only monitor.
+lsm_tier() {
+	case ${PCRWATCH_VM:-} in
+	arm64-6.12 | arm64-7.x) return 0 ;;
+	*) return 1 ;;
+	esac
+}

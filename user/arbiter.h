@@ -13,7 +13,7 @@
 #include "../arbiter-module/pcr_arbiter_uapi.h"
 
 /* The module is loaded: its registers are then the source of truth for
- * reservations (user/resv_source.c defers to them). */
+ * the slots it holds (user/arbiter_source.c lists them as reservations). */
 bool arbiter_module_present(void);
 
 /* Open CPU @cpu's device read-only for status ioctls; -errno on failure. */

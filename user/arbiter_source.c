@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The arbiter source: every slot the pcr_arbiter module holds reserved, per
- * online CPU, as an owner record (path PCRW_PATH_ARBITER). Read through the
- * module's status ioctl, which never returns a cookie.
+ * The arbiter source: every slot the pcr_arbiter module holds reserved, as
+ * a reservation of source "module" beside pcrwatch's own (one per slot and
+ * holder, over the CPUs where it is held alike), never as an owner record:
+ * a reserved counter is not a counter user. Read through the module's
+ * status ioctl, which never returns a cookie.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,34 +60,64 @@ int arbiter_info(struct pcr_arb_info *info)
 	return err;
 }
 
-static void slot_record(struct owner_record *r, int cpu,
-			const struct pcr_arb_slot_status *st)
+/* The holder as a principal: its process, or its layer when the kernel or
+ * firmware holds the slot (tgid 0). */
+static void holder_principal(struct pcr_principal *p,
+			     const struct pcr_arb_slot_status *st)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = st->holder_tgid ? PCR_PRINC_PID : PCR_PRINC_LAYER;
+	p->id = st->holder_tgid ? st->holder_tgid : st->holder_layer;
+}
+
+/* One reserved slot of one CPU as a module reservation: labelled by its
+ * holder's command name, never by a cookie (the device returns none). */
+static void slot_resv(struct model_resv *r, int cpu,
+		      const struct pcr_arb_slot_status *st)
 {
 	memset(r, 0, sizeof(*r));
-	r->id = ((__u64)cpu << 32) | 0x80000000ULL | st->slot;
-	r->cpu = cpu;
-	r->hw_idx = -1;
-	r->slot = st->slot;
-	r->path = PCRW_PATH_ARBITER;
-	r->owner.layer = st->holder_layer;
-	r->owner.tgid = st->holder_tgid;
-	memcpy(r->owner.comm, st->holder_comm, sizeof(r->owner.comm));
-	r->owner.comm[sizeof(r->owner.comm) - 1] = 0;
-	r->attributed = true;
-	snprintf(r->pmu, sizeof(r->pmu), "%s", PCR_ARB_MODULE);
-	snprintf(r->event, sizeof(r->event), "reserved %s%s%s",
-		 st->flags & PCR_ARB_SLOT_ACCESS_OPEN ? "open" : "locked",
-		 st->flags & PCR_ARB_SLOT_PRIVATE ? " private" : "",
-		 st->flags & PCR_ARB_SLOT_FIRMWARE ? " firmware" : "");
-	r->config = st->control;
-	r->state = SLOT_OFF;
-	r->reservation_id = ((__u64)cpu << 8 | st->slot) + 1;
+	r->id = MODEL_RESV_MODULE_ID + ((__u64)st->slot << 16) + (__u64)cpu;
+	r->source = MODEL_RESV_MODULE;
+	r->module_flags = st->flags;
+	r->control = st->control;
+	snprintf(r->label, sizeof(r->label), "%.*s",
+		 (int)sizeof(st->holder_comm), st->holder_comm);
+	r->nr_principals = 1;
+	holder_principal(&r->principals[0], st);
+	r->cpus[cpu / 64] = 1ULL << (cpu % 64);
+	r->slot_mask = 1ULL << st->slot;
+}
+
+/* The same slot, held alike on another CPU: one reservation covers both. */
+static bool same_module_resv(const struct model_resv *a,
+			     const struct model_resv *b)
+{
+	return a->source == MODEL_RESV_MODULE && a->slot_mask == b->slot_mask &&
+	       a->module_flags == b->module_flags && a->control == b->control &&
+	       !memcmp(&a->principals[0], &b->principals[0],
+		       sizeof(a->principals[0])) &&
+	       !strcmp(a->label, b->label);
+}
+
+static int add_slot(struct model *m, int cpu,
+		    const struct pcr_arb_slot_status *st)
+{
+	struct model_resv r;
+	size_t i;
+
+	slot_resv(&r, cpu, st);
+	for (i = 0; i < m->nr_resv; i++) {
+		if (same_module_resv(&m->resv[i], &r)) {
+			m->resv[i].cpus[cpu / 64] |= 1ULL << (cpu % 64);
+			return 0;
+		}
+	}
+	return model_add_resv(m, &r);
 }
 
 static int collect_cpu(struct model *m, int cpu, int fd)
 {
 	struct pcr_arb_slot_status st;
-	struct owner_record r;
 	__u32 slot;
 	int err;
 
@@ -96,8 +128,7 @@ static int collect_cpu(struct model *m, int cpu, int fd)
 			return -errno;
 		if (!(st.flags & PCR_ARB_SLOT_RESERVED))
 			continue;
-		slot_record(&r, cpu, &st);
-		err = model_add(m, &r);
+		err = add_slot(m, cpu, &st);
 		if (err)
 			return err;
 	}

@@ -58,9 +58,17 @@ static int print_event(void *ctx, void *data, size_t size)
 		       (unsigned long long)e->value, e->slot);
 	} else {
 		rule = PCRW_VETO_RULE(e->old_value);
-		printf("perf_event_open: pid %u (%s) uid %u: type %u config "
-		       "0x%llx rule %s",
-		       e->actor.tgid, comm, e->actor.uid,
+		if (e->actor.layer == PCR_LAYER_HYPERVISOR)
+			printf("KVM vPMU counter of VM pid %u (%s) vCPU thread "
+			       "%u",
+			       e->actor.tgid, comm, e->actor.pid);
+		else if (e->actor.layer == PCR_LAYER_KERNEL)
+			printf("kernel counter made in pid %u (%s)",
+			       e->actor.tgid, comm);
+		else
+			printf("perf_event_open: pid %u (%s)", e->actor.tgid,
+			       comm);
+		printf(" uid %u: type %u config 0x%llx rule %s", e->actor.uid,
 		       PCRW_VETO_TYPE(e->old_value),
 		       (unsigned long long)e->value,
 		       rule < PCR_NR_ADMIT_RULES ? rule_names[rule] : "?");

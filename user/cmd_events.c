@@ -84,19 +84,7 @@ static int handle_event(void *data, void *buf, size_t size)
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
 		json_str(&j, "type", "event");
-		json_str(&j, "group", c->group);
-		json_str(&j, "kind", event_kind_name(e->kind));
-		json_u64(&j, "cpu", e->cpu);
-		json_u64(&j, "ts_ns", e->ts_ns);
-		json_i64(&j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
-		json_u64(&j, "msr", e->msr);
-		json_hex(&j, "value", e->value);
-		json_hex(&j, "old_value", e->old_value);
-		who_owner_json(&j, "actor", e->actor_path, &e->actor);
-		who_owner_json(&j, "prev", e->prev_path, &e->prev);
-		json_u64(&j, "reservation_id", e->reservation_id);
-		if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
-			json_str(&j, "verdict", verdict_name(e->verdict));
+		who_event_json(&j, c->group, e);
 		json_object_end(&j);
 		fputc('\n', stdout);
 	} else {

@@ -40,8 +40,8 @@ static int grant_quota(const struct pcrw_resv *r)
 int cmd_grant(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "cookie", required_argument, NULL, 'k' },
-		{ "cookie-file", required_argument, NULL, 'K' },
+		COOKIE_OPT,
+		COOKIE_FILE_OPT,
 		{ "for", required_argument, NULL, 'f' },
 		{ "revoke", no_argument, NULL, 'r' },
 		{ "direct-msr", required_argument, NULL, 'M' },
@@ -49,22 +49,20 @@ int cmd_grant(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct resv_store_ops *s = resv_store();
+	struct cookie_arg ck = { 0 };
 	struct resv_spec add = { 0 };
 	struct pcrw_resv r;
-	const char *ck = NULL, *msr = NULL;
-	bool revoke = false, ck_file = false;
+	const char *msr = NULL;
+	bool revoke = false;
 	char err[ERRLEN], who[64];
-	__u64 cookie, tag;
+	__u64 tag;
 	__u32 i, j;
 	int opt, rc;
 
 	while ((opt = pcrw_getopt("grant", argc, argv, "h", opts)) != -1) {
+		if (cookie_arg_take(&ck, opt, optarg))
+			continue;
 		switch (opt) {
-		case 'k':
-		case 'K':
-			ck = optarg;
-			ck_file = opt == 'K';
-			break;
 		case 'f':
 			if (add_grant(&add, optarg, err, sizeof(err)))
 				return pcrw_usage_error("grant", "%s", err);
@@ -92,16 +90,13 @@ int cmd_grant(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("grant", "unexpected argument '%s'",
 					argv[optind]);
-	if (!ck || (!add.nr_grants && !msr))
+	if (!add.nr_grants && !msr)
 		return pcrw_usage_error("grant",
-					"--cookie-file (or --cookie) and --for "
-					"or --direct-msr are required");
+					"--for or --direct-msr is required");
 	if (msr && strcmp(msr, "yes") && strcmp(msr, "no"))
 		return pcrw_usage_error("grant",
 					"--direct-msr takes yes or no");
-	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
-		return pcrw_usage_error("grant", "%s", err);
-	rc = cookie_cmd_open("grant", cookie, &r, &tag);
+	rc = cookie_arg_open("grant", &ck, &r, &tag);
 	if (rc)
 		return rc;
 	if (msr) {

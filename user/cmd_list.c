@@ -101,11 +101,11 @@ int cmd_list(int argc, char **argv)
 	rc = resv_load_all(&all, &n);
 	if (rc)
 		return store_error("list", rc);
-	printf("%-4s %-10s %-9s %-12s %-6s %-7s %s\n", "ID", "CPUS", "COUNTERS",
-	       "SLOTS", "MSR", "VETOES", "GRANTED TO");
+	printf("%-4s %-10s %-9s %-12s %-6s %-22s %-7s %s\n", "ID", "CPUS",
+	       "COUNTERS", "SLOTS", "MSR", "LAYERS", "VETOES", "GRANTED TO");
 	for (i = 0; i < n; i++) {
 		struct pcrw_resv *r = &all[i];
-		char cnt[16], slots[24];
+		char cnt[16], slots[24], layers[32];
 		size_t off;
 
 		resv_format_cpus(r->cpus, cpus, sizeof(cpus));
@@ -126,10 +126,11 @@ int cmd_list(int argc, char **argv)
 		}
 		if (!r->nr_grants)
 			snprintf(who, sizeof(who), "nobody");
-		printf("%-4llu %-10s %-9s %-12s %-6s %-7llu %s%s\n",
+		format_layers(r->regs.control, layers, sizeof(layers));
+		printf("%-4llu %-10s %-9s %-12s %-6s %-22s %-7llu %s%s\n",
 		       (unsigned long long)r->id, cpus, cnt, slots,
 		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
-		       (unsigned long long)s->vetoes(r->id), who,
+		       layers, (unsigned long long)s->vetoes(r->id), who,
 		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
 		print_expired(r);
 	}

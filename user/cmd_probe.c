@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include "pcrwatch.h"
 #include "hypervisor.h"
+#include "json.h"
 #include "mediated.h"
 #include "readcost.h"
 #include "vpmu.h"
@@ -215,42 +217,6 @@ static void print_text(const struct hv_info *hv, const struct rc_report *rep,
 	printf("\nverdict: %s\n", line);
 }
 
-/* ---- JSON ------------------------------------------------------------- */
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch == '\n')
-			printf("\\n");
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static void json_kv_str(const char *k, const char *v, bool comma)
-{
-	printf("\"%s\":", k);
-	if (v)
-		json_str(v);
-	else
-		printf("null");
-	if (comma)
-		putchar(',');
-}
-
-static const char *tf(bool b)
-{
-	return b ? "true" : "false";
-}
-
 /* A host user's event: cycles of this task, kernel and guest time included
  * (no exclude_guest), the kind a mediated VM refuses. 0 or errno. */
 static int host_cycles_open(void)
@@ -304,90 +270,146 @@ static void mediated_sentence(const struct mediated *md, char *buf, size_t len)
 			 err ? strerror(err) : "succeeded");
 }
 
+/* ---- JSON (user/json.h, as every --json output) ---------------------- */
+
+/* A string, or null when @v is NULL. */
+static void str_or_null(struct json *j, const char *key, const char *v)
+{
+	if (v)
+		json_str(j, key, v);
+	else
+		json_null(j, key);
+}
+
+/* A measured value to 0.01 ns: the text's precision. */
+static void json_ns(struct json *j, const char *key, double v)
+{
+	json_double(j, key, round(v * 100.0) / 100.0);
+}
+
+static void mediated_json(struct json *j, const struct mediated *md)
+{
+	char line[320];
+
+	json_object_begin(j, "mediated_vpmu");
+	json_i64(j, "enabled", md->enabled);
+	str_or_null(j, "module", md->module[0] ? md->module : NULL);
+	json_i64(j, "vms", md->nr_vms);
+	json_u64(j, "vm_pid", md->vm.tgid);
+	mediated_sentence(md, line, sizeof(line));
+	json_str(j, "sentence", line);
+	json_object_end(j);
+}
+
+static void pmu_json(struct json *j, const struct hv_info *hv)
+{
+	char line[320];
+
+	json_object_begin(j, "pmu");
+	json_str(j, "state", hv_state_name(hv->state));
+	json_bool(j, "present", hv->pmu_present);
+	json_bool(j, "vpmu", hv->vpmu);
+	str_or_null(j, "name", hv->pmu_present ? hv->pmu_name : NULL);
+	json_i64(j, "perf_type", hv->pmu_type);
+	json_i64(j, "counters", hv->pmu_counters);
+	pmu_sentence(hv, line, sizeof(line));
+	json_str(j, "sentence", line);
+	str_or_null(j, "kernel_says",
+		    hv->kernel_says[0] ? hv->kernel_says : NULL);
+	json_object_end(j);
+}
+
+static void hypervisor_json(struct json *j, const struct hv_info *hv)
+{
+	int i;
+
+	json_object_begin(j, "hypervisor");
+	json_bool(j, "present", hv->present);
+	str_or_null(j, "name", hv->present ? hv->name : NULL);
+	json_bool(j, "emulated", hv->emulated);
+	str_or_null(j, "cpuid_signature",
+		    hv->cpuid_vendor[0] ? hv->cpuid_vendor : NULL);
+	json_bool(j, "runs_kvm", hv->runs_kvm);
+	json_array_begin(j, "evidence");
+	for (i = 0; i < hv->nr_facts; i++)
+		json_str(j, NULL, hv->facts[i]);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void source_json(struct json *j, const struct rc_result *r)
+{
+	json_object_begin(j, NULL);
+	json_str(j, "name", r->name);
+	json_str(j, "what", r->what);
+	json_str(j, "kind", kind_name(r->kind));
+	json_bool(j, "available", r->available);
+	if (r->available) {
+		json_u64(j, "batches", r->batches);
+		json_u64(j, "reads_per_batch", r->reads_per_batch);
+		json_ns(j, "min_ns", r->min_ns);
+		json_ns(j, "median_ns", r->median_ns);
+		json_ns(j, "ratio", r->ratio);
+	} else {
+		str_or_null(j, "reason", r->reason);
+	}
+	str_or_null(j, "detail", r->detail[0] ? r->detail : NULL);
+	str_or_null(j, "verdict", r->verdict);
+	json_object_end(j);
+}
+
+static void guest_json(struct json *j, const struct vpmu_vm *vm)
+{
+	json_object_begin(j, NULL);
+	json_u64(j, "pid", vm->tgid);
+	json_str(j, "comm", vm->comm);
+	json_str(j, "accel", vpmu_accel_name(vm->accel));
+	if (vm->nr_vcpus < 0)
+		json_null(j, "vcpus");
+	else
+		json_i64(j, "vcpus", vm->nr_vcpus);
+	if (vm->first_vcpu_pid)
+		json_u64(j, "vcpu_pid", vm->first_vcpu_pid);
+	else
+		json_null(j, "vcpu_pid");
+	json_str(j, "layer", guest_layer(vm));
+	json_object_end(j);
+}
+
 static void print_json(const struct hv_info *hv, const struct rc_report *rep,
 		       const struct vpmu_vm *vms, int nr_vms,
 		       const struct mediated *md)
 {
+	struct json j;
 	char line[320];
 	int i;
 
-	printf("{\"mediated_vpmu\":{\"enabled\":%d,", md->enabled);
-	json_kv_str("module", md->module[0] ? md->module : NULL, true);
-	printf("\"vms\":%d,\"vm_pid\":%u,", md->nr_vms, md->vm.tgid);
-	mediated_sentence(md, line, sizeof(line));
-	json_kv_str("sentence", line, false);
-	printf("},\"pmu\":{");
-	json_kv_str("state", hv_state_name(hv->state), true);
-	printf("\"present\":%s,\"vpmu\":%s,", tf(hv->pmu_present),
-	       tf(hv->vpmu));
-	json_kv_str("name", hv->pmu_present ? hv->pmu_name : NULL, true);
-	printf("\"perf_type\":%d,\"counters\":%d,", hv->pmu_type,
-	       hv->pmu_counters);
-	pmu_sentence(hv, line, sizeof(line));
-	json_kv_str("sentence", line, true);
-	json_kv_str("kernel_says", hv->kernel_says[0] ? hv->kernel_says : NULL,
-		    false);
-	printf("},\"hypervisor\":{\"present\":%s,", tf(hv->present));
-	json_kv_str("name", hv->present ? hv->name : NULL, true);
-	printf("\"emulated\":%s,", tf(hv->emulated));
-	json_kv_str("cpuid_signature",
-		    hv->cpuid_vendor[0] ? hv->cpuid_vendor : NULL, true);
-	printf("\"runs_kvm\":%s,\"evidence\":[", tf(hv->runs_kvm));
-	for (i = 0; i < hv->nr_facts; i++) {
-		if (i)
-			putchar(',');
-		json_str(hv->facts[i]);
-	}
-	printf("]},");
-	json_kv_str("clocksource",
-		    rep->clocksource[0] ? rep->clocksource : NULL, true);
-	printf("\"thresholds\":{\"trap_ratio\":%g,\"slow_ratio\":%g,"
-	       "\"vdso_fallback_share\":%g},",
-	       RC_TRAP_RATIO, RC_SLOW_RATIO, RC_VDSO_FALLBACK_SHARE);
-	json_kv_str("cheapest_timer",
-		    rep->cheapest >= 0 ? rep->src[rep->cheapest].name : NULL,
-		    true);
-	printf("\"sources\":[");
-	for (i = 0; i < rep->nr; i++) {
-		const struct rc_result *r = &rep->src[i];
-
-		printf("%s{", i ? "," : "");
-		json_kv_str("name", r->name, true);
-		json_kv_str("what", r->what, true);
-		json_kv_str("kind", kind_name(r->kind), true);
-		printf("\"available\":%s,", tf(r->available));
-		if (r->available)
-			printf("\"batches\":%u,\"reads_per_batch\":%u,"
-			       "\"min_ns\":%.2f,\"median_ns\":%.2f,\"ratio\":%."
-			       "2f,",
-			       r->batches, r->reads_per_batch, r->min_ns,
-			       r->median_ns, r->ratio);
-		else
-			json_kv_str("reason", r->reason, true);
-		json_kv_str("detail", r->detail[0] ? r->detail : NULL, true);
-		json_kv_str("verdict", r->verdict, false);
-		putchar('}');
-	}
-	printf("],\"guests\":[");
-	for (i = 0; i < nr_vms; i++) {
-		printf("%s{\"pid\":%u,", i ? "," : "", vms[i].tgid);
-		json_kv_str("comm", vms[i].comm, true);
-		json_kv_str("accel", vpmu_accel_name(vms[i].accel), true);
-		if (vms[i].nr_vcpus < 0)
-			printf("\"vcpus\":null,");
-		else
-			printf("\"vcpus\":%d,", vms[i].nr_vcpus);
-		if (vms[i].first_vcpu_pid)
-			printf("\"vcpu_pid\":%u,", vms[i].first_vcpu_pid);
-		else
-			printf("\"vcpu_pid\":null,");
-		json_kv_str("layer", guest_layer(&vms[i]), false);
-		putchar('}');
-	}
-	printf("],");
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	mediated_json(&j, md);
+	pmu_json(&j, hv);
+	hypervisor_json(&j, hv);
+	str_or_null(&j, "clocksource",
+		    rep->clocksource[0] ? rep->clocksource : NULL);
+	json_object_begin(&j, "thresholds");
+	json_double(&j, "trap_ratio", RC_TRAP_RATIO);
+	json_double(&j, "slow_ratio", RC_SLOW_RATIO);
+	json_double(&j, "vdso_fallback_share", RC_VDSO_FALLBACK_SHARE);
+	json_object_end(&j);
+	str_or_null(&j, "cheapest_timer",
+		    rep->cheapest >= 0 ? rep->src[rep->cheapest].name : NULL);
+	json_array_begin(&j, "sources");
+	for (i = 0; i < rep->nr; i++)
+		source_json(&j, &rep->src[i]);
+	json_array_end(&j);
+	json_array_begin(&j, "guests");
+	for (i = 0; i < nr_vms; i++)
+		guest_json(&j, &vms[i]);
+	json_array_end(&j);
 	summary(hv, rep, line, sizeof(line));
-	json_kv_str("summary", line, false);
-	printf("}\n");
+	json_str(&j, "summary", line);
+	json_object_end(&j);
+	putchar('\n');
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned int max,

@@ -13,26 +13,21 @@
 int cmd_release(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "cookie", required_argument, NULL, 'k' },
-		{ "cookie-file", required_argument, NULL, 'K' },
+		COOKIE_OPT,
+		COOKIE_FILE_OPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct resv_store_ops *s = resv_store();
+	struct cookie_arg ck = { 0 };
 	struct pcrw_resv r;
-	char err[ERRLEN];
-	const char *ck = NULL;
-	bool ck_file = false;
-	__u64 cookie, tag;
+	__u64 tag;
 	int opt, rc;
 
 	while ((opt = pcrw_getopt("release", argc, argv, "h", opts)) != -1) {
+		if (cookie_arg_take(&ck, opt, optarg))
+			continue;
 		switch (opt) {
-		case 'k':
-		case 'K':
-			ck = optarg;
-			ck_file = opt == 'K';
-			break;
 		case 'h':
 			printf("Usage: pcrwatch release --cookie-file FILE | "
 			       "--cookie -\n"
@@ -49,12 +44,7 @@ int cmd_release(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("release", "unexpected argument '%s'",
 					argv[optind]);
-	if (!ck)
-		return pcrw_usage_error(
-			"release", "--cookie-file or --cookie is required");
-	if (parse_cookie(ck, ck_file, &cookie, err, ERRLEN))
-		return pcrw_usage_error("release", "%s", err);
-	rc = cookie_cmd_open("release", cookie, &r, &tag);
+	rc = cookie_arg_open("release", &ck, &r, &tag);
 	if (rc)
 		return rc;
 	if (pcr_release(&r.regs, tag) != PCR_OK) {

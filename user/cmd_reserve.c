@@ -39,18 +39,31 @@ static void warn_if_monitor_only(void)
 
 static int reserve_usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: pcrwatch reserve --cpus LIST --counters N|all --for "
-		   "PRINCIPAL\n"
-		   "                        [--for PRINCIPAL...] "
-		   "[--no-direct-msr]\n\n"
-		   "Reserve N counters (or the whole PMU) on each CPU of LIST "
-		   "(0-3,6 or all)\n"
-		   "for PRINCIPAL: uid:N, pid:N or cgroup:/sys/fs/cgroup/PATH. "
-		   "Everyone else\n"
-		   "is denied those counters (EBUSY), root included. Prints "
-		   "the management\n"
-		   "cookie once: it is needed to grant, change or release the "
-		   "reservation.\n");
+	fprintf(f,
+		"Usage: pcrwatch reserve --cpus LIST --counters N|all --for "
+		"PRINCIPAL\n"
+		"                        [--for PRINCIPAL...] "
+		"[--no-direct-msr] [--layers LIST]\n\n"
+		"Reserve N counters (or the whole PMU) on each CPU of LIST "
+		"(0-3,6 or all)\n"
+		"for PRINCIPAL: uid:N, pid:N or cgroup:/sys/fs/cgroup/PATH "
+		"(user layer),\n"
+		"layer:hypervisor (every VM's vPMU), vm:PID (one VM's), or "
+		"layer:kernel.\n"
+		"Everyone else is denied those counters (EBUSY), root "
+		"included. Prints the\n"
+		"management cookie once: it is needed to grant, change or "
+		"release the\n"
+		"reservation.\n\n"
+		"  --no-direct-msr  holders may not program the counters "
+		"through\n"
+		"                   /dev/cpu/N/msr\n"
+		"  --layers LIST    also admit the counters the kernel makes "
+		"for these\n"
+		"                   layers: hypervisor (KVM vPMU), kernel "
+		"(NMI watchdog);\n"
+		"                   by default only the holders have "
+		"them\n");
 	return rc;
 }
 
@@ -61,11 +74,12 @@ int cmd_reserve(int argc, char **argv)
 		{ "counters", required_argument, NULL, 'n' },
 		{ "for", required_argument, NULL, 'f' },
 		{ "no-direct-msr", no_argument, NULL, 'M' },
+		{ "layers", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct resv_store_ops *s = resv_store();
-	struct resv_spec spec = { .control = PCR_CTL_DEFAULT };
+	struct resv_spec spec = { .control = RESV_CTL_DEFAULT };
 	struct pcrw_veto_cfg cfg;
 	struct pcrw_resv *all = NULL, r;
 	const char *cpus = NULL;
@@ -93,6 +107,10 @@ int cmd_reserve(int argc, char **argv)
 			break;
 		case 'M':
 			spec.control &= ~PCR_CTL_DIRECT_MSR;
+			break;
+		case 'L':
+			if (add_layers(&spec, optarg, err, sizeof(err)))
+				return pcrw_usage_error("reserve", "%s", err);
 			break;
 		case 'h':
 			return reserve_usage(stdout, PCRW_EXIT_OK);

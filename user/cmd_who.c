@@ -144,6 +144,24 @@ void who_owner_json(struct json *j, const char *key, __u32 path,
 	json_object_end(j);
 }
 
+void who_event_json(struct json *j, const char *group,
+		    const struct pcrw_event *e)
+{
+	json_str(j, "group", group);
+	json_str(j, "kind", event_kind_name(e->kind));
+	json_u64(j, "cpu", e->cpu);
+	json_u64(j, "ts_ns", e->ts_ns);
+	json_i64(j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
+	json_u64(j, "msr", e->msr);
+	json_hex(j, "value", e->value);
+	json_hex(j, "old_value", e->old_value);
+	who_owner_json(j, "actor", e->actor_path, &e->actor);
+	who_owner_json(j, "prev", e->prev_path, &e->prev);
+	json_u64(j, "reservation_id", e->reservation_id);
+	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
+		json_str(j, "verdict", verdict_name(e->verdict));
+}
+
 void who_record_json(struct json *j, const struct owner_record *r)
 {
 	json_object_begin(j, NULL);
@@ -189,6 +207,7 @@ static void who_resv_json(struct json *j, const struct model_resv *r)
 
 	json_object_begin(j, NULL);
 	json_u64(j, "id", r->id);
+	json_str(j, "source", who_resv_source(r));
 	json_strn(j, "label", r->label, sizeof(r->label));
 	json_array_begin(j, "principals");
 	for (i = 0; i < r->nr_principals && i < PCRW_MAX_GRANTS; i++) {
@@ -205,6 +224,12 @@ static void who_resv_json(struct json *j, const struct model_resv *r)
 			json_i64(j, NULL, s);
 	json_array_end(j);
 	json_u64(j, "holder_events", r->holder_events);
+	if (r->source == MODEL_RESV_MODULE) {
+		who_resv_module_state(r, buf, sizeof(buf));
+		json_str(j, "module_state", buf);
+		snprintf(buf, sizeof(buf), "0x%x", r->control);
+		json_str(j, "control", buf);
+	}
 	json_object_end(j);
 }
 

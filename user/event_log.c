@@ -217,19 +217,7 @@ static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
 	json_str(&j, "type", "event");
 	json_str(&j, "time", when);
 	json_u64(&j, "ts_unix_ns", (__u64)real_ns);
-	json_str(&j, "group", group);
-	json_str(&j, "kind", event_kind_name(e->kind));
-	json_u64(&j, "cpu", e->cpu);
-	json_u64(&j, "ts_ns", e->ts_ns);
-	json_i64(&j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
-	json_u64(&j, "msr", e->msr);
-	json_u64(&j, "value", e->value);
-	json_u64(&j, "old_value", e->old_value);
-	json_u64(&j, "reservation_id", e->reservation_id);
-	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
-		json_str(&j, "verdict", verdict_name(e->verdict));
-	who_owner_json(&j, "actor", e->actor_path, &e->actor);
-	who_owner_json(&j, "prev", e->prev_path, &e->prev);
+	who_event_json(&j, group, e);
 	if (a)
 		cgroup_json(&j, rel, a);
 	json_object_end(&j);
@@ -422,6 +410,15 @@ static void rec_str(const char *line, const char *key, char *buf, size_t len)
 	buf[n] = 0;
 }
 
+/* The register value in the string "KEY":"0x...", or 0. */
+static unsigned long long rec_hex(const char *line, const char *key)
+{
+	char buf[24];
+
+	rec_str(line, key, buf, sizeof(buf));
+	return strtoull(buf, NULL, 16);
+}
+
 static void print_record(const char *line, bool json)
 {
 	char when[40], group[32], kind[32];
@@ -437,7 +434,7 @@ static void print_record(const char *line, bool json)
 	       "pid %lld reservation %lld\n",
 	       when, group, kind, rec_num(line, "cpu", -1),
 	       rec_num(line, "slot", -1), rec_num(line, "msr", 0),
-	       rec_num(line, "value", 0), rec_num(line, "pid", 0),
+	       rec_hex(line, "value"), rec_num(line, "pid", 0),
 	       rec_num(line, "reservation_id", 0));
 }
 

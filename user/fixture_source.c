@@ -11,9 +11,11 @@
  *   note TEXT TO THE END OF THE LINE
  *   events KIND=COUNT ...            (KIND: clobber, veto, ... or lost)
  *   rec KEY=VALUE ...                (one owner record; keys below)
- *   resv id=N cpu=N slots=MASK uid=N|pid=N|cgroup=N label=STR
+ *   resv id=N cpu=N slots=MASK uid=N|pid=N|cgroup=N|layer=NAME label=STR
+ *        [source=bpf|module flags=N control=N]
  *                                    (a reservation on one CPU; repeat the
- *                                    line with the same id for more CPUs)
+ *                                    line with the same id for more CPUs;
+ *                                    flags: the module's PCR_ARB_SLOT_*)
  * rec keys: cpu hw_idx slot (integers, -1 allowed), path (perf, msr, kernel,
  * firmware, arbiter, unknown), layer (firmware, hypervisor, kernel, user),
  * pid tid uid cgroup (numbers), comm, attributed (0|1), pmu, type, config,
@@ -305,17 +307,43 @@ static int events_field(struct model *m, const char *k, const char *v)
 	return 0;
 }
 
+/* The keys of a resv line whose values are words, not numbers. */
+static int resv_word(struct model_resv *r, const char *k, const char *v)
+{
+	struct pcr_principal *p = &r->principals[0];
+	int e;
+
+	if (!strcmp(k, "label"))
+		return copy_str(r->label, sizeof(r->label), v);
+	if (!strcmp(k, "source")) {
+		if (strcmp(v, "bpf") && strcmp(v, "module"))
+			return -EINVAL;
+		r->source = v[0] == 'm' ? MODEL_RESV_MODULE : MODEL_RESV_BPF;
+		return 0;
+	}
+	e = parse_name(v, layer_name, PCR_NR_LAYERS - 1);
+	if (e < 0)
+		return e;
+	*p = (struct pcr_principal){ .kind = PCR_PRINC_LAYER, .id = (__u32)e };
+	r->nr_principals = 1;
+	return 0;
+}
+
 static int resv_field(struct model_resv *r, const char *k, const char *v)
 {
 	struct pcr_principal *p = &r->principals[0];
 	__u64 n;
 
-	if (!strcmp(k, "label"))
-		return copy_str(r->label, sizeof(r->label), v);
+	if (!strcmp(k, "label") || !strcmp(k, "source") || !strcmp(k, "layer"))
+		return resv_word(r, k, v);
 	if (parse_u64(v, &n))
 		return -EINVAL;
 	if (!strcmp(k, "id"))
 		r->id = n;
+	else if (!strcmp(k, "flags"))
+		r->module_flags = (__u32)n;
+	else if (!strcmp(k, "control"))
+		r->control = (__u32)n;
 	else if (!strcmp(k, "cpu") && n < PCRW_MAX_CPUS)
 		r->cpus[n / 64] |= 1ULL << (n % 64);
 	else if (!strcmp(k, "slots"))

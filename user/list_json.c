@@ -11,6 +11,7 @@
 #include "list_json.h"
 #include "list_quota.h"
 #include "json.h"
+#include "resv_cmd.h"
 #include "resv_store.h"
 #include "veto.h"
 
@@ -61,6 +62,8 @@ static void resv_json(struct json *j, const struct pcrw_resv *r, __u64 vetoes)
 		 r->nr_counters == PCR_RESV_WHOLE_PMU ? 0 : r->nr_counters);
 	json_hex(j, "slot_mask", r->slot_mask);
 	json_bool(j, "direct_msr", r->regs.control & PCR_CTL_DIRECT_MSR);
+	format_layers(r->regs.control, buf, sizeof(buf));
+	json_str(j, "layers", buf);
 	json_u64(j, "vetoes", vetoes);
 	json_strn(j, "label", r->label, sizeof(r->label));
 	json_array_begin(j, "principals");

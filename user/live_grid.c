@@ -63,10 +63,12 @@ void live_grid_cell_text(const struct live_row *row, int col, char *buf,
 {
 	if (row->cell[col])
 		live_cell_text(row->cell[col], buf, len);
-	else if (row->resv[col])
-		snprintf(buf, len, "R free resv %llu",
-			 (unsigned long long)row->resv[col]->id);
-	else
+	else if (row->resv[col]) {
+		char name[32];
+
+		who_resv_short(row->resv[col], name, sizeof(name));
+		snprintf(buf, len, "R free %s", name);
+	} else
 		snprintf(buf, len, "-");
 }
 

@@ -8,7 +8,9 @@
  *     kept by the msr tracepoint programs (direct writers, perf driver);
  *   - the reservation source (user/resv_source.c): reservations in force,
  *     kept beside the records (struct model_resv), never as records;
- *   - the arbiter source (user/arbiter_source.c): the module's PCR registers.
+ *   - the arbiter source (user/arbiter_source.c): the slots the pcr_arbiter
+ *     module holds reserved, as reservations (source "module") beside
+ *     pcrwatch's own, never as records.
  * A source missing from a build or unusable on a kernel adds a note saying
  * so; the views (who, live, serve) print notes, never an empty table alone.
  */
@@ -76,10 +78,24 @@ struct pmu_info {
 
 #define MODEL_MAX_NOTES 16
 
+/* Who keeps a reservation: pcrwatch's BPF store (checked by cookie), or
+ * the pcr_arbiter module's registers (read without any cookie). */
+enum model_resv_source {
+	MODEL_RESV_BPF = 0,
+	MODEL_RESV_MODULE = 1,
+};
+
+/* Module reservations get ids from here up, apart from the store's:
+ * MODEL_RESV_MODULE_ID + slot * 65536 + the first CPU it covers. */
+#define MODEL_RESV_MODULE_ID (1ULL << 32)
+
 /* A reservation in force: what it covers and who may use it. Reserved
  * counters nobody uses are not records; the views ask model_resv_at. */
 struct model_resv {
 	__u64 id;
+	__u32 source; /* enum model_resv_source */
+	__u32 module_flags; /* module only: PCR_ARB_SLOT_* of its slot */
+	__u32 control; /* module only: the slot's reservation control bits */
 	char label[PCRW_LABEL_LEN]; /* the first principal as given: "uid:1000"
 				     */
 	__u32 nr_principals;

@@ -19,9 +19,10 @@
 #define POLICY_LINE_MAX 4096
 
 /* One line "reserve cpus=LIST counters=N|all for=PRINCIPAL [for=...]
- * [direct-msr=yes|no]", "cap for=PRINCIPAL|layer=LAYER counters=K" or
- * "floor counters=F" (into @q), # comments: 1 when blank or a cap or
- * floor, 0 with @sp filled, or -EINVAL with "@path:@lineno: why" in @err. */
+ * [direct-msr=yes|no] [layers=LIST]", "cap for=PRINCIPAL|layer=LAYER
+ * counters=K" or "floor counters=F" (into @q), # comments: 1 when blank or
+ * a cap or floor, 0 with @sp filled, or -EINVAL with "@path:@lineno: why"
+ * in @err. */
 static int parse_policy_line(char *line, const char *path, int lineno,
 			     struct resv_spec *sp, struct pcrw_quota *q,
 			     char *err, size_t len)
@@ -29,7 +30,7 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 	bool have_cpus = false, have_n = false;
 	char e[ERRLEN / 2], *tok, *save;
 
-	*sp = (struct resv_spec){ .control = PCR_CTL_DEFAULT };
+	*sp = (struct resv_spec){ .control = RESV_CTL_DEFAULT };
 	line[strcspn(line, "#\r\n")] = 0;
 	tok = strtok_r(line, " \t", &save);
 	if (!tok)
@@ -68,6 +69,9 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 			sp->control &= ~PCR_CTL_DIRECT_MSR;
 		} else if (!strcmp(tok, "direct-msr=yes")) {
 			sp->control |= PCR_CTL_DIRECT_MSR;
+		} else if (!strncmp(tok, "layers=", 7)) {
+			if (add_layers(sp, tok + 7, e, sizeof(e)))
+				goto bad_value;
 		} else {
 			snprintf(err, len, "%.40s:%d: unknown key '%.32s'",
 				 path, lineno, tok);

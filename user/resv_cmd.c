@@ -51,8 +51,66 @@ int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
 		return -EINVAL;
 	if (!s->nr_grants)
 		snprintf(s->label, sizeof(s->label), "%s", arg);
+	/* A layer principal's layer must be admitted for it to hold. */
+	s->control |=
+		PCR_CTL_LAYER(pcr_principal_layer(&s->grants[s->nr_grants]));
 	s->nr_grants++;
 	return 0;
+}
+
+static const struct {
+	const char *name;
+	__u32 layer;
+} layer_names[] = {
+	{ "user", PCR_LAYER_USER },
+	{ "hypervisor", PCR_LAYER_HYPERVISOR },
+	{ "kernel", PCR_LAYER_KERNEL },
+};
+
+int add_layers(struct resv_spec *s, const char *arg, char *err, size_t len)
+{
+	__u32 bits = 0;
+	const char *p = arg;
+	size_t n, i;
+
+	while (*p) {
+		n = strcspn(p, ",");
+		for (i = 0; i < (sizeof(layer_names) / sizeof(layer_names[0]));
+		     i++)
+			if (strlen(layer_names[i].name) == n &&
+			    !strncmp(p, layer_names[i].name, n))
+				break;
+		if (i == (sizeof(layer_names) / sizeof(layer_names[0]))) {
+			snprintf(err, len,
+				 "'%.*s' is not a layer: use user, hypervisor "
+				 "or kernel (firmware cannot be vetoed)",
+				 (int)(n > 32 ? 32 : n), p);
+			return -EINVAL;
+		}
+		bits |= PCR_CTL_LAYER(layer_names[i].layer);
+		p += n + (p[n] == ',');
+	}
+	if (!bits) {
+		snprintf(err, len, "--layers needs at least one layer");
+		return -EINVAL;
+	}
+	s->control |= bits;
+	return 0;
+}
+
+void format_layers(__u32 control, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = 0;
+	for (i = 0;
+	     i < (sizeof(layer_names) / sizeof(layer_names[0])) && off < len;
+	     i++)
+		if (control & PCR_CTL_LAYER(layer_names[i].layer))
+			off += snprintf(buf + off, len - off, "%s%s",
+					off ? "," : "", layer_names[i].name);
+	if (!buf[0])
+		snprintf(buf, len, "none");
 }
 
 int store_error(const char *what, int err)

@@ -20,6 +20,14 @@
 
 /* A reservation as asked for (command line or policy line), before it is
  * placed and given an id and cookies. */
+/*
+ * The control bits a new reservation gets: the user layer, with a grant,
+ * and its raw MSR writes. Counters the kernel makes for itself (KVM's
+ * vPMU, the NMI watchdog) are kept off it unless --layers or a layer
+ * principal admits their layer.
+ */
+#define RESV_CTL_DEFAULT (PCR_CTL_LAYER(PCR_LAYER_USER) | PCR_CTL_DIRECT_MSR)
+
 struct resv_spec {
 	__u64 cpus[PCRW_CPU_WORDS];
 	__u32 nr_counters;
@@ -47,6 +55,13 @@ int parse_counters(const char *s, __u32 *n, char *err, size_t len);
 /* Add principal @arg to @s's grants (the first one is its label); else
  * -EINVAL, why in @err. */
 int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len);
+
+/* Admit the layers of @arg ("hypervisor,kernel"; "user" is always in) to
+ * @s's counters: -EINVAL with the reason in @err on an unknown name. */
+int add_layers(struct resv_spec *s, const char *arg, char *err, size_t len);
+
+/* The layers @control admits, as "user,hypervisor". */
+void format_layers(__u32 control, char *buf, size_t len);
 
 /* Report the store's -errno @err for command @what; the exit status. */
 int store_error(const char *what, int err);
@@ -110,16 +125,28 @@ __u32 quota_free(__u32 nr_general, const struct pcrw_resv *set, size_t n,
 
 /* ---- user/resv_cookie_arg.c: the cookie of release and grant ---- */
 
-/* --cookie VALUE|- or --cookie-file FILE (@is_file) into @c; else -EINVAL,
- * why in @err. */
-int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err,
-		 size_t len);
+/* The --cookie VALUE|- and --cookie-file FILE options of release and
+ * grant: their entries in an option table (kept on one line each: the
+ * formatter would split them), and what getopt saw. */
+/* clang-format off */
+#define COOKIE_OPT { "cookie", required_argument, NULL, 'k' }
+#define COOKIE_FILE_OPT { "cookie-file", required_argument, NULL, 'K' }
+/* clang-format on */
 
-/* Open and lock the store and find the reservation @cookie manages into
- * @r, its tag of @cookie into @tag: 0, the store then locked, or the
- * exit status for @cmd, the store unlocked. */
-int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
-		    __u64 *tag);
+struct cookie_arg {
+	const char *arg; /* NULL: neither option given */
+	bool is_file; /* --cookie-file */
+};
+
+/* Keep getopt's @opt if it is one of those two: true when it was. */
+bool cookie_arg_take(struct cookie_arg *c, int opt, const char *arg);
+
+/* After the options: the cookie given (none or a malformed one is a usage
+ * error for @cmd), then the store opened and locked and the reservation it
+ * manages found into @r, its tag of the cookie into @tag. 0 with the store
+ * locked, or the exit status for @cmd with the store unlocked. */
+int cookie_arg_open(const char *cmd, const struct cookie_arg *c,
+		    struct pcrw_resv *r, __u64 *tag);
 
 /* ---- user/resv_in_the_way.c: events opened before a reservation ---- */
 

@@ -16,7 +16,8 @@
 /* --cookie VALUE|- or --cookie-file FILE (@is_file). A value on the
  * command line is in /proc/PID/cmdline for every user to read: it still
  * works, with a warning. */
-int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err, size_t len)
+static int parse_cookie(const char *arg, bool is_file, __u64 *c, char *err,
+			size_t len)
 {
 	char buf[64], *end;
 	int e;
@@ -69,8 +70,9 @@ static int find_by_cookie(__u64 cookie, struct pcrw_resv *out, __u64 *tag)
 	return found;
 }
 
-int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
-		    __u64 *tag)
+/* Open and lock the store and find the reservation @cookie manages. */
+static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
+			   __u64 *tag)
 {
 	const struct resv_store_ops *s = resv_store();
 	int err;
@@ -91,4 +93,27 @@ int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
 		return PCRW_EXIT_DENIED;
 	}
 	return PCRW_EXIT_OK;
+}
+
+bool cookie_arg_take(struct cookie_arg *c, int opt, const char *arg)
+{
+	if (opt != 'k' && opt != 'K')
+		return false;
+	c->arg = arg;
+	c->is_file = opt == 'K';
+	return true;
+}
+
+int cookie_arg_open(const char *cmd, const struct cookie_arg *c,
+		    struct pcrw_resv *r, __u64 *tag)
+{
+	char err[ERRLEN];
+	__u64 cookie;
+
+	if (!c->arg)
+		return pcrw_usage_error(
+			cmd, "--cookie-file or --cookie is required");
+	if (parse_cookie(c->arg, c->is_file, &cookie, err, sizeof(err)))
+		return pcrw_usage_error(cmd, "%s", err);
+	return cookie_cmd_open(cmd, cookie, r, tag);
 }

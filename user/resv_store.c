@@ -25,7 +25,6 @@
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
-#include "names.h"
 #include "resv_store.h"
 #include "component.h"
 #include "kernel_probe.h"
@@ -720,7 +719,12 @@ void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
 		snprintf(buf, len, "cgroup-id:%llu", (unsigned long long)p->id);
 		break;
 	case PCR_PRINC_LAYER:
-		snprintf(buf, len, "layer:%s", layer_name((__u32)p->id));
+		snprintf(buf, len, "layer:%s",
+			 p->id == PCR_LAYER_FIRMWARE	 ? "firmware"
+			 : p->id == PCR_LAYER_HYPERVISOR ? "hypervisor"
+			 : p->id == PCR_LAYER_KERNEL	 ? "kernel"
+			 : p->id == PCR_LAYER_USER	 ? "user"
+							 : "unknown");
 		break;
 	case PCR_PRINC_VM:
 		snprintf(buf, len, "vm:%llu", (unsigned long long)p->id);

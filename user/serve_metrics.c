@@ -93,11 +93,12 @@ static void render_slots(FILE *f, const struct model *m)
 			n[l][s]++;
 	}
 	header(f, "pcrwatch_slots", "gauge",
-	       "Hardware perf events and direct-MSR owners by owner layer and "
-	       "state (active: on a counter now; inactive: wants a counter and "
-	       "has none; error: cannot be scheduled; off: disabled; idle: "
-	       "per-task event whose task is not on a CPU). Reservations are "
-	       "not counted here: see pcrwatch_reservation_*.");
+	       "Owner records (hardware perf events and directly programmed "
+	       "counters) by owner layer and state (active: on a counter now; "
+	       "inactive: wants a counter and has none; error: cannot be "
+	       "scheduled; off: disabled; idle: per-task event whose task is "
+	       "not on a CPU). A reservation is not an owner record: see "
+	       "pcrwatch_reserved_slots and pcrwatch_reservation_info.");
 	/* Every combination, zeros included: a series does not vanish when
 	 * its count drops to 0. */
 	for (l = 0; l < NL; l++)
@@ -123,26 +124,74 @@ static bool seen_slot(__u64 *seen, int nr, const struct owner_record *r)
 	return false;
 }
 
-/* Reserved counters on all CPUs, and each reservation's holder events. */
-static void render_reservations(FILE *f, const struct model *m)
+/* A counter the PMU has: general i is slot i; fixed j is 32 + j on x86,
+ * the arm64 cycle counter 31. A whole-PMU reservation holds just these. */
+static bool slot_exists(const struct model *m, int s)
 {
-	unsigned long reserved = 0;
-	size_t k;
+	if (!strncmp(m->pmu.name, "armv", 4))
+		return s < m->pmu.nr_gp || (s == 31 && m->pmu.nr_fixed);
+	return s < m->pmu.nr_gp || (s >= 32 && s < 32 + m->pmu.nr_fixed);
+}
+
+/* Reserved (CPU, slot) pairs, by who keeps the reservation. */
+static void reserved_slots(const struct model *m, unsigned long *bpf,
+			   unsigned long *module)
+{
+	const struct model_resv *r;
 	int cpu, s;
 
+	*bpf = *module = 0;
 	for (cpu = 0; cpu < m->nr_cpus; cpu++)
-		for (s = 0; s < 64; s++)
-			reserved += model_resv_at(m, cpu, s) != NULL;
+		for (s = 0; s < 64; s++) {
+			r = model_resv_at(m, cpu, s);
+			if (!r || (r->whole_pmu && !slot_exists(m, s)))
+				continue;
+			if (r->source == MODEL_RESV_MODULE)
+				(*module)++;
+			else
+				(*bpf)++;
+		}
+}
+
+/* One series per reservation in force (pcrwatch's and the module's), the
+ * counters they cover, and each one's holder events. */
+static void render_reservations(FILE *f, const struct model *m)
+{
+	unsigned long bpf, module;
+	char slots[192];
+	size_t k;
+
+	reserved_slots(m, &bpf, &module);
 	header(f, "pcrwatch_reserved_slots", "gauge",
-	       "Counters (CPU x slot) that reservations hold, used or free.");
-	fprintf(f, "pcrwatch_reserved_slots %lu\n", reserved);
+	       "Counters, as (CPU, slot) pairs, that a reservation in force "
+	       "covers, whether an event is on them or not, by who keeps the "
+	       "reservation (bpf: pcrwatch's, enforced by its veto group; "
+	       "module: the pcr_arbiter module's, enforced by the module).");
+	fprintf(f, "pcrwatch_reserved_slots{source=\"bpf\"} %lu\n", bpf);
+	fprintf(f, "pcrwatch_reserved_slots{source=\"module\"} %lu\n", module);
+	header(f, "pcrwatch_reservation_info", "gauge",
+	       "1 for each reservation in force: its id, who keeps it (bpf: "
+	       "pcrwatch's reserve and policy; module: a slot the pcr_arbiter "
+	       "module holds), its label (the first principal as given, or "
+	       "the module holder's command name) and its slots (all: the "
+	       "whole PMU).");
+	for (k = 0; k < m->nr_resv; k++) {
+		who_resv_slots(&m->resv[k], slots, sizeof(slots));
+		fprintf(f,
+			"pcrwatch_reservation_info{reservation=\"%llu\","
+			"source=\"%s\",label=\"",
+			(unsigned long long)m->resv[k].id,
+			who_resv_source(&m->resv[k]));
+		san_prom_label(f, m->resv[k].label, sizeof(m->resv[k].label));
+		fprintf(f, "\",slots=\"%s\"} 1\n", slots);
+	}
 	header(f, "pcrwatch_reservation_holder_events", "gauge",
-	       "Events of a reservation's principals, by reservation id.");
+	       "Per reservation, the owner records whose owner is one of its "
+	       "principals (0: no holder has an event now).");
 	for (k = 0; k < m->nr_resv; k++)
 		fprintf(f,
 			"pcrwatch_reservation_holder_events{reservation=\"%"
-			"llu\"}"
-			" %u\n",
+			"llu\"} %u\n",
 			(unsigned long long)m->resv[k].id,
 			m->resv[k].holder_events);
 }
@@ -159,11 +208,13 @@ static void render_owners(FILE *f, const struct model *m)
 			nr = m->recs[i].cpu + 1;
 	seen = calloc((size_t)nr, sizeof(*seen));
 
-	header(f, "pcrwatch_slot_owner", "gauge",
-	       "1 for each counter held now: cpu, counter (its slot, as "
-	       "docs/ARCHITECTURE.md numbers them), the kernel's hw_idx, owner "
-	       "layer, owner command name (no pid), access path, event and "
-	       "reservation (0: none).");
+	header(f, "pcrwatch_slot_owner_info", "gauge",
+	       "1 for each counter an event or a direct writer is on now: cpu, "
+	       "counter (its slot, as docs/ARCHITECTURE.md numbers them), the "
+	       "kernel's hw_idx, owner layer, owner command name (no pid), "
+	       "access path, event and the reservation covering it or held by "
+	       "its owner (0: none). A reserved counter nobody is on has no "
+	       "series.");
 	for (i = 0; i < m->nr_recs; i++) {
 		const struct owner_record *r = &m->recs[i];
 
@@ -173,7 +224,8 @@ static void render_owners(FILE *f, const struct model *m)
 		    who_counter(r) < 0 || seen_slot(seen, nr, r))
 			continue;
 		fprintf(f,
-			"pcrwatch_slot_owner{cpu=\"%d\",counter=\"%d\",hw_idx="
+			"pcrwatch_slot_owner_info{cpu=\"%d\",counter=\"%d\",hw_"
+			"idx="
 			"\"%d\",layer=\"%s\",owner=\"",
 			r->cpu, who_counter(r), r->hw_idx, layer_label(r));
 		owner_label(f, r);
@@ -185,8 +237,8 @@ static void render_owners(FILE *f, const struct model *m)
 	free(seen);
 	render_reservations(f, m);
 	header(f, "pcrwatch_conflicted_slots", "gauge",
-	       "Entries of the ownership model whose counter another writer "
-	       "has clobbered.");
+	       "Owner records whose counter another writer has clobbered "
+	       "(each counted once, however many clobbers).");
 	fprintf(f, "pcrwatch_conflicted_slots %lu\n", conflicted);
 }
 
@@ -197,9 +249,12 @@ static void render_events(FILE *f, const struct model *m)
 	header(f, "pcrwatch_events_total", "counter",
 	       "Events the attached BPF groups recorded since they were "
 	       "attached, by kind: clobber (a writer changed another owner's "
-	       "counter), veto (a reservation denied an access), audit (would "
-	       "have been denied), owner-change (a counter changed hands), "
-	       "firmware-held, inuse-mismatch, pcr-register.");
+	       "counter), firmware-held (a counter enabled at start-up with no "
+	       "OS owner), inuse-mismatch (the in-use bits claim a counter no "
+	       "owner was seen on), veto (a reservation denied an access), "
+	       "audit "
+	       "(would have been denied), owner-change (a counter changed "
+	       "hands), pcr-register (a pcr_arbiter register changed).");
 	for (k = 1; k < PCRW_NR_EVENT_KINDS; k++)
 		fprintf(f, "pcrwatch_events_total{kind=\"%s\"} %llu\n",
 			event_kind_name(k),
@@ -222,8 +277,10 @@ static void render_mux(FILE *f, const struct model *m)
 	run = calloc((size_t)n, sizeof(*run));
 	ena = calloc((size_t)n, sizeof(*ena));
 	header(f, "pcrwatch_multiplexing_ratio", "gauge",
-	       "Per CPU, time its hardware events ran over the time they were "
-	       "enabled (1: no multiplexing, lower: events share counters).");
+	       "Per CPU, the time its events ran over the time they were "
+	       "enabled, summed over its events (1: no multiplexing, lower: "
+	       "events share counters). A CPU with no timed event has no "
+	       "series.");
 	if (run && ena) {
 		for (i = 0; i < m->nr_recs; i++) {
 			const struct owner_record *r = &m->recs[i];
@@ -251,15 +308,17 @@ void serve_render_model(FILE *f, const struct model *m)
 	fprintf(f, "pcrwatch_pmu_present{pmu=\"");
 	san_prom_label(f, m->pmu.name, sizeof(m->pmu.name));
 	fprintf(f, "\"} %d\n", m->pmu.present ? 1 : 0);
-	header(f, "pcrwatch_cpus", "gauge", "CPUs the model covers.");
+	header(f, "pcrwatch_cpus", "gauge",
+	       "CPUs the ownership model covers (the rows of who and live).");
 	fprintf(f, "pcrwatch_cpus %d\n", m->nr_cpus);
 	render_slots(f, m);
 	render_owners(f, m);
 	render_events(f, m);
 	render_mux(f, m);
 	header(f, "pcrwatch_model_notes", "gauge",
-	       "Degraded-mode notes (a source missing or failing): see "
-	       "`pcrwatch who`.");
+	       "Notes the ownership model carries now: a source missing, "
+	       "failing or degraded, and facts such as the reservations in "
+	       "force; `pcrwatch who` prints them.");
 	fprintf(f, "pcrwatch_model_notes %d\n", m->nr_notes);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "arbiter.h"
 #include "who.h"
 #include "names.h"
 #include "sanitize.h"
@@ -48,6 +49,11 @@ void who_owner_text(char *buf, size_t len, __u32 path,
 	if (owner_is_none(path, o) ||
 	    (path == PCRW_PATH_UNKNOWN && !o->comm[0]))
 		snprintf(buf, len, "nobody");
+	else if (o->layer == PCR_LAYER_HYPERVISOR && o->pid &&
+		 o->pid != o->tgid) /* a VM: its VMM process and vCPU thread */
+		snprintf(buf, len, "VM %s[%u] vCPU thread %u (%s, %s)", comm,
+			 o->tgid, o->pid, layer_name(o->layer),
+			 path_name(path));
 	else if (o->tgid)
 		snprintf(buf, len, "%s[%u] (%s, %s)", comm, o->tgid,
 			 layer_name(o->layer), path_name(path));
@@ -76,11 +82,38 @@ void who_slot_label(int slot, char *buf, size_t len)
 
 void who_resv_label(const struct model_resv *r, char *buf, size_t len)
 {
-	char label[sizeof(r->label) + 1];
+	char label[sizeof(r->label) + 1], state[48];
 
 	san_term(label, sizeof(label), r->label, sizeof(r->label));
-	snprintf(buf, len, "reservation %llu (%s)", (unsigned long long)r->id,
-		 label);
+	if (r->source != MODEL_RESV_MODULE) {
+		snprintf(buf, len, "reservation %llu (%s)",
+			 (unsigned long long)r->id, label);
+		return;
+	}
+	who_resv_module_state(r, state, sizeof(state));
+	snprintf(buf, len, "module reservation %llu (%s, %s)",
+		 (unsigned long long)r->id, label, state);
+}
+
+void who_resv_module_state(const struct model_resv *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s",
+		 r->module_flags & PCR_ARB_SLOT_ACCESS_OPEN ? "open" : "locked",
+		 r->module_flags & PCR_ARB_SLOT_PRIVATE ? " private" : "",
+		 r->module_flags & PCR_ARB_SLOT_FIRMWARE ? " firmware" : "");
+}
+
+void who_resv_short(const struct model_resv *r, char *buf, size_t len)
+{
+	if (r->source == MODEL_RESV_MODULE)
+		snprintf(buf, len, "module");
+	else
+		snprintf(buf, len, "resv %llu", (unsigned long long)r->id);
+}
+
+const char *who_resv_source(const struct model_resv *r)
+{
+	return r->source == MODEL_RESV_MODULE ? "module" : "bpf";
 }
 
 void who_resv_slots(const struct model_resv *r, char *buf, size_t len)

@@ -206,7 +206,7 @@ FIXTURE
 	run promtool check metrics <"$TEST_TMP/metrics"
 	assert "$status" == 0 "promtool accepts it: $output"
 	assert "$output" !~ "error|invalid|unexpected" "promtool accepts it: $output"
-	run grep -c 'pcrwatch_slot_owner{' "$TEST_TMP/metrics"
+	run grep -c 'pcrwatch_slot_owner_info{' "$TEST_TMP/metrics"
 	assert "$output" == 2 "both owners exported"
 	contains "$(cat "$TEST_TMP/metrics")" 'owner="'$'\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd''[31m\"\\\nX"' "the name, escaped as the format asks"
 	python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <"$TEST_TMP/metrics"

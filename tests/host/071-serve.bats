@@ -20,6 +20,8 @@ rec cpu=1 layer=user pid=5000 comm=stress-ng event=instructions scope=task state
 rec cpu=0 hw_idx=1 attributed=0 event=raw%200x11
 rec cpu=0 hw_idx=1 attributed=0 event=raw%200x11
 resv id=3 cpu=1 slots=0x1 pid=77 label=pid:77
+resv id=9 cpu=0 slots=0x20 uid=2000 label=uid:2000
+resv id=4294967296 source=module cpu=0 slots=0x4 layer=firmware label=firmware flags=0x43
 events clobber=5 veto=2 lost=7
 FIXTURE
 }
@@ -80,16 +82,24 @@ start_serve() {
 	run promtool check metrics <"$TEST_TMP/metrics"
 	assert "$status" == 0 "promtool is happy: $output"
 	run cat "$TEST_TMP/metrics"
-	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="0",counter="3",hw_idx="3",layer="user",owner="perf",path="perf",event="cycles",reservation="0"\} 1' "perf owns counter 3 of CPU 0"
-	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="1",counter="0",hw_idx="0",layer="user",owner="likwid-perfctr",path="msr",event="raw 0x08",reservation="3"\} 1' "the MSR writer"
-	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="0",counter="1",hw_idx="1",layer="unattributed",owner="unattributed"' "unattributed is said"
-	assert "$(grep -c 'pcrwatch_slot_owner{cpu="0",counter="1"' <<<"$output")" == 1 "a doubled slot is exported once"
+	assert "$output" =~ 'pcrwatch_slot_owner_info\{cpu="0",counter="3",hw_idx="3",layer="user",owner="perf",path="perf",event="cycles",reservation="0"\} 1' "perf owns counter 3 of CPU 0"
+	assert "$output" =~ 'pcrwatch_slot_owner_info\{cpu="1",counter="0",hw_idx="0",layer="user",owner="likwid-perfctr",path="msr",event="raw 0x08",reservation="3"\} 1' "the MSR writer"
+	assert "$output" =~ 'pcrwatch_slot_owner_info\{cpu="0",counter="1",hw_idx="1",layer="unattributed",owner="unattributed"' "unattributed is said"
+	assert "$(grep -c 'pcrwatch_slot_owner_info{cpu="0",counter="1"' <<<"$output")" == 1 "a doubled slot is exported once"
 	assert "$output" =~ 'pcrwatch_slots\{layer="user",state="active"\} 2' "slots by layer and state"
 	assert "$output" =~ 'pcrwatch_slots\{layer="unattributed",state="active"\} 2' "both unattributed records counted"
 	assert "$output" =~ 'pcrwatch_slots\{layer="user",state="inactive"\} 1' "the waiting event"
 	assert "$output" =~ 'pcrwatch_slots\{layer="kernel",state="active"\} 1' "the kernel's counter"
-	assert "$output" =~ 'pcrwatch_reserved_slots 1' "reserved slots"
+	assert "$output" =~ 'pcrwatch_reserved_slots\{source="bpf"\} 2' "reserved slots: pcrwatch's two"
+	assert "$output" =~ 'pcrwatch_reserved_slots\{source="module"\} 1' "and the module's one, apart"
 	assert "$output" =~ 'pcrwatch_reservation_holder_events\{reservation="3"\} 1' "the holder's event"
+	assert "$output" =~ 'pcrwatch_reservation_info\{reservation="9",source="bpf",label="uid:2000",slots="5"\} 1' "a reservation with no holder is a reservation"
+	assert "$output" =~ 'pcrwatch_reservation_holder_events\{reservation="9"\} 0' "with no holder event"
+	assert "$output" =~ 'pcrwatch_reservation_info\{reservation="4294967296",source="module",label="firmware",slots="2"\} 1' "the module's reservation, said to be the module's"
+	assert "$output" =~ 'pcrwatch_slots\{layer="firmware",state="active"\} 0' "no reservation counted as an owner record"
+	assert "$(grep -E '^pcrwatch_[a-z_]+\{[^}]*owner="' <<<"$output" | grep -vE '^pcrwatch_[a-z_]+_info\{')" == "" "owner series end in _info"
+	assert "$(grep -c '^# HELP pcrwatch_slot_owner_info ' <<<"$output")" == 1 "the owner series is pcrwatch_slot_owner_info"
+	assert "$(grep '^# HELP' <<<"$output" | grep -i 'counter users')" == "" "no HELP calls a reservation counter users"
 	assert "$output" =~ 'pcrwatch_events_total\{kind="clobber"\} 5' "clobbers"
 	assert "$output" =~ 'pcrwatch_events_total\{kind="veto"\} 2' "vetoes"
 	assert "$output" =~ 'pcrwatch_events_lost_total 7' "lost events"
@@ -169,11 +179,11 @@ EOF2
 
 	q() { "$HTTP_GET" "127.0.0.1:$prom_port" "/api/v1/query?query=$1"; }
 	has_owner() {
-		q pcrwatch_slot_owner | jq -e '.data.result[] |
+		q pcrwatch_slot_owner_info | jq -e '.data.result[] |
 			select(.metric.cpu == "0" and .metric.counter == "3" and
 			       .metric.owner == "perf" and .metric.job == "pcrwatch")' >/dev/null
 	}
-	wait_for 60 has_owner || { q pcrwatch_slot_owner >&2; cat "$TEST_TMP/prom.log" >&2; false; }
+	wait_for 60 has_owner || { q pcrwatch_slot_owner_info >&2; cat "$TEST_TMP/prom.log" >&2; false; }
 	run q pcrwatch_up
 	assert "$(jq -r '.data.result[0].value[1]' <<<"$output")" == 1 "pcrwatch_up through Prometheus"
 	run q up

@@ -58,12 +58,16 @@ rec cpu=0 hw_idx=1 slot=1 layer=user pid=42 tid=42 uid=1000 comm=perf event=cycl
 rec cpu=0 hw_idx=0 slot=31 layer=kernel comm=watchdog event=cycles pinned=1 state=active
 rec cpu=1 layer=user pid=43 comm=sleep event=cycles scope=task state=idle
 resv id=4 cpu=0 slots=0xf uid=1000 label=uid:1000
+resv id=4294967296 source=module cpu=0 slots=0x10 layer=firmware label=firmware flags=0x43
+resv id=4295294976 source=module cpu=1 slots=0x20 pid=43 label=sleep flags=0x27 control=0x1c
 FIXTURE
 	PCRWATCH_FIXTURE=$TEST_TMP/fixture run_tool 0 who --json
 	echo "$output" >"$TEST_TMP/who-fixture"
 	valid who "$TEST_TMP/who-fixture"
 	assert "$output" =~ '"config":"0x11"' "a register value is a string"
-	assert "$output" =~ '"reservations":\[\{"id":4,' "the reservation is listed"
+	assert "$output" =~ '"reservations":\[\{"id":4,"source":"bpf",' "the reservation is listed, pcrwatch's own"
+	assert "$output" =~ '"id":4294967296,"source":"module","label":"firmware","principals":\["layer:firmware"\]' "the module's firmware slot, as a reservation"
+	assert "$output" =~ '"module_state":"open private","control":"0x1c"' "the module's state and control bits"
 }
 
 @test "list --json with and without reservations" {

@@ -103,6 +103,10 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	assert "$(grep -c '"kind":"clobber"' "$TEST_TMP/r2")" == 1 "reader 2: once"
 	assert "$(grep '"kind":"clobber"' "$TEST_TMP/r1")" == "$(grep '"kind":"clobber"' "$TEST_TMP/r2")" "the same record"
 	assert "$(cat "$TEST_TMP/r1")" =~ '"time":"20[0-9-]+T[0-9:.]+Z","ts_unix_ns":[0-9]+' "wall-clock time"
+	grep '"kind":"clobber"' "$TEST_TMP/r1" >"$TEST_TMP/r1-event"
+	run "$BUILD/tests/json_schema" "$REPO/docs/schema/events.json" "$TEST_TMP/r1-event" --lines
+	assert "$status" == 0 "a logged event read back is what docs/schema/events.json says: $output"
+	assert "$(cat "$TEST_TMP/r1-event")" =~ '"value":"0x[0-9a-f]+","old_value":"0x[0-9a-f]+"' "register values are strings, as without an agent"
 	# the record's wall-clock time is now, within a minute
 	local ns
 	ns=$(grep -o '"ts_unix_ns":[0-9]*' "$TEST_TMP/r1" | tail -1 | cut -d: -f2)

@@ -46,6 +46,26 @@ teardown_file() {
 	assert "$output" =~ '"comm":"sleep"[^}]*"state":"idle"[^}]*"waiting":false' "idle is not waiting"
 }
 
+@test "the module's reservations are reservations beside pcrwatch's, not owner rows" {
+	cat >"$TEST_TMP/module" <<'FIXTURE'
+pmu name=cpu type=4 counters=4 fixed=3
+cpus 2
+rec cpu=0 hw_idx=1 slot=1 layer=user pid=42 tid=42 uid=1000 comm=pcr_client event=cycles state=active
+resv id=4294967296 source=module cpu=0 slots=0x1 layer=firmware label=firmware flags=0x43
+resv id=4294967296 cpu=1
+resv id=4295032832 source=module cpu=0 slots=0x2 pid=42 label=pcr_client flags=0x03 control=0x1f
+FIXTURE
+	PCRWATCH_FIXTURE=$TEST_TMP/module run_tool 0 who
+	assert "$output" =~ "module reservation 4294967296 \(firmware, locked firmware\): slots 0, 0 holder events" "the firmware's slot, as the module's reservation"
+	assert "$(grep 'pcr_client\[42\]' <<<"$output")" =~ "R +resv 4295032832 \(holder\)$" "the holder's event carries R and the module's reservation"
+	assert "$(grep -cE '^[0-9]+ ' <<<"$output")" == 1 "one owner row: the event, none for a reservation"
+	PCRWATCH_FIXTURE=$TEST_TMP/module run_tool 0 live --iterations 1
+	assert "$(grep -E '^1 ' <<<"$output")" =~ "^1 +[0-9.]+ +0 +R free module " "CPU 1: WAIT 0, the module's free reserved counter carries R"
+	PCRWATCH_FIXTURE=$TEST_TMP/module run_tool 0 who --json
+	assert "$output" =~ '"reservation_id":4295032832,"holder":true' "the holder's reservation_id"
+	assert "$output" =~ '"id":4295032832,"source":"module","label":"pcr_client","principals":\["pid:42"\]' "the module's reservation in JSON"
+}
+
 @test "slots are numbered as ARCHITECTURE.md says, the kernel's index beside" {
 	PCRWATCH_FIXTURE=$FIX run_tool 0 who
 	assert "$output" =~ $'\n'"CPU +SLOT +IDX " "both columns"
@@ -67,7 +87,7 @@ teardown_file() {
 	run "$TESTPROGS/http-get" "127.0.0.1:$port" /metrics
 	kill "$pid"
 	assert "$output" =~ 'layer="none",owner="nobody"' "serve says the same words"
-	assert "$output" =~ 'pcrwatch_slot_owner\{cpu="0",counter="31",hw_idx="0"' "serve numbers slots the same"
+	assert "$output" =~ 'pcrwatch_slot_owner_info\{cpu="0",counter="31",hw_idx="0"' "serve numbers slots the same"
 }
 
 @test "reserve where the vetoes cannot attach says monitor-only and why, not enforce" {

@@ -156,7 +156,8 @@ EOF2
 	assert "$output" =~ 'pcrwatch_build_info\{version="[^"]+",libbpf="[0-9]+\.[0-9]+"\} 1'
 	assert "$output" =~ 'pcrwatch_component_attached\{group="msr",method="[^"]*raw_tracepoint[^"]*"\} 1'
 	assert "$output" =~ 'pcrwatch_component_attached\{group="veto",method="none"\} 0' "no LSM link here"
-	assert "$output" =~ "# HELP pcrwatch_reserved_slots Counters \\(CPU x slot\\) that reservations hold"
+	assert "$output" =~ "# HELP pcrwatch_reserved_slots Counters, as \\(CPU, slot\\) pairs, that a reservation in force covers"
+	assert "$output" =~ 'pcrwatch_reserved_slots\{source="module"\} 0' "no module here: none of its reservations"
 	run promtool check metrics <<<"$output"
 	assert "$status" == 0 "promtool lint: $output"
 }

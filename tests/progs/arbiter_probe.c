@@ -2,7 +2,8 @@
 /*
  * arbiter_probe - run pcrwatch's arbiter source (user/arbiter_source.c,
  * compiled in unchanged) against the live module and print what it
- * collects: one line per owner record, then the notes. Exit 0, or 1 with
+ * collects: one line per reservation as first added (later CPUs merge into
+ * it; their cpu mask is in the summary), then the notes. Exit 0, or 1 with
  * the source's error.
  */
 #include <stdarg.h>
@@ -12,15 +13,28 @@
 
 static struct model probe_model;
 
+/* The source adds reservations only: a record would be a defect. */
 int model_add(struct model *m, const struct owner_record *r)
 {
-	printf("record cpu=%d slot=%d path=%u layer=%u tgid=%u comm=%s "
-	       "event=\"%s\" control=0x%llx resv=%llu\n",
-	       r->cpu, r->slot, r->path, r->owner.layer, r->owner.tgid,
-	       r->owner.comm[0] ? r->owner.comm : "-", r->event,
-	       (unsigned long long)r->config,
-	       (unsigned long long)r->reservation_id);
+	printf("record cpu=%d slot=%d path=%u\n", r->cpu, r->slot, r->path);
 	m->nr_recs++;
+	return 0;
+}
+
+int model_add_resv(struct model *m, const struct model_resv *r)
+{
+	static struct model_resv all[64];
+
+	printf("resv id=%llu source=%u cpus0=0x%llx slots=0x%llx "
+	       "principal=%u:%llu label=%s flags=0x%x control=0x%x\n",
+	       (unsigned long long)r->id, r->source,
+	       (unsigned long long)r->cpus[0], (unsigned long long)r->slot_mask,
+	       r->principals[0].kind, (unsigned long long)r->principals[0].id,
+	       r->label[0] ? r->label : "-", r->module_flags, r->control);
+	if (m->nr_resv == 64)
+		return -ENOMEM;
+	all[m->nr_resv++] = *r;
+	m->resv = all; /* the source merges CPUs into what it added */
 	return 0;
 }
 
@@ -39,9 +53,14 @@ void model_note(struct model *m, const char *fmt, ...)
 int main(void)
 {
 	int err = arbiter_source_collect(&probe_model);
+	size_t i;
 
-	printf("records=%zu present=%d\n", probe_model.nr_recs,
-	       arbiter_module_present());
+	for (i = 0; i < probe_model.nr_resv; i++)
+		printf("merged id=%llu cpus0=0x%llx\n",
+		       (unsigned long long)probe_model.resv[i].id,
+		       (unsigned long long)probe_model.resv[i].cpus[0]);
+	printf("records=%zu reservations=%zu present=%d\n", probe_model.nr_recs,
+	       probe_model.nr_resv, arbiter_module_present());
 	if (err)
 		printf("error: %s\n", strerror(-err));
 	return err ? 1 : 0;

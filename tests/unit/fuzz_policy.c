@@ -12,8 +12,9 @@
  *    and every limit within PCR_QUOTA_MAX;
  *  - 1: a CPU list. An accepted one names CPUs that exist only, and
  *    printing it back (resv_format_cpus) parses to the same set;
- *  - 2: a principal. An accepted one has a known kind, and any but a
- *    cgroup printed back parses to the same principal;
+ *  - 2: a principal. An accepted one has a known kind (a layer one names
+ *    the hypervisor or the kernel), and any but a cgroup printed back
+ *    parses to the same principal;
  *  - 3: a counter count: 1-32 or "all", nothing else.
  * Files are not created: a policy is only parsed, never loaded.
  */
@@ -177,8 +178,9 @@ static void principal_case(const char *s)
 	if (resv_parse_principal(s, &p, err, sizeof(err)))
 		return;
 	check(p.kind == PCR_PRINC_UID || p.kind == PCR_PRINC_PID ||
-	      p.kind == PCR_PRINC_CGROUP || p.kind == PCR_PRINC_LAYER ||
-	      p.kind == PCR_PRINC_VM);
+	      p.kind == PCR_PRINC_CGROUP || p.kind == PCR_PRINC_VM ||
+	      (p.kind == PCR_PRINC_LAYER &&
+	       (p.id == PCR_LAYER_HYPERVISOR || p.id == PCR_LAYER_KERNEL)));
 	if (p.kind == PCR_PRINC_CGROUP)
 		return;
 	resv_format_principal(&p, text, sizeof(text));

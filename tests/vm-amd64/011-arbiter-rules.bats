@@ -1,6 +1,10 @@
 #!/usr/bin/env bats
 # One test per rule of the rulebook (include/pcr_rules.h), enforced by the
 # module's registers with no arbiter loaded (mode=none), from userspace.
+# The rules are the module's own code, the same on every kernel:
+# make check runs them on 6.12 (010 and 013 load the module and take it
+# through CPU hotplug and unload on every series).
+# run-on-kernels: 6.12
 
 load ../helpers
 load arbiter

@@ -101,6 +101,17 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 		assert "$status" != 16 "$m CPU 1 is not reserved: $output"
 	done
 	wait_for 5 grep -q "veto msr write: pid .* (wrmsr) uid 0: cpu 0 msr 0x186 value 0x43003c slot 0 denied EBUSY by reservation" "$LOG"
+	# The exporter counts them (from the veto group's totals).
+	ip link set lo up
+	"$PCRWATCH" serve --listen 127.0.0.1:0 >"$TEST_TMP/serve.out" 2>&1 3>&- &
+	local serve=$! url
+	wait_for 60 grep -q 'listening on' "$TEST_TMP/serve.out"
+	url=$(sed -n 's|.*listening on http://\(.*\)/metrics$|\1|p' "$TEST_TMP/serve.out")
+	run "$TESTPROGS/http-get" "$url" /metrics
+	kill "$serve"
+	wait "$serve" || true
+	assert "$output" =~ 'pcrwatch_events_total\{kind="veto"\} [1-9][0-9]*' "vetoes exported"
+	assert "$output" =~ 'pcrwatch_events_lost_total 0' "none lost"
 }
 
 @test "the holder writes its counter's MSRs unless the direct-MSR bit is cleared" {

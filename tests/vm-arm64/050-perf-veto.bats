@@ -9,7 +9,7 @@ load ../helpers
 PO() { "$TESTPROGS/perf_open" "$@"; }
 
 setup_file() {
-	[ "${PCRWATCH_VM:-}" = arm64-6.12 ] || return 0
+	lsm_tier || return 0
 	sysctl -qw kernel.perf_event_paranoid=-1
 	LOG=$BATS_FILE_TMPDIR/enforce.log
 	# Attach first (loading takes a while under TCG), then log in the
@@ -29,8 +29,8 @@ teardown_file() {
 }
 
 setup_tier() {
-	[ "${PCRWATCH_VM:-}" = arm64-6.12 ] ||
-		skip "run on arm64 6.12 only: 6.1 cannot attach LSM (051 checks monitor-only) and on 7.x this suite was not yet run (090 runs the veto with real perf there)"
+	lsm_tier ||
+		skip "arm64 6.1 cannot attach LSM programs (needs 6.4+): 051 checks monitor-only there"
 	LOG=$BATS_FILE_TMPDIR/enforce.log
 }
 

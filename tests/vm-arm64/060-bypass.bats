@@ -11,7 +11,7 @@ load ../perf
 PO() { "$TESTPROGS/perf_open" "$@"; }
 
 setup_file() {
-	[ "${PCRWATCH_VM:-}" = arm64-6.12 ] || return 0
+	lsm_tier || return 0
 	# Start with nothing reserved: detach keeps the reservation maps, and
 	# earlier files in this guest may have left reservations in them.
 	"$BUILD/pcrwatch" detach >/dev/null 2>&1
@@ -26,8 +26,8 @@ teardown_file() {
 }
 
 setup_tier() {
-	[ "${PCRWATCH_VM:-}" = arm64-6.12 ] ||
-		skip "run on arm64 6.12 only: 6.1 cannot attach LSM (arm64 needs 6.4+), and on ${PCRWATCH_VM:-this kernel} this suite was not yet run"
+	lsm_tier ||
+		skip "arm64 6.1 cannot attach LSM programs (needs 6.4+)"
 	assert "$(cat "$BATS_FILE_TMPDIR/attach.log")" =~ "perf_event_open veto: lsm" "veto attached"
 }
 
