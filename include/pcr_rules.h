@@ -615,8 +615,7 @@ static __always_inline int pcr_check_inkernel(const struct pcr_slot_regs *r,
  * grant, a policy load. docs/PCR-RULES.md "Quotas and floors" has the prose.
  *  - A cap: at most K counters per CPU reserved for one principal (by the
  *    reservations that grant it) or for one layer (by the reservations
- *    whose grants name that layer: user unless they are layer:NAME or
- *    vm:PID principals).
+ *    whose counters that layer may use: pcr_resv_layers).
  *  - A floor: F general counters per CPU that no reservation may take.
  * A reservation of K counters uses K counters of each of its CPUs; a
  * whole-PMU one uses all of them, and more than any cap allows while the
@@ -656,31 +655,43 @@ static __always_inline int pcr_principal_same(const struct pcr_principal *a,
 	return a->kind != PCR_PRINC_NONE;
 }
 
-/* The layers a reservation granted to @g (@n principals) is for, a
- * PCR_CTL_LAYER bit each: its grants' layers, user when it has none. */
-static __always_inline __u32 pcr_grants_layers(const struct pcr_principal *g,
-					       __u32 n)
+/*
+ * The layers whose counters may use a reservation with control bits
+ * @control granted to @g (@n principals), a PCR_CTL_LAYER bit each: user
+ * when a user principal (uid, pid, cgroup) holds it; hypervisor and kernel
+ * when their bit admits them (rule 4 for in-kernel counters: every counter
+ * of the layer, or those of its layer:/vm: principals); user when none.
+ */
+static __always_inline __u32 pcr_resv_layers(__u32 control,
+					     const struct pcr_principal *g,
+					     __u32 n)
 {
-	__u32 mask = 0, i, l;
+	__u32 inkernel = PCR_CTL_LAYER(PCR_LAYER_HYPERVISOR) |
+			 PCR_CTL_LAYER(PCR_LAYER_KERNEL);
+	__u32 mask = control & inkernel, i;
 
-	for (i = 0; i < n; i++) {
-		l = pcr_principal_layer(&g[i]);
-		mask |= pcr_layer_valid(l) ? PCR_CTL_LAYER(l) : 0;
-	}
+	for (i = 0; i < n; i++)
+		if (pcr_principal_layer(&g[i]) == PCR_LAYER_USER &&
+		    g[i].kind != PCR_PRINC_NONE)
+			mask |= control & PCR_CTL_LAYER(PCR_LAYER_USER);
 	return mask ? mask : PCR_CTL_LAYER(PCR_LAYER_USER);
 }
 
-/* Does cap @c bind a reservation granted to @g (@n principals)? A
- * principal cap binds those that grant that principal, a layer cap those
- * for that layer; a reservation for several counts against each. */
-static __always_inline int
-pcr_cap_applies(const struct pcr_cap *c, const struct pcr_principal *g, __u32 n)
+/* Does cap @c bind a reservation with control bits @control granted to @g
+ * (@n principals)? A principal cap binds those that grant that principal,
+ * a layer cap those whose counters that layer may use; a reservation for
+ * several counts against each. */
+static __always_inline int pcr_cap_applies(const struct pcr_cap *c,
+					   __u32 control,
+					   const struct pcr_principal *g,
+					   __u32 n)
 {
 	__u32 i;
 
 	if (c->kind == PCR_CAP_LAYER)
 		return pcr_layer_valid(c->layer) &&
-		       (pcr_grants_layers(g, n) & PCR_CTL_LAYER(c->layer));
+		       (pcr_resv_layers(control, g, n) &
+			PCR_CTL_LAYER(c->layer));
 	if (c->kind != PCR_CAP_PRINCIPAL)
 		return 0;
 	for (i = 0; i < n; i++)

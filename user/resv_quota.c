@@ -148,7 +148,7 @@ __u64 quota_cap_use(const struct pcr_cap *c, __u32 nr_counters,
 
 	for (i = 0; i < n; i++)
 		if (resv_has_cpu(&set[i], cpu) &&
-		    pcr_cap_applies(c, set[i].grants,
+		    pcr_cap_applies(c, set[i].regs.control, set[i].grants,
 				    set[i].nr_grants < PCRW_MAX_GRANTS
 					    ? set[i].nr_grants
 					    : PCRW_MAX_GRANTS))

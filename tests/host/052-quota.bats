@@ -113,6 +113,18 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	run_tool 0 reserve --cpus 1 --counters 4 --for layer:kernel
 }
 
+@test "a layer cap binds every reservation that layer may use, whatever its grants" {
+	policy 'cap layer=hypervisor counters=2'
+	set_pmu 7 1
+	run_tool 0 reserve --cpus 0 --counters 2 --for vm:$$
+	run_tool 1 reserve --cpus 0 --counters 1 --for uid:9 --layers user,hypervisor
+	assert "$output" =~ "cap layer=hypervisor counters=2: CPU 0 would have 3 counter\(s\) reserved for the hypervisor layer"
+	run_tool 0 reserve --cpus 0 --counters 3 --for uid:9 # the user layer only
+	run_tool 0 reserve --cpus 1 --counters 2 --for uid:9 --layers hypervisor
+	run_tool 0 list
+	assert "$output" =~ "cap layer=hypervisor counters=2: used 2 \(CPU 0-1\)"
+}
+
 @test "with the counters per CPU unknown, a whole-PMU reservation under a cap fails closed" {
 	policy 'cap for=uid:1000 counters=4'
 	set_pmu 0 0

@@ -39,6 +39,7 @@ static uint8_t take8(struct reader *r)
 
 struct resv {
 	__u32 cpus; /* bit per CPU */
+	__u32 control; /* layers admitted (pcr_rules.h control bits) */
 	__u32 counters;
 	__u32 nr_grants;
 	struct pcr_principal grants[2];
@@ -81,7 +82,8 @@ static __u64 cap_use(const struct state *s, const struct pcr_cap *c, __u32 cpu,
 
 	for (i = 0; i < upto; i++)
 		if ((s->r[i].cpus >> cpu & 1) &&
-		    pcr_cap_applies(c, s->r[i].grants, s->r[i].nr_grants))
+		    pcr_cap_applies(c, s->r[i].control, s->r[i].grants,
+				    s->r[i].nr_grants))
 			use += pcr_quota_use(s->r[i].counters, s->nr_counters);
 	return use;
 }
@@ -173,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n->nr_grants = 1 + (take8(&in) & 1);
 		n->grants[0] = pick_principal(&in);
 		n->grants[1] = pick_principal(&in);
+		n->control = take8(&in) & PCR_CTL_VALID_MASK;
 		check(pcr_quota_use(n->counters, s.nr_counters) ==
 		      (c	       ? c
 		       : s.nr_counters ? s.nr_counters

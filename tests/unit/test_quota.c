@@ -52,23 +52,29 @@ TEST(same_principal_needs_kind_id_and_for_a_process_its_start)
 	CHECK(!pcr_principal_same(&none, &none));
 }
 
-TEST(a_reservation_is_for_its_grants_layers_and_user_without_any)
+/* Control bits as reserve makes them: user, plus each grant's layer. */
+#define CTL_U PCR_CTL_LAYER(PCR_LAYER_USER)
+#define CTL_H PCR_CTL_LAYER(PCR_LAYER_HYPERVISOR)
+#define CTL_K PCR_CTL_LAYER(PCR_LAYER_KERNEL)
+
+TEST(a_reservation_is_for_the_layers_that_may_use_its_counters)
 {
 	struct pcr_principal g[3] = { uid(1), layer(PCR_LAYER_KERNEL),
 				      proc(PCR_PRINC_VM, 9, 1) };
 	struct pcr_principal bad = layer(40);
 
-	CHECK_EQ(pcr_grants_layers(g, 0), PCR_CTL_LAYER(PCR_LAYER_USER));
-	CHECK_EQ(pcr_grants_layers(g, 1), PCR_CTL_LAYER(PCR_LAYER_USER));
-	CHECK_EQ(pcr_grants_layers(&g[1], 1), PCR_CTL_LAYER(PCR_LAYER_KERNEL));
-	CHECK_EQ(pcr_grants_layers(&g[2], 1),
-		 PCR_CTL_LAYER(PCR_LAYER_HYPERVISOR));
-	CHECK_EQ(pcr_grants_layers(g, 3),
-		 PCR_CTL_LAYER(PCR_LAYER_USER) |
-			 PCR_CTL_LAYER(PCR_LAYER_KERNEL) |
-			 PCR_CTL_LAYER(PCR_LAYER_HYPERVISOR));
+	CHECK_EQ(pcr_resv_layers(CTL_U, g, 0), CTL_U);
+	CHECK_EQ(pcr_resv_layers(CTL_U, g, 1), CTL_U);
+	/* layer:kernel alone: no user principal holds it */
+	CHECK_EQ(pcr_resv_layers(CTL_U | CTL_K, &g[1], 1), CTL_K);
+	CHECK_EQ(pcr_resv_layers(CTL_U | CTL_H, &g[2], 1), CTL_H);
+	CHECK_EQ(pcr_resv_layers(CTL_U | CTL_H | CTL_K, g, 3),
+		 CTL_U | CTL_H | CTL_K);
+	/* --layers user,hypervisor for uid:1: every VM may use it too */
+	CHECK_EQ(pcr_resv_layers(CTL_U | CTL_H | PCR_CTL_DIRECT_MSR, g, 1),
+		 CTL_U | CTL_H);
 	/* A layer number no layer has shifts nothing out of range. */
-	CHECK_EQ(pcr_grants_layers(&bad, 1), PCR_CTL_LAYER(PCR_LAYER_USER));
+	CHECK_EQ(pcr_resv_layers(CTL_U, &bad, 1), CTL_U);
 }
 
 TEST(a_principal_cap_binds_every_reservation_that_grants_it)
@@ -78,9 +84,9 @@ TEST(a_principal_cap_binds_every_reservation_that_grants_it)
 	struct pcr_cap pid = cap_for(proc(PCR_PRINC_PID, 5, 3), 2);
 	struct pcr_principal later = proc(PCR_PRINC_PID, 5, 4);
 
-	CHECK(pcr_cap_applies(&c, g, 2));
-	CHECK(!pcr_cap_applies(&c, g, 1));
-	CHECK(!pcr_cap_applies(&pid, &later, 1));
+	CHECK(pcr_cap_applies(&c, CTL_U, g, 2));
+	CHECK(!pcr_cap_applies(&c, CTL_U, g, 1));
+	CHECK(!pcr_cap_applies(&pid, CTL_U, &later, 1));
 }
 
 TEST(a_layer_cap_binds_the_reservations_for_that_layer)
@@ -93,14 +99,16 @@ TEST(a_layer_cap_binds_the_reservations_for_that_layer)
 	struct pcr_cap odd = cap_layer(PCR_NR_LAYERS, 2);
 	struct pcr_cap nokind = { .kind = 9, .counters = 0, .who = u };
 
-	CHECK(pcr_cap_applies(&user, &u, 1));
-	CHECK(pcr_cap_applies(&user, &u, 0)); /* no grant: user */
-	CHECK(!pcr_cap_applies(&user, &k, 1));
-	CHECK(pcr_cap_applies(&hyp, &h, 1));
-	CHECK(pcr_cap_applies(&hyp, &vm, 1));
-	CHECK(!pcr_cap_applies(&hyp, &u, 1));
-	CHECK(!pcr_cap_applies(&odd, &u, 1));
-	CHECK(!pcr_cap_applies(&nokind, &u, 1));
+	CHECK(pcr_cap_applies(&user, CTL_U, &u, 1));
+	CHECK(pcr_cap_applies(&user, CTL_U, &u, 0)); /* no grant: user */
+	CHECK(!pcr_cap_applies(&user, CTL_U | CTL_K, &k, 1));
+	CHECK(pcr_cap_applies(&hyp, CTL_U | CTL_H, &h, 1));
+	CHECK(pcr_cap_applies(&hyp, CTL_U | CTL_H, &vm, 1));
+	CHECK(!pcr_cap_applies(&hyp, CTL_U, &u, 1));
+	/* a user grant cannot hide counters every VM may use */
+	CHECK(pcr_cap_applies(&hyp, CTL_U | CTL_H, &u, 1));
+	CHECK(!pcr_cap_applies(&odd, CTL_U, &u, 1));
+	CHECK(!pcr_cap_applies(&nokind, CTL_U, &u, 1));
 }
 
 TEST(a_whole_pmu_reservation_uses_every_counter_or_more_than_any_cap)
@@ -175,7 +183,9 @@ TEST(a_greedy_principal_stops_at_its_cap)
 
 	for (i = 0; i < 10; i++) {
 		const struct pcr_principal *g = i % 2 ? &other : &greedy;
-		__u64 add = pcr_cap_applies(&c, g, 1) ? pcr_quota_use(1, 7) : 0;
+		__u64 add = pcr_cap_applies(&c, CTL_U, g, 1)
+				    ? pcr_quota_use(1, 7)
+				    : 0;
 
 		if (pcr_cap_check(&c, use + add) != PCR_QUOTA_OK)
 			continue;
@@ -189,7 +199,7 @@ TEST(a_greedy_principal_stops_at_its_cap)
 int main(void)
 {
 	RUN(same_principal_needs_kind_id_and_for_a_process_its_start);
-	RUN(a_reservation_is_for_its_grants_layers_and_user_without_any);
+	RUN(a_reservation_is_for_the_layers_that_may_use_its_counters);
 	RUN(a_principal_cap_binds_every_reservation_that_grants_it);
 	RUN(a_layer_cap_binds_the_reservations_for_that_layer);
 	RUN(a_whole_pmu_reservation_uses_every_counter_or_more_than_any_cap);
