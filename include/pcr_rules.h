@@ -609,4 +609,144 @@ static __always_inline int pcr_check_inkernel(const struct pcr_slot_regs *r,
 
 /* ===== end of reservations section (issue 5) ===== */
 
+/* ===== Quotas and floors (issue 14) =====
+ * Policy-level limits against greedy reservations, applied by userspace
+ * (user/resv_quota.c) whenever a reservation is made or changed: reserve,
+ * grant, a policy load. docs/PCR-RULES.md "Quotas and floors" has the prose.
+ *  - A cap: at most K counters per CPU reserved for one principal (by the
+ *    reservations that grant it) or for one layer (by the reservations
+ *    whose counters that layer may use: pcr_resv_layers).
+ *  - A floor: F general counters per CPU that no reservation may take.
+ * A reservation of K counters uses K counters of each of its CPUs; a
+ * whole-PMU one uses all of them, and more than any cap allows while the
+ * PMU's counter count is not known (fail closed). Pure functions only.
+ */
+#define PCR_CAP_PRINCIPAL 1 /* a cap on one principal's reservations */
+#define PCR_CAP_LAYER 2 /* a cap on one layer's reservations */
+#define PCR_QUOTA_MAX 64 /* the largest K or F a policy may give */
+/* The use of a whole-PMU reservation on a PMU of unknown size. */
+#define PCR_QUOTA_UNKNOWN (1ULL << 32)
+
+struct pcr_cap {
+	__u32 kind; /* PCR_CAP_PRINCIPAL or PCR_CAP_LAYER */
+	__u32 counters; /* K: at most this many counters per CPU */
+	__u32 layer; /* PCR_CAP_LAYER: enum pcr_layer */
+	__u32 reserved0;
+	struct pcr_principal who; /* PCR_CAP_PRINCIPAL */
+};
+
+/* Why a quota refuses; PCR_QUOTA_OK is the only success. */
+enum pcr_quota_verdict {
+	PCR_QUOTA_OK = 0,
+	PCR_QUOTA_CAP = 1, /* a cap's K would be exceeded */
+	PCR_QUOTA_FLOOR = 2, /* fewer than F general counters would stay free */
+	PCR_QUOTA_UNKNOWN_SIZE = 3, /* the PMU's size is unknown: fail closed */
+};
+
+/* Do @a and @b name the same callers? The same kind and id, and for a
+ * process (pid, vm) the same start time. */
+static __always_inline int pcr_principal_same(const struct pcr_principal *a,
+					      const struct pcr_principal *b)
+{
+	if (a->kind != b->kind || a->id != b->id)
+		return 0;
+	if (a->kind == PCR_PRINC_PID || a->kind == PCR_PRINC_VM)
+		return a->start == b->start;
+	return a->kind != PCR_PRINC_NONE;
+}
+
+/*
+ * The layers whose counters may use a reservation with control bits
+ * @control granted to @g (@n principals), a PCR_CTL_LAYER bit each: user
+ * when a user principal (uid, pid, cgroup) holds it; hypervisor and kernel
+ * when their bit admits them (rule 4 for in-kernel counters: every counter
+ * of the layer, or those of its layer:/vm: principals); user when none.
+ */
+static __always_inline __u32 pcr_resv_layers(__u32 control,
+					     const struct pcr_principal *g,
+					     __u32 n)
+{
+	__u32 inkernel = PCR_CTL_LAYER(PCR_LAYER_HYPERVISOR) |
+			 PCR_CTL_LAYER(PCR_LAYER_KERNEL);
+	__u32 mask = control & inkernel, i;
+
+	for (i = 0; i < n; i++)
+		if (pcr_principal_layer(&g[i]) == PCR_LAYER_USER &&
+		    g[i].kind != PCR_PRINC_NONE)
+			mask |= control & PCR_CTL_LAYER(PCR_LAYER_USER);
+	return mask ? mask : PCR_CTL_LAYER(PCR_LAYER_USER);
+}
+
+/* Does cap @c bind a reservation with control bits @control granted to @g
+ * (@n principals)? A principal cap binds those that grant that principal,
+ * a layer cap those whose counters that layer may use; a reservation for
+ * several counts against each. */
+static __always_inline int pcr_cap_applies(const struct pcr_cap *c,
+					   __u32 control,
+					   const struct pcr_principal *g,
+					   __u32 n)
+{
+	__u32 i;
+
+	if (c->kind == PCR_CAP_LAYER)
+		return pcr_layer_valid(c->layer) &&
+		       (pcr_resv_layers(control, g, n) &
+			PCR_CTL_LAYER(c->layer));
+	if (c->kind != PCR_CAP_PRINCIPAL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (pcr_principal_same(&c->who, &g[i]))
+			return 1;
+	return 0;
+}
+
+/* Counters a reservation of @resv_counters (or PCR_RESV_WHOLE_PMU) uses
+ * on a CPU whose PMU has @nr_counters (0: not known). */
+static __always_inline __u64 pcr_quota_use(__u32 resv_counters,
+					   __u32 nr_counters)
+{
+	if (resv_counters != PCR_RESV_WHOLE_PMU)
+		return resv_counters;
+	return nr_counters ? nr_counters : PCR_QUOTA_UNKNOWN;
+}
+
+/* Cap @c on one CPU, where the reservations it binds, the new or changed
+ * one included, use @use counters (a sum of pcr_quota_use). */
+static __always_inline enum pcr_quota_verdict
+pcr_cap_check(const struct pcr_cap *c, __u64 use)
+{
+	if (use <= c->counters)
+		return PCR_QUOTA_OK;
+	return use >= PCR_QUOTA_UNKNOWN ? PCR_QUOTA_UNKNOWN_SIZE
+					: PCR_QUOTA_CAP;
+}
+
+/* General counters left unreserved on a CPU of @nr_general (0: not known)
+ * where reservations take @reserved of them, or the whole PMU (@whole). */
+static __always_inline __u32 pcr_quota_free(__u32 nr_general, __u64 reserved,
+					    int whole)
+{
+	if (whole || reserved >= nr_general)
+		return 0;
+	return nr_general - (__u32)reserved;
+}
+
+/* The floor @floor on one CPU, with the reservations there, the new or
+ * changed one included: @reserved general counters, @whole if one takes
+ * the whole PMU. Cycles-only counters never count towards a floor: they
+ * count one event. A CPU no reservation covers keeps its floor. */
+static __always_inline enum pcr_quota_verdict
+pcr_floor_check(__u32 floor, __u32 nr_general, __u64 reserved, int whole)
+{
+	if (!floor || (!reserved && !whole))
+		return PCR_QUOTA_OK;
+	if (!nr_general)
+		return PCR_QUOTA_UNKNOWN_SIZE;
+	if (pcr_quota_free(nr_general, reserved, whole) < floor)
+		return PCR_QUOTA_FLOOR;
+	return PCR_QUOTA_OK;
+}
+
+/* ===== end of quotas section (issue 14) ===== */
+
 #endif /* PCR_RULES_H */

@@ -6,11 +6,36 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+
+/* The policy's quota on the reservations with @r as changed (its grants
+ * decide which caps bind it): PCRW_EXIT_OK, or the refusal's status. */
+static int grant_quota(const struct pcrw_resv *r)
+{
+	struct pcrw_resv *all = NULL;
+	struct pcrw_veto_cfg cfg;
+	size_t n = 0, i;
+	int rc;
+
+	rc = resv_store()->get_cfg(&cfg);
+	if (!rc)
+		rc = resv_load_all(&all, &n);
+	if (rc) {
+		free(all);
+		return store_error("grant", rc);
+	}
+	for (i = 0; i < n; i++)
+		if (all[i].id == r->id)
+			all[i] = *r;
+	rc = quota_admit("grant", &cfg, all, n, r);
+	free(all);
+	return rc;
+}
 
 int cmd_grant(int argc, char **argv)
 {
@@ -113,6 +138,9 @@ int cmd_grant(int argc, char **argv)
 	}
 	if (r.nr_grants)
 		resv_format_principal(&r.grants[0], who, sizeof(who));
+	rc = grant_quota(&r);
+	if (rc)
+		goto out;
 	rc = s->put(&r);
 	if (rc) {
 		rc = store_error("grant", rc);

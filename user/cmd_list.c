@@ -14,6 +14,7 @@
 #include "pcrwatch.h"
 #include "component.h"
 #include "list_json.h"
+#include "list_quota.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "sanitize.h"
@@ -74,6 +75,7 @@ int cmd_list(int argc, char **argv)
 	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv *all = NULL;
 	struct pcrw_veto_cfg cfg;
+	struct pcrw_quota q;
 	char cpus[128], who[160], state[160];
 	size_t n = 0, i;
 	__u32 j;
@@ -141,6 +143,10 @@ int cmd_list(int argc, char **argv)
 		printf("  %u general (reservable), %u cycles-only\n",
 		       general_counters(&cfg), cfg.nr_cycles_only);
 	print_charges(&cfg);
+	if (s->get_quota(&q))
+		printf("quota: cannot be read\n");
+	else
+		list_quota_text(&q, &cfg, all, n);
 	printf("vetoes %llu, audited %llu\n",
 	       (unsigned long long)s->total(PCRW_EV_VETO),
 	       (unsigned long long)s->total(PCRW_EV_AUDIT));

@@ -12,14 +12,19 @@
 static int policy_usage(FILE *f, int rc)
 {
 	fprintf(f, "Usage: pcrwatch policy check|load FILE\n\n"
-		   "A policy file has one reservation per line:\n"
+		   "A policy file has one reservation, cap or floor per line:\n"
 		   "  reserve cpus=0-1 counters=2|all for=uid:1000 [for=...] "
 		   "[direct-msr=no]\n"
-		   "load replaces every reservation an earlier policy made, "
-		   "all or\n"
-		   "nothing: a bad file changes nothing. `pcrwatch enforce "
-		   "--policy FILE`\n"
-		   "reloads it on SIGHUP.\n");
+		   "  cap for=uid:1000 counters=2       at most 2 counters per "
+		   "CPU for uid:1000\n"
+		   "  cap layer=user counters=4         at most 4 per CPU for "
+		   "the user layer\n"
+		   "  floor counters=1                  1 general counter per "
+		   "CPU never reserved\n"
+		   "load replaces every reservation and the quota an earlier "
+		   "policy made,\n"
+		   "all or nothing: a bad file changes nothing.\n"
+		   "`pcrwatch enforce --policy FILE` reloads it on SIGHUP.\n");
 	return rc;
 }
 

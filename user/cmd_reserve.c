@@ -160,6 +160,10 @@ int cmd_reserve(int argc, char **argv)
 	mgmt = random_cookie();
 	id = next_id(all, n);
 	make_resv(&r, &spec, id, slots, cookie_tag(key, id, mgmt), 0);
+	all[n] = r;
+	rc = quota_admit("reserve", &cfg, all, n + 1, &r);
+	if (rc)
+		goto out;
 	rc = s->put(&r);
 	if (!rc)
 		rc = s->commit();

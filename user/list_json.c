@@ -9,6 +9,7 @@
 
 #include "pcrwatch.h"
 #include "list_json.h"
+#include "list_quota.h"
 #include "json.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
@@ -80,13 +81,21 @@ int list_json(void)
 {
 	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv *all = NULL;
+	struct pcrw_veto_cfg cfg;
+	struct pcrw_quota q;
 	char state[160];
 	size_t n = 0, i;
 	struct json j;
 	int err;
 
 	veto_describe(state, sizeof(state));
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&q, 0, sizeof(q));
 	err = s->open(false);
+	if (!err && s->get_cfg(&cfg))
+		memset(&cfg, 0, sizeof(cfg));
+	if (!err)
+		err = s->get_quota(&q);
 	if (!err)
 		err = resv_load_all(&all, &n);
 	if (err && err != -ENOENT) {
@@ -100,6 +109,7 @@ int list_json(void)
 		resv_json(&j, &all[i], s->vetoes(all[i].id));
 	json_array_end(&j);
 	json_str(&j, "vetoes_state", state);
+	list_quota_json(&j, &q, &cfg, all, n);
 	json_object_end(&j);
 	fputc('\n', stdout);
 	free(all);

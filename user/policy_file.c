@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Policy files: one reservation per line, parsed whole and applied all or
- * nothing in place of those the previous policy made (pcrwatch policy,
- * enforce --policy, the agent).
+ * Policy files: one reservation, cap or floor per line, parsed whole and
+ * applied all or nothing in place of the reservations and the quota the
+ * previous policy made (pcrwatch policy, enforce --policy, the agent).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,10 +19,13 @@
 #define POLICY_LINE_MAX 4096
 
 /* One line "reserve cpus=LIST counters=N|all for=PRINCIPAL [for=...]
- * [direct-msr=yes|no] [layers=LIST]", # comments: 1 when blank, 0 with @sp
- * filled, or -EINVAL with "@path:@lineno: why" in @err. */
+ * [direct-msr=yes|no] [layers=LIST]", "cap for=PRINCIPAL|layer=LAYER
+ * counters=K" or "floor counters=F" (into @q), # comments: 1 when blank or
+ * a cap or floor, 0 with @sp filled, or -EINVAL with "@path:@lineno: why"
+ * in @err. */
 static int parse_policy_line(char *line, const char *path, int lineno,
-			     struct resv_spec *sp, char *err, size_t len)
+			     struct resv_spec *sp, struct pcrw_quota *q,
+			     char *err, size_t len)
 {
 	bool have_cpus = false, have_n = false;
 	char e[ERRLEN / 2], *tok, *save;
@@ -32,6 +35,11 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 	tok = strtok_r(line, " \t", &save);
 	if (!tok)
 		return 1;
+	if (!strcmp(tok, "cap") || !strcmp(tok, "floor")) {
+		if (quota_parse_statement(tok, &save, q, e, sizeof(e)))
+			goto bad_value;
+		return 1;
+	}
 	if (strcmp(tok, "reserve")) {
 		snprintf(err, len, "%.40s:%d: unknown statement '%.32s'", path,
 			 lineno, tok);
@@ -85,8 +93,8 @@ bad_value:
 /* Every line of @f, each read whole (getline): a line that is too long or
  * holds a NUL byte is refused, never cut into two. */
 static int parse_policy_stream(FILE *f, const char *path,
-			       struct resv_spec *specs, size_t *n, char *err,
-			       size_t len)
+			       struct resv_spec *specs, size_t *n,
+			       struct pcrw_quota *q, char *err, size_t len)
 {
 	struct resv_spec sp;
 	char *line = NULL;
@@ -95,6 +103,7 @@ static int parse_policy_stream(FILE *f, const char *path,
 	int lineno = 0, rc = 0;
 
 	*n = 0;
+	memset(q, 0, sizeof(*q));
 	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (got > POLICY_LINE_MAX) {
@@ -106,7 +115,7 @@ static int parse_policy_stream(FILE *f, const char *path,
 			snprintf(err, len, "%.40s: line %d holds a NUL byte",
 				 path, lineno);
 			rc = -EINVAL;
-		} else if (!(rc = parse_policy_line(line, path, lineno, &sp,
+		} else if (!(rc = parse_policy_line(line, path, lineno, &sp, q,
 						    err, len))) {
 			if (*n >= MAX_POLICY) {
 				snprintf(err, len,
@@ -129,7 +138,7 @@ static int parse_policy_stream(FILE *f, const char *path,
 }
 
 static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
-			char *err, size_t len)
+			struct pcrw_quota *q, char *err, size_t len)
 {
 	FILE *f = fopen(path, "re");
 	int rc;
@@ -140,38 +149,128 @@ static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
 		snprintf(err, len, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	rc = parse_policy_stream(f, path, specs, n, err, len);
+	rc = parse_policy_stream(f, path, specs, n, q, err, len);
 	fclose(f);
 	return rc;
 }
 
-/* Replace the policy-made reservations by those of @path, all or nothing. */
+/*
+ * The state the policy would leave in @mine (@k): the reservations reserve
+ * made (@all, @nall, less those of the previous policy), then the policy's
+ * own (@specs, @n), each placed against all before it, every step within
+ * the quota @q. 0, or the exit status after saying why.
+ */
+static int build_policy(const char *path, const struct resv_spec *specs,
+			size_t n, const struct pcrw_quota *q,
+			const struct pcrw_veto_cfg *cfg,
+			const struct pcrw_resv *all, size_t nall,
+			struct pcrw_resv *mine, size_t *k)
+{
+	__u64 slots, id = next_id(all, nall);
+	char err[ERRLEN];
+	size_t i;
+
+	*k = 0;
+	for (i = 0; i < nall; i++)
+		if (!(all[i].flags & PCRW_RESV_F_POLICY))
+			mine[(*k)++] = all[i];
+	if (quota_check(q, cfg, mine, *k, NULL, err, ERRLEN)) {
+		pcrw_err("policy: %s: the reservations made by reserve break "
+			 "its quota: %s; the policy in force is unchanged",
+			 path, err);
+		return PCRW_EXIT_USAGE;
+	}
+	for (i = 0; i < n; i++) {
+		/* No management cookie: a random tag nobody holds the cookie
+		 * of; only the next policy load replaces it. */
+		if (!place(&specs[i], mine, *k, false, general_counters(cfg),
+			   &slots, err, ERRLEN)) {
+			make_resv(&mine[*k], &specs[i], id++, slots,
+				  random_cookie(), PCRW_RESV_F_POLICY);
+			if (!quota_check(q, cfg, mine, *k + 1, &mine[*k], err,
+					 ERRLEN)) {
+				(*k)++;
+				continue;
+			}
+		}
+		pcrw_err("policy: %s: reservation %zu: %s; the policy in force "
+			 "is unchanged",
+			 path, i + 1, err);
+		return PCRW_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Put the quota @q and the reservations @mine[@first..@k) in place of the
+ * previous policy's (in @all): the old quota back if that fails. */
+static int commit_policy(const struct pcrw_quota *q,
+			 const struct pcrw_resv *all, size_t nall,
+			 const struct pcrw_resv *mine, size_t first, size_t k)
+{
+	const struct resv_store_ops *s = resv_store();
+	struct pcrw_quota old;
+	size_t i;
+	int rc;
+
+	rc = s->get_quota(&old);
+	if (!rc)
+		rc = s->set_quota(q);
+	if (rc)
+		return rc;
+	for (i = 0; i < nall; i++)
+		if (all[i].flags & PCRW_RESV_F_POLICY)
+			s->del(all[i].id);
+	for (i = first; i < k && !rc; i++)
+		rc = s->put(&mine[i]);
+	if (!rc)
+		rc = s->commit();
+	if (rc)
+		s->set_quota(&old);
+	return rc;
+}
+
+/* ", 2 cap(s), floor 1" for a quota, "" for none. */
+static void quota_summary(const struct pcrw_quota *q, char *buf, size_t len)
+{
+	int off = 0;
+
+	buf[0] = 0;
+	if (q->nr_caps)
+		off = snprintf(buf, len, ", %u cap(s)", q->nr_caps);
+	if (q->floor && off >= 0 && (size_t)off < len)
+		snprintf(buf + off, len - off, ", floor %u", q->floor);
+}
+
+/* Replace the policy-made reservations and quota by those of @path, all or
+ * nothing. */
 int apply_policy(const char *path, bool check_only)
 {
 	const struct resv_store_ops *s = resv_store();
-	struct resv_spec *specs;
 	struct pcrw_resv *all = NULL, *mine;
 	struct pcrw_veto_cfg cfg;
-	char err[ERRLEN];
-	size_t n = 0, nall = 0, i, k;
-	__u64 slots, id;
+	struct resv_spec *specs;
+	struct pcrw_quota q;
+	char err[ERRLEN], sum[48];
+	size_t n = 0, nall = 0, i, k, first;
 	int rc;
 
 	specs = calloc(MAX_POLICY, sizeof(*specs));
-	mine = calloc(PCRW_MAX_RESV * 2, sizeof(*mine));
+	mine = calloc(PCRW_MAX_RESV + MAX_POLICY, sizeof(*mine));
 	if (!specs || !mine) {
 		free(specs);
 		free(mine);
 		return PCRW_EXIT_ERROR;
 	}
-	if (parse_policy(path, specs, &n, err, ERRLEN)) {
+	if (parse_policy(path, specs, &n, &q, err, ERRLEN)) {
 		pcrw_err("policy: %s; the policy in force is unchanged", err);
 		rc = PCRW_EXIT_USAGE;
 		goto free_specs;
 	}
+	quota_summary(&q, sum, sizeof(sum));
 	rc = s->open(!check_only);
 	if (rc == -ENOENT && check_only) {
-		printf("policy %s: %zu reservation(s), valid\n", path, n);
+		printf("policy %s: %zu reservation(s)%s, valid\n", path, n,
+		       sum);
 		rc = PCRW_EXIT_OK;
 		goto free_specs;
 	}
@@ -188,45 +287,23 @@ int apply_policy(const char *path, bool check_only)
 		rc = store_error("policy", rc);
 		goto unlock;
 	}
-	/* Place each new one against the others and the new ones before it. */
-	memcpy(mine, all, nall * sizeof(*all));
-	k = nall;
-	id = next_id(all, nall);
-	for (i = 0; i < n; i++) {
-		if (place(&specs[i], mine, k, true, general_counters(&cfg),
-			  &slots, err, ERRLEN)) {
-			pcrw_err("policy: %s: reservation %zu: %s; the policy "
-				 "in force is unchanged",
-				 path, i + 1, err);
-			rc = PCRW_EXIT_USAGE;
-			goto unlock;
-		}
-		/* No management cookie: a random tag nobody holds the cookie
-		 * of; only the next policy load replaces it. */
-		make_resv(&mine[k], &specs[i], id++, slots, random_cookie(),
-			  PCRW_RESV_F_POLICY);
-		mine[k].flags |= PCRW_RESV_F_POLICY;
-		k++;
-	}
+	rc = build_policy(path, specs, n, &q, &cfg, all, nall, mine, &k);
+	if (rc)
+		goto unlock;
+	first = k - n;
 	if (check_only) {
-		printf("policy %s: %zu reservation(s), valid\n", path, n);
-		rc = PCRW_EXIT_OK;
+		printf("policy %s: %zu reservation(s)%s, valid\n", path, n,
+		       sum);
 		goto unlock;
 	}
-	for (i = 0; i < nall; i++)
-		if (all[i].flags & PCRW_RESV_F_POLICY)
-			s->del(all[i].id);
-	for (i = nall; i < k && !rc; i++)
-		rc = s->put(&mine[i]);
-	if (!rc)
-		rc = s->commit();
+	rc = commit_policy(&q, all, nall, mine, first, k);
 	if (rc) {
 		rc = store_error("policy", rc);
 		goto unlock;
 	}
-	printf("policy %s: %zu reservation(s) in force\n", path, n);
+	printf("policy %s: %zu reservation(s) in force%s\n", path, n, sum);
 	fflush(stdout);
-	for (i = nall; i < k; i++)
+	for (i = first; i < k; i++)
 		warn_in_the_way(&mine[i]);
 unlock:
 	s->unlock();

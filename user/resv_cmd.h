@@ -88,6 +88,41 @@ __u64 next_id(const struct pcrw_resv *all, size_t n);
 void make_resv(struct pcrw_resv *r, const struct resv_spec *spec, __u64 id,
 	       __u64 slots, __u64 mgmt, __u32 flags);
 
+/* ---- user/resv_quota.c: caps and a floor (pcr_rules.h quotas) ---- */
+
+struct pcrw_quota;
+
+/* The rest of a "cap ..." or "floor ..." policy line (@word: its first
+ * word; strtok_r state @save) into @q; else -EINVAL, why in @err. */
+int quota_parse_statement(const char *word, char **save, struct pcrw_quota *q,
+			  char *err, size_t len);
+
+/* Check @q on the reservations @set (@n of them: the state a change would
+ * leave), on the CPUs of @changed (NULL: every CPU): 0, or -EDQUOT with
+ * the cap or floor, its limit and the use it would reach in @err. */
+int quota_check(const struct pcrw_quota *q, const struct pcrw_veto_cfg *cfg,
+		const struct pcrw_resv *set, size_t n,
+		const struct pcrw_resv *changed, char *err, size_t len);
+
+/* The same check on the quota in force, for command @cmd: PCRW_EXIT_OK,
+ * or the exit status after saying which cap or floor refuses. */
+int quota_admit(const char *cmd, const struct pcrw_veto_cfg *cfg,
+		const struct pcrw_resv *set, size_t n,
+		const struct pcrw_resv *changed);
+
+/* Cap @c as its policy line reads: "cap for=uid:1000 counters=2". */
+void quota_format_cap(const struct pcr_cap *c, char *buf, size_t len);
+
+/* Counters the reservations @c binds use on @cpu (PCR_QUOTA_UNKNOWN and
+ * over: a whole-PMU one on a PMU of unknown size). */
+__u64 quota_cap_use(const struct pcr_cap *c, __u32 nr_counters,
+		    const struct pcrw_resv *set, size_t n, __u32 cpu);
+
+/* Unreserved general counters on @cpu; the reserved ones into @reserved,
+ * a whole-PMU reservation there into @whole_pmu. */
+__u32 quota_free(__u32 nr_general, const struct pcrw_resv *set, size_t n,
+		 __u32 cpu, __u64 *reserved, int *whole_pmu);
+
 /* ---- user/resv_cookie_arg.c: the cookie of release and grant ---- */
 
 /* The --cookie VALUE|- and --cookie-file FILE options of release and

@@ -31,9 +31,11 @@
 #include "perf_veto.skel.h"
 
 static struct {
-	int resv, cpu_resv, cfg, vetoes, total;
+	int resv, cpu_resv, cfg, vetoes, total, quota;
 	int lock;
-} fds = { -1, -1, -1, -1, -1, -1 };
+} fds = { -1, -1, -1, -1, -1, -1, -1 };
+
+#define QUOTA_MAP "resv_quota"
 
 static int open_pinned(const char *name)
 {
@@ -42,8 +44,8 @@ static int open_pinned(const char *name)
 
 static void bpf_store_close(void)
 {
-	int *all[] = { &fds.resv,   &fds.cpu_resv, &fds.cfg,
-		       &fds.vetoes, &fds.total,	   &fds.lock };
+	int *all[] = { &fds.resv,  &fds.cpu_resv, &fds.cfg, &fds.vetoes,
+		       &fds.total, &fds.quota,	  &fds.lock };
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -233,6 +235,80 @@ static __u64 bpf_store_total(__u32 kind)
 	return v;
 }
 
+/* The quota map, opened once; -ENOENT while no policy ever set one. A
+ * map whose value is not a struct pcrw_quota is refused, not read. */
+static int quota_fd(void)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int err;
+
+	if (fds.quota >= 0)
+		return fds.quota;
+	fds.quota = open_pinned(QUOTA_MAP);
+	if (fds.quota < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fds.quota, &info, &len) ||
+	    info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.value_size != sizeof(struct pcrw_quota)) {
+		err = -EPROTO;
+		close(fds.quota);
+		fds.quota = -1;
+		return err;
+	}
+	return fds.quota;
+}
+
+static int bpf_store_get_quota(struct pcrw_quota *q)
+{
+	__u32 zero = 0;
+	int fd = quota_fd();
+
+	memset(q, 0, sizeof(*q));
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, q))
+		return -errno;
+	return q->nr_caps <= PCRW_MAX_CAPS ? 0 : -EPROTO;
+}
+
+/* Create and pin the quota map beside the reservations, so that it lives
+ * and goes exactly as they do. */
+static int create_quota_map(void)
+{
+	char path[256];
+	int fd, err;
+
+	err = pcrw_pin_path(path, sizeof(path), PCRW_VETO_GROUP, QUOTA_MAP);
+	if (err)
+		return err;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, QUOTA_MAP, sizeof(__u32),
+			    sizeof(struct pcrw_quota), 1, NULL);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static int bpf_store_set_quota(const struct pcrw_quota *q)
+{
+	__u32 zero = 0;
+	int fd = quota_fd(), err;
+
+	if (fd == -ENOENT) {
+		err = create_quota_map();
+		if (err)
+			return err;
+		fd = quota_fd();
+	}
+	if (fd < 0)
+		return fd;
+	return bpf_map_update_elem(fd, &zero, q, BPF_ANY) ? -errno : 0;
+}
+
 static const struct resv_store_ops bpf_map_store = {
 	.name = "bpf maps in " PCRW_PIN_ROOT "/" PCRW_VETO_GROUP,
 	.open = bpf_store_open,
@@ -246,6 +322,8 @@ static const struct resv_store_ops bpf_map_store = {
 	.commit = bpf_store_commit,
 	.get_cfg = bpf_store_get_cfg,
 	.set_cfg = bpf_store_set_cfg,
+	.get_quota = bpf_store_get_quota,
+	.set_quota = bpf_store_set_quota,
 	.vetoes = bpf_store_vetoes,
 	.total = bpf_store_total,
 };

@@ -16,6 +16,16 @@
 
 #define PCRW_VETO_GROUP "veto"
 
+/* The policy's quota (include/pcr_rules.h "Quotas and floors"): value of
+ * the array map "resv_quota" pinned beside the reservations, which
+ * userspace alone creates and reads. */
+#define PCRW_MAX_CAPS 16
+struct pcrw_quota {
+	__u32 floor; /* general counters per CPU no reservation may take */
+	__u32 nr_caps;
+	struct pcr_cap caps[PCRW_MAX_CAPS];
+};
+
 struct resv_store_ops {
 	const char *name;
 	/* Open the store; create it when @create (root). -ENOENT: none yet. */
@@ -33,6 +43,9 @@ struct resv_store_ops {
 	int (*commit)(void);
 	int (*get_cfg)(struct pcrw_veto_cfg *c);
 	int (*set_cfg)(const struct pcrw_veto_cfg *c);
+	/* The quota in force (all zero: none); set_quota replaces it. */
+	int (*get_quota)(struct pcrw_quota *q);
+	int (*set_quota)(const struct pcrw_quota *q);
 	/* Vetoes per reservation and per event kind (0 when unknown). */
 	__u64 (*vetoes)(__u64 id);
 	__u64 (*total)(__u32 kind);

@@ -6,7 +6,10 @@
  *  - 0: the rest is a policy file (parse_policy_stream). Each line is read
  *    whole: it gives at most one reservation, so there are never more of
  *    them than lines that start with "reserve"; each has CPUs that exist,
- *    1-32 counters or the whole PMU, and 1 to PCRW_MAX_GRANTS principals;
+ *    1-32 counters or the whole PMU, and 1 to PCRW_MAX_GRANTS principals.
+ *    Its quota has at most one cap per line that starts with "cap", each
+ *    of a known kind on a valid layer or principal, no two on the same,
+ *    and every limit within PCR_QUOTA_MAX;
  *  - 1: a CPU list. An accepted one names CPUs that exist only, and
  *    printing it back (resv_format_cpus) parses to the same set;
  *  - 2: a principal. An accepted one has a known kind (a layer one names
@@ -23,6 +26,8 @@
 #include "../../user/policy_file.c"
 #include "../../user/resv_cmd.c"
 #include "../../user/resv_place.c"
+#include "../../user/resv_quota.c"
+#include "../../user/names.c"
 #include "../../user/resv_in_the_way.c"
 #include "../../user/resv_store.c"
 #include "../../user/component.c"
@@ -80,16 +85,17 @@ static bool cpus_empty(const __u64 cpus[PCRW_CPU_WORDS])
 	return true;
 }
 
-/* Lines whose first word is "reserve": the most reservations there can be. */
-static size_t reserve_lines(const char *text, size_t len)
+/* Lines whose first word is @word: the most statements of it there can be. */
+static size_t lines_of(const char *text, size_t len, const char *word)
 {
+	size_t wl = strlen(word);
 	size_t n = 0, i = 0, ws;
 
 	while (i < len) {
 		ws = i;
 		while (ws < len && (text[ws] == ' ' || text[ws] == '\t'))
 			ws++;
-		if (len - ws >= 7 && !memcmp(text + ws, "reserve", 7))
+		if (len - ws >= wl && !memcmp(text + ws, word, wl))
 			n++;
 		while (i < len && text[i] != '\n')
 			i++;
@@ -98,9 +104,32 @@ static size_t reserve_lines(const char *text, size_t len)
 	return n;
 }
 
+static void quota_valid(const struct pcrw_quota *q, size_t cap_lines)
+{
+	__u32 i, k;
+
+	check(q->nr_caps <= cap_lines && q->nr_caps <= PCRW_MAX_CAPS);
+	check(q->floor <= PCR_QUOTA_MAX);
+	for (i = 0; i < q->nr_caps; i++) {
+		const struct pcr_cap *c = &q->caps[i];
+
+		check(c->counters <= PCR_QUOTA_MAX);
+		check(c->kind == PCR_CAP_LAYER ? pcr_layer_valid(c->layer)
+					       : c->kind == PCR_CAP_PRINCIPAL &&
+							 c->who.kind != 0);
+		for (k = 0; k < i; k++)
+			check(c->kind != q->caps[k].kind ||
+			      (c->kind == PCR_CAP_LAYER
+				       ? c->layer != q->caps[k].layer
+				       : !pcr_principal_same(&c->who,
+							     &q->caps[k].who)));
+	}
+}
+
 static void policy_case(const char *text, size_t len)
 {
 	static struct resv_spec specs[MAX_POLICY];
+	struct pcrw_quota q;
 	char err[ERRLEN];
 	size_t n = 0, i;
 	FILE *f;
@@ -108,8 +137,9 @@ static void policy_case(const char *text, size_t len)
 	f = fmemopen((void *)text, len, "r");
 	if (!f)
 		return;
-	if (!parse_policy_stream(f, "fuzz", specs, &n, err, sizeof(err))) {
-		check(n <= reserve_lines(text, len));
+	if (!parse_policy_stream(f, "fuzz", specs, &n, &q, err, sizeof(err))) {
+		check(n <= lines_of(text, len, "reserve"));
+		quota_valid(&q, lines_of(text, len, "cap"));
 		for (i = 0; i < n; i++) {
 			check(cpus_exist(specs[i].cpus, nr_cpus_now()));
 			check(!cpus_empty(specs[i].cpus));
