@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * pcrwatch detach: unpin every BPF program group that attach pinned; the
- * programs, and the reservations kept in their maps, go with the pins.
+ * programs go with the pins, the reservation maps stay (docs/PCR-RULES.md).
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -23,7 +23,9 @@ static int detach_usage(FILE *f, int rc)
 	fprintf(f,
 		"Usage: pcrwatch detach\n\n"
 		"Unpin every BPF program group under %s: tracking and\n"
-		"vetoes stop, and the reservations are gone.\n",
+		"vetoes stop. Reservations and quotas stay recorded (pinned) until\n"
+		"released or the machine reboots; the next attach enforces them "
+		"again.\n",
 		PCRW_PIN_ROOT);
 	return rc;
 }
