@@ -23,8 +23,10 @@ static int detach_usage(FILE *f, int rc)
 	fprintf(f,
 		"Usage: pcrwatch detach\n\n"
 		"Unpin every BPF program group under %s: tracking and\n"
-		"vetoes stop. Reservations and quotas stay recorded (pinned) until\n"
-		"released or the machine reboots; the next attach enforces them "
+		"vetoes stop. Reservations and quotas stay recorded (pinned) "
+		"until\n"
+		"released or the machine reboots; the next attach enforces "
+		"them "
 		"again.\n",
 		PCRW_PIN_ROOT);
 	return rc;
