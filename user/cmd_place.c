@@ -24,24 +24,34 @@
 
 static int place_usage(FILE *f, int rc)
 {
-	fprintf(f, "Usage: pcrwatch place [--json] [--apply] [--sched]\n\n"
-		   "Counter-aware placement. For each process counted by "
-		   "per-task hardware\nevents: how many it has (DEMAND), the "
-		   "share of time they ran (RUNNING),\nand the CPUs where they "
-		   "fit the counters left by CPU-bound events and\nother "
-		   "principals' reservations, preferring the CPUs of its own "
-		   "reservation.\nPLACE is any (fits everywhere), cpus (run it "
-		   "on CPUS) or nowhere (more\nevents than any CPU has free: "
-		   "it multiplexes wherever it runs).\n\n"
-		   "  --json    one JSON document (docs/JSON.md, "
-		   "docs/schema/place.json)\n"
-		   "  --apply   set the CPU affinity of every thread of each "
-		   "'cpus' process\n"
-		   "            and print each change (sched_setaffinity)\n"
-		   "  --sched   load the sched_ext scheduler instead (needs "
-		   "CONFIG_SCHED_CLASS_EXT)\n\n"
-		   "Exit status: 0 ok, 1 an --apply change failed, 2 usage, 3 "
-		   "no hardware PMU\nor no sched_ext here.\n");
+	fprintf(f,
+		"Usage: pcrwatch place [--json] [--apply]\n"
+		"       pcrwatch place --sched [--interval SECONDS]\n\n"
+		"Counter-aware placement. For each process counted by "
+		"per-task hardware\nevents: how many it has (DEMAND), the "
+		"share of time they ran (RUNNING),\nand the CPUs where they "
+		"fit the counters left by CPU-bound events and\nother "
+		"principals' reservations, preferring the CPUs of its own "
+		"reservation.\nPLACE is any (fits everywhere), cpus (run it "
+		"on CPUS) or nowhere (more\nevents than any CPU has free: "
+		"it multiplexes wherever it runs).\n\n"
+		"  --json    one JSON document (docs/JSON.md, "
+		"docs/schema/place.json)\n"
+		"  --apply   set the CPU affinity of every thread of each "
+		"'cpus' process\n"
+		"            and print each change (sched_setaffinity)\n"
+		"  --sched   run the sched_ext scheduler (needs "
+		"CONFIG_SCHED_CLASS_EXT) until\n"
+		"            SIGINT or SIGTERM: each process runs where its "
+		"events fit, the\n"
+		"            rest fairly anywhere; when pcrwatch stops or the "
+		"scheduler errs,\n"
+		"            the kernel goes back to the default scheduler\n"
+		"  --interval SECONDS  how often --sched refreshes the "
+		"placement (default 1)\n\n"
+		"Exit status: 0 ok, 1 an --apply change failed or the "
+		"scheduler failed or\nerred, 2 usage, 3 no hardware PMU or "
+		"no sched_ext here.\n");
 	return rc;
 }
 
@@ -240,7 +250,8 @@ static int apply(const struct placement *p)
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }
 
-static int refuse_sched(void)
+/* --sched: where sched_ext exists, run the scheduler; else refuse. */
+static int run_sched(double interval)
 {
 	if (access(SCHED_EXT_DIR, F_OK)) {
 		pcrw_err("place --sched: this kernel has no sched_ext (%s is "
@@ -250,10 +261,7 @@ static int refuse_sched(void)
 			 SCHED_EXT_DIR);
 		return PCRW_EXIT_UNSUPPORTED;
 	}
-	pcrw_err("place --sched: the sched_ext scheduler is not in this "
-		 "build (docs/PLACE.md); `pcrwatch place --apply` sets "
-		 "affinity instead");
-	return PCRW_EXIT_UNSUPPORTED;
+	return place_sched_run(interval);
 }
 
 static int run_place(bool json, bool do_apply)
@@ -294,13 +302,16 @@ int cmd_place(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "apply", no_argument, NULL, 'a' },
 		{ "sched", no_argument, NULL, 's' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, do_apply = false, sched = false;
+	double interval = 1.0;
+	char *end;
 	int opt;
 
-	while ((opt = pcrw_getopt("place", argc, argv, "jash", opts)) != -1) {
+	while ((opt = pcrw_getopt("place", argc, argv, "jasi:h", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -310,6 +321,15 @@ int cmd_place(int argc, char **argv)
 			break;
 		case 's':
 			sched = true;
+			break;
+		case 'i':
+			interval = strtod(optarg, &end);
+			if (*end || !(interval >= 0.1 && interval <= 3600))
+				return pcrw_usage_error(
+					"place",
+					"--interval takes 0.1 to 3600 "
+					"seconds, not '%s'",
+					optarg);
 			break;
 		case 'h':
 			return place_usage(stdout, PCRW_EXIT_OK);
@@ -323,7 +343,10 @@ int cmd_place(int argc, char **argv)
 	if (json && do_apply)
 		return pcrw_usage_error("place", "--apply prints text; drop "
 						 "--json");
+	if (sched && (json || do_apply))
+		return pcrw_usage_error("place", "--sched runs the scheduler; "
+						 "drop --json and --apply");
 	if (sched)
-		return refuse_sched();
+		return run_sched(interval);
 	return run_place(json, do_apply);
 }

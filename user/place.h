@@ -80,4 +80,9 @@ static inline bool place_cpu_in(const __u64 *set, int cpu)
 /* "0-3,6" for the CPUs of @set below @nr_cpus; "none" for none. */
 void place_cpulist(const __u64 *set, int nr_cpus, char *buf, size_t len);
 
+/* `pcrwatch place --sched` (user/place_sched.c): load the sched_ext
+ * scheduler and keep it fed with the placement every @interval seconds
+ * until a signal or the kernel ends it; an enum pcrw_exit. */
+int place_sched_run(double interval);
+
 #endif

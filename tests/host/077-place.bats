@@ -49,6 +49,10 @@ teardown_tier() {
 	run_tool 2 place --apply --json
 	assert "$output" =~ "drop --json" "apply prints text"
 	run_tool 2 place extra
+	run_tool 2 place --sched --json
+	assert "$output" =~ "drop --json and --apply" "the scheduler prints no placement"
+	run_tool 2 place --sched --interval 0
+	assert "$output" =~ "--interval takes 0.1 to 3600 seconds, not '0'" "a bad interval"
 }
 
 @test "place: each CPU's counters less CPU-bound events less reservations" {
