@@ -4,9 +4,11 @@
  * process whose per-task hardware events fit only some CPUs (the place_cpus
  * map, kept by pcrwatch from its placement, user/place.h) is queued on one
  * of those CPUs that its affinity allows: the CPU it last ran on if it is
- * one, else an idle one, else the first. Every other task goes to the
- * shared global queue, first come first served with the default slice, as
- * a plain fair scheduler would.
+ * one, else an idle one, else the first; each CPU has its own queue for
+ * them. Every other task goes to one shared queue, first come first served
+ * with the default slice, as a plain fair scheduler would. A CPU takes
+ * from its own queue and from the shared one in turn, so neither starves
+ * the other (a kworker bound to a CPU full of placed tasks still runs).
  *
  * Safety is the kernel's: if pcrwatch exits or is killed, the struct_ops
  * link closes and sched_ext switches every task back to the default
@@ -31,6 +33,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pcrw_place_entry);
 } place_cpus SEC(".maps");
+
+/* Queues: the shared one, and one per CPU for the tasks placed there. */
+#define SHARED_DSQ 0
+#define PLACED_DSQ(cpu) (1 + (u64)(cpu))
+
+/* Per CPU: which queue dispatch tries first next time. */
+__u8 turn[PCRW_PLACE_CPU_WORDS * 64];
 
 struct pcrw_place_stats stats;
 struct pcrw_place_exit exit_info;
@@ -125,7 +134,7 @@ void BPF_PROG(pcrw_enqueue, struct task_struct *p, u64 enq_flags)
 	if (wanted_cpus(p, &pk)) {
 		cpu = choose(&pk, scx_bpf_task_cpu(p));
 		if (cpu >= 0) {
-			scx_bpf_dsq_insert(p, PCRW_SCX_DSQ_LOCAL_ON | cpu,
+			scx_bpf_dsq_insert(p, PLACED_DSQ(cpu),
 					   PCRW_SCX_SLICE_DFL, enq_flags);
 			scx_bpf_kick_cpu(cpu, PCRW_SCX_KICK_IDLE);
 			__sync_fetch_and_add(&stats.placed, 1);
@@ -133,9 +142,37 @@ void BPF_PROG(pcrw_enqueue, struct task_struct *p, u64 enq_flags)
 		}
 		__sync_fetch_and_add(&stats.unplaceable, 1);
 	}
-	scx_bpf_dsq_insert(p, PCRW_SCX_DSQ_GLOBAL, PCRW_SCX_SLICE_DFL,
-			   enq_flags);
+	scx_bpf_dsq_insert(p, SHARED_DSQ, PCRW_SCX_SLICE_DFL, enq_flags);
 	__sync_fetch_and_add(&stats.fair, 1);
+}
+
+/* The CPU's own queue and the shared one, each first in turn. */
+SEC("struct_ops/pcrw_dispatch")
+void BPF_PROG(pcrw_dispatch, s32 cpu, struct task_struct *prev)
+{
+	__u32 i = (__u32)cpu & (PCRW_PLACE_CPU_WORDS * 64 - 1);
+	u64 first = PLACED_DSQ(cpu), second = SHARED_DSQ;
+
+	turn[i] ^= 1;
+	if (turn[i]) {
+		first = SHARED_DSQ;
+		second = PLACED_DSQ(cpu);
+	}
+	if (!scx_bpf_dsq_move_to_local(first))
+		scx_bpf_dsq_move_to_local(second);
+}
+
+/* Sleepable (pcrwatch sets the flag): creating a queue allocates. */
+SEC("struct_ops/pcrw_init")
+s32 BPF_PROG(pcrw_init)
+{
+	s32 err = scx_bpf_create_dsq(SHARED_DSQ, -1);
+	__u32 cpu;
+
+	for (cpu = 0; !err && cpu < PCRW_PLACE_CPU_WORDS * 64 && cpu < nr_cpus;
+	     cpu++)
+		err = scx_bpf_create_dsq(PLACED_DSQ(cpu), -1);
+	return err;
 }
 
 SEC("struct_ops/pcrw_exit")
@@ -153,7 +190,9 @@ SEC(".struct_ops")
 struct sched_ext_ops pcrw_place_ops = {
 	.select_cpu = (void *)pcrw_select_cpu,
 	.enqueue = (void *)pcrw_enqueue,
+	.dispatch = (void *)pcrw_dispatch,
+	.init = (void *)pcrw_init,
 	.exit = (void *)pcrw_exit,
-	.timeout_ms = 5000, /* a task waiting 5 s ejects the scheduler */
+	.timeout_ms = 10000, /* a task waiting 10 s ejects the scheduler */
 	.name = "pcrwatch_place",
 };

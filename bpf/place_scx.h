@@ -22,8 +22,13 @@
 #define PCRW_SCX_SLICE_DFL 20000000ULL /* SCX_SLICE_DFL, 20 ms */
 #define PCRW_SCX_KICK_IDLE 1 /* SCX_KICK_IDLE */
 
+/* An enum for CO-RE: libbpf relocates an enum field only into an enum. */
+enum scx_exit_kind {
+	PCRW_SCX_EXIT_NONE = 0,
+};
+
 struct scx_exit_info {
-	int kind; /* enum scx_exit_kind */
+	enum scx_exit_kind kind;
 	s64 exit_code;
 	const char *reason;
 	char *msg;
@@ -32,6 +37,8 @@ struct scx_exit_info {
 struct sched_ext_ops {
 	s32 (*select_cpu)(struct task_struct *p, s32 prev_cpu, u64 wake_flags);
 	void (*enqueue)(struct task_struct *p, u64 enq_flags);
+	void (*dispatch)(s32 cpu, struct task_struct *prev);
+	s32 (*init)(void);
 	void (*exit)(struct scx_exit_info *ei);
 	u64 flags;
 	u32 timeout_ms;
@@ -42,6 +49,8 @@ extern s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu,
 				  u64 wake_flags, bool *is_idle) __ksym;
 extern void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice,
 			       u64 enq_flags) __ksym;
+extern s32 scx_bpf_create_dsq(u64 dsq_id, s32 node) __ksym;
+extern bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym;
 extern bool scx_bpf_test_and_clear_cpu_idle(s32 cpu) __ksym;
 extern void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym;
 extern s32 scx_bpf_task_cpu(const struct task_struct *p) __ksym;

@@ -185,6 +185,9 @@ static struct place_bpf *load_scheduler(void)
 		skel->maps.pcrw_place_ops,
 		bpf_map__map_flags(skel->maps.pcrw_place_ops) |
 			PCRW_BPF_F_LINK);
+	if (!err) /* scx_bpf_create_dsq sleeps; libbpf 1.1 has no .s section */
+		err = bpf_program__set_flags(skel->progs.pcrw_init,
+					     BPF_F_SLEEPABLE);
 	if (!err)
 		err = place_bpf__load(skel);
 	if (err) {
