@@ -113,10 +113,11 @@ runs_on() { # PID CPU: seen on CPU in 10 samples out of 10
 	wait_for 120 state_is enabled || { cat "$TEST_TMP/sched.out" >&2; false; }
 	run_tool 1 place --sched
 	assert "$output" =~ "sched_ext is enabled: another scheduler is loaded" "one scheduler at a time"
+	local rc=0
 	kill -TERM "$SCHED_PID"
-	run wait "$SCHED_PID"
+	wait "$SCHED_PID" || rc=$?
 	SCHED_PID=
-	assert "$status" == 0 "exit 0"
+	assert "$rc" == 0 "exit 0"
 	assert "$(cat "$TEST_TMP/sched.out")" =~ "place: sched_ext disabled: back on the default scheduler" "said"
 	state_is disabled
 }
