@@ -233,6 +233,11 @@ int place_sched_run(double interval)
 	       state);
 	fflush(stdout);
 	rc = serve_scheduler(skel, interval);
+	printf("place: enqueued %llu times on a CPU where the events fit, "
+	       "%llu in the shared queue, %llu with no fitting CPU allowed\n",
+	       (unsigned long long)skel->bss->stats.placed,
+	       (unsigned long long)skel->bss->stats.fair,
+	       (unsigned long long)skel->bss->stats.unplaceable);
 	close(link_fd);
 	report_disabled();
 out:

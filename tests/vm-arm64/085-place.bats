@@ -118,6 +118,7 @@ runs_on() { # PID CPU: seen on CPU in 10 samples out of 10
 	wait "$SCHED_PID" || rc=$?
 	SCHED_PID=
 	assert "$rc" == 0 "exit 0"
+	assert "$(cat "$TEST_TMP/sched.out")" =~ "place: enqueued [0-9]+ times on a CPU where the events fit, [1-9][0-9]* in the shared queue" "its counts: every task went through it"
 	assert "$(cat "$TEST_TMP/sched.out")" =~ "place: sched_ext disabled: back on the default scheduler" "said"
 	state_is disabled
 }
