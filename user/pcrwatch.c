@@ -55,6 +55,8 @@ static const struct command commands[] = {
 	{ "selftest", cmd_selftest, "check what this kernel lets pcrwatch do" },
 	{ "agent", cmd_agent,
 	  "the service: attach, keep the policy, log every event" },
+	{ "place", cmd_place,
+	  "place tasks so that their counters never multiplex" },
 	{ NULL, NULL, NULL },
 };
 

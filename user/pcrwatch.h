@@ -49,6 +49,7 @@ PCRW_COMMAND(serve);
 PCRW_COMMAND(probe);
 PCRW_COMMAND(selftest);
 PCRW_COMMAND(agent);
+PCRW_COMMAND(place);
 #undef PCRW_COMMAND
 
 /* Replace the policy-made reservations by those of the policy file @path,
