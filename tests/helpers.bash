@@ -82,3 +82,23 @@ lsm_tier() {
 	*) return 1 ;;
 	esac
 }
+
+# For a file's vetoes: attach (loading takes a while under TCG), then log
+# with `pcrwatch enforce` in the background into $BATS_FILE_TMPDIR/enforce.log
+# (attach's output in attach.log); stop_enforce kills the logger and unpins
+# the vetoes, so the next file starts with nothing attached.
+start_enforce() {
+	"$BUILD/pcrwatch" enforce --once >"$BATS_FILE_TMPDIR/attach.log" 2>&1
+	"$BUILD/pcrwatch" enforce >"$BATS_FILE_TMPDIR/enforce.log" 2>&1 &
+	echo $! >"$BATS_FILE_TMPDIR/pid"
+	for _ in $(seq 600); do
+		grep -q enforcing "$BATS_FILE_TMPDIR/enforce.log" && break
+		sleep 0.1
+	done
+}
+
+stop_enforce() {
+	[ -f "$BATS_FILE_TMPDIR/pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/pid")" 2>/dev/null
+	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	return 0
+}

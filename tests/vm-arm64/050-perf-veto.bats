@@ -11,21 +11,11 @@ PO() { "$TESTPROGS/perf_open" "$@"; }
 setup_file() {
 	lsm_tier || return 0
 	sysctl -qw kernel.perf_event_paranoid=-1
-	LOG=$BATS_FILE_TMPDIR/enforce.log
-	# Attach first (loading takes a while under TCG), then log in the
-	# background: the logger finds the programs pinned.
-	"$BUILD/pcrwatch" enforce --once >"$BATS_FILE_TMPDIR/attach.log" 2>&1
-	"$BUILD/pcrwatch" enforce >"$LOG" 2>&1 &
-	echo $! >"$BATS_FILE_TMPDIR/pid"
-	for _ in $(seq 600); do grep -q enforcing "$LOG" && break; sleep 0.1; done
+	start_enforce
 }
 
 teardown_file() {
-	[ -f "$BATS_FILE_TMPDIR/pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/pid")" 2>/dev/null
-	# Unpin the vetoes and their reservations: later files expect a
-	# machine where nothing is reserved.
-	"$BUILD/pcrwatch" detach >/dev/null 2>&1
-	return 0
+	stop_enforce
 }
 
 setup_tier() {
