@@ -16,26 +16,11 @@
 #include <stdlib.h>
 
 #include "pcr_rules.h"
+#include "fuzz_reader.h"
 
 #define NR_CPUS 2
 #define MAX_CAPS 4
 #define MAX_RESV 16
-
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take8(struct reader *r)
-{
-	uint8_t v = 0;
-
-	if (r->n) {
-		v = *r->p++;
-		r->n--;
-	}
-	return v;
-}
 
 struct resv {
 	__u32 cpus; /* bit per CPU */

@@ -20,34 +20,9 @@
 #include <string.h>
 
 #include "pcr_rules.h"
+#include "fuzz_reader.h"
 
 #define NR 4
-
-struct reader {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take8(struct reader *r)
-{
-	uint8_t v = 0;
-
-	if (r->n) {
-		v = *r->p++;
-		r->n--;
-	}
-	return v;
-}
-
-static __u64 take64(struct reader *r)
-{
-	__u64 v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | take8(r);
-	return v;
-}
 
 /* A cookie to present: often one the slot really has, to reach deep states. */
 static __u64 pick_cookie(struct reader *r, const struct pcr_slot_regs *s)
