@@ -37,6 +37,36 @@ static int grant_quota(const struct pcrw_resv *r)
 	return rc;
 }
 
+/*
+ * A layer principal holds only while its layer's control bit is set: a
+ * grant sets the bit, and revoking the last principal of a layer clears it
+ * (the reservation closes to that layer rather than open to all of it).
+ */
+static int grant_layers(struct pcrw_resv *r, __u64 tag,
+			const struct resv_spec *add, bool revoke)
+{
+	__u32 ctl = r->regs.control, layer, i, j;
+	bool left;
+
+	for (i = 0; i < add->nr_grants; i++) {
+		layer = pcr_principal_layer(&add->grants[i]);
+		if (layer == PCR_LAYER_USER)
+			continue;
+		if (!revoke) {
+			ctl |= PCR_CTL_LAYER(layer);
+			continue;
+		}
+		for (left = false, j = 0; j < r->nr_grants; j++)
+			left |= pcr_principal_layer(&r->grants[j]) == layer;
+		if (!left)
+			ctl &= ~PCR_CTL_LAYER(layer);
+	}
+	if (ctl == r->regs.control)
+		return 0;
+	return pcr_set_control(&r->regs, tag, ctl) == PCR_OK ? 0
+							     : PCRW_EXIT_DENIED;
+}
+
 int cmd_grant(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -136,6 +166,9 @@ int cmd_grant(int argc, char **argv)
 			r.grants[r.nr_grants++] = *p;
 		}
 	}
+	rc = grant_layers(&r, tag, &add, revoke);
+	if (rc)
+		goto out;
 	if (r.nr_grants)
 		resv_format_principal(&r.grants[0], who, sizeof(who));
 	rc = grant_quota(&r);

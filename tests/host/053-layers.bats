@@ -72,3 +72,15 @@ teardown_file() {
 	run_tool 0 list --json
 	[ "$(jq -r '.reservations[0].layers' <<<"$output")" = user,kernel ]
 }
+
+@test "grant of a layer principal admits its layer; revoking the last one closes it" {
+	run_tool 0 reserve --cpus 0 --counters 1 --for uid:1000
+	c=$(sed -n 's/^management cookie: //p' <<<"$output")
+	run_tool 0 grant --cookie - --for layer:kernel <<<"$c"
+	run_tool 0 list --json
+	[ "$(jq -r '.reservations[0].layers' <<<"$output")" = user,kernel ]
+	run_tool 0 grant --cookie - --for layer:kernel --revoke <<<"$c"
+	run_tool 0 list --json
+	[ "$(jq -r '.reservations[0].layers' <<<"$output")" = user ]
+	[ "$(jq -r '.reservations[0].principals | join(" ")' <<<"$output")" = uid:1000 ]
+}
