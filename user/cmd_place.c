@@ -17,6 +17,7 @@
 #include "pcrwatch.h"
 #include "model.h"
 #include "place.h"
+#include "place_format.h"
 #include "json.h"
 #include "sanitize.h"
 
@@ -119,28 +120,6 @@ static void print_text(const struct model *m, const struct placement *p)
 		printf("note: %s\n", m->notes[c]);
 }
 
-static void task_json(struct json *j, const struct placement *p,
-		      const struct place_task *t)
-{
-	char buf[256];
-
-	json_object_begin(j, NULL);
-	json_u64(j, "pid", t->tgid);
-	json_strn(j, "comm", t->comm, sizeof(t->comm));
-	json_i64(j, "demand", t->demand);
-	json_bool(j, "pinned", t->pinned);
-	json_bool(j, "exclusive", t->exclusive);
-	json_u64(j, "reservation", t->resv_id);
-	json_double(j, "running_ratio", place_running_ratio(t));
-	json_str(j, "place", place_verdict_name(t->verdict));
-	place_cpulist(t->fits, p->nr_cpus, buf, sizeof(buf));
-	json_str(j, "fits", buf);
-	place_cpulist(t->cpus, p->nr_cpus, buf, sizeof(buf));
-	json_str(j, "cpus", buf);
-	json_i64(j, "best_free", t->best_free);
-	json_object_end(j);
-}
-
 static void print_json(const struct model *m, const struct placement *p)
 {
 	struct json j;
@@ -163,7 +142,7 @@ static void print_json(const struct model *m, const struct placement *p)
 	json_array_end(&j);
 	json_array_begin(&j, "tasks");
 	for (i = 0; i < p->nr_tasks; i++)
-		task_json(&j, p, &p->task[i]);
+		place_task_json(&j, p, &p->task[i]);
 	json_array_end(&j);
 	json_array_begin(&j, "notes");
 	for (c = 0; c < m->nr_notes; c++)

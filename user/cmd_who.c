@@ -12,6 +12,7 @@
 #include "sanitize.h"
 #include "json.h"
 #include "who.h"
+#include "place_format.h"
 #include "resv_store.h"
 #include "../bpf/perf_iter.h"
 
@@ -103,6 +104,7 @@ static void print_text(const struct model *m)
 	else if (!m->nr_recs)
 		printf("(no hardware counter is in use)\n");
 	print_reservations(m);
+	place_print_lines(stdout, m);
 	for (n = 0; n < m->nr_notes; n++)
 		printf("note: %s\n", san_term(text, sizeof(text), m->notes[n],
 					      sizeof(m->notes[n])));
@@ -235,6 +237,7 @@ static void who_resv_json(struct json *j, const struct model_resv *r)
 
 void who_model_json(FILE *f, const struct model *m)
 {
+	struct placement p;
 	struct json j;
 	size_t i;
 	int n;
@@ -258,6 +261,13 @@ void who_model_json(FILE *f, const struct model *m)
 	json_array_begin(&j, "reservations");
 	for (i = 0; i < m->nr_resv; i++)
 		who_resv_json(&j, &m->resv[i]);
+	json_array_end(&j);
+	json_array_begin(&j, "placement");
+	if (!place_of_model(m, &p)) {
+		for (i = 0; i < p.nr_tasks; i++)
+			place_task_json(&j, &p, &p.task[i]);
+		place_free(&p);
+	}
 	json_array_end(&j);
 	json_array_begin(&j, "notes");
 	for (n = 0; n < m->nr_notes; n++)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "live.h"
+#include "place_format.h"
 #include "names.h"
 #include "sanitize.h"
 #include "who.h"
@@ -342,6 +343,8 @@ static void draw(struct ui *u)
 			 san_term(note, sizeof(note), u->m->notes[0],
 				  sizeof(u->m->notes[0])),
 			 u->m->nr_notes > 1 ? " (more: pcrwatch who)" : "");
+	else if (place_summary(u->m, note, sizeof(note)))
+		mvprintw(notes_y, 0, " %s", note);
 	attron(A_REVERSE);
 	mvhline(LINES - 1, 0, ' ', COLS);
 	mvprintw(LINES - 1, 0,

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "live.h"
+#include "place_format.h"
 #include "names.h"
 #include "sanitize.h"
 
@@ -109,6 +110,7 @@ static void print_block(FILE *f, const struct live_grid *g,
 		   "? unattributed, - none; ! conflict, R reserved, ~ "
 		   "multiplexed; "
 		   "WAIT: events that want a counter and have none\n");
+	place_print_lines(f, m);
 	for (n = 0; n < m->nr_notes; n++)
 		fprintf(f, "note: %s\n",
 			san_term(text, sizeof(text), m->notes[n],

@@ -20,6 +20,7 @@
 #include "sanitize.h"
 #include "serve.h"
 #include "who.h"
+#include "place_format.h"
 
 #define NS_PER_SEC 1000000000.0
 
@@ -301,6 +302,43 @@ static void render_mux(FILE *f, const struct model *m)
 	free(ena);
 }
 
+/* The placement (place.h) without a pid label: processes counted by
+ * per-task events by where they fit, and the running time their events
+ * lose to multiplexing now; with `pcrwatch place` applied the second is
+ * what placement did not prevent. */
+static void render_placement(FILE *f, const struct model *m)
+{
+	static const enum place_verdict verdicts[] = { PLACE_ANY, PLACE_CPUS,
+						       PLACE_NOWHERE };
+	size_t n[3] = { 0 }, i, v;
+	double lost = 0;
+	struct placement p;
+
+	if (place_of_model(m, &p))
+		return;
+	for (i = 0; i < p.nr_tasks; i++) {
+		const struct place_task *t = &p.task[i];
+
+		n[t->verdict < 3 ? t->verdict : PLACE_NOWHERE]++;
+		if (t->time_enabled > t->time_running)
+			lost += (double)(t->time_enabled - t->time_running) /
+				1e9;
+	}
+	header(f, "pcrwatch_placement_processes", "gauge",
+	       "Processes counted by per-task hardware events, by where "
+	       "their events fit the counters free for them (pcrwatch "
+	       "place): any CPU, some CPUs only, or no CPU.");
+	for (v = 0; v < 3; v++)
+		fprintf(f, "pcrwatch_placement_processes{place=\"%s\"} %zu\n",
+			place_verdict_name(verdicts[v]), n[verdicts[v]]);
+	header(f, "pcrwatch_task_events_multiplexed_seconds", "gauge",
+	       "Time the per-task hardware events of the processes counted "
+	       "now were enabled but not running (multiplexed), summed over "
+	       "those processes and events.");
+	fprintf(f, "pcrwatch_task_events_multiplexed_seconds %.6g\n", lost);
+	place_free(&p);
+}
+
 void serve_render_model(FILE *f, const struct model *m)
 {
 	header(f, "pcrwatch_pmu_present", "gauge",
@@ -315,6 +353,7 @@ void serve_render_model(FILE *f, const struct model *m)
 	render_owners(f, m);
 	render_events(f, m);
 	render_mux(f, m);
+	render_placement(f, m);
 	header(f, "pcrwatch_model_notes", "gauge",
 	       "Notes the ownership model carries now: a source missing, "
 	       "failing or degraded, and facts such as the reservations in "

@@ -114,3 +114,23 @@ teardown_tier() {
 	run_tool 3 place
 	assert "$output" =~ "no hardware PMU here" "the reason"
 }
+
+@test "who and the live view show the placement; serve exports it without a pid label" {
+	run_tool 0 who
+	assert "$output" =~ "placement: pid 1001 \(tenant-a\): 4 per-task events fit only on CPUs 1: run it there"
+	assert "$output" =~ "placement: pid 1003 \(tenant-c\): needs 9 counters, at most 5 free on any CPU"
+	run_tool 0 who --json
+	[ "$(jq -r '.placement[] | select(.pid == 1001) | .place + " " + .cpus' <<<"$output")" = "cpus 1" ]
+	run_tool 0 live --iterations 1
+	assert "$output" =~ "placement: pid 1002 \(tenant-b\): 2 per-task events fit only on CPUs 1"
+	"$PCRWATCH" serve --listen 127.0.0.1:0 >"$TEST_TMP/serve.out" 2>&1 &
+	SLEEPER=$!
+	wait_for 10 grep -q 'listening on' "$TEST_TMP/serve.out"
+	url=$(sed -n 's|.*listening on http://\(.*\)/metrics$|\1|p' "$TEST_TMP/serve.out")
+	run "$TESTPROGS/http-get" "$url" /metrics
+	assert "$output" =~ 'pcrwatch_placement_processes\{place="cpus"\} 2'
+	assert "$output" =~ 'pcrwatch_placement_processes\{place="nowhere"\} 1'
+	assert "$output" =~ 'pcrwatch_placement_processes\{place="any"\} 0'
+	assert "$output" =~ 'pcrwatch_task_events_multiplexed_seconds 1.72e-07' "4 events x 43 ns not running"
+	assert "$output" !~ 'pcrwatch_placement[^\n]*pid=' "no pid label"
+}

@@ -20,6 +20,8 @@
 #include "../../user/names.c"
 #include "../../user/sanitize.c"
 #include "../../user/who_format.c"
+#include "../../user/place.c"
+#include "../../user/place_format.c"
 #include "../../user/serve_metrics.c"
 #include "../../user/component.c"
 #include "../../user/model_records.c"
