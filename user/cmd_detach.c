@@ -3,11 +3,87 @@
  * pcrwatch detach: unpin every BPF program group that attach pinned; the
  * programs go with the pins, the reservation maps stay (docs/PCR-RULES.md).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "pcrwatch.h"
 #include "component.h"
+
+#define MAX_LINKS 64
+
+/* The id of the BPF link pinned as @group/@name, 0 when it is no link. */
+static __u32 pinned_link_id(const char *group, const char *name)
+{
+	char path[64], line[128];
+	int fd = pcrw_obj_get(group, name);
+	__u32 id = 0;
+	FILE *f;
+
+	if (fd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "link_id: %u", &id) == 1)
+			break;
+	if (f)
+		fclose(f);
+	close(fd);
+	return id;
+}
+
+/* The links pinned under every group folder, before they are unpinned. */
+static size_t pinned_links(__u32 *ids, size_t max)
+{
+	DIR *root = opendir(PCRW_PIN_ROOT), *d;
+	struct dirent *g, *e;
+	char path[sizeof(PCRW_PIN_ROOT) + sizeof(g->d_name) + 1];
+	size_t n = 0;
+
+	while (root && (g = readdir(root))) {
+		if (g->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, g->d_name);
+		d = opendir(path);
+		while (d && (e = readdir(d)) && n < max)
+			if (e->d_name[0] != '.' &&
+			    (ids[n] = pinned_link_id(g->d_name, e->d_name)))
+				n++;
+		if (d)
+			closedir(d);
+	}
+	if (root)
+		closedir(root);
+	return n;
+}
+
+/*
+ * Unpinning drops the pin's reference, but the kernel may finish freeing a
+ * link a moment later, and until then its program still runs: wait for
+ * every link to go (bounded), so that the vetoes have stopped when detach
+ * returns. The links still there hold another reference: a running
+ * `pcrwatch enforce` or agent.
+ */
+static size_t links_left(const __u32 *ids, size_t n)
+{
+	size_t left = n, i;
+	int t, fd;
+
+	for (t = 0; t < 300 && left; t++) {
+		for (left = 0, i = 0; i < n; i++) {
+			fd = bpf_link_get_fd_by_id(ids[i]);
+			if (fd >= 0) {
+				close(fd);
+				left++;
+			}
+		}
+		if (left)
+			usleep(10000);
+	}
+	return left;
+}
 
 /* A group's pin folder, once its pins are gone. */
 static void remove_empty_dir(const char *group)
@@ -35,6 +111,8 @@ static int detach_usage(FILE *f, int rc)
 int cmd_detach(int argc, char **argv)
 {
 	const struct component *const *c;
+	__u32 links[MAX_LINKS];
+	size_t n, left;
 	int failed = 0, rc;
 
 	rc = pcrw_only_help("detach", argc, argv, detach_usage);
@@ -43,10 +121,17 @@ int cmd_detach(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("detach", "unexpected argument '%s'",
 					argv[optind]);
+	n = pinned_links(links, MAX_LINKS);
 	for (c = components(); *c; c++) {
 		failed |= (*c)->detach() != 0;
 		remove_empty_dir((*c)->name);
 	}
 	rmdir(PCRW_PIN_ROOT); /* only succeeds when nothing is left */
+	left = links_left(links, n);
+	if (left)
+		pcrw_warn("%zu program link(s) are still held by another "
+			  "process (a running `pcrwatch enforce` or agent?): "
+			  "they run until it exits",
+			  left);
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }

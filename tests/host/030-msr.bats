@@ -335,3 +335,13 @@ teardown_tier() {
 	assert "$output" =~ '"kind":"owner-change","cpu":0,.*"actor":\{"layer":"user","path":"msr","pid":7777,' "tool-g on CPU 0"
 	assert "$output" =~ '"type":"counts","group":"msr","clobber":0,"firmware_held":0,"inuse_mismatch":0,"veto":0,"audit":0,"owner_change":2,'
 }
+
+@test "detach returns once the kernel has freed the links" {
+	attach_as intel:4:3:4
+	id=$(bpftool link show pinned /sys/fs/bpf/pcrwatch/msr/link_write_msr | sed -n 's/^\([0-9]*\): .*/\1/p')
+	[ -n "$id" ]
+	run_tool 0 detach
+	assert "$output" !~ "still held" "no other process holds a link"
+	run bpftool link show id "$id"
+	assert "$status" != 0 "link $id is gone when detach returns: $output"
+}
