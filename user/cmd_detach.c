@@ -4,6 +4,7 @@
  * programs go with the pins, the reservation maps stay (docs/PCR-RULES.md).
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -59,39 +60,35 @@ static size_t pinned_links(__u32 *ids, size_t max)
 	return n;
 }
 
+/* Is link @id still in the kernel's table? Looked up by walking the ids,
+ * which a link leaves only when it is freed: by id lookup it is gone as
+ * soon as its last reference is, while its program still runs. */
+static bool link_in_table(__u32 id)
+{
+	__u32 next;
+
+	return !bpf_link_get_next_id(id - 1, &next) && next == id;
+}
+
 /*
- * Unpinning drops the pin's reference, but the kernel may finish freeing a
- * link a moment later, and until then its program still runs: wait for
- * every link to go (bounded), so that the vetoes have stopped when detach
- * returns. The links still there hold another reference: a running
- * `pcrwatch enforce` or agent.
+ * Unpinning drops the pin's reference, but the kernel frees a link whose
+ * last reference went through bpffs from a work queue, a moment later, and
+ * until then its program still runs: wait for every link to go (bounded),
+ * so that the vetoes have stopped when detach returns. The links still
+ * there hold another reference: a running `pcrwatch enforce` or agent.
  */
 static size_t links_left(const __u32 *ids, size_t n)
 {
 	size_t left = n, i;
-	int t, fd;
+	int t;
 
 	for (t = 0; t < 300 && left; t++) {
-		for (left = 0, i = 0; i < n; i++) {
-			fd = bpf_link_get_fd_by_id(ids[i]);
-			if (fd >= 0) {
-				close(fd);
-				left++;
-			}
-		}
+		for (left = 0, i = 0; i < n; i++)
+			left += link_in_table(ids[i]);
 		if (left)
 			usleep(10000);
 	}
 	return left;
-}
-
-/* A group's pin folder, once its pins are gone. */
-static void remove_empty_dir(const char *group)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, group);
-	rmdir(path);
 }
 
 static int detach_usage(FILE *f, int rc)
