@@ -91,6 +91,15 @@ static size_t links_left(const __u32 *ids, size_t n)
 	return left;
 }
 
+/* A group's pin folder, once its pins are gone. */
+static void remove_empty_dir(const char *group)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, group);
+	rmdir(path);
+}
+
 static int detach_usage(FILE *f, int rc)
 {
 	fprintf(f,
