@@ -102,3 +102,26 @@ stop_enforce() {
 	"$BUILD/pcrwatch" detach >/dev/null 2>&1
 	return 0
 }
+
+# Host files that drive the reservation store (pinned maps, no LSM needed):
+# each test starts and ends with no store, and the file leaves nothing of
+# pcrwatch's pinned on the host (detach keeps the reservation maps).
+VETO_PINS=/sys/fs/bpf/pcrwatch/veto
+
+store_setup() {
+	require_root
+	[ -n "${PCRWATCH_VM:-}" ] && skip "host tier"
+	rm -rf "$VETO_PINS"
+}
+
+store_teardown() {
+	[ -n "${ENFORCE_PID:-}" ] && kill "$ENFORCE_PID" 2>/dev/null
+	rm -rf "$VETO_PINS"
+	return 0
+}
+
+store_teardown_file() {
+	"$BUILD/pcrwatch" detach >/dev/null 2>&1
+	rm -rf /sys/fs/bpf/pcrwatch
+	return 0
+}

@@ -4,18 +4,12 @@
 
 load ../helpers
 
-VETO_PINS=/sys/fs/bpf/pcrwatch/veto
-
 setup_tier() {
-	require_root
-	[ -n "${PCRWATCH_VM:-}" ] && skip "host tier"
-	rm -rf "$VETO_PINS"
+	store_setup
 }
 
 teardown_tier() {
-	[ -n "${ENFORCE_PID:-}" ] && kill "$ENFORCE_PID" 2>/dev/null
-	rm -rf "$VETO_PINS"
-	return 0
+	store_teardown
 }
 
 in_force_lines() { # FILE N: at least N "in force" lines
@@ -26,8 +20,7 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 
 # Leave no reservation or veto pinned behind for the files that follow.
 teardown_file() {
-	"$BUILD/pcrwatch" detach >/dev/null 2>&1
-	return 0
+	store_teardown_file
 }
 
 @test "reserve rejects bad arguments with exit 2 and creates nothing" {

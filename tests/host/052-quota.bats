@@ -8,25 +8,17 @@
 
 load ../helpers
 
-VETO_PINS=/sys/fs/bpf/pcrwatch/veto
-
 setup_tier() {
-	require_root
-	[ -n "${PCRWATCH_VM:-}" ] && skip "host tier"
+	store_setup
 	command -v bpftool >/dev/null || skip "no bpftool to set the PMU shape"
-	rm -rf "$VETO_PINS"
 }
 
 teardown_tier() {
-	[ -n "${ENFORCE_PID:-}" ] && kill "$ENFORCE_PID" 2>/dev/null
-	rm -rf "$VETO_PINS"
-	return 0
+	store_teardown
 }
 
 teardown_file() {
-	"$BUILD/pcrwatch" detach >/dev/null 2>&1
-	rm -rf "$VETO_PINS"
-	return 0
+	store_teardown_file
 }
 
 le32() { printf '%d %d %d %d ' $(($1 & 255)) $(($1 >> 8 & 255)) 0 0; }

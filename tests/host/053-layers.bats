@@ -5,22 +5,16 @@
 
 load ../helpers
 
-VETO_PINS=/sys/fs/bpf/pcrwatch/veto
-
 setup_tier() {
-	require_root
-	[ -n "${PCRWATCH_VM:-}" ] && skip "host tier"
-	rm -rf "$VETO_PINS"
+	store_setup
 }
 
 teardown_tier() {
-	rm -rf "$VETO_PINS"
-	return 0
+	store_teardown
 }
 
 teardown_file() {
-	"$BUILD/pcrwatch" detach >/dev/null 2>&1
-	return 0
+	store_teardown_file
 }
 
 @test "bad layers and layer principals are usage errors that create nothing" {
