@@ -14,29 +14,36 @@
 
 #define MAX_LINKS 64
 
-/* The id of the BPF link pinned as @group/@name, 0 when it is no link. */
-static __u32 pinned_link_id(const char *group, const char *name)
+/* A pinned link: its id and its program's, read from its fdinfo. */
+struct pinned_link {
+	__u32 id;
+	__u32 prog_id;
+};
+
+/* The BPF link pinned as @group/@name; false when it is no link. */
+static bool pinned_link(const char *group, const char *name,
+			struct pinned_link *l)
 {
 	char path[64], line[128];
 	int fd = pcrw_obj_get(group, name);
-	__u32 id = 0;
 	FILE *f;
 
+	l->id = l->prog_id = 0;
 	if (fd < 0)
-		return 0;
+		return false;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "link_id: %u", &id) == 1)
-			break;
+		if (sscanf(line, "link_id: %u", &l->id) != 1)
+			sscanf(line, "prog_id: %u", &l->prog_id);
 	if (f)
 		fclose(f);
 	close(fd);
-	return id;
+	return l->id != 0;
 }
 
 /* The links pinned under every group folder, before they are unpinned. */
-static size_t pinned_links(__u32 *ids, size_t max)
+static size_t pinned_links(struct pinned_link *links, size_t max)
 {
 	DIR *root = opendir(PCRW_PIN_ROOT), *d;
 	struct dirent *g, *e;
@@ -50,7 +57,7 @@ static size_t pinned_links(__u32 *ids, size_t max)
 		d = opendir(path);
 		while (d && (e = readdir(d)) && n < max)
 			if (e->d_name[0] != '.' &&
-			    (ids[n] = pinned_link_id(g->d_name, e->d_name)))
+			    pinned_link(g->d_name, e->d_name, &links[n]))
 				n++;
 		if (d)
 			closedir(d);
@@ -60,31 +67,31 @@ static size_t pinned_links(__u32 *ids, size_t max)
 	return n;
 }
 
-/* Is link @id still in the kernel's table? Looked up by walking the ids,
- * which a link leaves only when it is freed: by id lookup it is gone as
- * soon as its last reference is, while its program still runs. */
-static bool link_in_table(__u32 id)
+/* Is @id still in the kernel's table of links (@prog: of programs)?
+ * Looked up by walking the ids, which an object leaves only when it is
+ * freed: by id lookup a link is gone as soon as its last reference is,
+ * while its program may still run. */
+static bool in_table(__u32 id, bool prog)
 {
 	__u32 next;
+	int err;
 
-	return !bpf_link_get_next_id(id - 1, &next) && next == id;
+	if (!id)
+		return false;
+	err = prog ? bpf_prog_get_next_id(id - 1, &next)
+		   : bpf_link_get_next_id(id - 1, &next);
+	return !err && next == id;
 }
 
-/*
- * Unpinning drops the pin's reference, but the kernel frees a link whose
- * last reference went through bpffs from a work queue, a moment later, and
- * until then its program still runs: wait for every link to go (bounded),
- * so that the vetoes have stopped when detach returns. The links still
- * there hold another reference: a running `pcrwatch enforce` or agent.
- */
-static size_t links_left(const __u32 *ids, size_t n)
+static size_t links_left(const struct pinned_link *links, size_t n)
 {
 	size_t left = n, i;
 	int t;
 
 	for (t = 0; t < 300 && left; t++) {
 		for (left = 0, i = 0; i < n; i++)
-			left += link_in_table(ids[i]);
+			left += in_table(links[i].id, false) ||
+				in_table(links[i].prog_id, true);
 		if (left)
 			usleep(10000);
 	}
@@ -117,7 +124,7 @@ static int detach_usage(FILE *f, int rc)
 int cmd_detach(int argc, char **argv)
 {
 	const struct component *const *c;
-	__u32 links[MAX_LINKS];
+	struct pinned_link links[MAX_LINKS];
 	size_t n, left;
 	int failed = 0, rc;
 

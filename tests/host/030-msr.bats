@@ -338,10 +338,14 @@ teardown_tier() {
 
 @test "detach returns once the kernel has freed the links" {
 	attach_as intel:4:3:4
-	id=$(bpftool link show pinned /sys/fs/bpf/pcrwatch/msr/link_write_msr | sed -n 's/^\([0-9]*\): .*/\1/p')
-	[ -n "$id" ]
+	run bpftool link show pinned /sys/fs/bpf/pcrwatch/msr/link_write_msr
+	id=$(sed -n 's/^\([0-9]*\): .*/\1/p' <<<"$output")
+	prog=$(sed -n 's/.* prog \([0-9]*\).*/\1/p' <<<"$output" | head -n1)
+	[ -n "$id" ] && [ -n "$prog" ] || { echo "$output"; false; }
 	run_tool 0 detach
 	assert "$output" !~ "still held" "no other process holds a link"
 	run bpftool link show id "$id"
 	assert "$status" != 0 "link $id is gone when detach returns: $output"
+	run bpftool prog show id "$prog"
+	assert "$status" != 0 "its program $prog too: $output"
 }
