@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
+#include "names.h"
 #include "resv_store.h"
 #include "component.h"
 #include "kernel_probe.h"
@@ -719,12 +720,7 @@ void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
 		snprintf(buf, len, "cgroup-id:%llu", (unsigned long long)p->id);
 		break;
 	case PCR_PRINC_LAYER:
-		snprintf(buf, len, "layer:%s",
-			 p->id == PCR_LAYER_FIRMWARE	 ? "firmware"
-			 : p->id == PCR_LAYER_HYPERVISOR ? "hypervisor"
-			 : p->id == PCR_LAYER_KERNEL	 ? "kernel"
-			 : p->id == PCR_LAYER_USER	 ? "user"
-							 : "unknown");
+		snprintf(buf, len, "layer:%s", layer_name((__u32)p->id));
 		break;
 	case PCR_PRINC_VM:
 		snprintf(buf, len, "vm:%llu", (unsigned long long)p->id);
