@@ -208,6 +208,11 @@ static long pcr_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return pcr_ioctl_info(arg);
 	case PCR_ARB_IOC_STATUS:
 		return pcr_ioctl_status(cpu, arg);
+	case PCR_ARB_IOC_REPLAY:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		pcr_regs_replay(cpu);
+		return 0;
 	case PCR_ARB_IOC_CLAIM:
 		return pcr_ioctl_op(cpu, PCR_ARB_OP_CLAIM, arg);
 	case PCR_ARB_IOC_SET_ACCESS:

@@ -18,6 +18,11 @@ static int __init pcr_arbiter_init(void)
 {
 	int err;
 
+	/* pcr_rules.h repeats the slot flags rule 7 reads, for BPF. */
+	BUILD_BUG_ON(PCR_ARB_SLOT_RESERVED != PCR_MOD_SLOT_RESERVED);
+	BUILD_BUG_ON(PCR_ARB_SLOT_ACCESS_OPEN != PCR_MOD_SLOT_ACCESS_OPEN);
+	BUILD_BUG_ON(PCR_ARB_SLOT_PRIVATE != PCR_MOD_SLOT_PRIVATE);
+	BUILD_BUG_ON(PCR_ARB_SLOT_FIRMWARE != PCR_MOD_SLOT_FIRMWARE);
 	err = pcr_regs_init();
 	if (err)
 		return err;

@@ -24,11 +24,13 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
+#include <linux/security.h>
 #include <linux/spinlock.h>
 #include <asm/nmi.h>
 #include <asm/ptrace.h>
 
 #include "pcr_arbiter.h"
+#include "pcr_arbiter_trace.h"
 
 int pcr_mode;
 static char *mode = "minimal";
@@ -404,12 +406,48 @@ static int pcr_first_cpu(void)
 	return cpumask_first(cpu_possible_mask);
 }
 
+/*
+ * pcrwatch's reservations decide an acquire too (rule 7: the module and
+ * the BPF side are one system): the check is the kernel's MSR lockdown
+ * hook, bracketed by the pcr_acquire tracepoint with the slot and the
+ * caller's layer, which pcrwatch's MSR veto answers from its reservations
+ * on every CPU. Without pcrwatch it is the kernel's lockdown alone, which
+ * refuses programming counters as it refuses /dev/cpu/N/msr. Not static
+ * and not inlined, so it stays one function with these arguments.
+ */
+noinline int pcr_acquire_check(u32 slot, u32 layer)
+{
+	int err;
+
+	trace_pcr_acquire(slot, layer, 0);
+	err = security_locked_down(LOCKDOWN_MSR);
+	trace_pcr_acquire(slot, layer, 1);
+	return err;
+}
+
+static void pcr_private_flags(u32 slot, bool set, const struct pcr_who *who)
+{
+	int cpu;
+
+	for_each_possible_cpu (cpu)
+		pcr_regs_flags(cpu, slot,
+			       set ? PCR_ARB_OP_SET_ACCESS : PCR_ARB_OP_RELEASE,
+			       set ? PCR_ARB_SLOT_PRIVATE : 0,
+			       set ? 0 : PCR_ARB_SLOT_PRIVATE, who);
+}
+
+/*
+ * A private grant: the slot is marked held first (its flags, which
+ * pcrwatch's mirror and `reserve` read), then pcrwatch is asked, and only
+ * then does the access cookie change. A reservation made at the same time
+ * either sees the hold or is seen by the check: never neither.
+ */
 int pcr_arbiters_acquire(u32 slot, const struct pcr_who *who, u64 *cookie,
 			 u32 *verdict)
 {
 	unsigned long flags;
+	int err;
 	u64 c;
-	int cpu;
 
 	*verdict = PCR_DENY_INVALID;
 	if (pcr_mode != PCR_ARB_MODE_FULLY_ENFORCING)
@@ -424,12 +462,22 @@ int pcr_arbiters_acquire(u32 slot, const struct pcr_who *who, u64 *cookie,
 		*verdict = PCR_DENY_BUSY;
 		return -EBUSY;
 	}
-	c = pcr_new_cookie();
 	set_bit(slot, &pcr_private);
+	spin_unlock_irqrestore(&pcr_mirror_lock, flags);
+	pcr_private_flags(slot, true, who);
+	err = pcr_acquire_check(slot, who->layer);
+	spin_lock_irqsave(&pcr_mirror_lock, flags);
+	if (err) {
+		clear_bit(slot, &pcr_private);
+		spin_unlock_irqrestore(&pcr_mirror_lock, flags);
+		pcr_private_flags(slot, false, &pcr_arb_who);
+		pr_info_ratelimited("acquire of slot %u by %s refused: %d\n",
+				    slot, who->comm, err);
+		*verdict = PCR_DENY_BUSY;
+		return err;
+	}
+	c = pcr_new_cookie();
 	pcr_manage_everywhere(slot, PCR_ARB_OP_SET_ACCESS, pcr_secret, c);
-	for_each_possible_cpu (cpu)
-		pcr_regs_flags(cpu, slot, PCR_ARB_OP_SET_ACCESS,
-			       PCR_ARB_SLOT_PRIVATE, 0, who);
 	spin_unlock_irqrestore(&pcr_mirror_lock, flags);
 	*cookie = c;
 	*verdict = PCR_OK;
@@ -440,7 +488,6 @@ int pcr_arbiters_release(u32 slot, const struct pcr_who *who, u64 cookie,
 			 u32 *verdict)
 {
 	unsigned long flags;
-	int cpu;
 
 	*verdict = PCR_DENY_INVALID;
 	if (pcr_mode != PCR_ARB_MODE_FULLY_ENFORCING)
@@ -457,9 +504,7 @@ int pcr_arbiters_release(u32 slot, const struct pcr_who *who, u64 cookie,
 		return -EBUSY;
 	}
 	clear_bit(slot, &pcr_private);
-	for_each_possible_cpu (cpu)
-		pcr_regs_flags(cpu, slot, PCR_ARB_OP_RELEASE, 0,
-			       PCR_ARB_SLOT_PRIVATE, &pcr_arb_who);
+	pcr_private_flags(slot, false, &pcr_arb_who);
 	pcr_manage_everywhere(slot, PCR_ARB_OP_SET_ACCESS, pcr_secret,
 			      pcr_secret);
 	pcr_update_lock(slot);

@@ -54,7 +54,7 @@ MODULE_PARM_DESC(fixed_counters, "fixed slots to emulate (-1: discover; 3 when "
 
 static const char *const pcr_op_names[PCR_ARB_NR_OPS] = {
 	"claim",   "set-access", "set-control", "set-mgmt",
-	"release", "program",	 "reset",	"legacy",
+	"release", "program",	 "reset",	"legacy",     "replay",
 };
 
 static const char *const pcr_verdict_names[PCR_NR_VERDICTS] = {
@@ -283,6 +283,26 @@ bool pcr_regs_access_is(int cpu, u32 slot, u64 cookie)
 	eq = pcr_cookie_eq(pcr_file[cpu][slot].regs.access_cookie, cookie);
 	spin_unlock_irqrestore(&pcr_lock, flags);
 	return eq;
+}
+
+void pcr_regs_replay(int cpu)
+{
+	unsigned long flags;
+	struct pcr_slot *s;
+	u32 slot;
+
+	if (!pcr_cpu_valid(cpu))
+		return;
+	for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
+		if (!pcr_slot_present(slot))
+			continue;
+		s = &pcr_file[cpu][slot];
+		spin_lock_irqsave(&pcr_lock, flags);
+		trace_pcr_reg_change(cpu, slot, PCR_ARB_OP_REPLAY,
+				     pcr_slot_flags(s), s->regs.control,
+				     s->holder.layer, s->holder.tgid, s->seq);
+		spin_unlock_irqrestore(&pcr_lock, flags);
+	}
 }
 
 int pcr_regs_status(int cpu, struct pcr_arb_slot_status *st)

@@ -38,6 +38,8 @@ void pcr_regs_flags(int cpu, u32 slot, u32 op, u32 set, u32 clear,
 void pcr_regs_denied(int cpu, u32 slot, u32 op, u32 verdict,
 		     const struct pcr_who *who);
 int pcr_regs_status(int cpu, struct pcr_arb_slot_status *st);
+/* Tell @cpu's slots again through pcr_reg_change (PCR_ARB_OP_REPLAY). */
+void pcr_regs_replay(int cpu);
 bool pcr_regs_access_is(int cpu, u32 slot, u64 cookie);
 /* The 8-byte alias MSR view of the registers. */
 int pcr_regs_read_alias(int cpu, u32 addr, u64 *val);
@@ -64,6 +66,8 @@ int pcr_arbiters_acquire(u32 slot, const struct pcr_who *who, u64 *cookie,
 			 u32 *verdict);
 int pcr_arbiters_release(u32 slot, const struct pcr_who *who, u64 cookie,
 			 u32 *verdict);
+/* pcrwatch's say on an acquire (rule 7), through the MSR lockdown hook. */
+int pcr_acquire_check(u32 slot, u32 layer);
 
 /* arbiter_dev.c: the character devices and CPU hotplug. */
 int pcr_dev_init(void);

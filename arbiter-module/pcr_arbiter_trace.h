@@ -66,6 +66,18 @@ TRACE_EVENT(pcr_user_program,
 		      __entry->cpu, __entry->slot, __entry->msr,
 		      (unsigned long long)__entry->value, __entry->done));
 
+/* An acquire of a private slot around its lockdown check (done 0: before,
+ * 1: after), with the slot and the caller's layer: bpf/msr_veto.bpf.c
+ * answers the check from pcrwatch's reservations on every CPU. */
+TRACE_EVENT(pcr_acquire, TP_PROTO(u32 slot, u32 layer, u32 done),
+	    TP_ARGS(slot, layer, done),
+	    TP_STRUCT__entry(__field(u32, slot) __field(u32, layer)
+				     __field(u32, done)),
+	    TP_fast_assign(__entry->slot = slot; __entry->layer = layer;
+			   __entry->done = done;),
+	    TP_printk("slot=%u layer=%u done=%u", __entry->slot,
+		      __entry->layer, __entry->done));
+
 #endif /* PCR_ARBITER_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -132,6 +132,11 @@ struct pcr_arb_grant {
 #define PCR_ARB_IOC_LEGACY _IOWR(PCR_ARB_IOC_MAGIC, 0x08, struct pcr_arb_legacy)
 #define PCR_ARB_IOC_ACQUIRE _IOWR(PCR_ARB_IOC_MAGIC, 0x09, struct pcr_arb_grant)
 #define PCR_ARB_IOC_UNGRANT _IOWR(PCR_ARB_IOC_MAGIC, 0x0a, struct pcr_arb_grant)
+/* Tell every slot of this CPU again through the pcr_reg_change tracepoint
+ * (op PCR_ARB_OP_REPLAY), changing nothing: pcrwatch's mirror, just
+ * attached, learns the state from the same serialized stream as every
+ * later change. CAP_SYS_ADMIN. */
+#define PCR_ARB_IOC_REPLAY _IO(PCR_ARB_IOC_MAGIC, 0x0b)
 
 /* Register operations as the module's tracepoints name them (op field). */
 enum pcr_arb_regop {
@@ -143,7 +148,8 @@ enum pcr_arb_regop {
 	PCR_ARB_OP_PROGRAM = 5,
 	PCR_ARB_OP_RESET = 6, /* module unload: every slot back to reset */
 	PCR_ARB_OP_LEGACY = 7, /* legacy reservation bits changed */
-	PCR_ARB_NR_OPS = 8,
+	PCR_ARB_OP_REPLAY = 8, /* nothing changed: state told again (replay) */
+	PCR_ARB_NR_OPS = 9,
 };
 
 #endif /* PCR_ARBITER_UAPI_H */

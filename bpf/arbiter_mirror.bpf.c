@@ -2,7 +2,8 @@
 /*
  * arbiter_mirror - mirror the pcr_arbiter module's PCR registers from its
  * own tracepoints (raw_tp, attachable by name once the module is loaded):
- * every register change updates the pinned "regs" map and emits a
+ * every register change updates the pinned "arb_regs" and "arb_held" maps
+ * (bpf/arbiter_maps.bpf.h, which the vetoes read: rule 7) and emits a
  * PCRW_EV_PCR_REG event; every denied access emits a PCRW_EV_VETO event.
  * Events go to the "events" ring buffer and are counted per kind in
  * "event_counts" (PCRW_EVENT_COUNTS_MAP), which `pcrwatch events` reads.
@@ -11,17 +12,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "arbiter_mirror.h"
 #include "common.bpf.h"
+#include "arbiter_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCRW_MAX_CPUS *PCR_MAX_SLOTS);
-	__type(key, __u32);
-	__type(value, struct arb_reg);
-} regs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -43,7 +37,23 @@ static void fill_holder(struct pcrw_owner *o, const struct arb_reg *r)
 
 static __u64 reservation_id(int cpu, __u32 slot, __u32 flags)
 {
-	return flags & ARB_SLOT_RESERVED ? ((__u64)ARB_KEY(cpu, slot) + 1) : 0;
+	return flags & PCR_MOD_SLOT_RESERVED ? PCRW_MODULE_RESV_ID(cpu, slot) : 0;
+}
+
+/* Keep @cpu's bit for @slot in arb_held as rule 7 says: atomically, as
+ * other slots of the CPU change at the same time. */
+static void set_held(int cpu, __u32 slot, int held)
+{
+	__u32 k = cpu;
+	__u64 *m = bpf_map_lookup_elem(&arb_held, &k), bit;
+
+	if (!m || slot >= PCR_MAX_SLOTS)
+		return;
+	bit = 1ULL << slot;
+	if (held)
+		__sync_fetch_and_or(m, bit);
+	else
+		__sync_fetch_and_and(m, ~bit);
 }
 
 SEC("raw_tp/pcr_reg_change")
@@ -54,8 +64,12 @@ int BPF_PROG(arb_reg_change, int cpu, __u32 slot, __u32 op, __u32 flags,
 	struct arb_reg nr = {}, *old;
 	struct pcrw_event *e;
 
-	old = bpf_map_lookup_elem(&regs, &key);
-	e = pcrw_event_reserve(&events, &event_counts, PCRW_EV_PCR_REG);
+	old = bpf_map_lookup_elem(&arb_regs, &key);
+	/* A replay (pcrwatch attaching) changed nothing: no event. */
+	e = op == PCR_ARB_OP_REPLAY_BPF ? NULL
+					 : pcrw_event_reserve(&events,
+							      &event_counts,
+							      PCRW_EV_PCR_REG);
 	if (e) {
 		e->cpu = cpu;
 		e->slot = slot;
@@ -77,7 +91,8 @@ int BPF_PROG(arb_reg_change, int cpu, __u32 slot, __u32 op, __u32 flags,
 	nr.seq = seq;
 	nr.op = op;
 	nr.ts_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&regs, &key, &nr, BPF_ANY);
+	bpf_map_update_elem(&arb_regs, &key, &nr, BPF_ANY);
+	set_held(cpu, slot, pcr_module_slot_held(flags, holder_tgid));
 	return 0;
 }
 
@@ -86,7 +101,7 @@ int BPF_PROG(arb_deny, int cpu, __u32 slot, __u32 op, __u32 verdict,
 	     __u32 layer, __u32 tgid)
 {
 	__u32 key = ARB_KEY(cpu, slot);
-	struct arb_reg *r = bpf_map_lookup_elem(&regs, &key);
+	struct arb_reg *r = bpf_map_lookup_elem(&arb_regs, &key);
 	struct pcrw_event *e;
 
 	e = pcrw_event_reserve(&events, &event_counts, PCRW_EV_VETO);

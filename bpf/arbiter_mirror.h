@@ -24,7 +24,12 @@ struct arb_reg {
 	__u64 ts_ns; /* when it changed; 0: seeded by userspace */
 };
 
-/* PCR_ARB_SLOT_RESERVED, repeated for BPF, which does not see the UAPI. */
-#define ARB_SLOT_RESERVED 0x02U
+/* PCR_ARB_OP_REPLAY of the module's UAPI, for BPF, which does not see it
+ * (user/arbiter_component.c checks they agree). */
+#define PCR_ARB_OP_REPLAY_BPF 8U
+
+/* The pinned maps (bpf/arbiter_maps.bpf.h), under the veto group's folder. */
+#define ARB_REGS_MAP "arb_regs"
+#define ARB_HELD_MAP "arb_held"
 
 #endif

@@ -2,9 +2,11 @@
 /*
  * msr_veto: deny writes to a reserved counter's registers, through
  * /dev/cpu/N/msr or the arbiter module's program ioctl, by anyone its
- * reservation does not grant (rule 6 of include/pcr_rules.h). Both drivers
- * ask security_locked_down(LOCKDOWN_MSR) before they write; the veto answers
- * -EBUSY there.
+ * reservation does not grant (rule 6 of include/pcr_rules.h), and writes
+ * through /dev/cpu/N/msr to a slot the arbiter module holds (rule 7); deny
+ * the module's private acquire of a slot a reservation holds on any CPU
+ * (rule 7 the other way). The drivers ask security_locked_down(LOCKDOWN_MSR)
+ * before they write or grant; the veto answers -EBUSY there.
  *
  * The decision uses only values the driver itself holds, never the syscall
  * (whose ABI, fd table, file position and user memory another thread or an
@@ -16,11 +18,13 @@
  *    driver's stack, out of reach; user memory can change after that copy,
  *    so every register counts as reserved there (fail closed);
  *  - raw_tp/pcr_user_program (the arbiter module): CPU, slot and register
- *    the module is about to write.
+ *    the module is about to write;
+ *  - raw_tp/pcr_acquire (the arbiter module): the slot a private acquire
+ *    takes on every CPU, and the caller's layer.
  * fexit (or the module's done tracepoint) drops the stash, and the lockdown
  * check consumes it. A LOCKDOWN_MSR check with no stash (a driver loaded
  * after attach, a stash that could not be stored) refuses every task that
- * any reservation restricts, on any CPU (fail closed).
+ * any reservation or module hold restricts, on any CPU (fail closed).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -39,6 +43,7 @@ enum msr_via {
 	MSR_VIA_WRITE = 1, /* msr_write(): register known */
 	MSR_VIA_IOCTL = 2, /* msr_ioctl(): register on the driver's stack */
 	MSR_VIA_ARBITER = 3, /* pcr_arbiter program ioctl: slot known */
+	MSR_VIA_ACQUIRE = 4, /* pcr_arbiter private acquire: slot, every CPU */
 };
 
 /* What a veto was decided on, in the event's old_value (docs/MSR.md). */
@@ -52,7 +57,10 @@ struct msr_stash {
 	__u32 via; /* enum msr_via */
 	__u32 cpu;
 	__u32 msr; /* MSR_VIA_IOCTL: as user memory said, for the record only */
-	__u32 slot; /* MSR_VIA_ARBITER: the one slot the module changes */
+	__u32 slot; /* MSR_VIA_ARBITER, _ACQUIRE: the one slot the module
+		     * changes */
+	__u32 layer; /* the caller's (enum pcr_layer) */
+	__u32 reserved0;
 	__u64 value; /* for the record only */
 };
 
@@ -98,6 +106,7 @@ int BPF_PROG(stash_msr_write, struct file *file, const char *buf, size_t count,
 	s->slot = ~0U;
 	s->value = 0;
 	bpf_probe_read_user(&s->value, sizeof(s->value), buf);
+	s->layer = PCR_LAYER_USER;
 	s->via = MSR_VIA_WRITE;
 	return 0;
 }
@@ -124,6 +133,7 @@ int BPF_PROG(stash_msr_ioctl, struct file *file, unsigned int ioc,
 	s->msr = regs[1];
 	s->slot = ~0U;
 	s->value = (__u64)regs[2] << 32 | regs[0];
+	s->layer = PCR_LAYER_USER;
 	s->via = MSR_VIA_IOCTL;
 	return 0;
 }
@@ -154,7 +164,31 @@ int stash_arbiter(struct bpf_raw_tracepoint_args *ctx)
 	s->slot = (__u32)ctx->args[1];
 	s->msr = (__u32)ctx->args[2];
 	s->value = ctx->args[3];
+	s->layer = PCR_LAYER_USER;
 	s->via = MSR_VIA_ARBITER;
+	return 0;
+}
+
+/* pcr_arbiter's pcr_acquire(slot, layer, done): done 0 right before the
+ * lockdown check of a private acquire, 1 right after. */
+SEC("raw_tp/pcr_acquire")
+int stash_acquire(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct msr_stash *s;
+
+	if (ctx->args[2]) {
+		stash_drop();
+		return 0;
+	}
+	s = stash_of_current(BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
+	s->cpu = ~0U; /* every CPU */
+	s->slot = (__u32)ctx->args[0];
+	s->layer = (__u32)ctx->args[1];
+	s->msr = 0;
+	s->value = 0;
+	s->via = MSR_VIA_ACQUIRE;
 	return 0;
 }
 
@@ -169,7 +203,7 @@ static __always_inline __u32 first_slot(__u64 mask)
 }
 
 /* With nothing stashed: the first reservation, on any CPU, that restricts
- * the current task. */
+ * the current task; then the first slot the module holds against it. */
 static long any_restricting_cb(struct bpf_map *map, __u64 *key,
 			       struct pcrw_resv *r, __u64 *found)
 {
@@ -179,10 +213,55 @@ static long any_restricting_cb(struct bpf_map *map, __u64 *key,
 	return 1;
 }
 
+static long any_module_cb(struct bpf_map *map, __u32 *key, struct arb_reg *r,
+			  __u64 *found)
+{
+	if (!pcr_module_slot_restricts(r->flags, r->control, r->holder_tgid,
+				       PCR_LAYER_USER, 1))
+		return 0;
+	*found = PCRW_MODULE_RESV_ID(*key >> 8, *key & 0xff);
+	return 1;
+}
+
+/* A private acquire takes its slot on every CPU: the first CPU where a
+ * reservation that restricts the caller holds it refuses. The module's
+ * own holders are its business (its registers decide among them). */
+struct acquire_scan {
+	struct resv_scan sc;
+	__u32 cpu; /* out: where */
+	__u32 reserved0;
+};
+
+static int acquire_cb(__u32 cpu, void *ctx)
+{
+	struct acquire_scan *a = ctx;
+
+	a->sc.cpu = cpu;
+	resv_scan(&a->sc);
+	if (!a->sc.first_id)
+		return 0;
+	a->cpu = cpu;
+	return 1;
+}
+
+static __always_inline __u64 acquire_restricting(struct msr_stash *w,
+						 __u64 mask)
+{
+	const struct pcrw_veto_cfg *cfg = veto_config();
+	struct acquire_scan a = {
+		.sc = { .layer = w->layer, .no_module = 1, .slot_mask = mask },
+	};
+	__u32 n = cfg ? cfg->nr_cpus : PCRW_MAX_CPUS;
+
+	bpf_loop(n < PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS, acquire_cb, &a, 0);
+	if (a.sc.first_id)
+		w->cpu = a.cpu;
+	return a.sc.first_id;
+}
+
 /* The reservation that refuses write @w (0: none), and the slots it is
  * judged on in @mask. */
-static __always_inline __u64 msr_restricting(const struct msr_stash *w,
-					     __u64 *mask)
+static __always_inline __u64 msr_restricting(struct msr_stash *w, __u64 *mask)
 {
 	struct resv_scan sc = { .layer = PCR_LAYER_USER };
 	__u64 found = 0;
@@ -190,43 +269,57 @@ static __always_inline __u64 msr_restricting(const struct msr_stash *w,
 	if (w->via == MSR_VIA_NONE) {
 		*mask = ~0ULL;
 		bpf_for_each_map_elem(&resv, any_restricting_cb, &found, 0);
+		if (!found)
+			bpf_for_each_map_elem(&arb_regs, any_module_cb, &found,
+					      0);
 		return found;
 	}
 	if (w->via == MSR_VIA_WRITE)
 		*mask = pcr_msr_slot_mask(w->msr);
-	else if (w->via == MSR_VIA_ARBITER)
+	else if (w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_ACQUIRE)
 		*mask = w->slot < PCR_MAX_SLOTS ? 1ULL << w->slot : ~0ULL;
 	else
 		*mask = ~0ULL; /* ioctl: any slot of the CPU */
+	if (w->via == MSR_VIA_ACQUIRE)
+		return acquire_restricting(w, *mask);
 	if (!*mask || w->cpu >= PCRW_MAX_CPUS)
 		return 0; /* no PMU register; a CPU no reservation can name */
 	sc.cpu = w->cpu;
 	sc.direct = w->via != MSR_VIA_ARBITER;
+	sc.no_module = w->via == MSR_VIA_ARBITER;
 	sc.slot_mask = w->via == MSR_VIA_IOCTL ? 0 : *mask;
 	resv_scan(&sc);
 	return sc.first_id;
 }
 
-static __always_inline void emit_msr_veto(__u32 kind, const struct pcrw_resv *r,
+/* Log the veto of @w by reservation @id; 0, or -1 when @id is gone since
+ * the scan (refused all the same). */
+static __always_inline void emit_msr_veto(__u32 kind, __u64 id,
 					  const struct msr_stash *w, __u64 mask)
 {
 	struct pcrw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 slots = 0;
 
 	if (!e) {
 		count_lost();
 		return;
 	}
-	fill_veto_event(e, kind, r);
-	if (w->via != MSR_VIA_NONE)
+	if (fill_veto_for(e, kind, id, &slots)) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	if (w->via != MSR_VIA_NONE && w->cpu < PCRW_MAX_CPUS)
 		e->cpu = w->cpu;
 	e->msr = w->msr;
 	e->value = w->value;
 	e->old_value = w->via == MSR_VIA_NONE	 ? MSR_BASIS_NONE
 		       : w->via == MSR_VIA_IOCTL ? MSR_BASIS_CPU
 						 : MSR_BASIS_REGISTER;
-	e->slot = first_slot(r->slot_mask & mask);
-	e->actor_path = w->via == MSR_VIA_ARBITER ? PCRW_PATH_ARBITER
-						  : PCRW_PATH_MSR_DEV;
+	e->slot = first_slot(slots & mask);
+	e->actor.layer = w->via == MSR_VIA_NONE ? PCR_LAYER_USER : w->layer;
+	e->actor_path = w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_ACQUIRE
+				? PCRW_PATH_ARBITER
+				: PCRW_PATH_MSR_DEV;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -235,7 +328,6 @@ int BPF_PROG(veto_msr_write, enum lockdown_reason what, int ret)
 {
 	const struct pcrw_veto_cfg *cfg;
 	struct msr_stash w = {}, *s;
-	struct pcrw_resv *r;
 	__u64 found, mask = 0;
 	__u32 kind;
 
@@ -254,10 +346,7 @@ int BPF_PROG(veto_msr_write, enum lockdown_reason what, int ret)
 	if (!found)
 		return 0;
 	kind = cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT : PCRW_EV_VETO;
-	r = bpf_map_lookup_elem(&resv, &found);
-	if (!r) /* released since the scan: refuse, do not guess */
-		return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
 	count_event(kind, found);
-	emit_msr_veto(kind, r, &w, mask);
+	emit_msr_veto(kind, found, &w, mask);
 	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
 }

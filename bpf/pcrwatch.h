@@ -148,6 +148,15 @@ struct pcrw_msr_held_ctx {
 #define PCRW_MAX_HW_TYPES 4
 #define PCRW_LABEL_LEN 96
 
+/* A slot the pcr_arbiter module holds, as a reservation (views, vetoes,
+ * events): ids from 2^32 up, apart from the store's, naming the slot and
+ * the (first) CPU it is held on. */
+#define PCRW_MODULE_RESV_BASE (1ULL << 32)
+#define PCRW_MODULE_RESV_ID(cpu, slot)                                      \
+	(PCRW_MODULE_RESV_BASE + ((__u64)(slot) << 16) + (__u64)(cpu))
+#define PCRW_MODULE_RESV_CPU(id) ((__u32)((id)&0xffff))
+#define PCRW_MODULE_RESV_SLOT(id) ((__u32)(((id) >> 16) & 0xff))
+
 /* Value of map "resv", key: __u64 reservation id (1, 2, ...). */
 struct pcrw_resv {
 	__u64 id;

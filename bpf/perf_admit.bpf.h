@@ -213,21 +213,14 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 {
 	__u32 kind =
 		cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT : PCRW_EV_VETO;
-	struct pcrw_resv *r;
 	struct pcrw_event *e;
-	__u64 id = v->resv_id;
+	__u64 id = v->resv_id, slots;
 
 	count_event(kind, id);
-	r = bpf_map_lookup_elem(&resv, &id);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
-		if (r) {
-			fill_veto_event(e, kind, r);
-		} else {
-			__builtin_memset(e, 0, sizeof(*e));
-			e->kind = kind;
-			e->reservation_id = id;
-		}
+		if (fill_veto_for(e, kind, id, &slots))
+			fill_veto_base(e, kind, id); /* gone since: no holder */
 		e->actor.layer = v->layer;
 		e->actor_path = PCRW_PATH_PERF;
 		e->value = config;

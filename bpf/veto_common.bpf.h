@@ -10,6 +10,7 @@
 
 #include "pcrwatch.h"
 #include "common.bpf.h"
+#include "arbiter_maps.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -137,15 +138,16 @@ __noinline int restricted_by(const struct pcrw_resv *r, __u32 layer,
 /*
  * The reservations on one CPU that restrict the current task: each one
  * that rule 4 refuses (for the MSR path, only those holding a slot in
- * @slot_mask). One bpf_loop callback per reservation, so the verifier
- * checks the body once rather than once per unrolled iteration.
+ * @slot_mask), then each slot the pcr_arbiter module holds that rule 7
+ * refuses. One bpf_loop callback per reservation, so the verifier checks
+ * the body once rather than once per unrolled iteration.
  */
 struct resv_scan {
 	__u32 cpu;
 	__u32 layer; /* the caller's: PCR_LAYER_USER but for in-kernel counters
 		      */
 	__u32 direct; /* a raw MSR write */
-	__u32 reserved0;
+	__u32 no_module; /* leave the module's own slots to the module */
 	__u64 slot_mask; /* 0: any slot */
 	__u64 first_id; /* out: the first restricting reservation */
 	__u32 reserved_other; /* out: counters they hold */
@@ -180,6 +182,42 @@ static int resv_scan_cb(__u32 i, void *ctx)
 	return 0;
 }
 
+/*
+ * Rule 7 in a scan: the slots the pcr_arbiter module holds on s->cpu (of
+ * s->slot_mask) that keep the current task off, after pcrwatch's own
+ * reservations; a held general counter is one more reserved for someone
+ * else. A global function, for the reason restricted_by() is one.
+ */
+__noinline int module_scan(struct resv_scan *s)
+{
+	__u64 *held, mask;
+	struct arb_reg *r;
+	__u32 cpu, slot, key;
+
+	if (!s)
+		return 0;
+	cpu = s->cpu;
+	held = bpf_map_lookup_elem(&arb_held, &cpu);
+	if (!held || !*held) /* the common case: the module holds nothing */
+		return 0;
+	mask = *held & (s->slot_mask ? s->slot_mask : ~0ULL);
+	for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
+		if (!(mask & (1ULL << slot)))
+			continue;
+		key = ARB_KEY(cpu, slot);
+		r = bpf_map_lookup_elem(&arb_regs, &key);
+		if (!r || !pcr_module_slot_restricts(r->flags, r->control,
+						     r->holder_tgid, s->layer,
+						     s->direct))
+			continue;
+		if (!s->first_id)
+			s->first_id = PCRW_MODULE_RESV_ID(cpu, slot);
+		if (slot < PCR_FIXED_SLOT0)
+			s->reserved_other++;
+	}
+	return 0;
+}
+
 static __always_inline void resv_scan(struct resv_scan *s)
 {
 	struct pcrw_cpu_resv *cr;
@@ -189,10 +227,12 @@ static __always_inline void resv_scan(struct resv_scan *s)
 	s->reserved_other = 0;
 	s->whole_other = 0;
 	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
-	if (!cr || !cr->nr) /* the common case: nothing reserved here */
-		return;
-	bpf_loop(cr->nr < PCRW_RESV_PER_CPU ? cr->nr : PCRW_RESV_PER_CPU,
-		 resv_scan_cb, s, 0);
+	if (cr && cr->nr)
+		bpf_loop(cr->nr < PCRW_RESV_PER_CPU ? cr->nr
+						    : PCRW_RESV_PER_CPU,
+			 resv_scan_cb, s, 0);
+	if (!s->no_module)
+		module_scan(s);
 }
 
 /* A veto event the full ring buffer could not take: counted, so that
@@ -221,9 +261,9 @@ static __always_inline void count_event(__u32 kind, __u64 resv_id)
 }
 
 /* Fill the parts of a veto event every program shares: the actor (the
- * current task) and the holder (the reservation's first grant). */
-static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
-					    const struct pcrw_resv *r)
+ * current task); the holder is left empty, of the user layer. */
+static __always_inline void fill_veto_base(struct pcrw_event *e, __u32 kind,
+					   __u64 id)
 {
 	e->kind = kind;
 	e->cpu = bpf_get_smp_processor_id();
@@ -238,6 +278,16 @@ static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
 	pcrw_current_owner(&e->actor, PCR_LAYER_USER);
 	__builtin_memset(&e->prev, 0, sizeof(e->prev));
 	e->prev.layer = PCR_LAYER_USER;
+	e->reservation_id = id;
+	e->verdict = PCR_DENY_BUSY;
+	e->reserved0 = 0;
+}
+
+/* A veto event for reservation @r: its holder is the first grant. */
+static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
+					    const struct pcrw_resv *r)
+{
+	fill_veto_base(e, kind, r->id);
 	if (r->nr_grants) {
 		if (r->grants[0].kind == PCR_PRINC_UID)
 			e->prev.uid = r->grants[0].id;
@@ -246,9 +296,46 @@ static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
 		else if (r->grants[0].kind == PCR_PRINC_CGROUP)
 			e->prev.cgroup_id = r->grants[0].id;
 	}
-	e->reservation_id = r->id;
-	e->verdict = PCR_DENY_BUSY;
-	e->reserved0 = 0;
+}
+
+/* The holder of a slot the pcr_arbiter module holds, as a veto event's
+ * @prev, and the reservation id that names it. */
+static __always_inline void fill_module_veto_event(struct pcrw_event *e,
+						   __u32 kind, __u64 id,
+						   const struct arb_reg *r)
+{
+	fill_veto_base(e, kind, id);
+	e->prev.layer = r->holder_layer;
+	e->prev.tgid = r->holder_tgid;
+	e->prev_path = PCRW_PATH_ARBITER;
+}
+
+/* Fill veto event @e for reservation @id, a store's or the module's;
+ * @slots gets the slots it holds. 0, or -1 when it is gone since the scan
+ * (the caller refuses all the same: it does not guess). */
+static __always_inline int fill_veto_for(struct pcrw_event *e, __u32 kind,
+					 __u64 id, __u64 *slots)
+{
+	struct pcrw_resv *r;
+	struct arb_reg *a;
+	__u32 key;
+
+	if (id >= PCRW_MODULE_RESV_BASE) {
+		key = ARB_KEY(PCRW_MODULE_RESV_CPU(id),
+			      PCRW_MODULE_RESV_SLOT(id));
+		a = bpf_map_lookup_elem(&arb_regs, &key);
+		if (!a)
+			return -1;
+		fill_module_veto_event(e, kind, id, a);
+		*slots = 1ULL << PCRW_MODULE_RESV_SLOT(id);
+		return 0;
+	}
+	r = bpf_map_lookup_elem(&resv, &id);
+	if (!r)
+		return -1;
+	fill_veto_event(e, kind, r);
+	*slots = r->slot_mask;
+	return 0;
 }
 
 #endif

@@ -607,6 +607,55 @@ static __always_inline int pcr_check_inkernel(const struct pcr_slot_regs *r,
 	return PCR_OK;
 }
 
+/*
+ * Rule 7, one system with the pcr_arbiter module: a slot the module holds
+ * for someone is a reservation the vetoes and `reserve` honour like their
+ * own. The module says what it holds in its slot flags (its UAPI's
+ * PCR_ARB_SLOT_*, repeated here for BPF; the module checks they agree):
+ * a private grant of its fully-enforcing arbiter (the kernel API or the
+ * acquire ioctl), a slot firmware keeps, or one a process claimed through
+ * its device. The module's own management of the OS's slots (its minimal
+ * arbiters) holds nothing against the OS's users.
+ */
+#define PCR_MOD_SLOT_RESERVED 0x02U
+#define PCR_MOD_SLOT_ACCESS_OPEN 0x04U
+#define PCR_MOD_SLOT_PRIVATE 0x20U
+#define PCR_MOD_SLOT_FIRMWARE 0x40U
+
+static __always_inline int pcr_module_slot_held(__u32 flags, __u32 holder_tgid)
+{
+	if (!(flags & PCR_MOD_SLOT_RESERVED))
+		return 0;
+	return (flags & (PCR_MOD_SLOT_PRIVATE | PCR_MOD_SLOT_FIRMWARE)) ||
+	       holder_tgid != 0;
+}
+
+/*
+ * Rule 7, program: does a slot the module holds keep a programmer of
+ * @layer (@direct: by a raw MSR write) off its counter? Only the module's
+ * holder knows the slot's access cookie and programs through the module,
+ * so everyone else presents the default cookie and rule 4 decides on the
+ * slot's control bits and whether its access is open.
+ */
+static __always_inline int pcr_module_slot_restricts(__u32 flags,
+						     __u32 control,
+						     __u32 holder_tgid,
+						     __u32 layer, int direct)
+{
+	struct pcr_slot_regs r = {
+		.mgmt_cookie = 1, /* managed: by someone, not the default */
+		.access_cookie = flags & PCR_MOD_SLOT_ACCESS_OPEN
+					 ? PCR_DEFAULT_COOKIE
+					 : 1, /* a cookie only the holder has */
+		.control = control,
+	};
+
+	if (!pcr_module_slot_held(flags, holder_tgid))
+		return 0;
+	return pcr_check_program(&r, layer, PCR_DEFAULT_COOKIE, direct) !=
+	       PCR_OK;
+}
+
 /* ===== end of reservations section (issue 5) ===== */
 
 /* ===== Quotas and floors (issue 14) =====

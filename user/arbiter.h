@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * arbiter.h - pcrwatch's view of the pcr_arbiter module (arbiter-module/):
- * detect it and read its registers through /dev/cpu/N/pcr. Cookies are
- * never read (the device cannot return them); only whether a slot is
- * reserved, its control bits and its holder.
+ * detect it and read its registers through /dev/cpu/N/pcr (arbiter_device.c;
+ * arbiter_source.c lists them in the model). Cookies are never read (the
+ * device cannot return them); only whether a slot is reserved, its control
+ * bits and its holder.
  */
 #ifndef PCRW_ARBITER_H
 #define PCRW_ARBITER_H
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 
 #include "../arbiter-module/pcr_arbiter_uapi.h"
+#include "../bpf/pcrwatch.h"
 
 /* The module is loaded: its registers are then the source of truth for
  * the slots it holds (user/arbiter_source.c lists them as reservations). */
@@ -24,5 +26,10 @@ int arbiter_info(struct pcr_arb_info *info);
 
 /* "none", "minimal", "minimal-enforcing", "fully-enforcing" or "?". */
 const char *arbiter_mode_name(__u32 mode);
+
+/* Into @held, per CPU, the slots the module holds for someone (rule 7:
+ * pcr_module_slot_held); all 0 when it is not loaded. 0 or -errno (then
+ * the caller refuses rather than guess). */
+int arbiter_held_slots(__u64 held[PCRW_MAX_CPUS]);
 
 #endif

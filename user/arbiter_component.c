@@ -2,10 +2,12 @@
 /*
  * The "arbiter" component: bpf/arbiter_mirror.bpf.c on the pcr_arbiter
  * module's own tracepoints (raw_tp by name, which works once the module is
- * loaded), its map of the module's registers seeded from the devices, and
- * its event ring buffer, pinned under PCRW_PIN_ROOT/arbiter/. While the
- * programs are attached the module cannot be unloaded (the kernel holds a
- * reference for each attached tracepoint): `pcrwatch detach` first.
+ * loaded), pinned under PCRW_PIN_ROOT/arbiter/ with its event ring buffer.
+ * Its mirror of the module's slots (arb_regs, arb_held) is pinned beside
+ * the reservations under veto/, where the vetoes read it (rule 7); the
+ * module replays its state into it once the programs are attached. While
+ * they are, the module cannot be unloaded (the kernel holds a reference
+ * for each attached tracepoint): `pcrwatch detach` first.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,12 +24,16 @@
 #include "component.h"
 #include "kernel_probe.h"
 #include "pcrwatch.h"
+#include "resv_store.h"
 
 #define GROUP "arbiter"
 
-static const char *const pins[] = { "link_reg_change", "link_deny", "regs",
+static const char *const pins[] = { "link_reg_change", "link_deny",
 				    PCRW_EVENTS_RINGBUF,
 				    PCRW_EVENT_COUNTS_MAP };
+
+_Static_assert(PCR_ARB_OP_REPLAY_BPF == PCR_ARB_OP_REPLAY,
+	       "bpf/arbiter_mirror.h repeats the module's replay op");
 
 static bool pinned(const char *name)
 {
@@ -39,35 +45,47 @@ static bool arbiter_attached(void)
 	return pinned("link_reg_change") && pinned("link_deny");
 }
 
-/* Copy the module's current registers into the map; entries the programs
- * already wrote are newer and kept (BPF_NOEXIST). */
-static int seed_regs(int map_fd)
+/* Forget what an earlier module instance held: the mirror starts empty
+ * and learns the state from the module's replay. */
+static void clear_mirror(int regs, int held)
 {
-	struct pcr_arb_slot_status st;
-	struct arb_reg r;
+	__u64 none = 0;
+	__u32 key, next;
+
+	while (!bpf_map_get_next_key(regs, NULL, &next))
+		if (bpf_map_delete_elem(regs, &next))
+			break;
+	for (key = 0; key < PCRW_MAX_CPUS; key++)
+		bpf_map_update_elem(held, &key, &none, BPF_ANY);
+}
+
+/* With no module loaded, a mirror left pinned from one that was (detach
+ * keeps the maps) holds nothing any more. */
+static void forget_mirror(void)
+{
+	int regs = pcrw_obj_get(PCRW_VETO_GROUP, ARB_REGS_MAP);
+	int held = pcrw_obj_get(PCRW_VETO_GROUP, ARB_HELD_MAP);
+
+	if (regs >= 0 && held >= 0)
+		clear_mirror(regs, held);
+	if (regs >= 0)
+		close(regs);
+	if (held >= 0)
+		close(held);
+}
+
+/* Ask the module to tell every CPU's slots again, now that the programs
+ * listen: the CPUs told. */
+static int replay(void)
+{
 	int cpu, fd, n = 0;
-	__u32 slot, key;
 
 	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
 		fd = arbiter_open_cpu(cpu);
 		if (fd < 0)
 			continue;
-		for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
-			memset(&st, 0, sizeof(st));
-			st.slot = slot;
-			if (ioctl(fd, PCR_ARB_IOC_STATUS, &st) ||
-			    !(st.flags & PCR_ARB_SLOT_PRESENT))
-				continue;
-			memset(&r, 0, sizeof(r));
-			r.flags = st.flags;
-			r.control = st.control;
-			r.holder_layer = st.holder_layer;
-			r.holder_tgid = st.holder_tgid;
-			r.seq = st.seq;
-			key = ARB_KEY(cpu, slot);
-			if (!bpf_map_update_elem(map_fd, &key, &r, BPF_NOEXIST))
-				n++;
-		}
+		if (!ioctl(fd, PCR_ARB_IOC_REPLAY))
+			n++;
 		close(fd);
 	}
 	return n;
@@ -85,27 +103,33 @@ static int arbiter_detach(void)
 
 static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 {
-	struct arbiter_mirror_bpf *skel;
-	int err, seeded;
+	char root[256];
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
+	struct arbiter_mirror_bpf *skel = NULL;
+	int err;
 
 	if (arbiter_attached()) {
 		snprintf(how, len, "already attached");
 		return 0;
 	}
 	if (!arbiter_module_present()) {
+		forget_mirror();
 		snprintf(how, len,
 			 "the pcr_arbiter module is not loaded, nothing to "
 			 "mirror");
 		return -EOPNOTSUPP;
 	}
 	ensure_kernel_fs();
-	skel = arbiter_mirror_bpf__open_and_load();
-	if (!skel) {
-		err = -errno;
+	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
+	skel = err ? NULL : arbiter_mirror_bpf__open_opts(&opts);
+	if (!skel || arbiter_mirror_bpf__load(skel)) {
+		err = err ?: -errno;
 		snprintf(how, len, "cannot load the mirror programs (%s)",
 			 strerror(-err));
-		return err;
+		goto cleanup;
 	}
+	clear_mirror(bpf_map__fd(skel->maps.arb_regs),
+		     bpf_map__fd(skel->maps.arb_held));
 	err = arbiter_mirror_bpf__attach(skel);
 	if (err) {
 		snprintf(how, len,
@@ -116,7 +140,6 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 	err = pcrw_pin_link(skel->links.arb_reg_change, GROUP,
 			    "link_reg_change");
 	err = err ?: pcrw_pin_link(skel->links.arb_deny, GROUP, "link_deny");
-	err = err ?: pcrw_pin_map(skel->maps.regs, GROUP, "regs");
 	err = err
 		      ?: pcrw_pin_map(skel->maps.events, GROUP,
 				      PCRW_EVENTS_RINGBUF);
@@ -129,11 +152,10 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 		arbiter_detach();
 		goto cleanup;
 	}
-	seeded = seed_regs(bpf_map__fd(skel->maps.regs));
 	snprintf(how, len,
-		 "raw_tp on pcr_arbiter:pcr_reg_change and pcr_deny, %d slots "
-		 "seeded",
-		 seeded);
+		 "raw_tp on pcr_arbiter:pcr_reg_change and pcr_deny, state of "
+		 "%d CPUs replayed",
+		 replay());
 cleanup:
 	arbiter_mirror_bpf__destroy(skel);
 	return err;

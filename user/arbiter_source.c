@@ -7,58 +7,13 @@
  * status ioctl, which never returns a cookie.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arbiter.h"
 #include "model.h"
-
-#define ARBITER_SYSFS "/sys/module/" PCR_ARB_MODULE
-
-bool arbiter_module_present(void)
-{
-	struct stat st;
-
-	return !stat(ARBITER_SYSFS, &st);
-}
-
-int arbiter_open_cpu(int cpu)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), PCR_ARB_DEV_FMT, cpu);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-const char *arbiter_mode_name(__u32 mode)
-{
-	static const char *const names[] = { "none", "minimal",
-					     "minimal-enforcing",
-					     "fully-enforcing" };
-
-	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
-}
-
-int arbiter_info(struct pcr_arb_info *info)
-{
-	int fd, err = 0, cpu;
-
-	/* Any online CPU's node answers; CPU 0 may be offline. */
-	for (cpu = 0, fd = -ENOENT; cpu < PCRW_MAX_CPUS && fd < 0; cpu++)
-		fd = arbiter_open_cpu(cpu);
-	if (fd < 0)
-		return fd;
-	if (ioctl(fd, PCR_ARB_IOC_INFO, info))
-		err = -errno;
-	close(fd);
-	return err;
-}
 
 /* The holder as a principal: its process, or its layer when the kernel or
  * firmware holds the slot (tgid 0). */
@@ -76,7 +31,7 @@ static void slot_resv(struct model_resv *r, int cpu,
 		      const struct pcr_arb_slot_status *st)
 {
 	memset(r, 0, sizeof(*r));
-	r->id = MODEL_RESV_MODULE_ID + ((__u64)st->slot << 16) + (__u64)cpu;
+	r->id = PCRW_MODULE_RESV_ID(cpu, st->slot); /* its first CPU */
 	r->source = MODEL_RESV_MODULE;
 	r->module_flags = st->flags;
 	r->control = st->control;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pcrwatch.h"
+#include "arbiter.h"
 #include "cookie.h"
 #include "kernel_probe.h"
 #include "resv_cmd.h"
@@ -87,6 +88,7 @@ int cmd_reserve(int argc, char **argv)
 	char err[ERRLEN], buf[128], msg[384];
 	__u8 key[PCRW_COOKIE_KEY_LEN];
 	__u64 slots, mgmt, id;
+	static __u64 held[PCRW_MAX_CPUS];
 	size_t n = 0;
 	int opt, rc;
 
@@ -146,8 +148,16 @@ int cmd_reserve(int argc, char **argv)
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
-	if (place(&spec, all, n, false, general_counters(&cfg), &slots, err,
-		  ERRLEN)) {
+	rc = arbiter_held_slots(held);
+	if (rc) {
+		pcrw_err("reserve: cannot read the slots the pcr_arbiter "
+			 "module holds (%s): not reserved",
+			 strerror(-rc));
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	if (place(&spec, all, n, false, general_counters(&cfg), held, &slots,
+		  err, ERRLEN)) {
 		pcrw_err("reserve: %s", err);
 		rc = PCRW_EXIT_ERROR;
 		goto out;
@@ -173,8 +183,19 @@ int cmd_reserve(int argc, char **argv)
 		rc = store_error("reserve", rc);
 		goto out;
 	}
-	/* In force from here: later opens are charged. Earlier ones are
-	 * not; while one could use these counters, refuse. */
+	/* In force from here: a private acquire of the module now is
+	 * refused (rule 7), one made meanwhile is seen here. */
+	rc = module_in_the_way(&r, msg, sizeof(msg));
+	if (rc) {
+		s->del(r.id);
+		s->commit();
+		pcrw_err("reserve: %s: not reserved",
+			 rc < 0 ? strerror(-rc) : msg);
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	/* Later opens are charged. Earlier ones are not; while one could
+	 * use these counters, refuse. */
 	rc = events_in_the_way(&r, msg, sizeof(msg));
 	if (rc) {
 		s->del(r.id);

@@ -184,6 +184,15 @@ int pcrw_pin_path(char *buf, size_t len, const char *group, const char *name)
 	return dir_path(buf, len, group, name, true);
 }
 
+int pcrw_pin_root(char *buf, size_t len, const char *group)
+{
+	int err = pcrw_pin_path(buf, len, group, "x");
+
+	if (!err)
+		*strrchr(buf, '/') = 0;
+	return err;
+}
+
 int pcrw_pin_link(struct bpf_link *l, const char *group, const char *name)
 {
 	char path[256];

@@ -54,6 +54,9 @@ int pcrw_pin_dir(const char *group, bool create);
  * folder's descriptor (/proc/self/fd/N/<name>): valid while this process
  * runs. Creates the folders; a negative errno when refused. */
 int pcrw_pin_path(char *buf, size_t len, const char *group, const char *name);
+/* The folder itself, for libbpf's pin_root_path (pinning by name): the
+ * same checked path without a name. */
+int pcrw_pin_root(char *buf, size_t len, const char *group);
 /* bpf_obj_get() of PCRW_PIN_ROOT/<group>/<name> in a checked folder: an fd,
  * or -1 with errno set. */
 int pcrw_obj_get(const char *group, const char *name);

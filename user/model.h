@@ -85,10 +85,6 @@ enum model_resv_source {
 	MODEL_RESV_MODULE = 1,
 };
 
-/* Module reservations get ids from here up, apart from the store's:
- * MODEL_RESV_MODULE_ID + slot * 65536 + the first CPU it covers. */
-#define MODEL_RESV_MODULE_ID (1ULL << 32)
-
 /* A reservation in force: what it covers and who may use it. Reserved
  * counters nobody uses are not records; the views ask model_resv_at. */
 struct model_resv {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arbiter.h"
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
@@ -164,7 +165,7 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 			size_t n, const struct pcrw_quota *q,
 			const struct pcrw_veto_cfg *cfg,
 			const struct pcrw_resv *all, size_t nall,
-			struct pcrw_resv *mine, size_t *k)
+			const __u64 *held, struct pcrw_resv *mine, size_t *k)
 {
 	__u64 slots, id = next_id(all, nall);
 	char err[ERRLEN];
@@ -184,7 +185,7 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 		/* No management cookie: a random tag nobody holds the cookie
 		 * of; only the next policy load replaces it. */
 		if (!place(&specs[i], mine, *k, false, general_counters(cfg),
-			   &slots, err, ERRLEN)) {
+			   held, &slots, err, ERRLEN)) {
 			make_resv(&mine[*k], &specs[i], id++, slots,
 				  random_cookie(), PCRW_RESV_F_POLICY);
 			if (!quota_check(q, cfg, mine, *k + 1, &mine[*k], err,
@@ -229,6 +230,33 @@ static int commit_policy(const struct pcrw_quota *q,
 	return rc;
 }
 
+/* In force now: if the pcr_arbiter module took one of the new slots
+ * meanwhile (an acquire racing the load, rule 7), put the previous
+ * policy back and say so. 0, or the exit status. */
+static int module_took(const char *path, const struct pcrw_quota *old_q,
+		       const struct pcrw_resv *all, size_t nall,
+		       const struct pcrw_resv *mine, size_t first, size_t k)
+{
+	char msg[160];
+	size_t i;
+	int rc = 0;
+
+	for (i = first; i < k && !rc; i++)
+		rc = module_in_the_way(&mine[i], msg, sizeof(msg));
+	if (!rc)
+		return 0;
+	commit_policy(old_q, mine, k, all, 0, nall);
+	if (rc < 0)
+		pcrw_err("policy: %s: cannot read the pcr_arbiter module's "
+			 "slots (%s); the previous policy is back in force",
+			 path, strerror(-rc));
+	else
+		pcrw_err("policy: %s: %s; the previous policy is back in "
+			 "force",
+			 path, msg);
+	return PCRW_EXIT_ERROR;
+}
+
 /* ", 2 cap(s), floor 1" for a quota, "" for none. */
 static void quota_summary(const struct pcrw_quota *q, char *buf, size_t len)
 {
@@ -249,7 +277,8 @@ int apply_policy(const char *path, bool check_only)
 	struct pcrw_resv *all = NULL, *mine;
 	struct pcrw_veto_cfg cfg;
 	struct resv_spec *specs;
-	struct pcrw_quota q;
+	static __u64 held[PCRW_MAX_CPUS];
+	struct pcrw_quota q, old_q;
 	char err[ERRLEN], sum[48];
 	size_t n = 0, nall = 0, i, k, first;
 	int rc;
@@ -287,7 +316,15 @@ int apply_policy(const char *path, bool check_only)
 		rc = store_error("policy", rc);
 		goto unlock;
 	}
-	rc = build_policy(path, specs, n, &q, &cfg, all, nall, mine, &k);
+	rc = arbiter_held_slots(held);
+	if (rc) {
+		pcrw_err("policy: cannot read the slots the pcr_arbiter module "
+			 "holds (%s); the policy in force is unchanged",
+			 strerror(-rc));
+		rc = PCRW_EXIT_ERROR;
+		goto unlock;
+	}
+	rc = build_policy(path, specs, n, &q, &cfg, all, nall, held, mine, &k);
 	if (rc)
 		goto unlock;
 	first = k - n;
@@ -296,11 +333,16 @@ int apply_policy(const char *path, bool check_only)
 		       sum);
 		goto unlock;
 	}
-	rc = commit_policy(&q, all, nall, mine, first, k);
+	rc = s->get_quota(&old_q);
+	if (!rc)
+		rc = commit_policy(&q, all, nall, mine, first, k);
 	if (rc) {
 		rc = store_error("policy", rc);
 		goto unlock;
 	}
+	rc = module_took(path, &old_q, all, nall, mine, first, k);
+	if (rc)
+		goto unlock;
 	printf("policy %s: %zu reservation(s) in force%s\n", path, n, sum);
 	fflush(stdout);
 	for (i = first; i < k; i++)

@@ -75,11 +75,16 @@ __u64 random_cookie(void);
 __u32 general_counters(const struct pcrw_veto_cfg *c);
 
 /* Place @spec among @all (@n of them; @skip_policy leaves out those a
- * policy made) on @nr_counters general counters: its slots into @slots,
- * or -EBUSY with why in @err. */
+ * policy made) and the slots the pcr_arbiter module holds on each CPU
+ * (@held, rule 7; NULL: none), on @nr_counters general counters: its
+ * slots into @slots, or -EBUSY with why in @err. */
 int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
-	  bool skip_policy, __u32 nr_counters, __u64 *slots, char *err,
-	  size_t len);
+	  bool skip_policy, __u32 nr_counters, const __u64 *held,
+	  __u64 *slots, char *err, size_t len);
+
+/* After a reservation is in force: does the module hold one of its slots
+ * now (an acquire that raced it)? 0, 1 with where in @msg, or -errno. */
+int module_in_the_way(const struct pcrw_resv *r, char *msg, size_t len);
 
 /* The id after the highest of @all. */
 __u64 next_id(const struct pcrw_resv *all, size_t n);

@@ -2,10 +2,12 @@
 /*
  * Hardware events of other processes that were opened before a
  * reservation and could keep its counters: reserve refuses while there
- * are any, policy loads and enforce warn of them.
+ * are any, policy loads and enforce warn of them. And slots the
+ * pcr_arbiter module took while the reservation was being made.
  */
 #include <stdio.h>
 
+#include "arbiter.h"
 #include "pcrwatch.h"
 #include "perf_snapshot.h"
 #include "resv_cmd.h"
@@ -94,4 +96,26 @@ void warn_in_the_way(const struct pcrw_resv *r)
 			  "opened before it could use its counters: %s%s",
 			  (unsigned long long)r->id, n, msg,
 			  n > 4 ? ", ..." : "");
+}
+
+int module_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
+{
+	static __u64 held[PCRW_MAX_CPUS];
+	__u64 both;
+	__u32 cpu;
+	int err = arbiter_held_slots(held);
+
+	if (err)
+		return err;
+	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
+		both = held[cpu] & r->slot_mask;
+		if (!resv_has_cpu(r, cpu) || !both)
+			continue;
+		snprintf(msg, len,
+			 "the pcr_arbiter module took slot %d on CPU %u "
+			 "meanwhile",
+			 __builtin_ctzll(both), cpu);
+		return 1;
+	}
+	return 0;
 }

@@ -38,9 +38,20 @@ __u32 general_counters(const struct pcrw_veto_cfg *c)
  * Place @spec among the reservations @all (@n of them, @skip_policy: leave
  * out those a policy made): check capacity on each CPU and choose slots.
  */
+/* The general counters among the module's held slots @m: those below the
+ * PMU's count (all general ones while it is not known). */
+static __u32 module_counters(__u64 m, __u32 nr_counters)
+{
+	__u32 n = nr_counters && nr_counters < PCR_FIXED_SLOT0
+			  ? nr_counters
+			  : PCR_FIXED_SLOT0;
+
+	return __builtin_popcountll(m & ((1ULL << n) - 1));
+}
+
 int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
-	  bool skip_policy, __u32 nr_counters, __u64 *slots, char *err,
-	  size_t len)
+	  bool skip_policy, __u32 nr_counters, const __u64 *held,
+	  __u64 *slots, char *err, size_t len)
 {
 	__u64 used = 0;
 	__u32 cpu, sum, k;
@@ -50,6 +61,17 @@ int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
 		if (!((spec->cpus[cpu / 64] >> (cpu % 64)) & 1))
 			continue;
 		sum = 0;
+		if (held && held[cpu]) {
+			if (whole(spec->nr_counters)) {
+				snprintf(err, len,
+					 "CPU %u: the pcr_arbiter module holds "
+					 "slot %d there",
+					 cpu, __builtin_ctzll(held[cpu]));
+				return -EBUSY;
+			}
+			used |= held[cpu];
+			sum = module_counters(held[cpu], nr_counters);
+		}
 		for (i = 0; i < n; i++) {
 			if (skip_policy && (all[i].flags & PCRW_RESV_F_POLICY))
 				continue;

@@ -41,13 +41,15 @@ enum msr_part {
 	MSR_IOCTL_EXIT,
 	MSR_IOCTL,
 	MSR_ARBITER,
+	MSR_ACQUIRE,
 	MSR_NR_PARTS
 };
 
 static const char *const msr_links[MSR_NR_PARTS] = {
 	"link_msr",	  "link_msr_write_exit",
 	"link_msr_write", "link_msr_ioctl_exit",
-	"link_msr_ioctl", "link_msr_arbiter"
+	"link_msr_ioctl", "link_msr_arbiter",
+	"link_msr_acquire"
 };
 
 static const char *const signal_links[] = { "link_perf_signal" };
@@ -80,15 +82,6 @@ bool veto_signal_active(void)
 static int pin_link(struct bpf_link *l, const char *name)
 {
 	return pcrw_pin_link(l, PCRW_VETO_GROUP, name);
-}
-
-static int pin_root(char *root, size_t len)
-{
-	int err = pcrw_pin_path(root, len, PCRW_VETO_GROUP, "x");
-
-	if (!err)
-		*strrchr(root, '/') = 0;
-	return err;
 }
 
 /* How many arguments the LSM hook @hook takes on this kernel (its
@@ -141,7 +134,7 @@ static int attach_perf(void)
 	size_t i;
 	int err;
 
-	err = pin_root(root, sizeof(root));
+	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
 	if (err)
 		return err;
 	skel = perf_veto_bpf__open_opts(&opts);
@@ -262,6 +255,7 @@ static struct bpf_program *msr_prog(struct msr_veto_bpf *skel, int part)
 		skel->progs.veto_msr_write,  skel->progs.drop_msr_write,
 		skel->progs.stash_msr_write, skel->progs.drop_msr_ioctl,
 		skel->progs.stash_msr_ioctl, skel->progs.stash_arbiter,
+		skel->progs.stash_acquire,
 	};
 
 	return progs[part];
@@ -276,6 +270,8 @@ static bool msr_part_wanted(int part)
 		return true;
 	if (part == MSR_ARBITER)
 		return arbiter_present();
+	if (part == MSR_ACQUIRE)
+		return probe_tracepoint_exists("pcr_arbiter", "pcr_acquire");
 	return msr_driver_present();
 }
 
@@ -293,7 +289,7 @@ static int attach_msr(void)
 		any |= want[i] = msr_part_wanted(i);
 	if (!any)
 		return 0;
-	err = pin_root(root, sizeof(root));
+	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
 	if (err)
 		return err;
 	skel = msr_veto_bpf__open_opts(&opts);
@@ -337,7 +333,7 @@ static int attach_signal(void)
 	struct bpf_link *l = NULL;
 	int err;
 
-	err = pin_root(root, sizeof(root));
+	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
 	if (err)
 		return err;
 	skel = perf_signal_bpf__open_opts(&opts);

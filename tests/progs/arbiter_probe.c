@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
+#include "../../user/arbiter_device.c"
 #include "../../user/arbiter_source.c"
 
 static struct model probe_model;

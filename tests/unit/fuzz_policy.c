@@ -29,6 +29,7 @@
 #include "../../user/resv_quota.c"
 #include "../../user/names.c"
 #include "../../user/resv_in_the_way.c"
+#include "../../user/arbiter_device.c"
 #include "../../user/resv_store.c"
 #include "../../user/component.c"
 #include "../../user/kernel_probe.c"

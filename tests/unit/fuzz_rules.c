@@ -184,6 +184,27 @@ static void check_admission(struct reader *r)
 		abort();
 }
 
+/*
+ * Rule 7 on fuzzed slot flags: a slot the module does not hold keeps no
+ * one off; a held one whose access is not open keeps every layer off; a
+ * raw MSR write is never let through where a driver's write is not.
+ */
+static void check_module_slot(struct reader *r)
+{
+	__u32 flags = take8(r), control = take8(r), tgid = take8(r) & 1;
+	__u32 layer = take8(r) & 3;
+	int held = pcr_module_slot_held(flags, tgid);
+	int drv = pcr_module_slot_restricts(flags, control, tgid, layer, 0);
+	int raw = pcr_module_slot_restricts(flags, control, tgid, layer, 1);
+
+	if (!held && (drv || raw))
+		abort();
+	if (held && !(flags & PCR_MOD_SLOT_ACCESS_OPEN) && !(drv && raw))
+		abort();
+	if (drv && !raw)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -198,6 +219,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		take8(&r);
 		while (r.n)
 			check_admission(&r);
+		return 0;
+	}
+	if (r.n && (*r.p & 0x40)) { /* a quarter, rule 7 */
+		take8(&r);
+		while (r.n)
+			check_module_slot(&r);
 		return 0;
 	}
 	while (r.n) {

@@ -124,6 +124,47 @@ TEST(legacy_lock_rule_follows_both_reservation_bits)
 	CHECK_EQ(pcr_legacy_access_cookie(0, 0, MGMT), MGMT);
 }
 
+/* Rule 7: what the pcr_arbiter module holds, and whom it keeps off. */
+#define MOD_RESERVED PCR_MOD_SLOT_RESERVED
+#define MOD_OPEN PCR_MOD_SLOT_ACCESS_OPEN
+#define MOD_KU (PCR_CTL_LAYER(PCR_LAYER_KERNEL) | PCR_CTL_LAYER(PCR_LAYER_USER))
+
+TEST(module_holds_private_firmware_and_process_claims_only)
+{
+	/* its own minimal arbiter's claim of an OS slot holds nothing */
+	CHECK(!pcr_module_slot_held(MOD_RESERVED | MOD_OPEN, 0));
+	CHECK(!pcr_module_slot_held(MOD_RESERVED, 0));
+	CHECK(pcr_module_slot_held(MOD_RESERVED | PCR_MOD_SLOT_PRIVATE, 0));
+	CHECK(pcr_module_slot_held(MOD_RESERVED | PCR_MOD_SLOT_FIRMWARE, 0));
+	CHECK(pcr_module_slot_held(MOD_RESERVED | MOD_OPEN, 4242));
+	/* an unreserved slot holds nothing, whatever else its flags say */
+	CHECK(!pcr_module_slot_held(PCR_MOD_SLOT_PRIVATE, 4242));
+}
+
+TEST(module_private_slot_keeps_every_layer_and_path_off)
+{
+	__u32 f = MOD_RESERVED | PCR_MOD_SLOT_PRIVATE, l;
+
+	for (l = 0; l < PCR_NR_LAYERS; l++) {
+		CHECK(pcr_module_slot_restricts(f, PCR_CTL_DEFAULT, 0, l, 0));
+		CHECK(pcr_module_slot_restricts(f, PCR_CTL_DEFAULT, 0, l, 1));
+	}
+}
+
+TEST(module_claim_with_open_access_follows_its_control_bits)
+{
+	__u32 f = MOD_RESERVED | MOD_OPEN;
+
+	CHECK(!pcr_module_slot_restricts(f, MOD_KU, 77, PCR_LAYER_USER, 0));
+	CHECK(pcr_module_slot_restricts(f, MOD_KU, 77, PCR_LAYER_USER, 1));
+	CHECK(pcr_module_slot_restricts(f, MOD_KU, 77, PCR_LAYER_HYPERVISOR,
+					0));
+	CHECK(!pcr_module_slot_restricts(f, MOD_KU | PCR_CTL_DIRECT_MSR, 77,
+					 PCR_LAYER_USER, 1));
+	/* not held: nobody is kept off, control bits or not */
+	CHECK(!pcr_module_slot_restricts(f, 0, 0, PCR_LAYER_USER, 1));
+}
+
 int main(void)
 {
 	RUN(unreserved_slot_allows_every_layer_and_path);
@@ -136,5 +177,8 @@ int main(void)
 	RUN(wrong_cookie_gets_ebusy_wrong_manager_eperm);
 	RUN(cookie_compare_is_exact_on_48_bits);
 	RUN(legacy_lock_rule_follows_both_reservation_bits);
+	RUN(module_holds_private_firmware_and_process_claims_only);
+	RUN(module_private_slot_keeps_every_layer_and_path_off);
+	RUN(module_claim_with_open_access_follows_its_control_bits);
 	return TAP_DONE();
 }

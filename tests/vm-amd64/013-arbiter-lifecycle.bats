@@ -6,6 +6,7 @@ load ../helpers
 load arbiter
 
 CPU1=/sys/devices/system/cpu/cpu1/online
+ARB_REGS=/sys/fs/bpf/pcrwatch/veto/arb_regs # the mirror, beside the reservations
 
 need_cpu1() {
 	[ -f $CPU1 ] || skip "needs a second CPU that can go offline"
@@ -68,16 +69,16 @@ need_cpu1() {
 	command -v bpftool >/dev/null || skip "bpftool is not installed"
 	arb_load mode=minimal
 	run_tool 0 attach
-	assert "$output" =~ "arbiter +attached: raw_tp on pcr_arbiter:pcr_reg_change and pcr_deny, [1-9][0-9]* slots seeded"
-	# seeded: the arbiter's claim on CPU 0 slot 0 (key 0)
-	run bpftool -j map lookup pinned $ARB_PINS/regs key 0 0 0 0
-	assert "$output" =~ '"holder_layer":2' "seeded from the device: held by the kernel arbiter"
+	assert "$output" =~ "arbiter +attached: raw_tp on pcr_arbiter:pcr_reg_change and pcr_deny, state of [1-9][0-9]* CPUs replayed"
+	# replayed: the arbiter's claim on CPU 0 slot 0 (key 0)
+	run bpftool -j map lookup pinned $ARB_REGS key 0 0 0 0
+	assert "$output" =~ '"holder_layer":2' "replayed by the module: held by the kernel arbiter"
 	# live: a user claim of fixed... slot 32 does not exist here; use mode none
 	arb_unload
 	arb_load mode=none
 	run_tool 0 attach
 	pcr_expect 0 -c 0 claim 0 $MGMT
-	run bpftool -j map lookup pinned $ARB_PINS/regs key 0 0 0 0
+	run bpftool -j map lookup pinned $ARB_REGS key 0 0 0 0
 	assert "$output" =~ '"flags":3,' "mirror shows slot 0 reserved (present|reserved, locked)"
 	assert "$output" =~ '"holder_layer":3' "held by a user process"
 	# The views list the claim as a module reservation held by that
@@ -94,12 +95,12 @@ need_cpu1() {
 	run bpftool -j map lookup pinned $ARB_PINS/event_counts key 7 0 0 0
 	assert "$output" =~ '"value":[1-9]' "register events"
 	pcr_expect 0 release 0 $MGMT
-	run bpftool -j map lookup pinned $ARB_PINS/regs key 0 0 0 0
+	run bpftool -j map lookup pinned $ARB_REGS key 0 0 0 0
 	assert "$output" =~ '"flags":5,' "mirror shows the release (present|open)"
 	run "$TESTPROGS/ringbuf_dump" $ARB_PINS/events
 	assert "$status" == 0 "ringbuf_dump: $output"
-	assert "$output" =~ "kind=7 cpu=0 slot=0 value=0x1f00000003 old=0x1f00000005 verdict=0 layer=3 tgid=[1-9][0-9]* prev_layer=15 comm=pcr_client resv=1"$'\n' "the claim, as a PCR_REG event"
-	assert "$output" =~ "kind=4 cpu=0 slot=0 value=0x5 old=0x0 verdict=1 layer=3 tgid=[1-9][0-9]* prev_layer=3 comm=pcr_client resv=1"$'\n' "the denial, as a VETO event"
+	assert "$output" =~ "kind=7 cpu=0 slot=0 value=0x1f00000003 old=0x1f00000005 verdict=0 layer=3 tgid=[1-9][0-9]* prev_layer=15 comm=pcr_client resv=4294967296"$'\n' "the claim, as a PCR_REG event"
+	assert "$output" =~ "kind=4 cpu=0 slot=0 value=0x5 old=0x0 verdict=1 layer=3 tgid=[1-9][0-9]* prev_layer=3 comm=pcr_client resv=4294967296"$'\n' "the denial, as a VETO event"
 	assert "$output" =~ "kind=7 cpu=0 slot=0 value=0x1f00000005 old=0x1f00000003 verdict=4 " "the release"
 	assert "$output" !~ "abcdef123456" "no cookie in any event"
 }
