@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pcrwatch list: the reservations, the veto mode, the counters per CPU and
- * the charges of rule 5 (text; --json is user/list_json.c). Shows no
+ * pcrwatch list: the reservations (pcrwatch's, then the pcr_arbiter
+ * module's holds: user/list_module.c), the veto mode, the counters per CPU
+ * and the charges of rule 5 (text; --json is user/list_json.c). Shows no
  * cookie.
  */
 #include <errno.h>
@@ -70,6 +71,12 @@ static void print_expired(const struct pcrw_resv *r)
 			       (unsigned long long)r->grants[j].id);
 }
 
+static void print_header(void)
+{
+	printf("%-4s %-10s %-9s %-12s %-6s %-22s %-7s %s\n", "ID", "CPUS",
+	       "COUNTERS", "SLOTS", "MSR", "LAYERS", "VETOES", "GRANTED TO");
+}
+
 int cmd_list(int argc, char **argv)
 {
 	const struct resv_store_ops *s = resv_store();
@@ -91,7 +98,9 @@ int cmd_list(int argc, char **argv)
 	veto_describe(state, sizeof(state));
 	rc = s->open(false);
 	if (rc == -ENOENT) {
-		printf("no reservations\n%s\n", state);
+		print_header();
+		list_module_text(s);
+		printf("(no reservations of pcrwatch's own)\n%s\n", state);
 		return PCRW_EXIT_OK;
 	}
 	if (rc)
@@ -101,8 +110,7 @@ int cmd_list(int argc, char **argv)
 	rc = resv_load_all(&all, &n);
 	if (rc)
 		return store_error("list", rc);
-	printf("%-4s %-10s %-9s %-12s %-6s %-22s %-7s %s\n", "ID", "CPUS",
-	       "COUNTERS", "SLOTS", "MSR", "LAYERS", "VETOES", "GRANTED TO");
+	print_header();
 	for (i = 0; i < n; i++) {
 		struct pcrw_resv *r = &all[i];
 		char cnt[16], slots[24], layers[32];
@@ -134,8 +142,9 @@ int cmd_list(int argc, char **argv)
 		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
 		print_expired(r);
 	}
+	list_module_text(s);
 	if (!n)
-		printf("(no reservations)\n");
+		printf("(no reservations of pcrwatch's own)\n");
 	printf("%s; mode %s; %u counters per CPU%s\n", state,
 	       mode_name(cfg.mode), cfg.nr_counters,
 	       cfg.nr_counters ? "" : " (unknown: fail closed)");

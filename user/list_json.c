@@ -108,6 +108,7 @@ int list_json(void)
 	for (i = 0; i < n; i++)
 		resv_json(&j, &all[i], s->vetoes(all[i].id));
 	json_array_end(&j);
+	list_module_json(&j, s);
 	json_str(&j, "vetoes_state", state);
 	list_quota_json(&j, &q, &cfg, all, n);
 	json_object_end(&j);

@@ -10,4 +10,11 @@ int list_args(int argc, char **argv, bool *json);
 /* Every reservation in force as one JSON document (docs/JSON.md). */
 int list_json(void);
 
+struct json;
+struct resv_store_ops;
+/* The pcr_arbiter module's holds (user/list_module.c): table rows after
+ * pcrwatch's own, or the "module_reservations" array. */
+void list_module_text(const struct resv_store_ops *s);
+void list_module_json(struct json *j, const struct resv_store_ops *s);
+
 #endif

@@ -49,9 +49,14 @@ teardown_file() {
 	run_tool 0 reserve --cpus 0 --counters 2 --for uid:1000
 	assert "$output" =~ "2 counter\(s\), slots 0x5," "slot 1 is left to the module"
 	run_tool 0 list
-	assert "$output" =~ "$HELD1" "list shows the module's reservation beside pcrwatch's"
+	assert "$output" =~ "$HELD1 +0-1 +1 +0x2 .* pid:[1-9][0-9]* \(module: pcr_client, " "list shows the module's hold beside pcrwatch's: $output"
+	run_tool 0 list --json
+	assert "$output" =~ '"module_reservations":\[\{"id":'"$HELD1"',"cpus":"0-1","slot_mask":"0x2",' "$output"
+	printf '%s\n' "$output" >"$TEST_TMP/list.json"
+	run "$TESTPROGS/json_schema" "$REPO/docs/schema/list.json" "$TEST_TMP/list.json"
+	assert "$status" == 0 "list --json matches its schema: $output"
 	printf 'reserve cpus=1 counters=all for=uid:1000\n' >"$TEST_TMP/policy"
-	run_tool 1 policy load "$TEST_TMP/policy"
+	run_tool 2 policy load "$TEST_TMP/policy"
 	assert "$output" =~ "CPU 1: the pcr_arbiter module holds slot 1 there; the policy in force is unchanged"
 }
 
