@@ -8,6 +8,7 @@
 #   build/<arch>/tests/        test helper programs from tests/progs/
 #   build/unit/                userspace unit tests and fuzzers
 #   build/module-<kver>/       the arbiter module per amd64 guest kernel
+#                              (kclient/: the tests' kernel API client)
 #   build/results/             TAP output of each tier
 
 ARCH ?= amd64
@@ -164,6 +165,12 @@ module:
 		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
 			M=$(CURDIR)/$$d $$nobtf modules >$$d.log 2>&1 || \
 			{ cat $$d.log; exit 1; }; \
+		mkdir -p $$d/kclient && cp tests/kmod/Kbuild tests/kmod/*.c \
+			arbiter-module/pcr_arbiter_api.h $$d/kclient/ && \
+		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
+			M=$(CURDIR)/$$d/kclient $$nobtf \
+			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$$d/Module.symvers \
+			modules >>$$d.log 2>&1 || { cat $$d.log; exit 1; }; \
 		printf '  %-8s %s\n' MODULE $$d; \
 	done
 

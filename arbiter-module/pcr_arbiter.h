@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pcr_arbiter.h - what the files of the pcr_arbiter module share, and the
- * kernel API it exports to in-kernel counter users.
+ * pcr_arbiter.h - what the files of the pcr_arbiter module share; the
+ * kernel API it exports to in-kernel counter users is pcr_arbiter_api.h.
  */
 #ifndef PCR_ARBITER_H
 #define PCR_ARBITER_H
@@ -11,6 +11,7 @@
 
 #include "pcr_rules.h"
 #include "pcr_arbiter_uapi.h"
+#include "pcr_arbiter_api.h"
 
 /* Who asks: the layer the rulebook checks and an identity for the record. */
 struct pcr_who {
@@ -74,9 +75,6 @@ int pcr_dev_init(void);
 void pcr_dev_exit(void);
 int pcr_user_program_check(int cpu, u32 slot, u32 msr, u64 value);
 
-/* The exported kernel API (fully-enforcing mode for acquire/release). */
-int pcr_arb_program(int cpu, u32 slot, u32 target, u64 access, u64 value);
-int pcr_arb_acquire(u32 slot, u64 *cookie);
-int pcr_arb_release(u32 slot, u64 cookie);
+/* The exported kernel API is pcr_arbiter_api.h. */
 
 #endif /* PCR_ARBITER_H */

@@ -6,6 +6,10 @@
 #  - the module refuses a private acquire of a slot a reservation holds on
 #    any CPU, through pcrwatch's MSR veto, and the veto event names the
 #    reservation;
+#  - a private slot taken through the module's kernel API (pcr_kclient, a
+#    test module) is a kernel-layer reservation `list` and the vetoes see;
+#    the kernel API is refused a reserved slot unless the reservation
+#    admits the kernel layer (reserve --layers user,kernel);
 #  - after `detach` neither side enforces the other's holds.
 # run-on-kernels: 6.12 7.x
 
@@ -15,6 +19,22 @@ load arbiter
 MW() { "$TESTPROGS/msr_write" "$@"; }
 PINS=/sys/fs/bpf/pcrwatch
 HELD1=4295032832 # the module's reservation id of slot 1, CPU 0
+HELD2=4295098368 # slot 2, CPU 0
+KCLIENT_KO=${ARB_KO%/*}/kclient/pcr_kclient.ko
+KCLIENT_RESULT=/sys/module/pcr_kclient/parameters/result
+
+# kclient SLOT: load the kernel API client; its acquire's answer in $output.
+kclient() {
+	[ -f "$KCLIENT_KO" ] || { echo "not built: $KCLIENT_KO (make module)" >&2; return 1; }
+	kclient_unload
+	run insmod "$KCLIENT_KO" slot="$1"
+	assert "$status" == 0 "insmod pcr_kclient slot=$1: $output"
+	output=$(cat $KCLIENT_RESULT)
+}
+
+kclient_unload() {
+	if grep -q '^pcr_kclient ' /proc/modules; then rmmod pcr_kclient; fi
+}
 
 # A fresh store, the module in @mode, every group attached.
 agree_start() {
@@ -75,6 +95,40 @@ teardown_file() {
 	# Detached, pcrwatch decides nothing: the module alone grants.
 	run_tool 0 detach
 	pcr_expect 0 acquire 0
+}
+
+@test "a slot taken through the kernel API is a kernel-layer reservation list and the vetoes see" {
+	agree_start mode=fully-enforcing
+	kclient 2
+	assert "$output" == 0 "the kernel API's acquire of a free slot"
+	run_tool 0 list
+	assert "$output" =~ "$HELD2 +0-1 +1 +0x4 .* layer:kernel \(module: kernel, " "list names the kernel layer: $output"
+	run MW pwrite 1 0x188 0x43003c
+	assert "$status" == 16 "IA32_PERFEVTSEL2 of the kernel's slot: $output"
+	run_tool 0 reserve --cpus 0 --counters 2 --for uid:1000
+	assert "$output" =~ "slots 0x3," "slot 2 is left to the kernel"
+	kclient_unload
+	run MW pwrite 1 0x188 0x43003c
+	assert "$status" != 16 "released with the client: $output"
+}
+
+@test "the kernel API gets a reserved slot only where the reservation admits the kernel layer" {
+	agree_start mode=fully-enforcing
+	run_tool 0 reserve --cpus 0 --counters 1 --for uid:1000
+	assert "$output" =~ "reservation 1: .*slots 0x1," "$output"
+	local mgmt
+	mgmt=$(sed -n 's/^management cookie: //p' <<<"$output")
+	kclient 0
+	assert "$output" == -16 "refused: the reservation keeps the kernel layer off"
+	run_tool 0 events --json --since 1h
+	assert "$output" =~ '"kind":"veto".*"actor":\{"layer":"kernel","path":"arbiter",.*"reservation_id":1,' "the veto names the kernel layer and reservation 1: $output"
+	kclient_unload
+	run_tool 0 release --cookie "$mgmt"
+	run_tool 0 reserve --cpus 0 --counters 1 --for uid:1000 --layers user,kernel
+	assert "$output" =~ "slots 0x1," "$output"
+	kclient 0
+	assert "$output" == 0 "admitted: the reservation lets the kernel layer use its counter"
+	kclient_unload
 }
 
 @test "with the module unloaded, its holds are forgotten at the next attach" {
