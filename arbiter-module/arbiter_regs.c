@@ -53,8 +53,8 @@ MODULE_PARM_DESC(fixed_counters, "fixed slots to emulate (-1: discover; 3 when "
 				 "the PMU MSRs are unreachable)");
 
 static const char *const pcr_op_names[PCR_ARB_NR_OPS] = {
-	"claim",   "set-access", "set-control", "set-mgmt",
-	"release", "program",	 "reset",	"legacy",     "replay",
+	"claim",   "set-access", "set-control", "set-mgmt", "release",
+	"program", "reset",	 "legacy",	"replay",
 };
 
 static const char *const pcr_verdict_names[PCR_NR_VERDICTS] = {

@@ -75,8 +75,8 @@ TRACE_EVENT(pcr_acquire, TP_PROTO(u32 slot, u32 layer, u32 done),
 				     __field(u32, done)),
 	    TP_fast_assign(__entry->slot = slot; __entry->layer = layer;
 			   __entry->done = done;),
-	    TP_printk("slot=%u layer=%u done=%u", __entry->slot,
-		      __entry->layer, __entry->done));
+	    TP_printk("slot=%u layer=%u done=%u", __entry->slot, __entry->layer,
+		      __entry->done));
 
 #endif /* PCR_ARBITER_TRACE_H */
 

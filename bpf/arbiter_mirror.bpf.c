@@ -37,7 +37,8 @@ static void fill_holder(struct pcrw_owner *o, const struct arb_reg *r)
 
 static __u64 reservation_id(int cpu, __u32 slot, __u32 flags)
 {
-	return flags & PCR_MOD_SLOT_RESERVED ? PCRW_MODULE_RESV_ID(cpu, slot) : 0;
+	return flags & PCR_MOD_SLOT_RESERVED ? PCRW_MODULE_RESV_ID(cpu, slot)
+					     : 0;
 }
 
 /* Keep @cpu's bit for @slot in arb_held as rule 7 says: atomically, as
@@ -66,10 +67,10 @@ int BPF_PROG(arb_reg_change, int cpu, __u32 slot, __u32 op, __u32 flags,
 
 	old = bpf_map_lookup_elem(&arb_regs, &key);
 	/* A replay (pcrwatch attaching) changed nothing: no event. */
-	e = op == PCR_ARB_OP_REPLAY_BPF ? NULL
-					 : pcrw_event_reserve(&events,
-							      &event_counts,
-							      PCRW_EV_PCR_REG);
+	e = op == PCR_ARB_OP_REPLAY_BPF
+		    ? NULL
+		    : pcrw_event_reserve(&events, &event_counts,
+					 PCRW_EV_PCR_REG);
 	if (e) {
 		e->cpu = cpu;
 		e->slot = slot;

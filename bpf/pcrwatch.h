@@ -152,7 +152,7 @@ struct pcrw_msr_held_ctx {
  * events): ids from 2^32 up, apart from the store's, naming the slot and
  * the (first) CPU it is held on. */
 #define PCRW_MODULE_RESV_BASE (1ULL << 32)
-#define PCRW_MODULE_RESV_ID(cpu, slot)                                      \
+#define PCRW_MODULE_RESV_ID(cpu, slot) \
 	(PCRW_MODULE_RESV_BASE + ((__u64)(slot) << 16) + (__u64)(cpu))
 #define PCRW_MODULE_RESV_CPU(id) ((__u32)((id)&0xffff))
 #define PCRW_MODULE_RESV_SLOT(id) ((__u32)(((id) >> 16) & 0xff))

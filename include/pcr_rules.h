@@ -637,8 +637,7 @@ static __always_inline int pcr_module_slot_held(__u32 flags, __u32 holder_tgid)
  * so everyone else presents the default cookie and rule 4 decides on the
  * slot's control bits and whether its access is open.
  */
-static __always_inline int pcr_module_slot_restricts(__u32 flags,
-						     __u32 control,
+static __always_inline int pcr_module_slot_restricts(__u32 flags, __u32 control,
 						     __u32 holder_tgid,
 						     __u32 layer, int direct)
 {

@@ -71,12 +71,6 @@ static void print_expired(const struct pcrw_resv *r)
 			       (unsigned long long)r->grants[j].id);
 }
 
-static void print_header(void)
-{
-	printf("%-4s %-10s %-9s %-12s %-6s %-22s %-7s %s\n", "ID", "CPUS",
-	       "COUNTERS", "SLOTS", "MSR", "LAYERS", "VETOES", "GRANTED TO");
-}
-
 int cmd_list(int argc, char **argv)
 {
 	const struct resv_store_ops *s = resv_store();
@@ -98,9 +92,9 @@ int cmd_list(int argc, char **argv)
 	veto_describe(state, sizeof(state));
 	rc = s->open(false);
 	if (rc == -ENOENT) {
-		print_header();
-		list_module_text(s);
-		printf("(no reservations of pcrwatch's own)\n%s\n", state);
+		if (!list_module_text(s, true))
+			printf("no reservations\n");
+		printf("%s\n", state);
 		return PCRW_EXIT_OK;
 	}
 	if (rc)
@@ -110,7 +104,7 @@ int cmd_list(int argc, char **argv)
 	rc = resv_load_all(&all, &n);
 	if (rc)
 		return store_error("list", rc);
-	print_header();
+	list_header();
 	for (i = 0; i < n; i++) {
 		struct pcrw_resv *r = &all[i];
 		char cnt[16], slots[24], layers[32];
@@ -142,9 +136,8 @@ int cmd_list(int argc, char **argv)
 		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
 		print_expired(r);
 	}
-	list_module_text(s);
-	if (!n)
-		printf("(no reservations of pcrwatch's own)\n");
+	if (!list_module_text(s, false) && !n)
+		printf("(no reservations)\n");
 	printf("%s; mode %s; %u counters per CPU%s\n", state,
 	       mode_name(cfg.mode), cfg.nr_counters,
 	       cfg.nr_counters ? "" : " (unknown: fail closed)");

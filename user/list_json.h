@@ -12,9 +12,12 @@ int list_json(void);
 
 struct json;
 struct resv_store_ops;
+/* The heading of list's table. */
+void list_header(void);
 /* The pcr_arbiter module's holds (user/list_module.c): table rows after
- * pcrwatch's own, or the "module_reservations" array. */
-void list_module_text(const struct resv_store_ops *s);
+ * pcrwatch's own (@header: the heading first, if there are any), their
+ * number; or the "module_reservations" array. */
+size_t list_module_text(const struct resv_store_ops *s, bool header);
 void list_module_json(struct json *j, const struct resv_store_ops *s);
 
 #endif

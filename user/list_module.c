@@ -64,13 +64,21 @@ static void holder_of(const struct model_resv *r, char *buf, size_t len)
 	snprintf(buf, len, "%s (module: %s, %s)", who, label, state);
 }
 
-void list_module_text(const struct resv_store_ops *s)
+void list_header(void)
+{
+	printf("%-4s %-10s %-9s %-12s %-6s %-22s %-7s %s\n", "ID", "CPUS",
+	       "COUNTERS", "SLOTS", "MSR", "LAYERS", "VETOES", "GRANTED TO");
+}
+
+size_t list_module_text(const struct resv_store_ops *s, bool header)
 {
 	char cpus[128], layers[32], slots[24], who[256];
 	struct model m;
-	size_t i;
+	size_t i, n;
 
 	module_holds(&m);
+	if (header && m.nr_resv)
+		list_header();
 	for (i = 0; i < m.nr_resv; i++) {
 		const struct model_resv *r = &m.resv[i];
 
@@ -85,7 +93,9 @@ void list_module_text(const struct resv_store_ops *s)
 		       r->control & PCR_CTL_DIRECT_MSR ? "yes" : "no", layers,
 		       (unsigned long long)module_vetoes(s, r), who);
 	}
+	n = m.nr_resv;
 	model_free(&m);
+	return n;
 }
 
 void list_module_json(struct json *j, const struct resv_store_ops *s)

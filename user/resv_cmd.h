@@ -79,8 +79,8 @@ __u32 general_counters(const struct pcrw_veto_cfg *c);
  * (@held, rule 7; NULL: none), on @nr_counters general counters: its
  * slots into @slots, or -EBUSY with why in @err. */
 int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
-	  bool skip_policy, __u32 nr_counters, const __u64 *held,
-	  __u64 *slots, char *err, size_t len);
+	  bool skip_policy, __u32 nr_counters, const __u64 *held, __u64 *slots,
+	  char *err, size_t len);
 
 /* After a reservation is in force: does the module hold one of its slots
  * now (an acquire that raced it)? 0, 1 with where in @msg, or -errno. */

@@ -46,9 +46,9 @@ enum msr_part {
 };
 
 static const char *const msr_links[MSR_NR_PARTS] = {
-	"link_msr",	  "link_msr_write_exit",
-	"link_msr_write", "link_msr_ioctl_exit",
-	"link_msr_ioctl", "link_msr_arbiter",
+	"link_msr",	   "link_msr_write_exit",
+	"link_msr_write",  "link_msr_ioctl_exit",
+	"link_msr_ioctl",  "link_msr_arbiter",
 	"link_msr_acquire"
 };
 

@@ -17,6 +17,7 @@ load ../helpers
 load arbiter
 
 MW() { "$TESTPROGS/msr_write" "$@"; }
+PO() { "$TESTPROGS/perf_open" "$@"; }
 PINS=/sys/fs/bpf/pcrwatch
 HELD1=4295032832 # the module's reservation id of slot 1, CPU 0
 HELD2=4295098368 # slot 2, CPU 0
@@ -55,7 +56,13 @@ teardown_file() {
 
 @test "a slot the module holds privately is kept from MSR writers and from reserve" {
 	agree_start mode=fully-enforcing
+	run PO --type hw --cpu 0
+	assert "$status" == 2 "nothing held: perf looks for a PMU (ENOENT: none here): $output"
 	pcr_expect 0 acquire 1
+	# The perf veto counts the held counter as someone else's; with the
+	# PMU's size unknown here (no PMU) it fails closed, naming the hold.
+	run PO --type hw --cpu 1
+	assert "$status" == 16 "perf on a CPU where the module holds a counter: $output"
 	run MW pwrite 0 0x187 0x43003c
 	assert "$status" == 16 "IA32_PERFEVTSEL1 of the module's private slot 1: $output"
 	run MW write 1 0xc2 0
@@ -63,7 +70,8 @@ teardown_file() {
 	run MW pwrite 0 0x186 0x43003c
 	assert "$status" != 16 "slot 0 is not held: $output"
 	run_tool 0 events --json --since 1h
-	assert "$output" =~ "\"kind\":\"veto\".*\"reservation_id\":$HELD1," "the veto names the module's slot: $output"
+	assert "$output" =~ "\"kind\":\"veto\".*\"reservation_id\":$HELD1," "the MSR veto names the module's slot: $output"
+	assert "$output" =~ "\"kind\":\"veto\".*\"path\":\"perf\".*\"reservation_id\":4295032833," "the perf veto names it on CPU 1: $output"
 	run_tool 1 reserve --cpus 0 --counters all --for uid:1000
 	assert "$output" =~ "CPU 0: the pcr_arbiter module holds slot 1 there"
 	run_tool 0 reserve --cpus 0 --counters 2 --for uid:1000
@@ -133,7 +141,13 @@ teardown_file() {
 
 @test "with the module unloaded, its holds are forgotten at the next attach" {
 	agree_start mode=fully-enforcing
+	run PO --type hw --cpu 0
+	assert "$status" == 2 "nothing held: perf looks for a PMU (ENOENT: none here): $output"
 	pcr_expect 0 acquire 1
+	# The perf veto counts the held counter as someone else's; with the
+	# PMU's size unknown here (no PMU) it fails closed, naming the hold.
+	run PO --type hw --cpu 1
+	assert "$status" == 16 "perf on a CPU where the module holds a counter: $output"
 	run MW pwrite 0 0x187 0x43003c
 	assert "$status" == 16 "held: $output"
 	arb_unload
