@@ -42,12 +42,19 @@ struct agent_ring {
 	struct event_log *log;
 };
 
-static volatile sig_atomic_t agent_exiting, agent_reload;
+/* The ring buffers the agent drains, one reader over every group's. */
+struct agent_rings {
+	struct agent_ring ring[AGENT_MAX_GROUPS];
+	int fds[AGENT_MAX_GROUPS], nfds;
+	struct ring_buffer *rb;
+};
+
+static volatile sig_atomic_t agent_exiting, agent_reload_asked;
 
 static void agent_signal(int sig)
 {
 	if (sig == SIGHUP)
-		agent_reload = 1;
+		agent_reload_asked = 1;
 	else
 		agent_exiting = 1;
 }
@@ -136,45 +143,62 @@ static int agent_on_event(void *ctx, void *data, size_t size)
 }
 
 /* One ring buffer reader over every group folder that pins "events". */
-static struct ring_buffer *agent_rings(struct agent_ring *rings,
-				       struct event_log *log, int *nfds,
-				       int *fds)
+static void agent_rings_open(struct agent_rings *a, struct event_log *log)
 {
-	struct ring_buffer *rb = NULL;
 	DIR *d = opendir(PCRW_PIN_ROOT);
 	struct dirent *e;
 	int fd;
 
-	*nfds = 0;
-	while (d && (e = readdir(d)) && *nfds < AGENT_MAX_GROUPS) {
+	a->nfds = 0;
+	a->rb = NULL;
+	while (d && (e = readdir(d)) && a->nfds < AGENT_MAX_GROUPS) {
 		if (e->d_name[0] == '.' ||
-		    strlen(e->d_name) >= sizeof(rings->group))
+		    strlen(e->d_name) >= sizeof(a->ring[0].group))
 			continue;
 		fd = pcrw_obj_get(e->d_name, PCRW_EVENTS_RINGBUF);
 		if (fd < 0)
 			continue;
-		snprintf(rings[*nfds].group, sizeof(rings->group), "%s",
+		snprintf(a->ring[a->nfds].group, sizeof(a->ring[0].group), "%s",
 			 e->d_name);
-		rings[*nfds].log = log;
-		if (!rb)
-			rb = ring_buffer__new(fd, agent_on_event, &rings[*nfds],
-					      NULL);
-		else if (ring_buffer__add(rb, fd, agent_on_event,
-					  &rings[*nfds]))
+		a->ring[a->nfds].log = log;
+		if (!a->rb)
+			a->rb = ring_buffer__new(fd, agent_on_event,
+						 &a->ring[a->nfds], NULL);
+		else if (ring_buffer__add(a->rb, fd, agent_on_event,
+					  &a->ring[a->nfds]))
 			pcrw_warn("agent: cannot read the %s ring buffer",
 				  e->d_name);
-		fds[(*nfds)++] = fd;
+		a->fds[a->nfds++] = fd;
 		printf("events   %s: logged\n", e->d_name);
 	}
 	if (d)
 		closedir(d);
 	fflush(stdout);
-	return rb;
 }
 
-static void agent_reload_policy(const struct agent_cfg *cfg)
+static void agent_rings_close(struct agent_rings *a)
+{
+	int i;
+
+	if (a->rb)
+		ring_buffer__consume(a->rb); /* what is left, before going */
+	ring_buffer__free(a->rb);
+	a->rb = NULL;
+	for (i = 0; i < a->nfds; i++)
+		close(a->fds[i]);
+	a->nfds = 0;
+}
+
+/* SIGHUP: attach what the kernel allows now (a group skipped at start,
+ * such as the pcr_arbiter module's, loaded since), read its ring buffer
+ * too (events wait in the pinned rings meanwhile), reload the policy. */
+static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
+			 struct event_log *log)
 {
 	agent_notify("RELOADING=1\nSTATUS=reloading the policy");
+	agent_attach(cfg);
+	agent_rings_close(a);
+	agent_rings_open(a, log);
 	if (agent_policy(cfg))
 		pcrw_warn("SIGHUP: the policy in force is unchanged");
 	agent_notify("READY=1\nSTATUS=running");
@@ -244,24 +268,23 @@ static int agent_parse(struct agent_cfg *cfg, int argc, char **argv)
 	return PCRW_EXIT_OK;
 }
 
-static void agent_loop(const struct agent_cfg *cfg, struct ring_buffer *rb,
+static void agent_loop(const struct agent_cfg *cfg, struct agent_rings *a,
 		       struct event_log *log)
 {
 	int err;
 
 	while (!agent_exiting) {
-		err = rb ? ring_buffer__poll(rb, 200) : (usleep(200000), 0);
+		err = a->rb ? ring_buffer__poll(a->rb, 200)
+			    : (usleep(200000), 0);
 		if (err < 0 && err != -EINTR) {
 			pcrw_err("agent: reading events: %s", strerror(-err));
 			break;
 		}
-		if (agent_reload) {
-			agent_reload = 0;
-			agent_reload_policy(cfg);
+		if (agent_reload_asked) {
+			agent_reload_asked = 0;
+			agent_reload(cfg, a, log);
 		}
 	}
-	if (rb)
-		ring_buffer__consume(rb); /* what is left, before going */
 }
 
 int cmd_agent(int argc, char **argv)
@@ -273,10 +296,9 @@ int cmd_agent(int argc, char **argv)
 		.log_keep = 5,
 		.journal = "/run/systemd/journal/socket",
 	};
-	struct agent_ring rings[AGENT_MAX_GROUPS];
-	int fds[AGENT_MAX_GROUPS], nfds = 0, rc, i;
-	struct ring_buffer *rb;
+	struct agent_rings rings;
 	struct event_log log;
+	int rc;
 	bool policy_ok;
 
 	rc = agent_parse(&cfg, argc, argv);
@@ -300,18 +322,16 @@ int cmd_agent(int argc, char **argv)
 	signal(SIGHUP, agent_signal);
 	agent_attach(&cfg);
 	policy_ok = agent_policy(&cfg) == 0;
-	rb = agent_rings(rings, &log, &nfds, fds);
-	if (!rb)
+	agent_rings_open(&rings, &log);
+	if (!rings.rb)
 		pcrw_warn(
 			"agent: no group has a ring buffer: no events to log");
 	agent_notify(policy_ok ? "READY=1\nSTATUS=running"
 			       : "READY=1\nSTATUS=running; the policy is NOT "
 				 "in force");
-	agent_loop(&cfg, rb, &log);
+	agent_loop(&cfg, &rings, &log);
 	agent_notify("STOPPING=1");
-	ring_buffer__free(rb);
-	for (i = 0; i < nfds; i++)
-		close(fds[i]);
+	agent_rings_close(&rings);
 	event_log_close(&log);
 	return PCRW_EXIT_OK;
 }
