@@ -57,20 +57,28 @@ int arbiter_info(struct pcr_arb_info *info)
 	return err;
 }
 
-static int held_on(int fd, __u64 *held)
+int arbiter_each_slot(int fd, arbiter_slot_fn *fn, void *ctx)
 {
 	struct pcr_arb_slot_status st;
 	__u32 slot;
+	int err;
 
-	*held = 0;
 	for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
 		memset(&st, 0, sizeof(st));
 		st.slot = slot;
 		if (ioctl(fd, PCR_ARB_IOC_STATUS, &st))
 			return -errno;
-		if (pcr_module_slot_held(st.flags, st.holder_tgid))
-			*held |= 1ULL << slot;
+		err = fn(&st, ctx);
+		if (err)
+			return err;
 	}
+	return 0;
+}
+
+static int add_held(const struct pcr_arb_slot_status *st, void *held)
+{
+	if (pcr_module_slot_held(st->flags, st->holder_tgid))
+		*(__u64 *)held |= 1ULL << st->slot;
 	return 0;
 }
 
@@ -87,7 +95,7 @@ int arbiter_held_slots(__u64 held[PCRW_MAX_CPUS])
 			continue; /* offline or absent CPU */
 		if (fd < 0)
 			return fd;
-		err = held_on(fd, &held[cpu]);
+		err = arbiter_each_slot(fd, add_held, &held[cpu]);
 		close(fd);
 		if (err)
 			return err;

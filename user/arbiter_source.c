@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "arbiter.h"
@@ -70,24 +69,17 @@ static int add_slot(struct model *m, int cpu,
 	return model_add_resv(m, &r);
 }
 
-static int collect_cpu(struct model *m, int cpu, int fd)
-{
-	struct pcr_arb_slot_status st;
-	__u32 slot;
-	int err;
+struct slot_walk {
+	struct model *m;
+	int cpu;
+};
 
-	for (slot = 0; slot < PCR_MAX_SLOTS; slot++) {
-		memset(&st, 0, sizeof(st));
-		st.slot = slot;
-		if (ioctl(fd, PCR_ARB_IOC_STATUS, &st))
-			return -errno;
-		if (!(st.flags & PCR_ARB_SLOT_RESERVED))
-			continue;
-		err = add_slot(m, cpu, &st);
-		if (err)
-			return err;
-	}
-	return 0;
+static int add_reserved(const struct pcr_arb_slot_status *st, void *ctx)
+{
+	struct slot_walk *w = ctx;
+
+	return st->flags & PCR_ARB_SLOT_RESERVED ? add_slot(w->m, w->cpu, st)
+						 : 0;
 }
 
 int arbiter_source_collect(struct model *m)
@@ -115,7 +107,8 @@ int arbiter_source_collect(struct model *m)
 			continue; /* offline or absent CPU */
 		if (fd < 0)
 			return fd;
-		err = collect_cpu(m, cpu, fd);
+		err = arbiter_each_slot(fd, add_reserved,
+					&(struct slot_walk){ m, cpu });
 		close(fd);
 		if (err)
 			return err;
