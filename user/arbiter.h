@@ -27,10 +27,12 @@ int arbiter_info(struct pcr_arb_info *info);
 /* "none", "minimal", "minimal-enforcing", "fully-enforcing" or "?". */
 const char *arbiter_mode_name(__u32 mode);
 
-/* Call @fn with each slot's status on the CPU whose device is @fd, until
- * it returns non-zero (that, returned) or the device fails (-errno). */
-typedef int arbiter_slot_fn(const struct pcr_arb_slot_status *st, void *ctx);
-int arbiter_each_slot(int fd, arbiter_slot_fn *fn, void *ctx);
+/* Call @fn with each slot's status on every CPU the module serves, until
+ * it returns non-zero (that, returned) or a device fails (-errno): the
+ * number of CPUs seen. */
+typedef int arbiter_slot_fn(int cpu, const struct pcr_arb_slot_status *st,
+			    void *ctx);
+int arbiter_each_slot(arbiter_slot_fn *fn, void *ctx);
 
 /* Into @held, per CPU, the slots the module holds for someone (rule 7:
  * pcr_module_slot_held); all 0 when it is not loaded. 0 or -errno (then

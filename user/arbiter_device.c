@@ -57,7 +57,7 @@ int arbiter_info(struct pcr_arb_info *info)
 	return err;
 }
 
-int arbiter_each_slot(int fd, arbiter_slot_fn *fn, void *ctx)
+static int each_slot_of(int cpu, int fd, arbiter_slot_fn *fn, void *ctx)
 {
 	struct pcr_arb_slot_status st;
 	__u32 slot;
@@ -68,37 +68,46 @@ int arbiter_each_slot(int fd, arbiter_slot_fn *fn, void *ctx)
 		st.slot = slot;
 		if (ioctl(fd, PCR_ARB_IOC_STATUS, &st))
 			return -errno;
-		err = fn(&st, ctx);
+		err = fn(cpu, &st, ctx);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int add_held(const struct pcr_arb_slot_status *st, void *held)
+int arbiter_each_slot(arbiter_slot_fn *fn, void *ctx)
 {
-	if (pcr_module_slot_held(st->flags, st->holder_tgid))
-		*(__u64 *)held |= 1ULL << st->slot;
-	return 0;
-}
+	int cpu, fd, err, seen = 0;
 
-int arbiter_held_slots(__u64 held[PCRW_MAX_CPUS])
-{
-	int cpu, fd, err;
-
-	memset(held, 0, PCRW_MAX_CPUS * sizeof(held[0]));
-	if (!arbiter_module_present())
-		return 0;
 	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
 		fd = arbiter_open_cpu(cpu);
 		if (fd == -ENOENT || fd == -ENXIO)
 			continue; /* offline or absent CPU */
 		if (fd < 0)
 			return fd;
-		err = arbiter_each_slot(fd, add_held, &held[cpu]);
+		err = each_slot_of(cpu, fd, fn, ctx);
 		close(fd);
 		if (err)
 			return err;
+		seen++;
 	}
+	return seen;
+}
+
+static int add_held(int cpu, const struct pcr_arb_slot_status *st, void *held)
+{
+	if (pcr_module_slot_held(st->flags, st->holder_tgid))
+		((__u64 *)held)[cpu] |= 1ULL << st->slot;
 	return 0;
+}
+
+int arbiter_held_slots(__u64 held[PCRW_MAX_CPUS])
+{
+	int err;
+
+	memset(held, 0, PCRW_MAX_CPUS * sizeof(held[0]));
+	if (!arbiter_module_present())
+		return 0;
+	err = arbiter_each_slot(add_held, held);
+	return err < 0 ? err : 0;
 }

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "arbiter.h"
 #include "model.h"
@@ -69,23 +68,15 @@ static int add_slot(struct model *m, int cpu,
 	return model_add_resv(m, &r);
 }
 
-struct slot_walk {
-	struct model *m;
-	int cpu;
-};
-
-static int add_reserved(const struct pcr_arb_slot_status *st, void *ctx)
+static int add_reserved(int cpu, const struct pcr_arb_slot_status *st, void *m)
 {
-	struct slot_walk *w = ctx;
-
-	return st->flags & PCR_ARB_SLOT_RESERVED ? add_slot(w->m, w->cpu, st)
-						 : 0;
+	return st->flags & PCR_ARB_SLOT_RESERVED ? add_slot(m, cpu, st) : 0;
 }
 
 int arbiter_source_collect(struct model *m)
 {
 	struct pcr_arb_info info;
-	int cpu, fd, err, seen = 0;
+	int err, seen;
 
 	if (!arbiter_module_present())
 		return 0;
@@ -101,18 +92,6 @@ int arbiter_source_collect(struct model *m)
 		   "pcr_arbiter loaded (mode %s): its registers are the source "
 		   "of truth for reservations",
 		   arbiter_mode_name(info.mode));
-	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
-		fd = arbiter_open_cpu(cpu);
-		if (fd == -ENOENT || fd == -ENXIO)
-			continue; /* offline or absent CPU */
-		if (fd < 0)
-			return fd;
-		err = arbiter_each_slot(fd, add_reserved,
-					&(struct slot_walk){ m, cpu });
-		close(fd);
-		if (err)
-			return err;
-		seen++;
-	}
-	return seen ? 0 : -ENODEV;
+	seen = arbiter_each_slot(add_reserved, m);
+	return seen < 0 ? seen : seen ? 0 : -ENODEV;
 }
