@@ -14,6 +14,7 @@
 
 #include "pcrwatch.h"
 #include "component.h"
+#include "names.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "sanitize.h"
@@ -47,7 +48,9 @@ static int print_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e) ||
 	    (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
 		return 0;
-	if (s->get(e->reservation_id, &r) == 0)
+	if (e->reservation_id >= PCRW_MODULE_RESV_BASE)
+		snprintf(who, sizeof(who), "held by the pcr_arbiter module");
+	else if (s->get(e->reservation_id, &r) == 0)
 		san_term(who, sizeof(who), r.label, sizeof(r.label));
 	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
 	printf("%s ", e->kind == PCRW_EV_VETO ? "veto" : "audit");
@@ -56,6 +59,16 @@ static int print_event(void *ctx, void *data, size_t size)
 		       "0x%llx slot %u",
 		       e->actor.tgid, comm, e->actor.uid, e->cpu, e->msr,
 		       (unsigned long long)e->value, e->slot);
+	} else if (e->actor_path == PCRW_PATH_ARBITER) {
+		/* the module's program ioctl, or its private acquire (no
+		 * register: the slot on every CPU) */
+		printf("pcr_arbiter %s: pid %u (%s) uid %u, %s layer: slot %u",
+		       e->msr ? "program" : "private acquire", e->actor.tgid,
+		       comm, e->actor.uid, layer_name(e->actor.layer),
+		       e->slot);
+		if (e->msr)
+			printf(" msr 0x%x value 0x%llx", e->msr,
+			       (unsigned long long)e->value);
 	} else {
 		rule = PCRW_VETO_RULE(e->old_value);
 		if (e->actor.layer == PCR_LAYER_HYPERVISOR)
