@@ -171,7 +171,7 @@ teardown_file() {
 	# anyone a reservation restricts, whatever the slot (fail closed).
 	pcr_expect $EBUSY acquire 1
 	kill -HUP $agent
-	wait_for 120 grep -q "arbiter +attached" "$TEST_TMP/agent.out" || {
+	wait_for 120 grep -qE "arbiter +attached" "$TEST_TMP/agent.out" || {
 		cat "$TEST_TMP/agent.out" >&2
 		false
 	}
