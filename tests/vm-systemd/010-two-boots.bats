@@ -139,7 +139,7 @@ prom() {
 		and .PCRWATCH_UNIT == "pcrwatch-vm-cmd.service"
 		and (.PCRWATCH_TIME_NS | tonumber) > 1700000000000000000
 		and ._BOOT_ID == "'$boot_id'"'
-	veto perf_open "$common and .PCRWATCH_MSR == \"0x0\""
+	veto perf_open "$common"
 	veto msr_write "$common and .PCRWATCH_MSR == \"0x186\" and (.MESSAGE | test(\"msr 0x186 value 0x43003c\"))"
 }
 
