@@ -180,11 +180,15 @@ kmod-arm64:
 	$(Q)for kver in $(KMOD_ARM64_KVERS); do \
 		d=build/kmod-arm64-$$kver; mkdir -p $$d && rm -f $$d/NOT-BUILT && \
 		cp tests/kmod-arm64/Kbuild tests/kmod-arm64/*.c $$d/ && \
-		hdr=$$(cat $(PCRWATCH_CACHE_DIR)/headers/$$kver/build 2>/dev/null) || \
-			{ echo "no headers for $$kver: run tools/vm/fetch-headers-arm64"; exit 1; }; \
-		kcc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $$hdr/.config); \
-		if ! PATH=$(TRIXIE_BIN):$$PATH command -v $$kcc >/dev/null; then \
+		hdr=$$(cat $(PCRWATCH_CACHE_DIR)/headers/$$kver/build 2>/dev/null); \
+		kcc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $$hdr/.config 2>/dev/null); \
+		if [ -z "$$hdr" ]; then \
+			echo "no arm64 headers for $$kver: run tools/vm/fetch-headers-arm64 (tools/deps does)" >$$d/NOT-BUILT; \
+		elif ! PATH=$(TRIXIE_BIN):$$PATH command -v $$kcc >/dev/null; then \
 			echo "$$kver was built with $$kcc, which neither this host nor tools/vm/trixie-toolchain provides" >$$d/NOT-BUILT; \
+		fi; \
+		if [ -f $$d/NOT-BUILT ]; then \
+			rm -f $$d/pcr_kperf.ko; \
 			printf '  %-8s %s: NOT BUILT: %s\n' KMOD $$d "$$(cat $$d/NOT-BUILT)"; \
 			continue; \
 		fi; \
@@ -250,7 +254,7 @@ demo: arm64
 # (.clang-format).
 FORMAT_SRCS = $(strip \
 	$(wildcard bpf/*.[ch] user/*.[ch] include/*.h arbiter-module/*.[ch] \
-	tests/unit/*.[ch] tests/progs/*.c bench/*.c tools/vm/*.c))
+	tests/unit/*.[ch] tests/progs/*.c tests/kmod-arm64/*.c bench/*.c tools/vm/*.c))
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 
