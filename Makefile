@@ -76,7 +76,7 @@ PROGS := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all arm64 module check check-all deps-build check-unit check-host check-vm-amd64 \
+.PHONY: all arm64 module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
 	check-vm-arm64 bench demo deps install clean help format format-check
 
 all: $(OUT)/pcrwatch $(PROGS)
@@ -86,6 +86,7 @@ help:
 	@echo "make [all]           build pcrwatch for this machine (build/amd64/pcrwatch)"
 	@echo "make arm64           cross-build the static arm64 tool for the guest"
 	@echo "make module          build the arbiter module for each amd64 guest kernel"
+	@echo "make kmod-arm64      build the kernel-layer test module for each arm64 guest kernel"
 	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
 	@echo "make check-unit|check-host|check-vm-amd64|check-vm-arm64 [KERNEL='6.1 6.12 7.x']"
 	@echo "make bench           the benchmarks in bench/"
@@ -174,6 +175,39 @@ module:
 		printf '  %-8s %s\n' MODULE $$d; \
 	done
 
+# The kernel-layer test module (tests/kmod-arm64, for vm-arm64 083), once
+# per arm64 guest kernel that can attach LSM programs (6.1 arm64 cannot:
+# no test would load it), cross-built against the arm64 headers
+# tools/vm/fetch-headers-arm64 unpacks with the amd64 kbuild programs; the
+# packages' .kernelvariables name the compiler (aarch64-linux-gnu-gcc-12,
+# trixie's -14 for 7.x). A kernel it cannot build for gets a NOT-BUILT file
+# saying why, which the test reports as its skip reason.
+KMOD_ARM64_KVERS = $(foreach k,$(filter-out 6.1,$(KERNEL)),$(shell cat $(PCRWATCH_CACHE_DIR)/kernels/arm64-$(k)/version 2>/dev/null))
+kmod-arm64:
+	$(Q)for kver in $(KMOD_ARM64_KVERS); do \
+		d=build/kmod-arm64-$$kver; mkdir -p $$d && rm -f $$d/NOT-BUILT && \
+		cp tests/kmod-arm64/Kbuild tests/kmod-arm64/*.c $$d/ && \
+		hdr=$$(cat $(PCRWATCH_CACHE_DIR)/headers/$$kver/build 2>/dev/null); \
+		kcc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $$hdr/.config 2>/dev/null); \
+		if [ -z "$$hdr" ]; then \
+			echo "no arm64 headers for $$kver: run tools/vm/fetch-headers-arm64 (tools/deps does)" >$$d/NOT-BUILT; \
+		elif ! PATH=$(TRIXIE_BIN):$$PATH command -v $$kcc >/dev/null; then \
+			echo "$$kver was built with $$kcc, which neither this host nor tools/vm/trixie-toolchain provides" >$$d/NOT-BUILT; \
+		fi; \
+		if [ -f $$d/NOT-BUILT ]; then \
+			rm -f $$d/pcr_kperf.ko; \
+			printf '  %-8s %s: NOT BUILT: %s\n' KMOD $$d "$$(cat $$d/NOT-BUILT)"; \
+			continue; \
+		fi; \
+		kpah=$$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' $$hdr/.config); \
+		hpah=$$(pahole --version | tr -dc 0-9); nobtf=; \
+		[ "$${kpah:-0}" -le "$${hpah:-0}" ] || nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=; \
+		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
+			M=$(CURDIR)/$$d $$nobtf modules >$$d.log 2>&1 || \
+			{ cat $$d.log; exit 1; }; \
+		printf '  %-8s %s\n' KMOD $$d/pcr_kperf.ko; \
+	done
+
 # Userspace unit tests and fuzzers for the rulebook and parsers.
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
@@ -202,7 +236,7 @@ check:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory check-all
 
-check-all: all arm64 module $(UNITS) $(FUZZERS)
+check-all: all arm64 module kmod-arm64 $(UNITS) $(FUZZERS)
 	$(Q)tests/check unit host vm-amd64 vm-arm64
 
 check-unit: $(UNITS) $(FUZZERS)
@@ -214,7 +248,7 @@ check-host: all
 check-vm-amd64: all module
 	$(Q)tests/check vm-amd64
 
-check-vm-arm64: arm64
+check-vm-arm64: arm64 kmod-arm64
 	$(Q)tests/check vm-arm64
 
 bench: all
@@ -227,7 +261,7 @@ demo: arm64
 # (.clang-format).
 FORMAT_SRCS = $(strip \
 	$(wildcard bpf/*.[ch] user/*.[ch] include/*.h arbiter-module/*.[ch] \
-	tests/unit/*.[ch] tests/progs/*.c bench/*.c tools/vm/*.c))
+	tests/unit/*.[ch] tests/progs/*.c tests/kmod-arm64/*.c bench/*.c tools/vm/*.c))
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 

@@ -115,7 +115,7 @@ struct verdict {
 	__u32 rule; /* enum pcr_admit_rule */
 	__u32 restricted; /* some reservation restricts the task */
 	__u32 layer; /* the caller's (enum pcr_layer) */
-	__u32 reserved0;
+	__s32 cpu; /* the event's CPU, or -1 (per task): what a veto names */
 };
 
 /* Rule 5 for one CPU and one charge: @own is the word the event is (or
@@ -174,7 +174,7 @@ static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 				  __u64 demand, int charge, struct verdict *v,
 				  __u32 *idx)
 {
-	struct admit_loop l = { .d = *d, .v.layer = layer };
+	struct admit_loop l = { .d = *d, .v.layer = layer, .v.cpu = cpu };
 	__u32 n = cfg->nr_cpus, w;
 	__u64 *word;
 
@@ -221,6 +221,10 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 	if (e) {
 		if (fill_veto_for(e, kind, id, &slots))
 			fill_veto_base(e, kind, id); /* gone since: no holder */
+		/* A CPU event's counter is on its CPU, not where the
+		 * opener (insmod, a vCPU thread, perf) happened to run. */
+		if (v->cpu >= 0)
+			e->cpu = v->cpu;
 		e->actor.layer = v->layer;
 		e->actor_path = PCRW_PATH_PERF;
 		e->value = config;

@@ -64,8 +64,7 @@ static int print_event(void *ctx, void *data, size_t size)
 		 * register: the slot on every CPU) */
 		printf("pcr_arbiter %s: pid %u (%s) uid %u, %s layer: slot %u",
 		       e->msr ? "program" : "private acquire", e->actor.tgid,
-		       comm, e->actor.uid, layer_name(e->actor.layer),
-		       e->slot);
+		       comm, e->actor.uid, layer_name(e->actor.layer), e->slot);
 		if (e->msr)
 			printf(" msr 0x%x value 0x%llx", e->msr,
 			       (unsigned long long)e->value);
