@@ -261,7 +261,7 @@ demo: arm64
 # (.clang-format).
 FORMAT_SRCS = $(strip \
 	$(wildcard bpf/*.[ch] user/*.[ch] include/*.h arbiter-module/*.[ch] \
-	tests/unit/*.[ch] tests/progs/*.c tests/kmod-arm64/*.c bench/*.c tools/vm/*.c))
+	tests/unit/*.[ch] tests/progs/*.c tests/kmod/*.c tests/kmod-arm64/*.c bench/*.c tools/vm/*.c))
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
 
