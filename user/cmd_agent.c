@@ -112,22 +112,40 @@ static void agent_attach(const struct agent_cfg *cfg)
 	fflush(stdout);
 }
 
-/* 0 when the policy is in force or there is none to load. */
+/* What agent_policy() found. */
+enum {
+	AGENT_POLICY_IN_FORCE,
+	AGENT_NO_POLICY, /* none to load (or --monitor-only) */
+	AGENT_POLICY_FAILED,
+};
+
 static int agent_policy(const struct agent_cfg *cfg)
 {
 	if (cfg->monitor_only)
-		return 0;
+		return AGENT_NO_POLICY;
 	if (access(cfg->policy, R_OK)) {
 		if (cfg->policy_given || errno != ENOENT) {
 			pcrw_err("agent: cannot read policy '%s': %s",
 				 cfg->policy, strerror(errno));
-			return -1;
+			return AGENT_POLICY_FAILED;
 		}
 		printf("policy %s: none; no policy reservations\n",
 		       cfg->policy);
-		return 0;
+		return AGENT_NO_POLICY;
 	}
-	return apply_policy(cfg->policy, false) ? -1 : 0;
+	return apply_policy(cfg->policy, false) ? AGENT_POLICY_FAILED
+						: AGENT_POLICY_IN_FORCE;
+}
+
+/* Tell systemd the agent is ready, and whether its policy is in force. */
+static void agent_ready(int policy)
+{
+	agent_notify(policy == AGENT_POLICY_IN_FORCE
+			     ? "READY=1\nSTATUS=running; the policy is in force"
+		     : policy == AGENT_NO_POLICY
+			     ? "READY=1\nSTATUS=running; no policy"
+			     : "READY=1\nSTATUS=running; the policy is NOT in "
+			       "force");
 }
 
 static int agent_on_event(void *ctx, void *data, size_t size)
@@ -195,13 +213,20 @@ static void agent_rings_close(struct agent_rings *a)
 static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
 			 struct event_log *log)
 {
+	int policy;
+
 	agent_notify("RELOADING=1\nSTATUS=reloading the policy");
 	agent_attach(cfg);
 	agent_rings_close(a);
 	agent_rings_open(a, log);
-	if (agent_policy(cfg))
-		pcrw_warn("SIGHUP: the policy in force is unchanged");
-	agent_notify("READY=1\nSTATUS=running");
+	policy = agent_policy(cfg);
+	if (policy != AGENT_POLICY_FAILED) {
+		agent_ready(policy);
+		return;
+	}
+	pcrw_warn("SIGHUP: the policy in force is unchanged");
+	agent_notify("READY=1\nSTATUS=running; the reloaded policy was "
+		     "refused, the one before stays in force");
 }
 
 static int agent_parse(struct agent_cfg *cfg, int argc, char **argv)
@@ -299,7 +324,7 @@ int cmd_agent(int argc, char **argv)
 	struct agent_rings rings;
 	struct event_log log;
 	int rc;
-	bool policy_ok;
+	int policy;
 
 	rc = agent_parse(&cfg, argc, argv);
 	if (rc)
@@ -321,14 +346,12 @@ int cmd_agent(int argc, char **argv)
 	signal(SIGTERM, agent_signal);
 	signal(SIGHUP, agent_signal);
 	agent_attach(&cfg);
-	policy_ok = agent_policy(&cfg) == 0;
+	policy = agent_policy(&cfg);
 	agent_rings_open(&rings, &log);
 	if (!rings.rb)
 		pcrw_warn(
 			"agent: no group has a ring buffer: no events to log");
-	agent_notify(policy_ok ? "READY=1\nSTATUS=running"
-			       : "READY=1\nSTATUS=running; the policy is NOT "
-				 "in force");
+	agent_ready(policy);
 	agent_loop(&cfg, &rings, &log);
 	agent_notify("STOPPING=1");
 	agent_rings_close(&rings);

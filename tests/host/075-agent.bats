@@ -85,6 +85,7 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	assert "$output" =~ "veto +attached: .*monitor-only" "no LSM here: said"
 	assert "$output" =~ "arbiter +not attached" "no module: said, not fatal"
 	wait_for 10 grep -q "READY=1" "$TEST_TMP/notify.out"
+	assert "$(cat "$TEST_TMP/notify.out")" =~ "STATUS=running; (no policy|the policy is in force)" "the status says the policy's state"
 	stop_agent
 	wait_for 10 grep -q "STOPPING=1" "$TEST_TMP/notify.out"
 }

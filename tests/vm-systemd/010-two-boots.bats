@@ -116,7 +116,7 @@ prom() {
 	assert "$(file boot2 boot_id)" != "$(file boot1 boot_id)" "a second boot"
 	assert "$(file boot2 dpkg-status)" == "install ok installed" "boot 1's install is on the disk"
 	assert "$(file boot2 pcrwatch.active)" == active "pcrwatch.service: $(file boot2 agent.journal)"
-	assert "$(file boot2 pcrwatch.show)" =~ $'StatusText=running\n' "the agent's status: no policy failure"
+	assert "$(file boot2 pcrwatch.show)" =~ $'StatusText=running; the policy is in force\n' "the agent's status: the policy in force"
 	assert "$(file boot2 pcrwatch.show)" =~ $'NRestarts=0\n' "the first start was the good one"
 	assert "$(file boot2 agent.journal)" =~ "policy /etc/pcrwatch/policy: 1 reservation\(s\) in force" \
 		"the agent said so in the journal"
