@@ -13,9 +13,11 @@
 
 #include "arbiter_mirror.h"
 
+/* Key ARB_KEY(cpu, slot); sized possible CPUs x PCR_MAX_SLOTS at load
+ * (user/map_size.c), as arb_held is sized possible CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCRW_MAX_CPUS *PCR_MAX_SLOTS);
+	__uint(max_entries, PCRW_SIZED_AT_LOAD);
 	__type(key, __u32);
 	__type(value, struct arb_reg);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -24,7 +26,7 @@ struct {
 /* Index: CPU. Value: bit per slot, set while pcr_module_slot_held(). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PCRW_MAX_CPUS);
+	__uint(max_entries, PCRW_SIZED_AT_LOAD);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -225,23 +225,26 @@ static long any_module_cb(struct bpf_map *map, __u32 *key, struct arb_reg *r,
 
 /* A private acquire takes its slot on every CPU: the first CPU where a
  * reservation that restricts the caller holds it refuses. The module's
- * own holders are its business (its registers decide among them). */
+ * own holders are its business (its registers decide among them). Only
+ * the CPUs reservations cover are visited (the index's chain). */
 struct acquire_scan {
 	struct resv_scan sc;
-	__u32 cpu; /* out: where */
+	__u32 cpu; /* in: the CPU to look at next; out: where */
 	__u32 reserved0;
 };
 
-static int acquire_cb(__u32 cpu, void *ctx)
+static int acquire_cb(__u32 i, void *ctx)
 {
 	struct acquire_scan *a = ctx;
 
-	a->sc.cpu = cpu;
+	if (a->cpu == PCRW_CPU_END)
+		return 1;
+	a->sc.cpu = a->cpu;
 	resv_scan(&a->sc);
-	if (!a->sc.first_id)
-		return 0;
-	a->cpu = cpu;
-	return 1;
+	if (a->sc.first_id)
+		return 1;
+	a->cpu = a->sc.next;
+	return 0;
 }
 
 static __always_inline __u64 acquire_restricting(struct msr_stash *w,
@@ -250,13 +253,28 @@ static __always_inline __u64 acquire_restricting(struct msr_stash *w,
 	const struct pcrw_veto_cfg *cfg = veto_config();
 	struct acquire_scan a = {
 		.sc = { .layer = w->layer, .no_module = 1, .slot_mask = mask },
+		.cpu = resv_first_cpu(),
 	};
-	__u32 n = cfg ? cfg->nr_cpus : PCRW_MAX_CPUS;
 
-	bpf_loop(n < PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS, acquire_cb, &a, 0);
+	bpf_loop(cfg ? cfg->nr_cpus : PCRW_MAX_CPUS, acquire_cb, &a, 0);
 	if (a.sc.first_id)
 		w->cpu = a.cpu;
 	return a.sc.first_id;
+}
+
+/* Nothing known about the write (no stash, or a CPU the index cannot
+ * name): the first reservation or module hold that restricts the caller
+ * anywhere refuses it (fail closed). */
+static __always_inline __u64 msr_restricting_any(struct msr_stash *w,
+						 __u64 *mask)
+{
+	__u64 found = 0;
+
+	*mask = ~0ULL;
+	bpf_for_each_map_elem(&resv, any_restricting_cb, &found, 0);
+	if (!found)
+		bpf_for_each_map_elem(&arb_regs, any_module_cb, &found, 0);
+	return found;
 }
 
 /* The reservation that refuses write @w (0: none), and the slots it is
@@ -264,16 +282,9 @@ static __always_inline __u64 acquire_restricting(struct msr_stash *w,
 static __always_inline __u64 msr_restricting(struct msr_stash *w, __u64 *mask)
 {
 	struct resv_scan sc = { .layer = PCR_LAYER_USER };
-	__u64 found = 0;
 
-	if (w->via == MSR_VIA_NONE) {
-		*mask = ~0ULL;
-		bpf_for_each_map_elem(&resv, any_restricting_cb, &found, 0);
-		if (!found)
-			bpf_for_each_map_elem(&arb_regs, any_module_cb, &found,
-					      0);
-		return found;
-	}
+	if (w->via == MSR_VIA_NONE)
+		return msr_restricting_any(w, mask);
 	if (w->via == MSR_VIA_WRITE)
 		*mask = pcr_msr_slot_mask(w->msr);
 	else if (w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_ACQUIRE)
@@ -282,13 +293,15 @@ static __always_inline __u64 msr_restricting(struct msr_stash *w, __u64 *mask)
 		*mask = ~0ULL; /* ioctl: any slot of the CPU */
 	if (w->via == MSR_VIA_ACQUIRE)
 		return acquire_restricting(w, *mask);
-	if (!*mask || w->cpu >= PCRW_MAX_CPUS)
-		return 0; /* no PMU register; a CPU no reservation can name */
+	if (!*mask)
+		return 0; /* no PMU register */
 	sc.cpu = w->cpu;
 	sc.direct = w->via != MSR_VIA_ARBITER;
 	sc.no_module = w->via == MSR_VIA_ARBITER;
 	sc.slot_mask = w->via == MSR_VIA_IOCTL ? 0 : *mask;
 	resv_scan(&sc);
+	if (sc.unindexed) /* a CPU the index cannot name: fail closed */
+		return msr_restricting_any(w, mask);
 	return sc.first_id;
 }
 
@@ -308,7 +321,7 @@ static __always_inline void emit_msr_veto(__u32 kind, __u64 id,
 		bpf_ringbuf_discard(e, 0);
 		return;
 	}
-	if (w->via != MSR_VIA_NONE && w->cpu < PCRW_MAX_CPUS)
+	if (w->via != MSR_VIA_NONE && w->cpu != ~0U)
 		e->cpu = w->cpu;
 	e->msr = w->msr;
 	e->value = w->value;

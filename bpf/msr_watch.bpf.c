@@ -69,7 +69,7 @@ struct {
 /* Keyed by the target CPU of a /dev/cpu/N/msr write. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PCRW_MAX_CPUS);
+	__uint(max_entries, PCRW_SIZED_AT_LOAD); /* possible CPUs */
 	__type(key, __u32);
 	__type(value, struct pcrw_msr_pending);
 } pending SEC(".maps");

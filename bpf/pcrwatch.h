@@ -13,7 +13,18 @@
 #include "pcr_rules.h"
 
 #define PCRW_COMM_LEN 16
-#define PCRW_MAX_CPUS 256
+/*
+ * The most CPUs any Linux kernel can be configured for (x86's MAXSMP
+ * NR_CPUS; arm64 allows 4096): the width of a reservation's CPU bitmap.
+ * Nothing is sized by it at run time: every per-CPU map is sized at load
+ * from the CPUs the running kernel can have (user/map_size.c), and a
+ * machine with more possible CPUs than this is refused, not cut.
+ */
+#define PCRW_MAX_CPUS 8192
+/* The declared size of a map that userspace sizes at load from the
+ * possible CPUs (user/map_size.c): a map left unsized names no CPU but
+ * the first, and the vetoes refuse on the others. */
+#define PCRW_SIZED_AT_LOAD 1
 
 /* Who touched a counter: a layer (enum pcr_layer) and an identity. */
 struct pcrw_owner {
@@ -138,12 +149,19 @@ struct pcrw_msr_held_ctx {
 };
 
 /* ===== Reservations and vetoes (issue 5: bpf/perf_veto, bpf/msr_veto) =====
- * Maps pinned under /sys/fs/bpf/pcrwatch/veto/ (by name): resv, cpu_resv,
- * veto_cfg, hw_charge, charged, resv_vetoes, veto_total, events.
+ * Maps pinned under /sys/fs/bpf/pcrwatch/veto/ (by name): resv,
+ * resv_index, veto_cfg, hw_charge, charged, resv_vetoes, veto_total,
+ * events. Capacities (docs/PCR-RULES.md "Capacities"): PCRW_MAX_RESV
+ * reservations on the machine, PCRW_MAX_GRANTS principals each, at most
+ * PCRW_RESV_PER_CPU covering one CPU: one per counter slot, so the PMU is
+ * full before that limit is reached.
  */
-#define PCRW_MAX_RESV 64
-#define PCRW_RESV_PER_CPU 8 /* reservations covering one CPU, at most */
-#define PCRW_MAX_GRANTS 4 /* principals one reservation is granted to */
+#define PCRW_MAX_RESV 1024
+/* Entries of the "resv" map: room for a policy of PCRW_MAX_RESV to be
+ * replaced whole, the new reservations in before the old ones go. */
+#define PCRW_STORE_ENTRIES (2 * PCRW_MAX_RESV)
+#define PCRW_RESV_PER_CPU 64 /* PCR_MAX_SLOTS: a reservation holds a slot */
+#define PCRW_MAX_GRANTS 64 /* principals one reservation is granted to */
 #define PCRW_CPU_WORDS (PCRW_MAX_CPUS / 64)
 #define PCRW_MAX_HW_TYPES 4
 #define PCRW_LABEL_LEN 96
@@ -173,12 +191,24 @@ struct pcrw_resv {
 };
 #define PCRW_RESV_F_POLICY 0x1 /* made by a policy file: reload replaces it */
 
-/* Value of map "cpu_resv" (array, index: CPU): the reservations covering
- * it, rebuilt by userspace after every change. */
+/*
+ * The per-CPU index the vetoes read: an array map of these, one row per
+ * possible CPU at index CPU + 1 and a head row at index 0, made whole by
+ * userspace after every change and put in force by one update of the
+ * outer map "resv_index" (array of maps, one entry), so a veto sees the
+ * index before a change or after it, never half of it.
+ *  - a CPU's row: @nr reservation ids covering it, @next the next CPU any
+ *    reservation covers (PCRW_CPU_END after the last);
+ *  - the head: @nr the reservations in the store, @next the first covered
+ *    CPU. A per-task open walks that chain, never every possible CPU.
+ */
+#define PCRW_INDEX_HEAD 0
+#define PCRW_INDEX_ROW(cpu) ((cpu) + 1)
+#define PCRW_CPU_END 0xffffffffU
 struct pcrw_cpu_resv {
 	__u32 nr;
-	__u32 reserved0;
-	__u64 ids[PCRW_RESV_PER_CPU];
+	__u32 next;
+	__u32 ids[PCRW_RESV_PER_CPU]; /* store ids are below 2^32 */
 };
 
 enum pcrw_veto_mode {
@@ -199,9 +229,9 @@ struct pcrw_veto_cfg {
 	__u32 reserved0;
 };
 
-/* Index of "hw_charge" (array of __u64 charge words, pcr_rules.h rule 5)
- * that charges per-task events; 0..PCRW_MAX_CPUS-1 charge CPU-bound ones. */
-#define PCRW_CHARGE_TASK PCRW_MAX_CPUS
+/* "hw_charge" (array of __u64 charge words, pcr_rules.h rule 5): index
+ * CPU charges that CPU's CPU-bound events, index veto_cfg.nr_cpus the
+ * per-task ones; sized nr_cpus + 1 at load. */
 
 /* In a veto event (struct pcrw_event, kind VETO or AUDIT): @reservation_id
  * names the reservation, @actor who was refused, @prev.uid/@prev.cgroup_id

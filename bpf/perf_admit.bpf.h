@@ -11,10 +11,11 @@
 #include "veto_common.bpf.h"
 
 /* Charge words (include/pcr_rules.h rule 5) of the admitted hardware
- * events of restricted tasks: per CPU, then the per-task pool. */
+ * events of restricted tasks: per CPU, then the per-task pool at index
+ * veto_cfg.nr_cpus. Sized nr_cpus + 1 at load (user/map_size.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PCRW_MAX_CPUS + 1);
+	__uint(max_entries, PCRW_SIZED_AT_LOAD);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -111,7 +112,8 @@ __noinline int admit_rule(struct pcr_demand *d, __u64 own, __u64 other)
 }
 
 struct verdict {
-	__u64 resv_id; /* the reservation that decided, or one involved */
+	__u64 resv_id; /* the reservation that decided, or one involved (0:
+			* none, for a CPU the index cannot name) */
 	__u32 rule; /* enum pcr_admit_rule */
 	__u32 restricted; /* some reservation restricts the task */
 	__u32 layer; /* the caller's (enum pcr_layer) */
@@ -125,16 +127,24 @@ struct admit_loop {
 	struct verdict v;
 	__u64 own;
 	__u32 per_task; /* own is the per-task pool: the other is the CPU's */
+	__u32 task_word; /* index of the per-task pool */
+	__u32 cpu; /* a per-task walk: the CPU to look at next */
 	__u32 reserved0;
 };
 
-static int admit_cpu_cb(__u32 cpu, void *ctx)
+/* Rule 5 on CPU @cpu; 1 when it refuses (the walk stops). */
+static __always_inline int admit_on(struct admit_loop *l, __u32 cpu)
 {
-	struct admit_loop *l = ctx;
 	struct resv_scan sc = { .cpu = cpu, .layer = l->v.layer };
 	__u64 other;
 
 	resv_scan(&sc);
+	l->cpu = sc.next;
+	if (sc.unindexed) {
+		l->v.restricted = 1;
+		l->v.rule = PCR_ADMIT_UNINDEXED;
+		return 1;
+	}
 	if (!sc.first_id)
 		return 0;
 	l->v.restricted = 1;
@@ -142,32 +152,45 @@ static int admit_cpu_cb(__u32 cpu, void *ctx)
 		l->v.resv_id = sc.first_id;
 	l->d.reserved_other = sc.reserved_other;
 	l->d.whole_other = sc.whole_other;
-	other = charge_read(l->per_task ? cpu : PCRW_CHARGE_TASK);
+	other = charge_read(l->per_task ? cpu : l->task_word);
 	l->v.rule = admit_rule(&l->d, l->own, other);
 	if (l->v.rule == PCR_ADMIT_OK)
 		return 0;
 	l->v.resv_id = sc.first_id;
-	return 1; /* stops the loop */
+	return 1;
+}
+
+/* A per-task event: one step along the chain of CPUs that reservations
+ * cover (pcrwatch.h, the index), never over every possible CPU. */
+static int admit_walk_cb(__u32 i, void *ctx)
+{
+	struct admit_loop *l = ctx;
+
+	if (l->cpu == PCRW_CPU_END)
+		return 1;
+	return admit_on(l, l->cpu);
 }
 
 /* Does any reservation restrict the current task, acting in @layer, on
- * @cpu? */
+ * @cpu? Also true where the index cannot name @cpu while reservations
+ * exist: the caller then applies the rule, which refuses. */
 static __always_inline int restricted_on(__u32 cpu, __u32 layer)
 {
 	struct resv_scan sc = { .cpu = cpu, .layer = layer };
 
 	resv_scan(&sc);
-	return sc.first_id != 0;
+	return sc.first_id != 0 || sc.unindexed;
 }
 
 /*
- * Rule 5 for an event of @demand on @cpu, or on every CPU for a per-task
- * event (@cpu < 0). With @charge the demand is added to the event's charge
- * word first and kept only when admitted (then @idx says which word);
- * without it (no event to uncharge later) the rule is applied to the
- * charges as they are plus this demand. @d brings the PMU's shape and the
- * event's flags, @layer the caller's layer (user, or the layer of an
- * in-kernel counter).
+ * Rule 5 for an event of @demand on @cpu, or on every CPU a reservation
+ * covers for a per-task event (@cpu < 0). With @charge the demand is added
+ * to the event's charge word first and kept only when admitted (then @idx
+ * says which word); without it (no event to uncharge later) the rule is
+ * applied to the charges as they are plus this demand. @d brings the PMU's
+ * shape and the event's flags, @layer the caller's layer (user, or the
+ * layer of an in-kernel counter). A CPU the index or the charge words
+ * cannot name is refused while anything is reserved (fail closed).
  */
 static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 				  __u32 layer, const struct pcr_demand *d,
@@ -175,27 +198,30 @@ static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 				  __u32 *idx)
 {
 	struct admit_loop l = { .d = *d, .v.layer = layer, .v.cpu = cpu };
-	__u32 n = cfg->nr_cpus, w;
 	__u64 *word;
+	__u32 w;
 
 	*idx = ~0U;
-	if (cpu >= PCRW_MAX_CPUS)
-		goto out;
 	if (cpu >= 0 && !restricted_on(cpu, layer))
 		goto out; /* the common case: nothing reserved there */
-	w = cpu >= 0 ? cpu : PCRW_CHARGE_TASK;
+	if (cpu < 0 && resv_first_cpu() == PCRW_CPU_END)
+		goto out; /* nothing reserved anywhere */
+	l.task_word = cfg->nr_cpus;
+	w = cpu >= 0 ? cpu : l.task_word;
 	word = charge_word(w);
 	if (!word) {
-		l.v.rule = PCR_ADMIT_UNKNOWN_CAPACITY; /* fail closed */
+		l.v.restricted = 1;
+		l.v.rule = PCR_ADMIT_UNINDEXED; /* fail closed */
 		goto out;
 	}
 	l.per_task = cpu < 0;
 	l.own = charge ? pcr_charge_add(word, demand) : *word + demand;
-	if (cpu >= 0)
-		admit_cpu_cb(cpu, &l);
-	else
-		bpf_loop(n < PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS, admit_cpu_cb,
-			 &l, 0);
+	if (cpu >= 0) {
+		admit_on(&l, cpu);
+	} else {
+		l.cpu = resv_first_cpu();
+		bpf_loop(cfg->nr_cpus, admit_walk_cb, &l, 0);
+	}
 	if (!charge)
 		goto out;
 	if (l.v.rule != PCR_ADMIT_OK || !l.v.restricted)

@@ -37,7 +37,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PCRW_MAX_CPUS *PCRW_SLOTS_PER_CPU);
+	__uint(max_entries, PCRW_SIZED_AT_LOAD); /* possible CPUs x slots */
 	__type(key, __u32);
 	__type(value, struct pcrw_slot_owner);
 } slots SEC(".maps");
@@ -205,7 +205,7 @@ static struct pcrw_slot_owner *slot_entry(int slot)
 {
 	__u32 cpu = bpf_get_smp_processor_id(), key;
 
-	if (slot < 0 || cpu >= PCRW_MAX_CPUS)
+	if (slot < 0)
 		return NULL;
 	key = cpu * PCRW_SLOTS_PER_CPU + slot;
 	return bpf_map_lookup_elem(&slots, &key);

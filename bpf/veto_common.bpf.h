@@ -14,19 +14,31 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCRW_MAX_RESV);
+	__uint(max_entries, PCRW_STORE_ENTRIES);
 	__type(key, __u64);
 	__type(value, struct pcrw_resv);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } resv SEC(".maps");
 
-struct {
+/* The rows of one index (struct pcrw_cpu_resv in pcrwatch.h): the
+ * template of the inner maps userspace makes, PCRW_INDEX_ROW(nr_cpus)
+ * rows each (BPF_F_INNER_MAP: any size). */
+struct resv_rows {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PCRW_MAX_CPUS);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct pcrw_cpu_resv));
+};
+
+/* The index in force: one entry, replaced whole by each change. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pcrw_cpu_resv);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} cpu_resv SEC(".maps");
+	__array(values, struct resv_rows);
+} resv_index SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -39,7 +51,7 @@ struct {
 /* Vetoes (and audited would-be vetoes) per reservation id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PCRW_MAX_RESV);
+	__uint(max_entries, PCRW_STORE_ENTRIES);
 	__type(key, __u64);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -78,35 +90,52 @@ static __always_inline __u64 current_start_ticks(void)
 }
 
 /* Does the current task, acting in @layer, match one of @r's grants?
- * @narrowed: whether any grant names that layer at all. */
+ * One bpf_loop callback per grant: up to PCRW_MAX_GRANTS of them. */
+struct holds_scan {
+	const struct pcrw_resv *r;
+	struct pcr_caller c;
+	__u32 narrowed; /* out: some grant names the layer */
+	__u32 holds; /* out */
+};
+
+static int holds_cb(__u32 i, void *ctx)
+{
+	struct holds_scan *h = ctx;
+	const struct pcr_principal *p;
+
+	if (i >= PCRW_MAX_GRANTS || i >= h->r->nr_grants)
+		return 1;
+	p = &h->r->grants[i];
+	if (pcr_principal_layer(p) == h->c.layer)
+		h->narrowed = 1;
+	h->c.cgroup_at_level = 0;
+	if (p->kind == PCR_PRINC_CGROUP)
+		h->c.cgroup_at_level =
+			bpf_get_current_ancestor_cgroup_id(p->level);
+	if ((p->kind == PCR_PRINC_PID || p->kind == PCR_PRINC_VM) &&
+	    !h->c.start)
+		h->c.start = current_start_ticks();
+	if (!pcr_principal_match(p, &h->c))
+		return 0;
+	h->holds = 1;
+	return 1;
+}
+
 static __always_inline int current_holds(const struct pcrw_resv *r, __u32 layer,
 					 int *narrowed)
 {
-	struct pcr_caller c = {
-		.layer = layer,
-		.uid = bpf_get_current_uid_gid() & 0xffffffff,
-		.tgid = bpf_get_current_pid_tgid() >> 32,
+	struct holds_scan h = {
+		.r = r,
+		.c = {
+			.layer = layer,
+			.uid = bpf_get_current_uid_gid() & 0xffffffff,
+			.tgid = bpf_get_current_pid_tgid() >> 32,
+		},
 	};
-	__u32 i;
 
-	for (i = 0; i < PCRW_MAX_GRANTS; i++) {
-		const struct pcr_principal *p = &r->grants[i];
-
-		if (i >= r->nr_grants)
-			break;
-		if (pcr_principal_layer(p) == layer)
-			*narrowed = 1;
-		c.cgroup_at_level = 0;
-		if (p->kind == PCR_PRINC_CGROUP)
-			c.cgroup_at_level =
-				bpf_get_current_ancestor_cgroup_id(p->level);
-		if ((p->kind == PCR_PRINC_PID || p->kind == PCR_PRINC_VM) &&
-		    !c.start)
-			c.start = current_start_ticks();
-		if (pcr_principal_match(p, &c))
-			return 1;
-	}
-	return 0;
+	bpf_loop(PCRW_MAX_GRANTS, holds_cb, &h, 0);
+	*narrowed = h.narrowed;
+	return h.holds;
 }
 
 /*
@@ -139,8 +168,11 @@ __noinline int restricted_by(const struct pcrw_resv *r, __u32 layer,
  * The reservations on one CPU that restrict the current task: each one
  * that rule 4 refuses (for the MSR path, only those holding a slot in
  * @slot_mask), then each slot the pcr_arbiter module holds that rule 7
- * refuses. One bpf_loop callback per reservation, so the verifier checks
- * the body once rather than once per unrolled iteration.
+ * refuses. One bpf_loop callback per reservation on that CPU, so the
+ * verifier checks the body once and the cost is the CPU's reservations,
+ * whatever the machine's size. The row is read once, from one index:
+ * every id in it is in the store until the next index is in force (the
+ * store deletes only after the switch, which waits for running vetoes).
  */
 struct resv_scan {
 	__u32 cpu;
@@ -152,20 +184,21 @@ struct resv_scan {
 	__u64 first_id; /* out: the first restricting reservation */
 	__u32 reserved_other; /* out: counters they hold */
 	__u32 whole_other; /* out: one of them holds the whole PMU */
+	__u32 unindexed; /* out: reservations exist and the index has no row
+			  * for the CPU: the caller fails closed */
+	__u32 next; /* out: the next CPU a reservation covers */
+	struct pcrw_cpu_resv *row;
 };
 
 static int resv_scan_cb(__u32 i, void *ctx)
 {
 	struct resv_scan *s = ctx;
-	struct pcrw_cpu_resv *cr;
 	struct pcrw_resv *r;
-	__u32 cpu = s->cpu;
 	__u64 id;
 
-	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
-	if (!cr || i >= cr->nr)
+	if (!s->row || i >= PCRW_RESV_PER_CPU)
 		return 1;
-	id = cr->ids[i & (PCRW_RESV_PER_CPU - 1)];
+	id = s->row->ids[i];
 	r = bpf_map_lookup_elem(&resv, &id);
 	if (!r)
 		return 0;
@@ -180,6 +213,28 @@ static int resv_scan_cb(__u32 i, void *ctx)
 	else
 		s->reserved_other += r->nr_counters;
 	return 0;
+}
+
+/* The index in force (NULL before the first reservation was ever made)
+ * and its row @key. */
+static __always_inline void *resv_rows(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&resv_index, &zero);
+}
+
+static __always_inline struct pcrw_cpu_resv *resv_row(void *rows, __u32 key)
+{
+	return rows ? bpf_map_lookup_elem(rows, &key) : NULL;
+}
+
+/* The first CPU any reservation covers (PCRW_CPU_END: none). */
+static __always_inline __u32 resv_first_cpu(void)
+{
+	struct pcrw_cpu_resv *head = resv_row(resv_rows(), PCRW_INDEX_HEAD);
+
+	return head && head->nr ? head->next : PCRW_CPU_END;
 }
 
 /*
@@ -220,17 +275,28 @@ __noinline int module_scan(struct resv_scan *s)
 
 static __always_inline void resv_scan(struct resv_scan *s)
 {
-	struct pcrw_cpu_resv *cr;
-	__u32 cpu = s->cpu;
+	void *rows = resv_rows();
+	struct pcrw_cpu_resv *head;
+	__u32 n;
 
 	s->first_id = 0;
 	s->reserved_other = 0;
 	s->whole_other = 0;
-	cr = bpf_map_lookup_elem(&cpu_resv, &cpu);
-	if (cr && cr->nr)
-		bpf_loop(cr->nr < PCRW_RESV_PER_CPU ? cr->nr
-						    : PCRW_RESV_PER_CPU,
-			 resv_scan_cb, s, 0);
+	s->unindexed = 0;
+	s->next = PCRW_CPU_END;
+	s->row = resv_row(rows, PCRW_INDEX_ROW(s->cpu));
+	if (s->row) {
+		n = s->row->nr;
+		s->next = s->row->next;
+		if (n)
+			bpf_loop(n < PCRW_RESV_PER_CPU ? n : PCRW_RESV_PER_CPU,
+				 resv_scan_cb, s, 0);
+	} else {
+		/* A CPU beyond the index: refused while anything is
+		 * reserved, never admitted for lying past a table. */
+		head = resv_row(rows, PCRW_INDEX_HEAD);
+		s->unindexed = head && head->nr;
+	}
 	if (!s->no_module)
 		module_scan(s);
 }

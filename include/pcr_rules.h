@@ -419,7 +419,9 @@ enum pcr_admit_rule {
 	PCR_ADMIT_GROUP = 4, /* 5d: a group member that does not fit */
 	PCR_ADMIT_PINNED = 5, /* 5d: a pinned event that does not fit */
 	PCR_ADMIT_FLEXIBLE = 6, /* 5d: a flexible event that does not fit */
-	PCR_NR_ADMIT_RULES = 7,
+	PCR_ADMIT_UNINDEXED =
+		7, /* the index cannot name the CPU: fail closed */
+	PCR_NR_ADMIT_RULES = 8,
 };
 
 /*

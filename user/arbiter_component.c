@@ -25,6 +25,7 @@
 #include "kernel_probe.h"
 #include "pcrwatch.h"
 #include "resv_store.h"
+#include "map_size.h"
 
 #define GROUP "arbiter"
 
@@ -49,13 +50,14 @@ static bool arbiter_attached(void)
  * and learns the state from the module's replay. */
 static void clear_mirror(int regs, int held)
 {
+	int nr = pcrw_possible_cpus();
 	__u64 none = 0;
 	__u32 key, next;
 
 	while (!bpf_map_get_next_key(regs, NULL, &next))
 		if (bpf_map_delete_elem(regs, &next))
 			break;
-	for (key = 0; key < PCRW_MAX_CPUS; key++)
+	for (key = 0; nr > 0 && key < (__u32)nr; key++)
 		bpf_map_update_elem(held, &key, &none, BPF_ANY);
 }
 
@@ -78,9 +80,9 @@ static void forget_mirror(void)
  * listen: the CPUs told. */
 static int replay(void)
 {
-	int cpu, fd, n = 0;
+	int cpu, fd, n = 0, nr = pcrw_possible_cpus();
 
-	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
+	for (cpu = 0; cpu < nr; cpu++) {
 		fd = arbiter_open_cpu(cpu);
 		if (fd < 0)
 			continue;
@@ -122,7 +124,8 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 	ensure_kernel_fs();
 	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
 	skel = err ? NULL : arbiter_mirror_bpf__open_opts(&opts);
-	if (!skel || arbiter_mirror_bpf__load(skel)) {
+	if (!skel || pcrw_size_maps(skel->obj) ||
+	    arbiter_mirror_bpf__load(skel)) {
 		err = err ?: -errno;
 		snprintf(how, len, "cannot load the mirror programs (%s)",
 			 strerror(-err));

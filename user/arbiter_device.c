@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "arbiter.h"
+#include "map_size.h"
 
 #define ARBITER_SYSFS "/sys/module/" PCR_ARB_MODULE
 
@@ -44,10 +45,10 @@ const char *arbiter_mode_name(__u32 mode)
 
 int arbiter_info(struct pcr_arb_info *info)
 {
-	int fd, err = 0, cpu;
+	int fd, err = 0, cpu, nr = pcrw_possible_cpus();
 
 	/* Any online CPU's node answers; CPU 0 may be offline. */
-	for (cpu = 0, fd = -ENOENT; cpu < PCRW_MAX_CPUS && fd < 0; cpu++)
+	for (cpu = 0, fd = -ENOENT; cpu < nr && fd < 0; cpu++)
 		fd = arbiter_open_cpu(cpu);
 	if (fd < 0)
 		return fd;
@@ -77,9 +78,9 @@ static int each_slot_of(int cpu, int fd, arbiter_slot_fn *fn, void *ctx)
 
 int arbiter_each_slot(arbiter_slot_fn *fn, void *ctx)
 {
-	int cpu, fd, err, seen = 0;
+	int cpu, fd, err, seen = 0, nr = pcrw_possible_cpus();
 
-	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
+	for (cpu = 0; cpu < nr; cpu++) {
 		fd = arbiter_open_cpu(cpu);
 		if (fd == -ENOENT || fd == -ENXIO)
 			continue; /* offline or absent CPU */

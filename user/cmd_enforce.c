@@ -34,7 +34,7 @@ static void on_signal(int sig)
 
 static const char *const rule_names[] = {
 	"ok",	 "whole-pmu", "unknown-capacity", "exclusive",
-	"group", "pinned",    "flexible",
+	"group", "pinned",    "flexible",	  "unindexed-cpu",
 };
 
 static int print_event(void *ctx, void *data, size_t size)

@@ -39,8 +39,7 @@ static const char *mode_name(__u32 mode)
  * restricted tasks, per CPU where any, and per task. */
 static void print_charges(const struct pcrw_veto_cfg *cfg)
 {
-	__u32 k, nr = cfg->nr_cpus < PCRW_MAX_CPUS ? cfg->nr_cpus
-						   : PCRW_MAX_CPUS;
+	__u32 k, nr = cfg->nr_cpus;
 	__u64 v;
 	int fd;
 
@@ -50,7 +49,7 @@ static void print_charges(const struct pcrw_veto_cfg *cfg)
 		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v)
 			printf(" cpu%u=%u+%u", k, pcr_charge_general(v),
 			       pcr_charge_cycles(v));
-	k = PCRW_CHARGE_TASK;
+	k = nr; /* the per-task pool, after the CPUs */
 	if (fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0)
 		printf(" per-task=%u+%u", pcr_charge_general(v),
 		       pcr_charge_cycles(v));

@@ -18,6 +18,7 @@
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "veto.h"
+#include "map_size.h"
 
 static void warn_if_monitor_only(void)
 {
@@ -126,7 +127,7 @@ int cmd_reserve(int argc, char **argv)
 	if (!cpus || !have_counters || !spec.nr_grants)
 		return pcrw_usage_error(
 			"reserve", "--cpus, --counters and --for are required");
-	if (resv_parse_cpus(cpus, nr_cpus_now(), spec.cpus, err, ERRLEN))
+	if (resv_parse_cpus(cpus, pcrw_possible_cpus(), spec.cpus, err, ERRLEN))
 		return pcrw_usage_error("reserve", "%s", err);
 
 	rc = s->open(true);

@@ -11,6 +11,7 @@
 #include "names.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "map_size.h"
 
 /* A value over the CPUs and the CPUs that have it. */
 struct quota_peak {
@@ -33,7 +34,7 @@ static void cap_peak(const struct pcr_cap *c, const struct pcrw_veto_cfg *cfg,
 		     const struct pcrw_resv *set, size_t n,
 		     struct quota_peak *p)
 {
-	int cpu, nr = nr_cpus_now();
+	int cpu, nr = pcrw_possible_cpus();
 
 	for (cpu = 0; cpu < nr; cpu++)
 		peak_take(p, cpu,
@@ -46,7 +47,7 @@ static void free_low(const struct pcrw_veto_cfg *cfg,
 		     const struct pcrw_resv *set, size_t n,
 		     struct quota_peak *p)
 {
-	int cpu, nr = nr_cpus_now(), whole_pmu;
+	int cpu, nr = pcrw_possible_cpus(), whole_pmu;
 	__u64 reserved;
 
 	for (cpu = 0; cpu < nr; cpu++)

@@ -29,6 +29,7 @@
 #include "model.h"
 #include "msr.h"
 #include "msr_watch.skel.h"
+#include "map_size.h"
 
 /* Every name this group pins, so detach removes exactly these. */
 static const char *const pin_names[] = {
@@ -322,6 +323,11 @@ static int attach_writers_late(char *how, size_t len)
 	skel = msr_watch_bpf__open();
 	if (!skel)
 		return -errno;
+	err = pcrw_size_maps(skel->obj);
+	if (err) {
+		msr_watch_bpf__destroy(skel);
+		return err;
+	}
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
 	set_writer_progs(skel, w);
@@ -453,6 +459,12 @@ static int msr_attach(const struct attach_opts *o, char *how, size_t len)
 		err = -errno;
 		snprintf(how, len, "cannot open the BPF object: %s",
 			 strerror(-err));
+		return err;
+	}
+	err = pcrw_size_maps(skel->obj);
+	if (err) {
+		snprintf(how, len, "cannot size its maps: %s", strerror(-err));
+		msr_watch_bpf__destroy(skel);
 		return err;
 	}
 	skel->rodata->pmu_vendor = shape.vendor;

@@ -24,6 +24,7 @@
 #include "perf_decode.h"
 #include "perf_track.skel.h"
 #include "perf_track_info.h"
+#include "map_size.h"
 
 #define GROUP "perf"
 #define LIFECYCLE_ENV "PCRWATCH_PERF_LIFECYCLE"
@@ -183,6 +184,12 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 	if (!skel) {
 		snprintf(how, len, "cannot open the BPF object");
 		return -errno ? -errno : -ENOMEM;
+	}
+	err = pcrw_size_maps(skel->obj);
+	if (err) {
+		snprintf(how, len, "cannot size its maps: %s", strerror(-err));
+		perf_track_bpf__destroy(skel);
+		return err;
 	}
 	probe_hw_pmu(pmu, sizeof(pmu));
 	skel->rodata->arm_pmu = !strncmp(pmu, "armv", 4);

@@ -13,6 +13,7 @@
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "map_size.h"
 
 #define MAX_POLICY PCRW_MAX_RESV
 
@@ -54,8 +55,8 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 			return -EINVAL;
 		}
 		if (!strncmp(tok, "cpus=", 5)) {
-			if (resv_parse_cpus(tok + 5, nr_cpus_now(), sp->cpus, e,
-					    sizeof(e)))
+			if (resv_parse_cpus(tok + 5, pcrw_possible_cpus(),
+					    sp->cpus, e, sizeof(e)))
 				goto bad_value;
 			have_cpus = true;
 		} else if (!strncmp(tok, "counters=", 9)) {
@@ -155,11 +156,45 @@ static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
 	return rc;
 }
 
+/* Is @r what @sp asks for (CPUs, counters, grants, layers, label)? Then
+ * a reload keeps it as it is: id, cookies, slots and veto counts. */
+static bool spec_matches(const struct resv_spec *sp, const struct pcrw_resv *r)
+{
+	return (r->flags & PCRW_RESV_F_POLICY) &&
+	       !memcmp(r->cpus, sp->cpus, sizeof(r->cpus)) &&
+	       r->nr_counters == sp->nr_counters &&
+	       r->nr_grants == sp->nr_grants &&
+	       !memcmp(r->grants, sp->grants,
+		       sp->nr_grants * sizeof(sp->grants[0])) &&
+	       r->regs.control == sp->control && !strcmp(r->label, sp->label);
+}
+
+/* Append @r to @mine (@k) if the quota @q admits it there: 0, or the exit
+ * status after saying why (line @i + 1 of @path). */
+static int policy_append(const char *path, size_t i, const struct pcrw_quota *q,
+			 const struct pcrw_veto_cfg *cfg,
+			 const struct pcrw_resv *r, struct pcrw_resv *mine,
+			 size_t *k)
+{
+	char err[ERRLEN];
+
+	mine[*k] = *r;
+	if (quota_check(q, cfg, mine, *k + 1, &mine[*k], err, ERRLEN)) {
+		pcrw_err("policy: %s: reservation %zu: %s; the policy in "
+			 "force is unchanged",
+			 path, i + 1, err);
+		return PCRW_EXIT_USAGE;
+	}
+	(*k)++;
+	return 0;
+}
+
 /*
  * The state the policy would leave in @mine (@k): the reservations reserve
  * made (@all, @nall, less those of the previous policy), then the policy's
- * own (@specs, @n), each placed against all before it, every step within
- * the quota @q. 0, or the exit status after saying why.
+ * own (@specs, @n): first each one the previous policy already holds as
+ * asked (kept whole), then the others, each placed against all before it,
+ * every step within the quota @q. 0, or the exit status after saying why.
  */
 static int build_policy(const char *path, const struct resv_spec *specs,
 			size_t n, const struct pcrw_quota *q,
@@ -168,9 +203,19 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 			const __u64 *held, struct pcrw_resv *mine, size_t *k)
 {
 	__u64 slots, id = next_id(all, nall);
+	struct pcrw_resv r;
 	char err[ERRLEN];
-	size_t i;
+	bool *kept, *used;
+	size_t i, j;
+	int rc = 0;
 
+	kept = calloc(n + 1, sizeof(*kept));
+	used = calloc(nall + 1, sizeof(*used));
+	if (!kept || !used) {
+		free(kept);
+		free(used);
+		return PCRW_EXIT_ERROR;
+	}
 	*k = 0;
 	for (i = 0; i < nall; i++)
 		if (!(all[i].flags & PCRW_RESV_F_POLICY))
@@ -179,54 +224,87 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 		pcrw_err("policy: %s: the reservations made by reserve break "
 			 "its quota: %s; the policy in force is unchanged",
 			 path, err);
-		return PCRW_EXIT_USAGE;
+		rc = PCRW_EXIT_USAGE;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !rc; i++)
+		for (j = 0; j < nall && !kept[i]; j++)
+			if (!used[j] && spec_matches(&specs[i], &all[j])) {
+				used[j] = kept[i] = true;
+				rc = policy_append(path, i, q, cfg, &all[j],
+						   mine, k);
+			}
+	for (i = 0; i < n && !rc; i++) {
+		if (kept[i])
+			continue;
 		/* No management cookie: a random tag nobody holds the cookie
 		 * of; only the next policy load replaces it. */
-		if (!place(&specs[i], mine, *k, false, general_counters(cfg),
-			   held, &slots, err, ERRLEN)) {
-			make_resv(&mine[*k], &specs[i], id++, slots,
-				  random_cookie(), PCRW_RESV_F_POLICY);
-			if (!quota_check(q, cfg, mine, *k + 1, &mine[*k], err,
-					 ERRLEN)) {
-				(*k)++;
-				continue;
-			}
+		if (place(&specs[i], mine, *k, false, general_counters(cfg),
+			  held, &slots, err, ERRLEN)) {
+			pcrw_err("policy: %s: reservation %zu: %s; the policy "
+				 "in force is unchanged",
+				 path, i + 1, err);
+			rc = PCRW_EXIT_USAGE;
+			break;
 		}
-		pcrw_err("policy: %s: reservation %zu: %s; the policy in force "
-			 "is unchanged",
-			 path, i + 1, err);
-		return PCRW_EXIT_USAGE;
+		make_resv(&r, &specs[i], id++, slots, random_cookie(),
+			  PCRW_RESV_F_POLICY);
+		rc = policy_append(path, i, q, cfg, &r, mine, k);
 	}
-	return 0;
+	free(kept);
+	free(used);
+	return rc;
 }
 
-/* Put the quota @q and the reservations @mine[@first..@k) in place of the
- * previous policy's (in @all): the old quota back if that fails. */
+static bool has_id(const struct pcrw_resv *set, size_t n, __u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (set[i].id == id)
+			return true;
+	return false;
+}
+
+/*
+ * Go from the reservations @from (@nfrom) to @to: put the quota @q and the
+ * policy reservations @to[@first..@k) in place of those of @from, make
+ * before break: the new ones are added, then one index switch puts the
+ * new set in force, and only then do the old ones go (the store's commit).
+ * One a reload keeps is not touched; with nothing to change, nothing is
+ * written. The old quota back if that fails.
+ */
 static int commit_policy(const struct pcrw_quota *q,
-			 const struct pcrw_resv *all, size_t nall,
-			 const struct pcrw_resv *mine, size_t first, size_t k)
+			 const struct pcrw_resv *from, size_t nfrom,
+			 const struct pcrw_resv *to, size_t first, size_t k)
 {
 	const struct resv_store_ops *s = resv_store();
 	struct pcrw_quota old;
+	bool changed = false;
 	size_t i;
 	int rc;
 
 	rc = s->get_quota(&old);
-	if (!rc)
+	if (!rc && memcmp(&old, q, sizeof(old)))
 		rc = s->set_quota(q);
 	if (rc)
 		return rc;
-	for (i = 0; i < nall; i++)
-		if (all[i].flags & PCRW_RESV_F_POLICY)
-			s->del(all[i].id);
 	for (i = first; i < k && !rc; i++)
-		rc = s->put(&mine[i]);
-	if (!rc)
+		if (!has_id(from, nfrom, to[i].id)) {
+			rc = s->put(&to[i]);
+			changed = true;
+		}
+	for (i = 0; i < nfrom && !rc; i++)
+		if ((from[i].flags & PCRW_RESV_F_POLICY) &&
+		    !has_id(to + first, k - first, from[i].id)) {
+			rc = s->del(from[i].id);
+			changed = true;
+		}
+	if (!rc && changed)
 		rc = s->commit();
-	if (rc)
+	if (rc) {
+		s->abort();
 		s->set_quota(&old);
+	}
 	return rc;
 }
 
@@ -242,7 +320,8 @@ static int module_took(const char *path, const struct pcrw_quota *old_q,
 	int rc = 0;
 
 	for (i = first; i < k && !rc; i++)
-		rc = module_in_the_way(&mine[i], msg, sizeof(msg));
+		if (!has_id(all, nall, mine[i].id))
+			rc = module_in_the_way(&mine[i], msg, sizeof(msg));
 	if (!rc)
 		return 0;
 	commit_policy(old_q, mine, k, all, 0, nall);
@@ -284,7 +363,7 @@ int apply_policy(const char *path, bool check_only)
 	int rc;
 
 	specs = calloc(MAX_POLICY, sizeof(*specs));
-	mine = calloc(PCRW_MAX_RESV + MAX_POLICY, sizeof(*mine));
+	mine = calloc(PCRW_STORE_ENTRIES + MAX_POLICY, sizeof(*mine));
 	if (!specs || !mine) {
 		free(specs);
 		free(mine);

@@ -14,13 +14,6 @@
 #include "resv_cmd.h"
 #include "resv_store.h"
 
-int nr_cpus_now(void)
-{
-	int n = libbpf_num_possible_cpus();
-
-	return n > 0 && n <= PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS;
-}
-
 int parse_counters(const char *s, __u32 *n, char *err, size_t len)
 {
 	char *end;

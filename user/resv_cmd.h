@@ -45,9 +45,6 @@ static inline bool whole(__u32 n)
 
 /* ---- user/resv_cmd.c: the words of a spec, store errors ---- */
 
-/* CPUs a CPU list may name: the possible ones, at most PCRW_MAX_CPUS. */
-int nr_cpus_now(void);
-
 /* "1"-"32" or "all" (PCR_RESV_WHOLE_PMU) into @n; else -EINVAL, why in
  * @err. */
 int parse_counters(const char *s, __u32 *n, char *err, size_t len);

@@ -30,11 +30,30 @@
 #include "component.h"
 #include "kernel_probe.h"
 #include "perf_veto.skel.h"
+#include "map_size.h"
 
 static struct {
-	int resv, cpu_resv, cfg, vetoes, total, quota;
+	int resv, index, cfg, vetoes, total, quota;
 	int lock;
 } fds = { -1, -1, -1, -1, -1, -1, -1 };
+
+/* Since the last commit: the ids deleted, still in the map (the index in
+ * force names them) until the next index is in force, then removed; and
+ * the ids added, which no index names yet. */
+static struct {
+	__u64 ids[PCRW_STORE_ENTRIES];
+	size_t n;
+} doomed, fresh;
+
+static bool id_in(const __u64 *ids, size_t n, __u64 id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
 
 #define QUOTA_MAP "resv_quota"
 
@@ -45,8 +64,8 @@ static int open_pinned(const char *name)
 
 static void bpf_store_close(void)
 {
-	int *all[] = { &fds.resv,  &fds.cpu_resv, &fds.cfg, &fds.vetoes,
-		       &fds.total, &fds.quota,	  &fds.lock };
+	int *all[] = { &fds.resv,  &fds.index, &fds.cfg, &fds.vetoes,
+		       &fds.total, &fds.quota, &fds.lock };
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -77,7 +96,7 @@ static int create_maps(void)
 		return -errno;
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
-	err = perf_veto_bpf__load(skel);
+	err = pcrw_size_maps(skel->obj) ?: perf_veto_bpf__load(skel);
 	if (!err) {
 		fd = bpf_map__fd(skel->maps.veto_cfg);
 		if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && !cfg.nr_cpus) {
@@ -104,12 +123,11 @@ static int bpf_store_open(bool create)
 	}
 	if (fds.resv < 0)
 		return -errno;
-	fds.cpu_resv = open_pinned("cpu_resv");
+	fds.index = open_pinned("resv_index");
 	fds.cfg = open_pinned("veto_cfg");
 	fds.vetoes = open_pinned("resv_vetoes");
 	fds.total = open_pinned("veto_total");
-	if (fds.cpu_resv < 0 || fds.cfg < 0 || fds.vetoes < 0 ||
-	    fds.total < 0) {
+	if (fds.index < 0 || fds.cfg < 0 || fds.vetoes < 0 || fds.total < 0) {
 		err = -errno;
 		bpf_store_close();
 		return err;
@@ -139,22 +157,62 @@ static void bpf_store_unlock(void)
 	fds.lock = -1;
 }
 
+static bool is_doomed(__u64 id)
+{
+	return id_in(doomed.ids, doomed.n, id);
+}
+
 static int bpf_store_get(__u64 id, struct pcrw_resv *r)
 {
+	if (is_doomed(id))
+		return -ENOENT;
 	return bpf_map_lookup_elem(fds.resv, &id, r) ? -errno : 0;
 }
 
 static int bpf_store_put(const struct pcrw_resv *r)
 {
+	struct pcrw_resv old;
 	__u64 id = r->id;
+	size_t i;
 
+	for (i = 0; i < doomed.n; i++)
+		if (doomed.ids[i] == id)
+			doomed.ids[i] = doomed.ids[--doomed.n];
+	if (bpf_map_lookup_elem(fds.resv, &id, &old) &&
+	    !id_in(fresh.ids, fresh.n, id)) {
+		if (fresh.n >= sizeof(fresh.ids) / sizeof(fresh.ids[0]))
+			return -E2BIG;
+		fresh.ids[fresh.n++] = id;
+	}
 	return bpf_map_update_elem(fds.resv, &id, r, BPF_ANY) ? -errno : 0;
 }
 
+/* Undo the adds and deletes since the last commit: the index in force
+ * never named the added ones, and still names the deleted ones. */
+static void bpf_store_abort(void)
+{
+	size_t i;
+
+	for (i = 0; i < fresh.n; i++)
+		bpf_map_delete_elem(fds.resv, &fresh.ids[i]);
+	fresh.n = 0;
+	doomed.n = 0;
+}
+
+/* Make before break: the reservation leaves the store at the next commit,
+ * after an index without it is in force. */
 static int bpf_store_del(__u64 id)
 {
-	bpf_map_delete_elem(fds.vetoes, &id);
-	return bpf_map_delete_elem(fds.resv, &id) ? -errno : 0;
+	struct pcrw_resv r;
+
+	if (is_doomed(id))
+		return -ENOENT;
+	if (bpf_map_lookup_elem(fds.resv, &id, &r))
+		return -errno;
+	if (doomed.n >= sizeof(doomed.ids) / sizeof(doomed.ids[0]))
+		return -E2BIG;
+	doomed.ids[doomed.n++] = id;
+	return 0;
 }
 
 /* Hash maps iterate in no order: find the smallest id above @prev. */
@@ -164,7 +222,7 @@ static int bpf_store_next(__u64 prev, __u64 *id)
 	void *cur = NULL;
 
 	while (bpf_map_get_next_key(fds.resv, cur, &next) == 0) {
-		if (next > prev && (!best || next < best))
+		if (next > prev && (!best || next < best) && !is_doomed(next))
 			best = next;
 		key = next;
 		cur = &key;
@@ -189,32 +247,106 @@ static int bpf_store_set_cfg(const struct pcrw_veto_cfg *c)
 	return bpf_map_update_elem(fds.cfg, &zero, c, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * The rows of the index for @all (pcrwatch.h): each covered CPU's ids and
+ * the chain of covered CPUs from the head. @rows holds
+ * PCRW_INDEX_ROW(@nr_cpus) zeroed rows. -E2BIG when a CPU would hold more
+ * than PCRW_RESV_PER_CPU reservations (placement refuses long before:
+ * each holds a counter slot there).
+ */
+static int index_rows(const struct pcrw_resv *all, size_t n, __u32 nr_cpus,
+		      struct pcrw_cpu_resv *rows)
+{
+	struct pcrw_cpu_resv *row, *last = &rows[PCRW_INDEX_HEAD];
+	__u32 cpu;
+	size_t i;
+
+	last->nr = n;
+	last->next = PCRW_CPU_END;
+	for (cpu = 0; cpu < nr_cpus; cpu++) {
+		row = &rows[PCRW_INDEX_ROW(cpu)];
+		for (i = 0; i < n; i++) {
+			if (!resv_has_cpu(&all[i], cpu))
+				continue;
+			if (row->nr >= PCRW_RESV_PER_CPU)
+				return -E2BIG;
+			row->ids[row->nr++] = (__u32)all[i].id;
+		}
+		if (!row->nr)
+			continue;
+		row->next = PCRW_CPU_END;
+		last->next = cpu;
+		last = row;
+	}
+	return 0;
+}
+
+/* A new inner map holding @rows (@nr of them): its fd, or -errno. Only
+ * the head and covered rows are written: the rest stay zero (no
+ * reservation; their @next is never followed). */
+static int index_map(const struct pcrw_cpu_resv *rows, __u32 nr)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_INNER_MAP);
+	__u32 key;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "resv_rows", sizeof(__u32),
+			    sizeof(*rows), nr, &o);
+	if (fd < 0)
+		return -errno;
+	for (key = 0; key < nr && !err; key++)
+		if ((key == PCRW_INDEX_HEAD || rows[key].nr) &&
+		    bpf_map_update_elem(fd, &key, &rows[key], BPF_ANY))
+			err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * Put the index of the reservations now in the store in force, in one
+ * update of resv_index, then drop the deleted ones. The kernel returns
+ * from that update only after every veto that could still read the old
+ * index has finished (maps of maps wait for an RCU grace period), so
+ * nothing reads a dropped reservation, and the old index is released
+ * only then (this holds a reference to it across the switch).
+ */
 static int bpf_store_commit(void)
 {
 	struct pcrw_cpu_resv *rows;
 	struct pcrw_resv *all = NULL;
+	int nr_cpus = pcrw_possible_cpus(), fd = -1, old = -1, err;
+	__u32 zero = 0, old_id;
 	size_t n = 0, i;
-	__u32 cpu;
-	int err;
 
-	rows = calloc(PCRW_MAX_CPUS, sizeof(*rows));
+	if (nr_cpus < 0)
+		return nr_cpus;
+	rows = calloc(PCRW_INDEX_ROW(nr_cpus), sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
 	err = resv_load_all(&all, &n);
-	for (i = 0; !err && i < n; i++)
-		for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
-			if (!resv_has_cpu(&all[i], cpu))
-				continue;
-			if (rows[cpu].nr >= PCRW_RESV_PER_CPU) {
-				err = -E2BIG;
-				break;
-			}
-			rows[cpu].ids[rows[cpu].nr++] = all[i].id;
-		}
-	for (cpu = 0; !err && cpu < PCRW_MAX_CPUS; cpu++)
-		if (bpf_map_update_elem(fds.cpu_resv, &cpu, &rows[cpu],
-					BPF_ANY))
-			err = -errno;
+	if (!err)
+		err = index_rows(all, n, nr_cpus, rows);
+	if (!err)
+		fd = err = index_map(rows, PCRW_INDEX_ROW(nr_cpus));
+	if (fd >= 0) {
+		if (!bpf_map_lookup_elem(fds.index, &zero, &old_id))
+			old = bpf_map_get_fd_by_id(old_id);
+		err = bpf_map_update_elem(fds.index, &zero, &fd, BPF_ANY)
+			      ? -errno
+			      : 0;
+		close(fd);
+		if (old >= 0)
+			close(old);
+	}
+	for (i = 0; !err && i < doomed.n; i++) {
+		bpf_map_delete_elem(fds.vetoes, &doomed.ids[i]);
+		bpf_map_delete_elem(fds.resv, &doomed.ids[i]);
+	}
+	if (!err)
+		doomed.n = fresh.n = 0;
 	free(all);
 	free(rows);
 	return err;
@@ -321,6 +453,7 @@ static const struct resv_store_ops bpf_map_store = {
 	.del = bpf_store_del,
 	.next = bpf_store_next,
 	.commit = bpf_store_commit,
+	.abort = bpf_store_abort,
 	.get_cfg = bpf_store_get_cfg,
 	.set_cfg = bpf_store_set_cfg,
 	.get_quota = bpf_store_get_quota,
@@ -341,10 +474,10 @@ int resv_load_all(struct pcrw_resv **out, size_t *n)
 	__u64 id = 0;
 	size_t k = 0;
 
-	all = calloc(PCRW_MAX_RESV, sizeof(*all));
+	all = calloc(PCRW_STORE_ENTRIES, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	while (k < PCRW_MAX_RESV && s->next(id, &id) == 0)
+	while (k < PCRW_STORE_ENTRIES && s->next(id, &id) == 0)
 		if (s->get(id, &all[k]) == 0)
 			k++;
 	*out = all;
@@ -418,8 +551,8 @@ void resv_default_cfg(struct pcrw_veto_cfg *c)
 
 	memset(c, 0, sizeof(*c));
 	c->mode = PCRW_VETO_ENFORCE;
-	n = libbpf_num_possible_cpus();
-	c->nr_cpus = n > 0 && n <= PCRW_MAX_CPUS ? n : PCRW_MAX_CPUS;
+	n = pcrw_possible_cpus();
+	c->nr_cpus = n > 0 ? n : 0; /* 0: the vetoes walk no CPU */
 	if (probe_hw_pmu(pmu, sizeof(pmu))) {
 		type = probe_pmu_type(pmu);
 		if (type >= 0)
@@ -634,8 +767,18 @@ int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
 	size_t len;
 
 	memset(cpus, 0, PCRW_CPU_WORDS * sizeof(__u64));
-	if (!strcmp(s, "all")) {
-		for (c = 0; c < (__u64)nr_cpus && c < PCRW_MAX_CPUS; c++)
+	if (nr_cpus <= 0) {
+		snprintf(err, errlen,
+			 nr_cpus == -E2BIG
+				 ? "this machine can have more than %d CPUs: "
+				   "pcrwatch cannot name them all"
+				 : "cannot read the possible CPUs "
+				   "(/sys/devices/system/cpu/possible)",
+			 PCRW_MAX_CPUS);
+		return -EINVAL;
+	}
+	if (!strcmp(s, "all")) { /* every possible CPU, hot-plugged ones too */
+		for (c = 0; c < (__u64)nr_cpus; c++)
 			cpus[c / 64] |= 1ULL << (c % 64);
 		return 0;
 	}

@@ -39,8 +39,14 @@ struct resv_store_ops {
 	int (*del)(__u64 id);
 	/* Ids in ascending order: @prev 0 starts; -ENOENT after the last. */
 	int (*next)(__u64 prev, __u64 *id);
-	/* Publish the per-CPU index the veto programs read. */
+	/* Put what was put and deleted since the last commit in force: one
+	 * switch to a new index the veto programs read, the deleted ones
+	 * removed only after it (make before break). Until then del'ed ids
+	 * are gone for get and next but still enforced. */
 	int (*commit)(void);
+	/* Forget the puts and deletes since the last commit (after a failed
+	 * one): the state in force stays as it was. */
+	void (*abort)(void);
 	int (*get_cfg)(struct pcrw_veto_cfg *c);
 	int (*set_cfg)(const struct pcrw_veto_cfg *c);
 	/* The quota in force (all zero: none); set_quota replaces it. */

@@ -24,6 +24,7 @@
 #include "perf_veto.skel.h"
 #include "msr_veto.skel.h"
 #include "perf_signal.skel.h"
+#include "map_size.h"
 
 /* open and alloc first (veto_perf_active() looks at them), then the
  * uncharge paths and the attr copy where the kernel needs them. */
@@ -140,6 +141,11 @@ static int attach_perf(void)
 	skel = perf_veto_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
+	err = pcrw_size_maps(skel->obj);
+	if (err) {
+		perf_veto_bpf__destroy(skel);
+		return err;
+	}
 	/* 6.12 passes the open hook only the type: the kernel's attr is then
 	 * taken at perf_copy_attr()'s return. */
 	type_only = lsm_hook_nargs("perf_event_open", 2) == 1;
@@ -295,6 +301,11 @@ static int attach_msr(void)
 	skel = msr_veto_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
+	err = pcrw_size_maps(skel->obj);
+	if (err) {
+		msr_veto_bpf__destroy(skel);
+		return err;
+	}
 	for (i = 0; i < MSR_NR_PARTS; i++)
 		bpf_program__set_autoload(msr_prog(skel, i), want[i]);
 	err = msr_veto_bpf__load(skel);
@@ -339,6 +350,11 @@ static int attach_signal(void)
 	skel = perf_signal_bpf__open_opts(&opts);
 	if (!skel)
 		return -errno;
+	err = pcrw_size_maps(skel->obj);
+	if (err) {
+		perf_signal_bpf__destroy(skel);
+		return err;
+	}
 	err = perf_signal_bpf__load(skel);
 	if (err)
 		goto cleanup;
