@@ -10,7 +10,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-#include "pcrwatch.h"
+#include "../bpf/pcrwatch.h"
 #include "perf_track.h"
 #include "map_size.h"
 
@@ -26,15 +26,6 @@ static const struct {
 	{ "pending", 1, 0 }, /* bpf/msr_watch.bpf.c */
 	{ "slots", PCRW_SLOTS_PER_CPU, 0 }, /* bpf/perf_track.bpf.c */
 };
-
-int pcrw_possible_cpus(void)
-{
-	int n = libbpf_num_possible_cpus();
-
-	if (n <= 0)
-		return n < 0 ? n : -EINVAL;
-	return n <= PCRW_MAX_CPUS ? n : -E2BIG;
-}
 
 int pcrw_size_maps(struct bpf_object *obj)
 {

@@ -8,10 +8,7 @@
 
 struct bpf_object;
 
-/* The CPUs the running kernel can have (the highest possible CPU + 1):
- * what every per-CPU map, index and CPU list is sized by; -errno when it
- * cannot be read, -E2BIG past PCRW_MAX_CPUS (refused, never cut). */
-int pcrw_possible_cpus(void);
+#include "possible_cpus.h"
 
 /* Size the per-CPU maps of @obj, opened and not yet loaded: 0 or -errno
  * (the object must then not be loaded: its maps would name too few CPUs). */

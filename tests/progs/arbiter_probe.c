@@ -11,6 +11,7 @@
 
 #include "../../user/arbiter_device.c"
 #include "../../user/arbiter_source.c"
+#include "../../user/possible_cpus.c"
 
 static struct model probe_model;
 
