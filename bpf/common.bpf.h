@@ -139,45 +139,40 @@ static __always_inline __u32 pcrw_file_rdev(struct file *f)
 /* ---- syscalls ------------------------------------------------------------ */
 
 /*
- * Syscall numbers of the native ABI and of the 32-bit compat ABI (ia32,
- * arm32), for the syscalls that reach a counter: perf_event_open, and the
- * writes and ioctl that reach /dev/cpu/N/msr. -1 where an ABI has none.
+ * perf_event_open's numbers, native and 32-bit compat (ia32, arm32). On
+ * x86-64 an x32 task's number carries __X32_SYSCALL_BIT: the reader below
+ * masks it, so x32 is judged as the native ABI it enters.
  */
 #if defined(__TARGET_ARCH_x86)
-#define PCRW_NR_write 1
-#define PCRW_NR_ioctl 16
-#define PCRW_NR_pwrite64 18
-#define PCRW_NR_writev 20
-#define PCRW_NR_pwritev 296
 #define PCRW_NR_perf_event_open 298
-#define PCRW_NR_pwritev2 328
-#define PCRW_NR32_write 4
-#define PCRW_NR32_ioctl 54
-#define PCRW_NR32_writev 146
-#define PCRW_NR32_pwrite64 181
-#define PCRW_NR32_pwritev 334
 #define PCRW_NR32_perf_event_open 336
-#define PCRW_NR32_pwritev2 379
+#define PCRW_X32_SYSCALL_BIT 0x40000000L
 #elif defined(__TARGET_ARCH_arm64)
-#define PCRW_NR_ioctl 29
-#define PCRW_NR_write 64
-#define PCRW_NR_writev 66
-#define PCRW_NR_pwrite64 68
-#define PCRW_NR_pwritev 70
 #define PCRW_NR_perf_event_open 241
-#define PCRW_NR_pwritev2 287
-#define PCRW_NR32_write 4
-#define PCRW_NR32_ioctl 54
-#define PCRW_NR32_writev 146
-#define PCRW_NR32_pwrite64 181
-#define PCRW_NR32_pwritev 362
 #define PCRW_NR32_perf_event_open 364
-#define PCRW_NR32_pwritev2 393
+#define PCRW_X32_SYSCALL_BIT 0L
+#else
+#define PCRW_NR_perf_event_open -1
+#define PCRW_NR32_perf_event_open -1
+#define PCRW_X32_SYSCALL_BIT 0L
 #endif
 
-/* The syscall @t is serving (-1: none, or not known on this arch); @t a
- * BTF task pointer (bpf_get_current_task_btf()). The number alone does
- * not say which ABI: compare with both tables. */
+/* The syscall number saved in @regs (the task's own entry registers,
+ * which no other thread can change), x32 bit masked; -1 where the arch is
+ * not known. */
+static __always_inline long pcrw_regs_syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax) & ~PCRW_X32_SYSCALL_BIT;
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, syscallno);
+#else
+	return -1;
+#endif
+}
+
+/* The syscall @t is serving (-1: none, a kernel thread, or not known on
+ * this arch); @t a BTF task pointer (bpf_get_current_task_btf()). */
 static __always_inline long pcrw_task_syscall_nr(struct task_struct *t)
 {
 	struct pt_regs *regs;
@@ -187,13 +182,13 @@ static __always_inline long pcrw_task_syscall_nr(struct task_struct *t)
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return -1;
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
-#else
-	return -1;
-#endif
+	return pcrw_regs_syscall_nr(regs);
+}
+
+/* Is syscall @nr perf_event_open(2), by any ABI? */
+static __always_inline int pcrw_is_perf_event_open(long nr)
+{
+	return nr == PCRW_NR_perf_event_open || nr == PCRW_NR32_perf_event_open;
 }
 
 #endif /* PCRW_COMMON_BPF_H */

@@ -21,27 +21,6 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define SIGKILL 9
-#if defined(__TARGET_ARCH_x86)
-#define NR_perf_event_open 298
-#define NR_perf_event_open_compat 336
-#elif defined(__TARGET_ARCH_arm64)
-#define NR_perf_event_open 241
-#define NR_perf_event_open_compat 364
-#else
-#define NR_perf_event_open -1
-#define NR_perf_event_open_compat -1
-#endif
-
-static __always_inline long syscall_nr(struct pt_regs *regs)
-{
-#if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax) & ~0x40000000L;
-#elif defined(__TARGET_ARCH_arm64)
-	return BPF_CORE_READ(regs, syscallno);
-#else
-	return -1;
-#endif
-}
 
 /* The perf event behind @fd of the current task, or NULL when the file
  * there is not a perf event ("[perf_event]" anon inode). */
@@ -74,11 +53,10 @@ int BPF_PROG(signal_perf_open, struct pt_regs *regs, long ret)
 	struct pcr_demand d = {};
 	struct kattr k = {};
 	struct verdict v;
-	long nr = syscall_nr(regs);
+	long nr = pcrw_regs_syscall_nr(regs);
 	__u32 idx;
 
-	if (ret < 0 ||
-	    (nr != NR_perf_event_open && nr != NR_perf_event_open_compat))
+	if (ret < 0 || !pcrw_is_perf_event_open(nr))
 		return 0;
 	cfg = veto_config();
 	if (!cfg || cfg->mode != PCRW_VETO_SIGNAL)

@@ -25,7 +25,6 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define PERF_SECURITY_OPEN 0
-#define PF_KTHREAD 0x00200000
 
 /* An admitted event's charge: the word and the demand. */
 struct charge {
@@ -52,41 +51,11 @@ struct {
 	__type(value, struct kattr);
 } copied_attr SEC(".maps");
 
-/* perf_event_open's syscall numbers: native, and 32-bit compat. */
-#if defined(__TARGET_ARCH_x86)
-#define NR_perf_event_open 298
-#define NR_perf_event_open_compat 336
-#define X32_SYSCALL_BIT 0x40000000
-#elif defined(__TARGET_ARCH_arm64)
-#define NR_perf_event_open 241
-#define NR_perf_event_open_compat 364
-#define X32_SYSCALL_BIT 0
-#else
-#define NR_perf_event_open -1
-#define NR_perf_event_open_compat -1
-#define X32_SYSCALL_BIT 0
-#endif
-
 /* Is the current task inside perf_event_open(2), by any ABI? Kernel-made
  * counters (NMI watchdog, KVM's guest PMU) are allocated elsewhere. */
 static __always_inline int in_perf_event_open(struct task_struct *task)
 {
-	struct pt_regs *regs;
-	long nr;
-
-	if (task->flags & PF_KTHREAD)
-		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if (!regs)
-		return 0;
-#if defined(__TARGET_ARCH_x86)
-	nr = regs->orig_ax & ~(long)X32_SYSCALL_BIT;
-#elif defined(__TARGET_ARCH_arm64)
-	nr = regs->syscallno;
-#else
-	return 0;
-#endif
-	return nr == NR_perf_event_open || nr == NR_perf_event_open_compat;
+	return pcrw_is_perf_event_open(pcrw_task_syscall_nr(task));
 }
 
 /* The CPU argument of the perf_event_open being served: the third
