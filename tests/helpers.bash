@@ -36,10 +36,12 @@ run_tool() {
 	fi
 }
 
-# assert VALUE =~|==|!= PATTERN WHAT
+# assert VALUE =~|==|!=|-gt|-ge PATTERN WHAT (-gt, -ge: whole numbers)
 assert() {
 	local value=$1 op=$2 pattern=$3 what=${4:-}
 	case $op in
+	-gt | -ge)
+		[[ $value =~ ^[0-9]+$ ]] && [ "$value" "$op" "$pattern" ] && return 0 ;;
 	'=~') [[ $value =~ $pattern ]] && return 0 ;;
 	'!~') [[ ! $value =~ $pattern ]] && return 0 ;;
 	'==') [[ $value == "$pattern" ]] && return 0 ;;

@@ -5,11 +5,14 @@
  * it costs; a check this process cannot make (a missing capability) says
  * "?" and which capability, never a wrong "no".
  */
+#include <errno.h>
 #include <string.h>
 
 #include "pcrwatch.h"
 #include "json.h"
 #include "kernel_probe.h"
+#include "possible_cpus.h"
+#include "../bpf/pcrwatch.h"
 
 enum answer { ANS_NO = 0, ANS_YES = 1, ANS_UNKNOWN = 2 };
 
@@ -59,6 +62,32 @@ static void set(struct check *c, const char *name, const char *what,
 	snprintf(c->detail, sizeof(c->detail), "%s", detail);
 }
 
+/* The tables the vetoes use, sized from this machine: what they hold and
+ * what is refused past them (docs/PCR-RULES.md "Capacities"). */
+static void capacity_check(struct check *c)
+{
+	int cpus = pcrw_possible_cpus();
+	char why[192];
+
+	if (cpus > 0)
+		snprintf(why, sizeof(why),
+			 "%d possible CPUs, every per-CPU map sized to them; "
+			 "up to %d reservations, %d principals each, %d on "
+			 "one CPU",
+			 cpus, PCRW_MAX_RESV, PCRW_MAX_GRANTS,
+			 PCRW_RESV_PER_CPU);
+	else
+		snprintf(why, sizeof(why),
+			 cpus == -E2BIG
+				 ? "this kernel can have more than %d CPUs: "
+				   "the vetoes refuse to load rather than "
+				   "leave CPUs out"
+				 : "the possible CPUs cannot be read: the "
+				   "vetoes refuse to load",
+			 PCRW_MAX_CPUS);
+	set(c, "capacity", "capacity", cpus > 0, why);
+}
+
 /* Run every check; @caps lists what this process lacks ("" when none). */
 static int run_checks(struct check *c, const char *caps)
 {
@@ -104,6 +133,7 @@ static int run_checks(struct check *c, const char *caps)
 	    : attach == ANS_UNKNOWN
 		    ? why
 		    : "placement tracked by periodic snapshots");
+	capacity_check(&c[n++]);
 	return n;
 }
 
