@@ -107,6 +107,15 @@ static void warn_existing_events(void)
 	free(all);
 }
 
+/* Each event, then a stop when a signal is pending: under a flood of
+ * vetoes the ring never runs dry, and ring_buffer__poll() would not
+ * return to reload the policy or exit. */
+static int on_event(void *ctx, void *data, size_t size)
+{
+	print_event(ctx, data, size);
+	return reload || exiting ? -EINTR : 0;
+}
+
 int cmd_enforce(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -192,7 +201,7 @@ int cmd_enforce(int argc, char **argv)
 		 PCRW_VETO_GROUP);
 	fd = pcrw_obj_get(PCRW_VETO_GROUP, "events");
 	if (fd >= 0)
-		rb = ring_buffer__new(fd, print_event, NULL, NULL);
+		rb = ring_buffer__new(fd, on_event, NULL, NULL);
 	if (!rb) {
 		pcrw_err("enforce: cannot read %s", path);
 		return PCRW_EXIT_ERROR;
