@@ -9,6 +9,7 @@
  *   perf_snapshot_bench ROUNDS EXPECTED_EVENTS
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +21,19 @@
 #include <bpf/libbpf.h>
 
 #include "perf_snapshot.h"
+#include "pcrwatch.h"
+
+/* The pin folder code (user/component.c) reports through pcrwatch's own
+ * error printer, which lives with main(). */
+void pcrw_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 
 static double clock_us(clockid_t c)
 {

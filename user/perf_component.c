@@ -25,6 +25,7 @@
 #include "perf_track.skel.h"
 #include "perf_track_info.h"
 #include "map_size.h"
+#include "perf_snapshot.h"
 
 #define GROUP "perf"
 #define LIFECYCLE_ENV "PCRWATCH_PERF_LIFECYCLE"
@@ -220,6 +221,9 @@ static int perf_attach(const struct attach_opts *o, char *how, size_t len)
 		perf_detach();
 		goto cleanup;
 	}
+	/* Pinned iterators spare every one-shot `who` their load. Without
+	 * them the views load their own: slower, not wrong. */
+	perf_snapshot_pin();
 	perf_track_describe(how, len);
 cleanup:
 	perf_track_bpf__destroy(skel);

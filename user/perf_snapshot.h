@@ -15,8 +15,14 @@
 
 struct perf_iter_bpf;
 
+/* The iterators: perf files, task contexts, CPU contexts. */
+#define PERF_SNAPSHOT_LINKS 3
+
 struct perf_snapshot {
-	struct perf_iter_bpf *skel;
+	struct perf_iter_bpf *skel; /* loaded here; NULL when pinned */
+	int pinned_fd[PERF_SNAPSHOT_LINKS]; /* the links `attach` pinned */
+	int bss_fd; /* and their global variables */
+	int lock_fd; /* the pin folder, locked around a pinned snapshot */
 	struct pcrw_perf_rec *recs;
 	size_t nr, cap;
 	bool cpu_ctx_walked; /* kernel counters of CPU contexts were looked at
@@ -24,8 +30,15 @@ struct perf_snapshot {
 	bool ctx_truncated; /* a context had more events than one walk takes */
 };
 
-/* Load the iterators (needs CAP_BPF and CAP_PERFMON); 0 or -errno. */
+/* Where `pcrwatch attach` pins the iterators: the perf group's folder. */
+#define PERF_SNAPSHOT_GROUP "perf"
+
+/* The iterators `pcrwatch attach` pinned when they are there and this
+ * build's, else loaded here (needs CAP_BPF and CAP_PERFMON, and costs a
+ * load and a verification: about 100 ms); 0 or -errno. */
 int perf_snapshot_open(struct perf_snapshot *s);
+/* Load the iterators and pin them for every later open; 0 or -errno. */
+int perf_snapshot_pin(void);
 /* Replace s->recs with a fresh snapshot; 0 or -errno. */
 int perf_snapshot_take(struct perf_snapshot *s);
 void perf_snapshot_close(struct perf_snapshot *s);
