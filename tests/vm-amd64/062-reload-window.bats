@@ -8,10 +8,9 @@
 # policy changes nothing, reservation ids included.
 
 load ../helpers
+load ../hammer
 load msr
 bats_require_minimum_version 1.5.0
-
-HAMMER=$TESTPROGS/hammer
 
 setup_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
@@ -44,26 +43,10 @@ teardown_tier() {
 	return 0
 }
 
-ids() { "$BUILD/pcrwatch" list --json | jq -c '[.reservations[].id]'; }
-
-# hammer_start KIND ARGS...: a non-holder (root) looping on the counter in
-# the background; its tally goes to $TEST_TMP/tally once stop exists.
-hammer_start() {
-	"$HAMMER" "$@" "$TEST_TMP/stop" >"$TEST_TMP/tally" 2>&1 &
-	echo $! >"$TEST_TMP/hammer.pid"
-	touch "$TEST_TMP/stop.go"
-}
-
-hammer_stop() {
-	touch "$TEST_TMP/stop"
-	wait "$(cat "$TEST_TMP/hammer.pid")"
-	cat "$TEST_TMP/tally"
-}
-
 @test "an unchanged policy reloaded changes nothing, reservation ids included" {
 	run_tool 0 policy load "$TEST_TMP/a"
 	before=$(ids)
-	assert "$before" =~ '^\[[0-9]+\]$' "one reservation: $before"
+	assert "$before" =~ '^"id":[0-9]+ $' "one reservation: $before"
 	for _ in 1 2 3; do run_tool 0 policy load "$TEST_TMP/a"; done
 	assert "$(ids)" == "$before" "the same id after three reloads"
 	run_tool 0 policy load "$TEST_TMP/b"
