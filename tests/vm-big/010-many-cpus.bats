@@ -67,7 +67,7 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	run_tool 0 release --cookie "$c"
 }
 
-@test "a reservation on CPU $LAST refuses a non-holder's MSR write there, unwritten" {
+@test "a reservation on the last CPU refuses a non-holder's MSR write there, unwritten" {
 	run_tool 0 reserve --cpus "$LAST" --counters all --for uid:1000
 	c=$(cookie_of "$output")
 	trace_msrs 0x186
@@ -80,7 +80,7 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	run_tool 0 release --cookie "$c"
 }
 
-@test "a reservation on CPU $LAST refuses a non-holder's opens there and per task, not the holder's" {
+@test "a reservation on the last CPU refuses a non-holder's opens there and per task, not the holder's" {
 	run_tool 0 reserve --cpus "$LAST" --counters all --for uid:1000
 	c=$(cookie_of "$output")
 	run PO --cpu "$LAST"
@@ -94,7 +94,7 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	run_tool 0 release --cookie "$c"
 }
 
-@test "who, list and /metrics name CPU $LAST" {
+@test "who, list and /metrics name the last CPU" {
 	run_tool 0 reserve --cpus "$LAST" --counters all --for uid:1000
 	c=$(cookie_of "$output")
 	run "$TESTPROGS/msr_write" pwrite "$LAST" 0x187 0x43003c
@@ -102,7 +102,7 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	assert "$output" =~ [[:space:]]$LAST[[:space:]] "list names CPU $LAST: $output"
 	run_tool 0 who --json
 	run jq -e "[.. | objects | select(.cpu? == $LAST)] | length > 0" <<<"$output"
-	assert "$status" == 0 "who --json has a record on CPU $LAST"
+	assert "$status" == 0 "who --json has a record on the last CPU"
 	"$BUILD/pcrwatch" serve --listen 127.0.0.1:19733 >"$TEST_TMP/serve.log" 2>&1 &
 	spid=$!
 	wait_for 60 curl -sf http://127.0.0.1:19733/metrics -o "$TEST_TMP/metrics"
