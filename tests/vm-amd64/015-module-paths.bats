@@ -166,6 +166,7 @@ teardown_file() {
 	reserve0
 	trace_msrs $EVTSEL0
 	local stop=$TEST_TMP/stop secs=${ACQUIRE_LOOP_SECONDS:-6}
+	chmod 0711 "$TEST_TMP" # the holder, uid 1000, looks for the stop file
 	"$PCR_CLIENT" -c 0 -m -u 1000 -r "$stop" msr-write $EVTSEL0 0x43003c >"$TEST_TMP/holder" 2>&1 3>&- &
 	local holder=$!
 	"$PCR_CLIENT" -c 0 -r "$stop" acquire 0 >"$TEST_TMP/attacker" 2>&1 3>&- &
