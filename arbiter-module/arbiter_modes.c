@@ -58,6 +58,7 @@ static unsigned long pcr_fw_legacy; /* reserve_*_nmi() held for firmware */
 static unsigned long pcr_ioctl_perfctr, pcr_ioctl_evntsel; /* held for users */
 static unsigned long pcr_legacy_perfctr, pcr_legacy_evntsel; /* the mirror */
 static unsigned long pcr_private;
+static unsigned long pcr_pending; /* acquires waiting for pcrwatch's answer */
 static u32 pcr_mirror;
 static DEFINE_SPINLOCK(pcr_mirror_lock);
 static DEFINE_MUTEX(pcr_legacy_mutex);
@@ -238,14 +239,28 @@ static void pcr_start_mirror(void)
 	spin_unlock_irqrestore(&pcr_mirror_lock, flags);
 }
 
-/* Emulated firmware takes its slots first, for the OS, its own layer only. */
+/* Emulated firmware takes its slots first, for the OS, its own layer only.
+ * A firmware claim gives a slot like any other and asks pcrwatch too (rule
+ * 7, for the firmware layer on every CPU); refused, the slot is the OS's. */
+static bool pcr_firmware_claim(u32 slot)
+{
+	int err =
+		pcr_hold_check(-1, slot, PCR_LAYER_FIRMWARE, PCR_ARB_OP_CLAIM);
+
+	if (err) {
+		pr_info("firmware claim of slot %u refused: %d\n", slot, err);
+		return false;
+	}
+	return pcr_claim_everywhere(slot, pcr_fw_secret, &pcr_fw_who);
+}
+
 static void pcr_firmware_claims(void)
 {
 	u32 slot;
 
 	for (slot = 0; slot < pcr_nr_gp; slot++) {
 		if (!(firmware_slots & BIT_ULL(slot)) ||
-		    !pcr_claim_everywhere(slot, pcr_fw_secret, &pcr_fw_who))
+		    !pcr_firmware_claim(slot))
 			continue;
 		pcr_manage_everywhere(
 			slot, PCR_ARB_OP_SET_CONTROL, pcr_fw_secret,
@@ -406,41 +421,47 @@ static int pcr_first_cpu(void)
 	return cpumask_first(cpu_possible_mask);
 }
 
-/*
- * pcrwatch's reservations decide an acquire too (rule 7: the module and
- * the BPF side are one system): the check is the kernel's MSR lockdown
- * hook, bracketed by the pcr_acquire tracepoint with the slot and the
- * caller's layer, which pcrwatch's MSR veto answers from its reservations
- * on every CPU. Without pcrwatch it is the kernel's lockdown alone, which
- * refuses programming counters as it refuses /dev/cpu/N/msr. Not static
- * and not inlined, so it stays one function with these arguments.
- */
-noinline int pcr_acquire_check(u32 slot, u32 layer)
-{
-	int err;
-
-	trace_pcr_acquire(slot, layer, 0);
-	err = security_locked_down(LOCKDOWN_MSR);
-	trace_pcr_acquire(slot, layer, 1);
-	return err;
-}
-
+/* Mark @slot private on every CPU, each in one step with taking its
+ * pending mark back (so `reserve` sees one or the other throughout), or
+ * unmark it. */
 static void pcr_private_flags(u32 slot, bool set, const struct pcr_who *who)
 {
 	int cpu;
 
 	for_each_possible_cpu (cpu)
-		pcr_regs_flags(cpu, slot,
-			       set ? PCR_ARB_OP_SET_ACCESS : PCR_ARB_OP_RELEASE,
-			       set ? PCR_ARB_SLOT_PRIVATE : 0,
-			       set ? 0 : PCR_ARB_SLOT_PRIVATE, who);
+		pcr_regs_flags(
+			cpu, slot,
+			set ? PCR_ARB_OP_SET_ACCESS : PCR_ARB_OP_RELEASE,
+			set ? PCR_ARB_SLOT_PRIVATE : 0,
+			set ? PCR_ARB_SLOT_PENDING : PCR_ARB_SLOT_PRIVATE, who);
+}
+
+static void pcr_pending_everywhere(u32 slot, bool pending)
+{
+	int cpu;
+
+	for_each_possible_cpu (cpu)
+		pcr_regs_pending(cpu, slot, pending);
+}
+
+/* Called with pcr_mirror_lock held. */
+static bool pcr_acquire_busy(u32 slot)
+{
+	return test_bit(slot, &pcr_private) || test_bit(slot, &pcr_pending) ||
+	       test_bit(slot, &pcr_legacy_perfctr) ||
+	       test_bit(slot, &pcr_legacy_evntsel);
 }
 
 /*
- * A private grant: the slot is marked held first (its flags, which
- * pcrwatch's mirror and `reserve` read), then pcrwatch is asked, and only
- * then does the access cookie change. A reservation made at the same time
- * either sees the hold or is seen by the check: never neither.
+ * A private grant asks pcrwatch before it marks anything the vetoes read:
+ * the slot is marked pending on every CPU (the status ioctl shows it to
+ * `reserve`; pcr_reg_change does not carry it), then pcrwatch is asked
+ * (rule 7, the slot on every CPU), and only a granted acquire marks the
+ * slot private (the mirror's hold) and changes its access cookie. A
+ * refused one takes its pending marks back and has changed nothing the
+ * vetoes read, so a pcrwatch holder of the slot never trips on it. A
+ * reservation made at the same time either sees the pending mark or is
+ * seen by the check: never neither (docs/PCR-RULES.md, rule 7).
  */
 int pcr_arbiters_acquire(u32 slot, const struct pcr_who *who, u64 *cookie,
 			 u32 *verdict)
@@ -455,27 +476,32 @@ int pcr_arbiters_acquire(u32 slot, const struct pcr_who *who, u64 *cookie,
 	if (!pcr_os_slot(slot))
 		return -EINVAL;
 	spin_lock_irqsave(&pcr_mirror_lock, flags);
-	if (test_bit(slot, &pcr_private) ||
-	    test_bit(slot, &pcr_legacy_perfctr) ||
-	    test_bit(slot, &pcr_legacy_evntsel)) {
+	if (pcr_acquire_busy(slot)) {
 		spin_unlock_irqrestore(&pcr_mirror_lock, flags);
 		*verdict = PCR_DENY_BUSY;
 		return -EBUSY;
 	}
-	set_bit(slot, &pcr_private);
+	set_bit(slot, &pcr_pending);
 	spin_unlock_irqrestore(&pcr_mirror_lock, flags);
-	pcr_private_flags(slot, true, who);
-	err = pcr_acquire_check(slot, who->layer);
+	pcr_pending_everywhere(slot, true);
+	smp_mb(); /* the marks are seen before pcrwatch's maps are read */
+	err = pcr_hold_check(-1, slot, who->layer, PCR_ARB_OP_ACQUIRE);
 	spin_lock_irqsave(&pcr_mirror_lock, flags);
+	if (!err && (test_bit(slot, &pcr_legacy_perfctr) ||
+		     test_bit(slot, &pcr_legacy_evntsel)))
+		err = -EBUSY; /* the legacy API took it meanwhile */
+	if (err)
+		pcr_pending_everywhere(slot, false);
+	clear_bit(slot, &pcr_pending);
 	if (err) {
-		clear_bit(slot, &pcr_private);
 		spin_unlock_irqrestore(&pcr_mirror_lock, flags);
-		pcr_private_flags(slot, false, &pcr_arb_who);
 		pr_info_ratelimited("acquire of slot %u by %s refused: %d\n",
 				    slot, who->comm, err);
 		*verdict = PCR_DENY_BUSY;
 		return err;
 	}
+	set_bit(slot, &pcr_private);
+	pcr_private_flags(slot, true, who);
 	c = pcr_new_cookie();
 	pcr_manage_everywhere(slot, PCR_ARB_OP_SET_ACCESS, pcr_secret, c);
 	spin_unlock_irqrestore(&pcr_mirror_lock, flags);

@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
@@ -54,7 +55,7 @@ MODULE_PARM_DESC(fixed_counters, "fixed slots to emulate (-1: discover; 3 when "
 
 static const char *const pcr_op_names[PCR_ARB_NR_OPS] = {
 	"claim",   "set-access", "set-control", "set-mgmt", "release",
-	"program", "reset",	 "legacy",	"replay",
+	"program", "reset",	 "legacy",	"replay",   "acquire",
 };
 
 static const char *const pcr_verdict_names[PCR_NR_VERDICTS] = {
@@ -165,12 +166,20 @@ static u32 pcr_slot_flags(const struct pcr_slot *s)
 	return f;
 }
 
+/* What pcr_reg_change tells: never a pending decision, which pcrwatch's
+ * vetoes must not see (only `reserve`, through the status ioctl). */
+static u32 pcr_traced_flags(const struct pcr_slot *s)
+{
+	return pcr_slot_flags(s) & ~PCR_ARB_SLOT_PENDING;
+}
+
 /* Called with pcr_lock held, after a change. */
 static void pcr_changed(int cpu, u32 slot, u32 op, struct pcr_slot *s)
 {
 	s->seq++;
-	trace_pcr_reg_change(cpu, slot, op, pcr_slot_flags(s), s->regs.control,
-			     s->holder.layer, s->holder.tgid, s->seq);
+	trace_pcr_reg_change(cpu, slot, op, pcr_traced_flags(s),
+			     s->regs.control, s->holder.layer, s->holder.tgid,
+			     s->seq);
 }
 
 void pcr_regs_denied(int cpu, u32 slot, u32 op, u32 v,
@@ -252,6 +261,107 @@ int pcr_regs_op(int cpu, u32 slot, u32 op, u64 presented, u64 value,
 	return pcr_verdict_errno(v);
 }
 
+/*
+ * pcrwatch's say on an operation that would make the caller a slot's
+ * holder (rule 7: the module and the BPF side are one system): the kernel's
+ * MSR lockdown hook, bracketed by the pcr_hold tracepoint with the CPU (-1:
+ * every CPU), the slot, the caller's layer and the operation, from which
+ * pcrwatch's MSR veto answers. Without pcrwatch it is the kernel's
+ * lockdown alone, which refuses handing out counters as it refuses
+ * /dev/cpu/N/msr. Not static and not inlined, so it stays one function
+ * with these arguments.
+ */
+noinline int pcr_hold_check(int cpu, u32 slot, u32 layer, u32 op)
+{
+	int err;
+
+	trace_pcr_hold(cpu, slot, layer, op, 0);
+	err = security_locked_down(LOCKDOWN_MSR);
+	trace_pcr_hold(cpu, slot, layer, op, 1);
+	return err;
+}
+
+/* What @op (a claim or a new management cookie) would answer now. */
+static enum pcr_verdict pcr_try(const struct pcr_slot *s, u32 op, u64 presented,
+				u64 value)
+{
+	struct pcr_slot_regs r = s->regs;
+
+	if (s->flags & PCR_ARB_SLOT_PENDING)
+		return PCR_DENY_BUSY; /* another one is being decided */
+	if (op == PCR_ARB_OP_CLAIM)
+		return pcr_claim(&r, value);
+	return pcr_set_mgmt(&r, presented, value);
+}
+
+/*
+ * A claim or a new management cookie makes @who the slot's holder, so
+ * pcrwatch is asked first. The slot is marked pending (status shows it,
+ * pcr_reg_change does not), then pcrwatch is asked, then the operation is
+ * applied: a refused one changes nothing the vetoes read. `reserve` puts
+ * its reservation in force, then reads the module's status: one of the
+ * two sees the other (docs/PCR-RULES.md, rule 7).
+ */
+int pcr_regs_give(int cpu, u32 slot, u32 op, u64 presented, u64 value,
+		  const struct pcr_who *who, u32 *verdict)
+{
+	struct pcr_slot *s;
+	enum pcr_verdict v;
+	unsigned long flags;
+	int err = 0;
+
+	if (!pcr_cpu_valid(cpu))
+		return -ENXIO;
+	if (!pcr_slot_present(slot))
+		return -EINVAL;
+	s = &pcr_file[cpu][slot];
+	spin_lock_irqsave(&pcr_lock, flags);
+	v = pcr_try(s, op, presented, value);
+	if (v == PCR_OK)
+		s->flags |= PCR_ARB_SLOT_PENDING;
+	spin_unlock_irqrestore(&pcr_lock, flags);
+	if (v == PCR_OK) {
+		smp_mb(); /* the mark is seen before pcrwatch's maps are read */
+		err = pcr_hold_check(cpu, slot, who->layer, op);
+		spin_lock_irqsave(&pcr_lock, flags);
+		s->flags &= ~PCR_ARB_SLOT_PENDING;
+		v = err ? PCR_DENY_BUSY
+			: pcr_apply(s, op, presented, value, who);
+		if (v == PCR_OK)
+			pcr_changed(cpu, slot, op, s);
+		spin_unlock_irqrestore(&pcr_lock, flags);
+	}
+	if (verdict)
+		*verdict = v;
+	if (err) {
+		pr_info_ratelimited(
+			"cpu %d slot %u: %s by %s[%u] refused: %d\n", cpu, slot,
+			pcr_op_names[op], who->comm, who->tgid, err);
+		return err;
+	}
+	if (v == PCR_OK)
+		return 0;
+	pcr_regs_denied(cpu, slot, op, v, who);
+	return pcr_verdict_errno(v);
+}
+
+/* Mark or unmark @slot pending on @cpu; not traced (see PENDING). */
+void pcr_regs_pending(int cpu, u32 slot, bool pending)
+{
+	unsigned long flags;
+	struct pcr_slot *s;
+
+	if (!pcr_cpu_valid(cpu) || !pcr_slot_present(slot))
+		return;
+	s = &pcr_file[cpu][slot];
+	spin_lock_irqsave(&pcr_lock, flags);
+	if (pending)
+		s->flags |= PCR_ARB_SLOT_PENDING;
+	else
+		s->flags &= ~PCR_ARB_SLOT_PENDING;
+	spin_unlock_irqrestore(&pcr_lock, flags);
+}
+
 void pcr_regs_flags(int cpu, u32 slot, u32 op, u32 set, u32 clear,
 		    const struct pcr_who *holder)
 {
@@ -299,7 +409,7 @@ void pcr_regs_replay(int cpu)
 		s = &pcr_file[cpu][slot];
 		spin_lock_irqsave(&pcr_lock, flags);
 		trace_pcr_reg_change(cpu, slot, PCR_ARB_OP_REPLAY,
-				     pcr_slot_flags(s), s->regs.control,
+				     pcr_traced_flags(s), s->regs.control,
 				     s->holder.layer, s->holder.tgid, s->seq);
 		spin_unlock_irqrestore(&pcr_lock, flags);
 	}
@@ -378,8 +488,9 @@ int pcr_regs_read_alias(int cpu, u32 addr, u64 *val)
 
 /*
  * A plain write presents no cookie, as a legacy WRMSR presents the default
- * one: to the management alias it is a claim; to the access or control
- * alias it fails the management check (only the ioctls present a cookie).
+ * one: to the management alias it is a claim, asked of pcrwatch like the
+ * claim ioctl; to the access or control alias it fails the management
+ * check (only the ioctls present a cookie).
  */
 int pcr_regs_write_alias(int cpu, u32 addr, u64 val, const struct pcr_who *who)
 {
@@ -391,6 +502,9 @@ int pcr_regs_write_alias(int cpu, u32 addr, u64 val, const struct pcr_who *who)
 	reg = pcr_alias_decode(addr, &slot);
 	if (reg < 0)
 		return -EIO;
+	if (ops[reg] == PCR_ARB_OP_CLAIM)
+		return pcr_regs_give(cpu, slot, PCR_ARB_OP_CLAIM,
+				     PCR_DEFAULT_COOKIE, val, who, NULL);
 	return pcr_regs_op(cpu, slot, ops[reg], PCR_DEFAULT_COOKIE, val, who,
 			   NULL);
 }

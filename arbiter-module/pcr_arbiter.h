@@ -32,6 +32,15 @@ void pcr_who_kernel(struct pcr_who *w, u32 layer, const char *name);
  * a negative errno; @verdict gets the rulebook's answer. */
 int pcr_regs_op(int cpu, u32 slot, u32 op, u64 presented, u64 value,
 		const struct pcr_who *who, u32 *verdict);
+/* pcrwatch's say (rule 7) on an operation that would make the caller a
+ * holder: @cpu -1 for every CPU; 0 or a negative errno. */
+int pcr_hold_check(int cpu, u32 slot, u32 layer, u32 op);
+/* A claim or new management cookie (PCR_ARB_OP_CLAIM, _SET_MGMT): as
+ * pcr_regs_op, after pcrwatch said yes through pcr_hold_check(). */
+int pcr_regs_give(int cpu, u32 slot, u32 op, u64 presented, u64 value,
+		  const struct pcr_who *who, u32 *verdict);
+/* Mark @slot as being decided (PCR_ARB_SLOT_PENDING), untraced. */
+void pcr_regs_pending(int cpu, u32 slot, bool pending);
 /* Set or clear PCR_ARB_SLOT_* bookkeeping flags (not registers). */
 void pcr_regs_flags(int cpu, u32 slot, u32 op, u32 set, u32 clear,
 		    const struct pcr_who *holder);
@@ -67,8 +76,6 @@ int pcr_arbiters_acquire(u32 slot, const struct pcr_who *who, u64 *cookie,
 			 u32 *verdict);
 int pcr_arbiters_release(u32 slot, const struct pcr_who *who, u64 cookie,
 			 u32 *verdict);
-/* pcrwatch's say on an acquire (rule 7), through the MSR lockdown hook. */
-int pcr_acquire_check(u32 slot, u32 layer);
 
 /* arbiter_dev.c: the character devices and CPU hotplug. */
 int pcr_dev_init(void);

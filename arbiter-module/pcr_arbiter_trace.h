@@ -66,16 +66,22 @@ TRACE_EVENT(pcr_user_program,
 		      __entry->cpu, __entry->slot, __entry->msr,
 		      (unsigned long long)__entry->value, __entry->done));
 
-/* An acquire of a private slot around its lockdown check (done 0: before,
- * 1: after), with the slot and the caller's layer: bpf/msr_veto.bpf.c
- * answers the check from pcrwatch's reservations on every CPU. */
-TRACE_EVENT(pcr_acquire, TP_PROTO(u32 slot, u32 layer, u32 done),
-	    TP_ARGS(slot, layer, done),
-	    TP_STRUCT__entry(__field(u32, slot) __field(u32, layer)
-				     __field(u32, done)),
-	    TP_fast_assign(__entry->slot = slot; __entry->layer = layer;
+/* An operation that would make the caller a slot's holder, around its
+ * lockdown check (done 0: before, 1: after): a claim or a new management
+ * cookie on @cpu, a private acquire or an emulated firmware's claim on
+ * every CPU (@cpu -1), with the caller's layer and the operation (enum
+ * pcr_arb_regop): bpf/msr_veto.bpf.c answers the check from pcrwatch's
+ * reservations (rule 7). */
+TRACE_EVENT(pcr_hold, TP_PROTO(int cpu, u32 slot, u32 layer, u32 op, u32 done),
+	    TP_ARGS(cpu, slot, layer, op, done),
+	    TP_STRUCT__entry(__field(int, cpu) __field(u32, slot)
+				     __field(u32, layer) __field(u32, op)
+					     __field(u32, done)),
+	    TP_fast_assign(__entry->cpu = cpu; __entry->slot = slot;
+			   __entry->layer = layer; __entry->op = op;
 			   __entry->done = done;),
-	    TP_printk("slot=%u layer=%u done=%u", __entry->slot, __entry->layer,
+	    TP_printk("cpu=%d slot=%u layer=%u op=%u done=%u", __entry->cpu,
+		      __entry->slot, __entry->layer, __entry->op,
 		      __entry->done));
 
 #endif /* PCR_ARBITER_TRACE_H */

@@ -69,6 +69,11 @@ struct pcr_arb_program {
 #define PCR_ARB_SLOT_LEGACY_EVNTSEL 0x10U /* reserve_evntsel_nmi() held */
 #define PCR_ARB_SLOT_PRIVATE 0x20U /* fully-enforcing private grant */
 #define PCR_ARB_SLOT_FIRMWARE 0x40U /* held by (emulated) firmware */
+/* A claim, a new management cookie or a private acquire of this slot is
+ * being decided (pcrwatch asked, rule 7): shown here, never on the
+ * pcr_reg_change tracepoint, so that a refused one changes nothing the
+ * vetoes read. */
+#define PCR_ARB_SLOT_PENDING 0x80U
 
 /* One slot's state, without its cookies. */
 struct pcr_arb_slot_status {
@@ -149,7 +154,8 @@ enum pcr_arb_regop {
 	PCR_ARB_OP_RESET = 6, /* module unload: every slot back to reset */
 	PCR_ARB_OP_LEGACY = 7, /* legacy reservation bits changed */
 	PCR_ARB_OP_REPLAY = 8, /* nothing changed: state told again (replay) */
-	PCR_ARB_NR_OPS = 9,
+	PCR_ARB_OP_ACQUIRE = 9, /* a private acquire (pcr_hold only) */
+	PCR_ARB_NR_OPS = 10,
 };
 
 #endif /* PCR_ARBITER_UAPI_H */

@@ -32,4 +32,24 @@ struct arb_reg {
 #define ARB_REGS_MAP "arb_regs"
 #define ARB_HELD_MAP "arb_held"
 
+/* The module's name (PCR_ARB_MODULE of its UAPI), for BPF, which sees
+ * modules arrive by name (user/arbiter_component.c checks they agree). */
+#define ARB_MODULE_NAME "pcr_arbiter"
+
+/*
+ * Value of the pinned map "arb_watch" (one entry, in the veto group's
+ * folder, bpf/msr_veto.bpf.c): whether the module's holds are unknown.
+ * Set by raw_tp/module_load when the module arrives (before its init runs)
+ * and by `attach` when it finds the module loaded and not mirrored; taken
+ * back once the mirror is attached and the module's state replayed
+ * (user/arbiter_component.c), or when the module goes (raw_tp/module_free).
+ * While set, the MSR veto refuses every direct write to a PMU register.
+ */
+struct arb_watch {
+	__u32 unmirrored; /* 1: loaded, its holds not mirrored yet */
+	__u32 loads; /* times the module was seen arriving */
+};
+
+#define ARB_WATCH_MAP "arb_watch"
+
 #endif

@@ -19,12 +19,20 @@
  *    so every register counts as reserved there (fail closed);
  *  - raw_tp/pcr_user_program (the arbiter module): CPU, slot and register
  *    the module is about to write;
- *  - raw_tp/pcr_acquire (the arbiter module): the slot a private acquire
- *    takes on every CPU, and the caller's layer.
+ *  - raw_tp/pcr_hold (the arbiter module): an operation that would make
+ *    the caller a slot's holder (a claim or a new management cookie on one
+ *    CPU; a private acquire or a firmware claim on every CPU), and the
+ *    caller's layer: the current task when it asks, whoever opened the fd.
  * fexit (or the module's done tracepoint) drops the stash, and the lockdown
  * check consumes it. A LOCKDOWN_MSR check with no stash (a driver loaded
  * after attach, a stash that could not be stored) refuses every task that
  * any reservation or module hold restricts, on any CPU (fail closed).
+ *
+ * raw_tp/module_load sees the pcr_arbiter module arrive before its init
+ * runs and marks its holds unknown (arb_watch) until userspace has
+ * attached the mirror and replayed the module's state; meanwhile every
+ * direct write that can reach a PMU register is refused, and so is every
+ * check with no stash (fail closed: any slot may be one the module holds).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -43,7 +51,8 @@ enum msr_via {
 	MSR_VIA_WRITE = 1, /* msr_write(): register known */
 	MSR_VIA_IOCTL = 2, /* msr_ioctl(): register on the driver's stack */
 	MSR_VIA_ARBITER = 3, /* pcr_arbiter program ioctl: slot known */
-	MSR_VIA_ACQUIRE = 4, /* pcr_arbiter private acquire: slot, every CPU */
+	MSR_VIA_HOLD = 4, /* pcr_arbiter gives a slot: CPU (~0U: every CPU) and
+			   * slot known */
 };
 
 /* What a veto was decided on, in the event's old_value (docs/MSR.md). */
@@ -57,11 +66,11 @@ struct msr_stash {
 	__u32 via; /* enum msr_via */
 	__u32 cpu;
 	__u32 msr; /* MSR_VIA_IOCTL: as user memory said, for the record only */
-	__u32 slot; /* MSR_VIA_ARBITER, _ACQUIRE: the one slot the module
+	__u32 slot; /* MSR_VIA_ARBITER, _HOLD: the one slot the module
 		     * changes */
 	__u32 layer; /* the caller's (enum pcr_layer) */
 	__u32 reserved0;
-	__u64 value; /* for the record only */
+	__u64 value; /* for the record only (MSR_VIA_HOLD: the operation) */
 };
 
 struct {
@@ -169,26 +178,83 @@ int stash_arbiter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* pcr_arbiter's pcr_acquire(slot, layer, done): done 0 right before the
- * lockdown check of a private acquire, 1 right after. */
-SEC("raw_tp/pcr_acquire")
-int stash_acquire(struct bpf_raw_tracepoint_args *ctx)
+/* pcr_arbiter's pcr_hold(cpu, slot, layer, op, done): done 0 right before
+ * the lockdown check of an operation that would make the current task (or,
+ * for the kernel API and firmware, its layer) a slot's holder, 1 right
+ * after. CPU -1 (every CPU) arrives as ~0U. */
+SEC("raw_tp/pcr_hold")
+int stash_hold(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct msr_stash *s;
 
-	if (ctx->args[2]) {
+	if (ctx->args[4]) {
 		stash_drop();
 		return 0;
 	}
 	s = stash_of_current(BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s)
 		return 0;
-	s->cpu = ~0U; /* every CPU */
-	s->slot = (__u32)ctx->args[0];
-	s->layer = (__u32)ctx->args[1];
+	s->cpu = (__u32)ctx->args[0];
+	s->slot = (__u32)ctx->args[1];
+	s->layer = (__u32)ctx->args[2];
 	s->msr = 0;
-	s->value = 0;
-	s->via = MSR_VIA_ACQUIRE;
+	s->value = ctx->args[3];
+	s->via = MSR_VIA_HOLD;
+	return 0;
+}
+
+/* Whether the pcr_arbiter module's holds are unknown now (arb_watch). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct arb_watch);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} arb_watch SEC(".maps");
+
+static __always_inline struct arb_watch *arb_watch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&arb_watch, &zero);
+}
+
+static __always_inline int is_arbiter_module(struct module *mod)
+{
+	static const char want[] = ARB_MODULE_NAME;
+	char name[sizeof(want) + 1] = {}; /* a longer name reads longer */
+	__u32 i;
+
+	if (BPF_CORE_READ_STR_INTO(&name, mod, name) != sizeof(want))
+		return 0;
+	for (i = 0; i < sizeof(want); i++)
+		if (name[i] != want[i])
+			return 0;
+	return 1;
+}
+
+/* module:module_load fires once the module is formed, before its init
+ * runs (and hands out any slot): from here its holds are unknown. */
+SEC("raw_tp/module_load")
+int watch_module_load(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct arb_watch *w = arb_watch_get();
+
+	if (w && is_arbiter_module((struct module *)ctx->args[0])) {
+		__sync_fetch_and_add(&w->loads, 1);
+		w->unmirrored = 1;
+	}
+	return 0;
+}
+
+/* Gone (unloaded, or its init failed): it holds nothing any more. */
+SEC("raw_tp/module_free")
+int watch_module_free(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct arb_watch *w = arb_watch_get();
+
+	if (w && is_arbiter_module((struct module *)ctx->args[0]))
+		w->unmirrored = 0;
 	return 0;
 }
 
@@ -287,17 +353,18 @@ static __always_inline __u64 msr_restricting(struct msr_stash *w, __u64 *mask)
 		return msr_restricting_any(w, mask);
 	if (w->via == MSR_VIA_WRITE)
 		*mask = pcr_msr_slot_mask(w->msr);
-	else if (w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_ACQUIRE)
+	else if (w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_HOLD)
 		*mask = w->slot < PCR_MAX_SLOTS ? 1ULL << w->slot : ~0ULL;
 	else
 		*mask = ~0ULL; /* ioctl: any slot of the CPU */
-	if (w->via == MSR_VIA_ACQUIRE)
+	if (w->via == MSR_VIA_HOLD && w->cpu == ~0U)
 		return acquire_restricting(w, *mask);
 	if (!*mask)
 		return 0; /* no PMU register */
 	sc.cpu = w->cpu;
-	sc.direct = w->via != MSR_VIA_ARBITER;
-	sc.no_module = w->via == MSR_VIA_ARBITER;
+	/* The module's own paths: its registers decide among its holders. */
+	sc.direct = w->via != MSR_VIA_ARBITER && w->via != MSR_VIA_HOLD;
+	sc.no_module = !sc.direct;
 	sc.slot_mask = w->via == MSR_VIA_IOCTL ? 0 : *mask;
 	resv_scan(&sc);
 	if (sc.unindexed) /* a CPU the index cannot name: fail closed */
@@ -305,8 +372,33 @@ static __always_inline __u64 msr_restricting(struct msr_stash *w, __u64 *mask)
 	return sc.first_id;
 }
 
+/*
+ * The pcr_arbiter module loaded and its holds not mirrored yet: any slot
+ * may be one it holds, so a direct write that can reach a PMU register,
+ * and a check with nothing stashed, is refused for everyone (fail closed),
+ * named by the module's id of the first slot it reaches. The module's own
+ * paths (program, hold) do not read the mirror and go on to the scan.
+ */
+static __always_inline __u64 unmirrored_refusing(const struct msr_stash *w,
+						 __u64 *mask)
+{
+	struct arb_watch *aw = arb_watch_get();
+	__u64 m;
+
+	if (!aw || !aw->unmirrored || w->via == MSR_VIA_ARBITER ||
+	    w->via == MSR_VIA_HOLD)
+		return 0;
+	m = w->via == MSR_VIA_WRITE ? pcr_msr_slot_mask(w->msr) : ~0ULL;
+	if (!m)
+		return 0; /* not a PMU register */
+	*mask = m;
+	return PCRW_MODULE_RESV_ID(w->via == MSR_VIA_NONE ? 0 : w->cpu & 0xffff,
+				   first_slot(m));
+}
+
 /* Log the veto of @w by reservation @id; 0, or -1 when @id is gone since
- * the scan (refused all the same). */
+ * the scan (refused all the same). A module hold not in the mirror yet
+ * (unmirrored_refusing) is named by its id alone. */
 static __always_inline void emit_msr_veto(__u32 kind, __u64 id,
 					  const struct msr_stash *w, __u64 mask)
 {
@@ -318,8 +410,13 @@ static __always_inline void emit_msr_veto(__u32 kind, __u64 id,
 		return;
 	}
 	if (fill_veto_for(e, kind, id, &slots)) {
-		bpf_ringbuf_discard(e, 0);
-		return;
+		if (id < PCRW_MODULE_RESV_BASE) {
+			bpf_ringbuf_discard(e, 0);
+			return;
+		}
+		fill_veto_base(e, kind, id);
+		e->prev_path = PCRW_PATH_ARBITER;
+		slots = mask;
 	}
 	if (w->via != MSR_VIA_NONE && w->cpu != ~0U)
 		e->cpu = w->cpu;
@@ -330,7 +427,7 @@ static __always_inline void emit_msr_veto(__u32 kind, __u64 id,
 						 : MSR_BASIS_REGISTER;
 	e->slot = first_slot(slots & mask);
 	e->actor.layer = w->via == MSR_VIA_NONE ? PCR_LAYER_USER : w->layer;
-	e->actor_path = w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_ACQUIRE
+	e->actor_path = w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_HOLD
 				? PCRW_PATH_ARBITER
 				: PCRW_PATH_MSR_DEV;
 	bpf_ringbuf_submit(e, 0);
@@ -355,7 +452,9 @@ int BPF_PROG(veto_msr_write, enum lockdown_reason what, int ret)
 		w = *s;
 		s->via = MSR_VIA_NONE; /* one check per stash */
 	}
-	found = msr_restricting(&w, &mask);
+	found = unmirrored_refusing(&w, &mask);
+	if (!found)
+		found = msr_restricting(&w, &mask);
 	if (!found)
 		return 0;
 	kind = cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT : PCRW_EV_VETO;

@@ -623,6 +623,7 @@ static __always_inline int pcr_check_inkernel(const struct pcr_slot_regs *r,
 #define PCR_MOD_SLOT_ACCESS_OPEN 0x04U
 #define PCR_MOD_SLOT_PRIVATE 0x20U
 #define PCR_MOD_SLOT_FIRMWARE 0x40U
+#define PCR_MOD_SLOT_PENDING 0x80U
 
 static __always_inline int pcr_module_slot_held(__u32 flags, __u32 holder_tgid)
 {
@@ -630,6 +631,19 @@ static __always_inline int pcr_module_slot_held(__u32 flags, __u32 holder_tgid)
 		return 0;
 	return (flags & (PCR_MOD_SLOT_PRIVATE | PCR_MOD_SLOT_FIRMWARE)) ||
 	       holder_tgid != 0;
+}
+
+/*
+ * Rule 7, the race: a slot the module holds, or one it is about to give
+ * (a claim or acquire waiting for pcrwatch's answer, shown only by the
+ * module's status). `reserve` and policy loads read this after putting
+ * their reservations in force; the vetoes read only what is held, so a
+ * refused claim never keeps anyone off.
+ */
+static __always_inline int pcr_module_slot_taken(__u32 flags, __u32 holder_tgid)
+{
+	return pcr_module_slot_held(flags, holder_tgid) ||
+	       (flags & PCR_MOD_SLOT_PENDING);
 }
 
 /*

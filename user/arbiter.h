@@ -34,9 +34,18 @@ typedef int arbiter_slot_fn(int cpu, const struct pcr_arb_slot_status *st,
 			    void *ctx);
 int arbiter_each_slot(arbiter_slot_fn *fn, void *ctx);
 
-/* Into @held, per CPU, the slots the module holds for someone (rule 7:
- * pcr_module_slot_held); all 0 when it is not loaded. 0 or -errno (then
- * the caller refuses rather than guess). */
+/* Into @held, per CPU, the slots the module holds for someone or is about
+ * to give (rule 7: pcr_module_slot_taken); all 0 when it is not loaded. 0 or
+ * -errno (then the caller refuses rather than guess). */
 int arbiter_held_slots(__u64 held[PCRW_MAX_CPUS]);
+
+/* The arbiter group (user/arbiter_component.c) and the MSR veto's watch
+ * on the module (arb_watch, bpf/arbiter_mirror.h). */
+/* Mark the module's holds unknown when it is loaded and not mirrored, and
+ * known when it is absent; called once the watch is attached. */
+void arbiter_watch_sync(void);
+/* The module is loaded and live, and its mirror not attached: the agent and
+ * `enforce` look each time they wake, and attach. */
+bool arbiter_needs_attach(void);
 
 #endif

@@ -8,8 +8,16 @@
  * module replays its state into it once the programs are attached. While
  * they are, the module cannot be unloaded (the kernel holds a reference
  * for each attached tracepoint): `pcrwatch detach` first.
+ *
+ * Until the mirror is attached and the module's state replayed into it, the
+ * module's holds are unknown: the MSR veto's watch (raw_tp/module_load in
+ * bpf/msr_veto.bpf.c) marks them so in "arb_watch" when the module arrives,
+ * before its init runs, and the veto refuses direct writes to PMU registers
+ * meanwhile. This group takes the mark back once it knows; the agent and
+ * `enforce` attach it when they see the module (arbiter_needs_attach()).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -35,6 +43,8 @@ static const char *const pins[] = { "link_reg_change", "link_deny",
 
 _Static_assert(PCR_ARB_OP_REPLAY_BPF == PCR_ARB_OP_REPLAY,
 	       "bpf/arbiter_mirror.h repeats the module's replay op");
+_Static_assert(sizeof(ARB_MODULE_NAME) == sizeof(PCR_ARB_MODULE),
+	       "bpf/arbiter_mirror.h repeats the module's name");
 
 static bool pinned(const char *name)
 {
@@ -44,6 +54,59 @@ static bool pinned(const char *name)
 static bool arbiter_attached(void)
 {
 	return pinned("link_reg_change") && pinned("link_deny");
+}
+
+/* Set the veto's mark that the module's holds are unknown (1) or known (0);
+ * nothing to do where the MSR veto is not loaded. */
+static void watch_set(__u32 unmirrored)
+{
+	int fd = pcrw_obj_get(PCRW_VETO_GROUP, ARB_WATCH_MAP);
+	struct arb_watch w = { 0 };
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &zero, &w) && w.unmirrored != unmirrored) {
+		w.unmirrored = unmirrored;
+		bpf_map_update_elem(fd, &zero, &w, BPF_ANY);
+	}
+	close(fd);
+}
+
+void arbiter_watch_sync(void)
+{
+	if (arbiter_module_present()) {
+		if (!arbiter_attached())
+			watch_set(1);
+		return;
+	}
+	/* Absent: known to hold nothing. A load racing this sets the mark
+	 * after its folder appears: looked at again once the mark is down,
+	 * the module is either seen or its own load sets the mark later. */
+	watch_set(0);
+	if (arbiter_module_present() && !arbiter_attached())
+		watch_set(1);
+}
+
+/* Loaded and done with its init (its devices exist): "live". */
+static bool module_live(void)
+{
+	char state[16] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/module/" PCR_ARB_MODULE "/initstate",
+		  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, state, sizeof(state) - 1);
+	close(fd);
+	return n > 0 && !strncmp(state, "live", 4);
+}
+
+bool arbiter_needs_attach(void)
+{
+	return arbiter_module_present() && module_live() && !arbiter_attached();
 }
 
 /* Forget what an earlier module instance held: the mirror starts empty
@@ -77,20 +140,24 @@ static void forget_mirror(void)
 }
 
 /* Ask the module to tell every CPU's slots again, now that the programs
- * listen: the CPUs told. */
+ * listen: the CPUs told, or -errno when an online CPU's could not be (an
+ * offline CPU tells its slots when it comes back). */
 static int replay(void)
 {
-	int cpu, fd, n = 0, nr = pcrw_possible_cpus();
+	int cpu, fd, n = 0, err = 0, nr = pcrw_possible_cpus();
 
 	for (cpu = 0; cpu < nr; cpu++) {
 		fd = arbiter_open_cpu(cpu);
-		if (fd < 0)
+		if (fd == -ENOENT || fd == -ENXIO)
 			continue;
-		if (!ioctl(fd, PCR_ARB_IOC_REPLAY))
+		if (fd < 0 || ioctl(fd, PCR_ARB_IOC_REPLAY))
+			err = fd < 0 ? fd : -errno;
+		else
 			n++;
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
-	return n;
+	return err ? err : n;
 }
 
 static int arbiter_detach(void)
@@ -108,7 +175,7 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 	char root[256];
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = root);
 	struct arbiter_mirror_bpf *skel = NULL;
-	int err;
+	int err, n;
 
 	if (arbiter_attached()) {
 		snprintf(how, len, "already attached");
@@ -116,10 +183,15 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 	}
 	if (!arbiter_module_present()) {
 		forget_mirror();
+		arbiter_watch_sync();
 		snprintf(how, len,
 			 "the pcr_arbiter module is not loaded, nothing to "
 			 "mirror");
 		return -EOPNOTSUPP;
+	}
+	if (!module_live()) {
+		snprintf(how, len, "the pcr_arbiter module is still loading");
+		return -EAGAIN;
 	}
 	ensure_kernel_fs();
 	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
@@ -155,10 +227,22 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 		arbiter_detach();
 		goto cleanup;
 	}
+	n = replay();
+	if (n < 0) {
+		err = n;
+		snprintf(how, len,
+			 "cannot replay the module's state (%s): its holds "
+			 "stay unknown, direct writes to PMU registers are "
+			 "refused",
+			 strerror(-err));
+		arbiter_detach(); /* tried again when next asked */
+		goto cleanup;
+	}
+	watch_set(0); /* mirrored: the vetoes know its holds from here */
 	snprintf(how, len,
 		 "raw_tp on pcr_arbiter:pcr_reg_change and pcr_deny, state of "
 		 "%d CPUs replayed",
-		 replay());
+		 n);
 cleanup:
 	arbiter_mirror_bpf__destroy(skel);
 	return err;

@@ -97,7 +97,7 @@ int arbiter_each_slot(arbiter_slot_fn *fn, void *ctx)
 
 static int add_held(int cpu, const struct pcr_arb_slot_status *st, void *held)
 {
-	if (pcr_module_slot_held(st->flags, st->holder_tgid))
+	if (pcr_module_slot_taken(st->flags, st->holder_tgid))
 		((__u64 *)held)[cpu] |= 1ULL << st->slot;
 	return 0;
 }

@@ -14,11 +14,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
 #include "agent.h"
+#include "arbiter.h"
 #include "component.h"
 #include "event_log.h"
 #include "../bpf/pcrwatch.h"
@@ -229,6 +231,28 @@ static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
 		     "refused, the one before stays in force");
 }
 
+/* The pcr_arbiter module appeared since the groups were attached: attach
+ * what it needs (the MSR veto's paths into it, its mirror) and read its
+ * ring buffer, without touching the policy. Until then the MSR veto's
+ * watch keeps direct writes to PMU registers refused (arbiter_component.c).
+ * Looked at each time the loop wakes (200 ms at most); tried again after
+ * 5 s if it did not take. */
+static void agent_module_appeared(const struct agent_cfg *cfg,
+				  struct agent_rings *a, struct event_log *log)
+{
+	static struct timespec next;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < next.tv_sec || !arbiter_needs_attach())
+		return;
+	printf("pcr_arbiter module loaded: attaching\n");
+	agent_attach(cfg);
+	agent_rings_close(a);
+	agent_rings_open(a, log);
+	next.tv_sec = now.tv_sec + (arbiter_needs_attach() ? 5 : 0);
+}
+
 static int agent_parse(struct agent_cfg *cfg, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -309,6 +333,7 @@ static void agent_loop(const struct agent_cfg *cfg, struct agent_rings *a,
 			agent_reload_asked = 0;
 			agent_reload(cfg, a, log);
 		}
+		agent_module_appeared(cfg, a, log);
 	}
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pcrwatch enforce: attach and pin the vetoes, keep the policy in force
+ * pcrwatch enforce: attach and pin the vetoes and the pcr_arbiter module's
+ * mirror (again when the module loads later), keep the policy in force
  * (reloaded on SIGHUP) and log each veto.
  */
 #include <errno.h>
@@ -9,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
+#include "arbiter.h"
 #include "component.h"
 #include "names.h"
 #include "resv_cmd.h"
@@ -21,6 +24,7 @@
 #include "veto.h"
 
 extern const struct component veto_component;
+extern const struct component arbiter_component;
 
 static volatile sig_atomic_t exiting, reload;
 
@@ -36,6 +40,24 @@ static const char *const rule_names[] = {
 	"ok",	 "whole-pmu", "unknown-capacity", "exclusive",
 	"group", "pinned",    "flexible",	  "unindexed-cpu",
 };
+
+/* What the module was asked to do, from a veto of its hold check (the
+ * operation in @value) or of its program ioctl (a register in @msr). */
+static const char *arbiter_op_name(const struct pcrw_event *e)
+{
+	if (e->msr)
+		return "program";
+	switch (e->value) {
+	case PCR_ARB_OP_CLAIM:
+		return "claim";
+	case PCR_ARB_OP_SET_MGMT:
+		return "new management cookie";
+	case PCR_ARB_OP_ACQUIRE:
+		return "private acquire";
+	default:
+		return "hold";
+	}
+}
 
 static int print_event(void *ctx, void *data, size_t size)
 {
@@ -60,11 +82,12 @@ static int print_event(void *ctx, void *data, size_t size)
 		       e->actor.tgid, comm, e->actor.uid, e->cpu, e->msr,
 		       (unsigned long long)e->value, e->slot);
 	} else if (e->actor_path == PCRW_PATH_ARBITER) {
-		/* the module's program ioctl, or its private acquire (no
-		 * register: the slot on every CPU) */
-		printf("pcr_arbiter %s: pid %u (%s) uid %u, %s layer: slot %u",
-		       e->msr ? "program" : "private acquire", e->actor.tgid,
-		       comm, e->actor.uid, layer_name(e->actor.layer), e->slot);
+		/* the module's program ioctl, or an operation that would
+		 * give the caller a slot (no register) */
+		printf("pcr_arbiter %s: pid %u (%s) uid %u, %s layer: cpu %u "
+		       "slot %u",
+		       arbiter_op_name(e), e->actor.tgid, comm, e->actor.uid,
+		       layer_name(e->actor.layer), e->cpu, e->slot);
 		if (e->msr)
 			printf(" msr 0x%x value 0x%llx", e->msr,
 			       (unsigned long long)e->value);
@@ -92,6 +115,50 @@ static int print_event(void *ctx, void *data, size_t size)
 	       (unsigned long long)e->reservation_id, who);
 	fflush(stdout);
 	return 0;
+}
+
+/*
+ * The arbiter group mirrors the pcr_arbiter module's holds for the vetoes
+ * (rule 7). Without the module: say what happens when it loads, which the
+ * MSR veto's watch decides in the kernel (its holds unknown, direct writes
+ * to PMU registers refused, until a mirror is attached).
+ */
+static void enforce_arbiter(const struct attach_opts *o, bool once)
+{
+	char how[256] = "";
+	int err = arbiter_component.attach(o, how, sizeof(how));
+
+	if (!err)
+		printf("arbiter: %s\n", how);
+	else if (err != -EOPNOTSUPP || !veto_msr_active())
+		printf("arbiter: not attached: %s\n", how);
+	else if (once)
+		printf("arbiter: %s; if it loads later, direct writes to PMU "
+		       "registers are refused until `pcrwatch attach` "
+		       "mirrors it\n",
+		       how);
+	else
+		printf("arbiter: %s; attached when it loads, direct writes to "
+		       "PMU registers refused until then\n",
+		       how);
+	fflush(stdout);
+}
+
+/* The module appeared since: its paths for the MSR veto, then its mirror.
+ * Tried again after 5 s if it did not take. */
+static void enforce_module_appeared(const struct attach_opts *o)
+{
+	static struct timespec next;
+	struct timespec now;
+	char how[256];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < next.tv_sec || !arbiter_needs_attach())
+		return;
+	if (!veto_component.attach(o, how, sizeof(how)))
+		printf("veto: %s\n", how);
+	enforce_arbiter(o, false);
+	next.tv_sec = now.tv_sec + (arbiter_needs_attach() ? 5 : 0);
 }
 
 /* Events opened while no veto was attached were never charged. */
@@ -191,6 +258,7 @@ int cmd_enforce(int argc, char **argv)
 		       "are recorded and listed but nothing is denied\n");
 	else
 		warn_existing_events();
+	enforce_arbiter(&o, once);
 	if (policy && apply_policy(policy, false))
 		return PCRW_EXIT_ERROR;
 	fflush(stdout);
@@ -215,6 +283,7 @@ int cmd_enforce(int argc, char **argv)
 		rc = ring_buffer__poll(rb, 200);
 		if (rc < 0 && rc != -EINTR)
 			break;
+		enforce_module_appeared(&o);
 		if (reload) {
 			reload = 0;
 			if (!policy)

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
+#include "arbiter.h"
 #include "component.h"
 #include "kernel_probe.h"
 #include "resv_store.h"
@@ -33,8 +34,9 @@ static const char *const perf_links[] = { "link_perf_open", "link_perf_alloc",
 					  "link_perf_rcu_free",
 					  "link_perf_copy_attr" };
 #define NR_PERF_LINKS (sizeof(perf_links) / sizeof(perf_links[0]))
-/* The msr veto's links: the lockdown check and one stash program per
- * driver path (attach_msr()). */
+/* The msr veto's links: the lockdown check, one stash program per
+ * driver path, and the watch on the pcr_arbiter module's arrival and
+ * departure (attach_msr()). */
 enum msr_part {
 	MSR_LSM,
 	MSR_WRITE_EXIT,
@@ -42,15 +44,22 @@ enum msr_part {
 	MSR_IOCTL_EXIT,
 	MSR_IOCTL,
 	MSR_ARBITER,
-	MSR_ACQUIRE,
+	MSR_HOLD,
+	MSR_MODULE_FREE,
+	MSR_MODULE_LOAD,
 	MSR_NR_PARTS
 };
 
 static const char *const msr_links[MSR_NR_PARTS] = {
-	"link_msr",	   "link_msr_write_exit",
-	"link_msr_write",  "link_msr_ioctl_exit",
-	"link_msr_ioctl",  "link_msr_arbiter",
-	"link_msr_acquire"
+	"link_msr",
+	"link_msr_write_exit",
+	"link_msr_write",
+	"link_msr_ioctl_exit",
+	"link_msr_ioctl",
+	"link_msr_arbiter",
+	"link_msr_hold",
+	"link_msr_module_free",
+	"link_msr_module_load",
 };
 
 static const char *const signal_links[] = { "link_perf_signal" };
@@ -258,10 +267,11 @@ static void load_msr_driver(void)
 static struct bpf_program *msr_prog(struct msr_veto_bpf *skel, int part)
 {
 	struct bpf_program *const progs[MSR_NR_PARTS] = {
-		skel->progs.veto_msr_write,  skel->progs.drop_msr_write,
-		skel->progs.stash_msr_write, skel->progs.drop_msr_ioctl,
-		skel->progs.stash_msr_ioctl, skel->progs.stash_arbiter,
-		skel->progs.stash_acquire,
+		skel->progs.veto_msr_write,    skel->progs.drop_msr_write,
+		skel->progs.stash_msr_write,   skel->progs.drop_msr_ioctl,
+		skel->progs.stash_msr_ioctl,   skel->progs.stash_arbiter,
+		skel->progs.stash_hold,	       skel->progs.watch_module_free,
+		skel->progs.watch_module_load,
 	};
 
 	return progs[part];
@@ -276,8 +286,12 @@ static bool msr_part_wanted(int part)
 		return true;
 	if (part == MSR_ARBITER)
 		return arbiter_present();
-	if (part == MSR_ACQUIRE)
-		return probe_tracepoint_exists("pcr_arbiter", "pcr_acquire");
+	if (part == MSR_HOLD)
+		return probe_tracepoint_exists("pcr_arbiter", "pcr_hold");
+	if (part == MSR_MODULE_LOAD)
+		return probe_tracepoint_exists("module", "module_load");
+	if (part == MSR_MODULE_FREE)
+		return probe_tracepoint_exists("module", "module_free");
 	return msr_driver_present();
 }
 
@@ -320,6 +334,8 @@ static int attach_msr(void)
 	for (i = 0; i < MSR_NR_PARTS; i++)
 		bpf_link__destroy(l[i]);
 	msr_veto_bpf__destroy(skel);
+	if (!err)
+		arbiter_watch_sync(); /* a module loaded before the watch */
 	return err;
 }
 
@@ -327,13 +343,19 @@ static int attach_msr(void)
 static void msr_coverage(char *buf, size_t len)
 {
 	bool drv = pinned(msr_links[MSR_WRITE]) && pinned(msr_links[MSR_IOCTL]);
+	bool arb =
+		pinned(msr_links[MSR_ARBITER]) && pinned(msr_links[MSR_HOLD]);
 
+	/* Only what this group decides: the module's holds are the arbiter
+	 * group's mirror, which says so on its own line. */
 	snprintf(buf, len, "lsm (msr driver: %s; arbiter module: %s)",
 		 drv ? "decided on the driver's register and CPU"
 		     : "absent at attach, its writes fail closed",
-		 pinned(msr_links[MSR_ARBITER]) ? "decided on its slot"
+		 arb ? "decided on its slot for program, claim and acquire"
 		 : arbiter_present() ? "loaded after attach, fails closed"
-				     : "not loaded");
+		 : pinned(msr_links[MSR_MODULE_LOAD])
+			 ? "not loaded, watched for"
+			 : "not loaded");
 }
 
 static int attach_signal(void)

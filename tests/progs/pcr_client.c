@@ -2,7 +2,8 @@
 /*
  * pcr_client - drive /dev/cpu/N/pcr (the pcr_arbiter module) from tests.
  *
- *   pcr_client [-c CPU] [-k] CMD ARGS... [, CMD ARGS...]...
+ *   pcr_client [-c CPU] [-k] [-m] [-u UID] [-r STOPFILE] CMD ARGS...
+ *              [, CMD ARGS...]...
  *
  * Commands run in order in one process (so a private cookie from `acquire`
  * can be used by a later `program grant` or `ungrant SLOT grant`) and stop
@@ -10,6 +11,14 @@
  * status: 0, or the errno of the (last) failing command (EBUSY 16, EPERM 1,
  * EINVAL 22, ENXIO 6, ...), or 2 for bad usage. Cookies are numbers (0x...);
  * none is ever printed.
+ *   -m          also open /dev/cpu/CPU/msr, for `msr-write`
+ *   -u UID      open the devices as the caller, then become UID (its gid
+ *               too, no groups) before any command: a file opened by root
+ *               used by another user, as when root passes it on
+ *   -r STOPFILE run the commands again and again, silently, until STOPFILE
+ *               exists (at most 300 s); then print one line of counts:
+ *               rounds=N ok=N busy=N other=N (a round fails at its first
+ *               failing command), and exit 0
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -35,6 +48,20 @@ static const char *const modes[] = {
 static const char *const mirrors[] = { "off", "kretprobe", "ioctl" };
 
 static __u64 grant_cookie;
+static int msr_fd = -1; /* -m */
+static int quiet; /* -r: no line per command */
+
+/* One line of a command's output, unless repeating. */
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
 
 static const char *verdict_name(__u32 v)
 {
@@ -54,6 +81,9 @@ static int usage(void)
 		"reserve-perfctr|release-perfctr|reserve-evntsel|release-"
 		"evntsel N\n"
 		"  acquire SLOT | ungrant SLOT COOKIE | await FILE TEXT\n"
+		"  msr-write MSR VALUE (with -m: pwrite to "
+		"/dev/cpu/CPU/msr)\n"
+		"options: -m, -u UID, -r STOPFILE (see the source)\n"
 		"A cookie may be 'grant': the one the last acquire "
 		"returned.\n");
 	return 2;
@@ -90,10 +120,10 @@ static int parse_u32(const char *s, __u32 *out)
 static int failed(const char *what, __u32 slot, int err, int has_verdict,
 		  __u32 verdict)
 {
-	printf("%s slot=%u denied: %s", what, slot, strerror(err));
+	say("%s slot=%u denied: %s", what, slot, strerror(err));
 	if (has_verdict)
-		printf(" verdict=%s", verdict_name(verdict));
-	printf("\n");
+		say(" verdict=%s", verdict_name(verdict));
+	say("\n");
 	return err;
 }
 
@@ -108,12 +138,12 @@ static void print_flags(__u32 f)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (f & (1U << i)) {
-			printf("%s%s", first ? "" : ",", names[i]);
+			say("%s%s", first ? "" : ",", names[i]);
 			first = 0;
 		}
 	}
 	if (first)
-		printf("none");
+		say("none");
 }
 
 static int cmd_info(int fd)
@@ -123,16 +153,16 @@ static int cmd_info(int fd)
 
 	if (ioctl(fd, PCR_ARB_IOC_INFO, &in))
 		return failed("info", 0, errno, 0, 0);
-	printf("mode=%s mirror=%s gp=%u fixed=%u pmu_msrs=%u firmware=0x%llx "
-	       "os=0x%llx denials=",
-	       in.mode < 4 ? modes[in.mode] : "?",
-	       in.mirror < 3 ? mirrors[in.mirror] : "?", in.nr_gp, in.nr_fixed,
-	       in.pmu_msrs, (unsigned long long)in.firmware_slots,
-	       (unsigned long long)in.os_slots);
+	say("mode=%s mirror=%s gp=%u fixed=%u pmu_msrs=%u firmware=0x%llx "
+	    "os=0x%llx denials=",
+	    in.mode < 4 ? modes[in.mode] : "?",
+	    in.mirror < 3 ? mirrors[in.mirror] : "?", in.nr_gp, in.nr_fixed,
+	    in.pmu_msrs, (unsigned long long)in.firmware_slots,
+	    (unsigned long long)in.os_slots);
 	for (i = 0; i < PCR_NR_VERDICTS; i++)
-		printf("%s%s:%llu", i ? "," : "", verdict_name(i),
-		       (unsigned long long)in.denials[i]);
-	printf("\n");
+		say("%s%s:%llu", i ? "," : "", verdict_name(i),
+		    (unsigned long long)in.denials[i]);
+	say("\n");
 	return 0;
 }
 
@@ -142,12 +172,12 @@ static int cmd_status(int fd, __u32 slot)
 
 	if (ioctl(fd, PCR_ARB_IOC_STATUS, &st))
 		return failed("status", slot, errno, 0, 0);
-	printf("slot=%u flags=", slot);
+	say("slot=%u flags=", slot);
 	print_flags(st.flags);
-	printf(" control=0x%x holder_layer=%u holder_tgid=%u holder=%.16s "
-	       "seq=%u\n",
-	       st.control, st.holder_layer, st.holder_tgid,
-	       st.holder_comm[0] ? st.holder_comm : "-", st.seq);
+	say(" control=0x%x holder_layer=%u holder_tgid=%u holder=%.16s "
+	    "seq=%u\n",
+	    st.control, st.holder_layer, st.holder_tgid,
+	    st.holder_comm[0] ? st.holder_comm : "-", st.seq);
 	return 0;
 }
 
@@ -160,7 +190,7 @@ static int cmd_op(int fd, const char *name, unsigned long req, __u32 slot,
 
 	if (ioctl(fd, req, &o))
 		return failed(name, slot, errno, 1, o.verdict);
-	printf("%s slot=%u ok\n", name, slot);
+	say("%s slot=%u ok\n", name, slot);
 	return 0;
 }
 
@@ -179,8 +209,8 @@ static int cmd_program(int fd, __u32 slot, const char *target, __u64 access,
 		return usage();
 	if (ioctl(fd, PCR_ARB_IOC_PROGRAM, &p))
 		return failed("program", slot, errno, 1, p.verdict);
-	printf("program slot=%u allowed msr=0x%x %s\n", slot, p.msr,
-	       p.msr_err ? "refused-by-cpu" : "written");
+	say("program slot=%u allowed msr=0x%x %s\n", slot, p.msr,
+	    p.msr_err ? "refused-by-cpu" : "written");
 	return 0;
 }
 
@@ -199,7 +229,7 @@ static int cmd_legacy(int fd, const char *op, __u32 counter)
 		return usage();
 	if (ioctl(fd, PCR_ARB_IOC_LEGACY, &l))
 		return failed("legacy", counter, errno, 0, 0);
-	printf("legacy %s counter=%u result=%d\n", op, counter, l.result);
+	say("legacy %s counter=%u result=%d\n", op, counter, l.result);
 	return 0;
 }
 
@@ -212,7 +242,7 @@ static int cmd_grant(int fd, int acquire, __u32 slot, __u64 cookie)
 			      g.verdict);
 	if (acquire)
 		grant_cookie = g.cookie;
-	printf("%s slot=%u ok\n", acquire ? "acquire" : "ungrant", slot);
+	say("%s slot=%u ok\n", acquire ? "acquire" : "ungrant", slot);
 	return 0;
 }
 
@@ -221,20 +251,20 @@ static int cmd_read(int fd, __u32 addr)
 	__u64 v;
 
 	if (pread(fd, &v, sizeof(v), addr) != sizeof(v)) {
-		printf("read 0x%x denied: %s\n", addr, strerror(errno));
+		say("read 0x%x denied: %s\n", addr, strerror(errno));
 		return errno;
 	}
-	printf("read 0x%x = 0x%llx\n", addr, (unsigned long long)v);
+	say("read 0x%x = 0x%llx\n", addr, (unsigned long long)v);
 	return 0;
 }
 
 static int cmd_write(int fd, __u32 addr, __u64 v)
 {
 	if (pwrite(fd, &v, sizeof(v), addr) != sizeof(v)) {
-		printf("write 0x%x denied: %s\n", addr, strerror(errno));
+		say("write 0x%x denied: %s\n", addr, strerror(errno));
 		return errno;
 	}
-	printf("write 0x%x ok\n", addr);
+	say("write 0x%x ok\n", addr);
 	return 0;
 }
 
@@ -252,15 +282,31 @@ static int cmd_await(const char *path, const char *text)
 			if (fgets(buf, sizeof(buf), f) &&
 			    !strncmp(buf, text, strlen(text))) {
 				fclose(f);
-				printf("await %s ok\n", path);
+				say("await %s ok\n", path);
 				return 0;
 			}
 			fclose(f);
 		}
 		usleep(100000);
 	}
-	printf("await %s timed out\n", path);
+	say("await %s timed out\n", path);
 	return ETIMEDOUT;
+}
+
+static int cmd_msr_write(__u32 msr, __u64 v)
+{
+	if (msr_fd < 0) {
+		say("msr-write: no /dev/cpu/N/msr open (-m)\n");
+		return EBADF;
+	}
+	if (pwrite(msr_fd, &v, sizeof(v), msr) != sizeof(v)) {
+		int err = errno;
+
+		say("msr-write 0x%x denied: %s\n", msr, strerror(err));
+		return err;
+	}
+	say("msr-write 0x%x ok\n", msr);
+	return 0;
 }
 
 /* Run one command of @argc words; returns 0, an errno, or 2 for usage. */
@@ -287,6 +333,8 @@ static int run_one(int fd, int argc, char **argv)
 		return cmd_read(fd, slot);
 	if (!strcmp(c, "write") && argc == 3)
 		return cmd_write(fd, slot, a);
+	if (!strcmp(c, "msr-write") && argc == 3)
+		return cmd_msr_write(slot, a);
 	if (!strcmp(c, "claim") && argc == 3)
 		return cmd_op(fd, c, PCR_ARB_IOC_CLAIM, slot, 0, a);
 	if (!strcmp(c, "release") && argc == 3)
@@ -314,24 +362,94 @@ static int run_one(int fd, int argc, char **argv)
 	return usage();
 }
 
+/* Run the comma-separated command list once: 0, the (last) errno, or 2. */
+static int run_list(int fd, int argc, char **argv, int keep_going)
+{
+	int i, start, rc = 0, err;
+
+	for (start = 0, i = 0; i <= argc && (!rc || keep_going); i++) {
+		if (i < argc && strcmp(argv[i], ","))
+			continue;
+		if (i > start) {
+			err = run_one(fd, i - start, argv + start);
+			if (err == 2)
+				return 2;
+			rc = err ? err : rc;
+		}
+		start = i + 1;
+	}
+	return rc;
+}
+
+/* -r: the list until @stop exists (at most 300 s), counted. */
+static int repeat(int fd, int argc, char **argv, int keep_going,
+		  const char *stop)
+{
+	unsigned long rounds = 0, ok = 0, busy = 0, other = 0;
+	time_t end = time(NULL) + 300;
+	int rc;
+
+	quiet = 1;
+	while (access(stop, F_OK) && time(NULL) < end) {
+		rc = run_list(fd, argc, argv, keep_going);
+		if (rc == 2)
+			return 2;
+		rounds++;
+		if (!rc)
+			ok++;
+		else if (rc == EBUSY)
+			busy++;
+		else
+			other++;
+	}
+	printf("rounds=%lu ok=%lu busy=%lu other=%lu\n", rounds, ok, busy,
+	       other);
+	return 0;
+}
+
+/* -u: become @uid for good, keeping the open files. */
+static int become(uid_t uid)
+{
+	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+	    setresuid(uid, uid, uid)) {
+		fprintf(stderr, "pcr_client: cannot become uid %u: %s\n",
+			(unsigned int)uid, strerror(errno));
+		return errno;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *stop = NULL;
 	char path[64];
-	int cpu = 0, fd, i, start, rc = 0, err, keep_going = 0;
+	int cpu = 0, fd, rc, opt, keep_going = 0, with_msr = 0;
+	long uid = -1;
 
 	setvbuf(stdout, NULL, _IOLBF,
 		0); /* tests watch the lines as they come */
-	if (argc > 2 && !strcmp(argv[1], "-c")) {
-		cpu = atoi(argv[2]);
-		argv += 2;
-		argc -= 2;
+	while ((opt = getopt(argc, argv, "+c:kmu:r:")) != -1) {
+		switch (opt) {
+		case 'c':
+			cpu = atoi(optarg);
+			break;
+		case 'k':
+			keep_going = 1;
+			break;
+		case 'm':
+			with_msr = 1;
+			break;
+		case 'u':
+			uid = strtol(optarg, NULL, 10);
+			break;
+		case 'r':
+			stop = optarg;
+			break;
+		default:
+			return usage();
+		}
 	}
-	if (argc > 1 && !strcmp(argv[1], "-k")) {
-		keep_going = 1;
-		argv++;
-		argc--;
-	}
-	if (argc < 2)
+	if (optind >= argc)
 		return usage();
 	snprintf(path, sizeof(path), PCR_ARB_DEV_FMT, cpu);
 	fd = open(path, O_RDWR);
@@ -339,17 +457,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pcr_client: %s: %s\n", path, strerror(errno));
 		return errno;
 	}
-	for (start = 1, i = 1; i <= argc && (!rc || keep_going); i++) {
-		if (i < argc && strcmp(argv[i], ","))
-			continue;
-		if (i > start) {
-			err = run_one(fd, i - start, argv + start);
-			if (err == 2)
-				break;
-			rc = err ? err : rc;
+	if (with_msr) {
+		snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
+		msr_fd = open(path, O_WRONLY);
+		if (msr_fd < 0) {
+			fprintf(stderr, "pcr_client: %s: %s\n", path,
+				strerror(errno));
+			return errno;
 		}
-		start = i + 1;
 	}
+	if (uid >= 0 && become((uid_t)uid))
+		return errno;
+	argc -= optind;
+	argv += optind;
+	rc = stop ? repeat(fd, argc, argv, keep_going, stop)
+		  : run_list(fd, argc, argv, keep_going);
 	close(fd);
+	if (msr_fd >= 0)
+		close(msr_fd);
 	return rc;
 }

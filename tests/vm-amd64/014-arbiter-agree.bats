@@ -11,6 +11,8 @@
 #    the kernel API is refused a reserved slot unless the reservation
 #    admits the kernel layer (reserve --layers user,kernel);
 #  - after `detach` neither side enforces the other's holds.
+# A module loaded after the agent or `enforce`, and every module path that
+# gives a slot: 015-module-paths.bats.
 # run-on-kernels: 6.12 7.x
 
 load ../helpers
@@ -149,38 +151,4 @@ teardown_file() {
 	assert "$output" =~ "arbiter +skipped: the pcr_arbiter module is not loaded"
 	run MW pwrite 0 0x187 0x43003c
 	assert "$status" != 16 "no module, no hold: $output"
-}
-
-@test "an agent started before the module refuses its acquires until reloaded, then decides them" {
-	modprobe msr 2>/dev/null || true
-	arb_unload
-	"$PCRWATCH" detach >/dev/null 2>&1 || true
-	rm -rf $PINS
-	export PCRWATCH_LOG_DIR=$TEST_TMP/log
-	printf 'reserve cpus=0 counters=1 for=uid:1000\n' >"$TEST_TMP/policy"
-	"$PCRWATCH" agent --policy "$TEST_TMP/policy" --no-journal \
-		>"$TEST_TMP/agent.out" 2>&1 3>&- &
-	local agent=$!
-	wait_for 300 grep -q "events   veto: logged" "$TEST_TMP/agent.out" || {
-		cat "$TEST_TMP/agent.out" >&2
-		false
-	}
-	assert "$(cat "$TEST_TMP/agent.out")" =~ "arbiter +not attached \(this kernel cannot\)"
-	arb_load mode=fully-enforcing
-	# Not mirrored yet: the acquire's check finds no stash and refuses
-	# anyone a reservation restricts, whatever the slot (fail closed).
-	pcr_expect $EBUSY acquire 1
-	kill -HUP $agent
-	wait_for 120 grep -qE "arbiter +attached" "$TEST_TMP/agent.out" || {
-		cat "$TEST_TMP/agent.out" >&2
-		false
-	}
-	wait_for 30 grep -q "events   arbiter: logged" "$TEST_TMP/agent.out"
-	pcr_expect 0 acquire 1
-	pcr_expect $EBUSY acquire 0
-	# the reload put the policy in force again: a new id, still pcrwatch's
-	wait_for 10 grep -qE '"kind":"veto".*"path":"arbiter".*"reservation_id":[1-9][0-9]{0,8},' "$PCRWATCH_LOG_DIR/events.jsonl"
-	kill $agent
-	wait $agent || true
-	arb_unload
 }
