@@ -127,6 +127,10 @@ static int key_read(const char *path, __u8 key[PCRW_COOKIE_KEY_LEN])
 	struct stat st;
 	int fd, err = 0;
 
+	/* The key itself is never a link (as it was opened O_NOFOLLOW);
+	 * trusted_open() checks the folders that could swap one in. */
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode))
+		return -EPERM;
 	fd = trusted_open(path, why, sizeof(why));
 	if (fd == -EPERM || fd == -ELOOP)
 		pcrw_err("cookie key %s", why);
