@@ -47,7 +47,7 @@ else
 CC ?= gcc
 BPF_ARCH := x86
 VMLINUX_DIR := vmlinux/x86
-LDLIBS := -lbpf -lelf -lz -lncursesw -lmicrohttpd -lcrypt -lm -lpthread
+LDLIBS := -lbpf -lelf -lz -lncursesw -lmicrohttpd -lgnutls -lcrypt -lm -lpthread
 HAVE_HTTPD := 1
 endif
 

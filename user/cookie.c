@@ -12,6 +12,7 @@
 #include "cookie.h"
 #include "pcrwatch.h"
 #include "pcr_rules.h"
+#include "trusted_file.h"
 
 #define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
@@ -118,14 +119,23 @@ static int key_create(const char *path)
 	return err;
 }
 
+/* The key, from a file and folders nobody else could have written
+ * (user/trusted_file.h) that is this user's own, 0600. */
 static int key_read(const char *path, __u8 key[PCRW_COOKIE_KEY_LEN])
 {
+	char why[320];
 	struct stat st;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* The key itself is never a link (as it was opened O_NOFOLLOW);
+	 * trusted_open() checks the folders that could swap one in. */
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode))
+		return -EPERM;
+	fd = trusted_open(path, why, sizeof(why));
+	if (fd == -EPERM || fd == -ELOOP)
+		pcrw_err("cookie key %s", why);
 	if (fd < 0)
-		return errno == ELOOP ? -EPERM : -errno;
+		return fd == -ELOOP ? -EPERM : fd;
 	if (fstat(fd, &st))
 		err = -errno;
 	else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
@@ -155,6 +165,7 @@ int cookie_key_load(__u8 key[PCRW_COOKIE_KEY_LEN], bool create)
 
 int cookie_arg_text(const char *arg, bool is_file, char *buf, size_t len)
 {
+	char why[320];
 	FILE *f = stdin;
 	bool ok;
 
@@ -163,9 +174,13 @@ int cookie_arg_text(const char *arg, bool is_file, char *buf, size_t len)
 		return 0;
 	}
 	if (is_file) {
-		f = fopen(arg, "re");
-		if (!f)
+		/* A cookie releases a reservation: read it only from a
+		 * file nobody else could have written. */
+		f = trusted_fopen(arg, why, sizeof(why));
+		if (!f) {
+			pcrw_err("cookie file %s", why);
 			return -errno;
+		}
 	}
 	ok = fgets(buf, (int)len, f) != NULL;
 	if (is_file)

@@ -2,15 +2,19 @@
 /*
  * pcrwatch serve: a Prometheus exporter for counter ownership and
  * contention, on libmicrohttpd. The model is refreshed when a scrape
- * arrives, in the HTTP library's one polling thread: between scrapes the
- * process sleeps in epoll/poll and sigwait, nothing polls. The metric names
- * and their meaning are in docs/METRICS.md; serve_metrics.c renders them.
+ * arrives, in the HTTP library's polling thread. Three more threads: the
+ * gate keeps the listening socket and the connections that have not spoken
+ * yet (serve_gate.c), one worker runs bcrypt (serve_auth.c), and this one
+ * waits for signals and, once a second, stats the web configuration's
+ * files: a change (a rotated certificate) or SIGHUP reads them again and
+ * replaces the HTTP server without closing the listening socket
+ * (serve_daemon.c). The metric names and their meaning are in
+ * docs/METRICS.md; serve_metrics.c renders them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +25,8 @@
 
 #include "pcrwatch.h"
 #include "serve.h"
+#include "serve_daemon.h"
+#include "serve_gate.h"
 #include "serve_web.h"
 
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:9733"
@@ -42,10 +48,15 @@ static int serve_usage(FILE *f, int rc)
 		"                          [IPV6]:PORT for IPv6, :PORT for "
 		"every\n"
 		"                          address, port 0 picks a free one)\n"
-		"      --web.config.file FILE  TLS and basic auth, in the "
-		"exporter-\n"
-		"                          toolkit format (tls_server_config, "
-		"basic_auth_users)\n"
+		"      --web.config.file FILE  TLS, client certificates, "
+		"headers and\n"
+		"                          basic auth, in the exporter-toolkit "
+		"format\n"
+		"                          (tls_server_config, "
+		"http_server_config,\n"
+		"                          basic_auth_users); read again on "
+		"SIGHUP\n"
+		"                          or when one of its files changes\n"
 		"      --bpf-stats         turn on the kernel's BPF run-time "
 		"statistics\n"
 		"                          while serving (off again on exit); "
@@ -62,114 +73,23 @@ static int serve_usage(FILE *f, int rc)
 	return rc;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
-			     const char *type, char *body, size_t len,
-			     bool must_free)
+static unsigned int ss_port(const struct sockaddr_storage *ss)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	resp = MHD_create_response_from_buffer(
-		len, body,
-		must_free ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		if (must_free)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(conn, code, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return ntohs(ss->ss_family == AF_INET6
+			     ? ((const struct sockaddr_in6 *)ss)->sin6_port
+			     : ((const struct sockaddr_in *)ss)->sin_port);
 }
 
-static bool authorized(struct MHD_Connection *conn,
-		       const struct serve_web_cfg *web)
-{
-	char *pass = NULL, *user;
-	bool ok;
-
-	user = MHD_basic_auth_get_username_password(conn, &pass);
-	ok = serve_web_auth_ok(web, user, pass);
-	MHD_free(user);
-	MHD_free(pass);
-	return ok;
-}
-
-static enum MHD_Result refuse(struct MHD_Connection *conn)
-{
-	static char body[] = "unauthorized\n";
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	resp = MHD_create_response_from_buffer(sizeof(body) - 1, body,
-					       MHD_RESPMEM_PERSISTENT);
-	if (!resp)
-		return MHD_NO;
-	ret = MHD_queue_basic_auth_fail_response(conn, "pcrwatch", resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
-			      const char *url, const char *method,
-			      const char *version, const char *upload,
-			      size_t *upload_len, void **req_ctx)
-{
-	static char index_page[] =
-		"<html><head><title>pcrwatch exporter</title></head><body>"
-		"<h1>pcrwatch exporter</h1><p><a href=\"/metrics\">Metrics</a>"
-		"</p></body></html>\n";
-	static char not_found[] = "not found: try /metrics\n";
-	static char bad_method[] = "only GET and HEAD\n";
-	static char failed[] = "cannot render the metrics (out of memory)\n";
-	static int first_call;
-	struct serve_state *st = cls;
-	char *body;
-	size_t len;
-
-	/* The first call only announces the request headers. */
-	if (*req_ctx != &first_call) {
-		*req_ctx = &first_call;
-		return MHD_YES;
-	}
-	if (st->web && st->web->nr_users && !authorized(conn, st->web))
-		return refuse(conn);
-	switch (serve_route(method, url)) {
-	case SERVE_BAD_METHOD:
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-			     "text/plain; charset=utf-8", bad_method,
-			     sizeof(bad_method) - 1, false);
-	case SERVE_INDEX:
-		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8",
-			     index_page, sizeof(index_page) - 1, false);
-	case SERVE_NOT_FOUND:
-		return reply(conn, MHD_HTTP_NOT_FOUND,
-			     "text/plain; charset=utf-8", not_found,
-			     sizeof(not_found) - 1, false);
-	case SERVE_METRICS:
-		break;
-	}
-	if (serve_scrape(st, &body, &len))
-		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-			     "text/plain; charset=utf-8", failed,
-			     sizeof(failed) - 1, false);
-	return reply(conn, MHD_HTTP_OK,
-		     "text/plain; version=0.0.4; charset=utf-8", body, len,
-		     true);
-}
-
-static void print_listening(struct MHD_Daemon *d,
-			    const struct sockaddr_storage *ss, bool tls)
+static void print_listening(const struct sockaddr_storage *ss, int fd, bool tls)
 {
 	const char *scheme = tls ? "https" : "http";
-	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage bound;
+	socklen_t len = sizeof(bound);
 	char addr[INET6_ADDRSTRLEN];
 	unsigned int port = 0;
 
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	if (info)
-		port = info->port;
+	if (!getsockname(fd, (struct sockaddr *)&bound, &len))
+		port = ss_port(&bound);
 	if (ss->ss_family == AF_INET6) {
 		inet_ntop(AF_INET6,
 			  &((const struct sockaddr_in6 *)ss)->sin6_addr, addr,
@@ -186,8 +106,8 @@ static void print_listening(struct MHD_Daemon *d,
 }
 
 /* Bind and listen on @ss ourselves, so that a failure says why: an fd
- * for MHD_OPTION_LISTEN_SOCKET, or a negative errno. The IPv6 wildcard
- * (--listen :PORT) takes IPv4 too. */
+ * for the gate, or a negative errno. The IPv6 wildcard (--listen :PORT)
+ * takes IPv4 too. */
 static int serve_socket(const struct sockaddr_storage *ss, socklen_t len)
 {
 	int fd, one = 1, zero = 0, err;
@@ -198,7 +118,8 @@ static int serve_socket(const struct sockaddr_storage *ss, socklen_t len)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss->ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, 64)) {
+	if (bind(fd, (const struct sockaddr *)ss, len) ||
+	    listen(fd, SERVE_GATE_PENDING)) {
 		err = -errno;
 		close(fd);
 		return err;
@@ -206,36 +127,112 @@ static int serve_socket(const struct sockaddr_storage *ss, socklen_t len)
 	return fd;
 }
 
-static unsigned int ss_port(const struct sockaddr_storage *ss)
+/* Read the web configuration @file again and, when it is good, serve it
+ * in place of @old; a configuration that fails leaves @old in force. */
+static struct serve_daemon *reload(struct serve_daemon *old, const char *file,
+				   struct serve_gate *g)
 {
-	return ntohs(ss->ss_family == AF_INET6
-			     ? ((const struct sockaddr_in6 *)ss)->sin6_port
-			     : ((const struct sockaddr_in *)ss)->sin_port);
+	struct serve_web_cfg web;
+	struct serve_daemon *sd = NULL;
+	char why[512];
+
+	if (!serve_web_load(file, &web, why, sizeof(why)))
+		sd = serve_daemon_start(old->st, &web, why, sizeof(why));
+	if (!sd) {
+		pcrw_err("serve: --web.config.file %s: %s; the configuration "
+			 "in force is unchanged",
+			 file, why);
+		serve_web_restamp(&old->web);
+		return old;
+	}
+	serve_gate_set(g, sd->mhd, serve_daemon_tls(sd));
+	serve_daemon_stop(old);
+	printf("pcrwatch serve: web configuration %s read again (%s)\n", file,
+	       serve_daemon_tls(sd) ? "https" : "http");
+	fflush(stdout);
+	return sd;
 }
 
-/* Start the HTTP(S) daemon on the listening socket @fd. */
-static struct MHD_Daemon *serve_start(int fd, struct serve_state *st,
-				      const struct serve_web_cfg *web)
+/* Until SIGINT or SIGTERM: SIGHUP, or a changed file, reloads @file. */
+static void serve_wait(struct serve_daemon **sd, const char *file,
+		       struct serve_gate *g, const sigset_t *set)
 {
-	struct MHD_OptionItem ops[] = {
-		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
-		{ MHD_OPTION_CONNECTION_LIMIT, 64, NULL },
-		{ MHD_OPTION_CONNECTION_TIMEOUT, 10, NULL },
-		{ MHD_OPTION_END, 0, NULL }, /* TLS key, when asked for */
-		{ MHD_OPTION_END, 0, NULL }, /* TLS certificate */
-		{ MHD_OPTION_END, 0, NULL },
-	};
-	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	const struct timespec tick = { .tv_sec = 1 };
+	int sig;
 
-	if (web && web->cert_pem) {
-		flags |= MHD_USE_TLS;
-		ops[3] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
-						  web->key_pem };
-		ops[4] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
-						  web->cert_pem };
+	for (;;) {
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig == SIGINT || sig == SIGTERM)
+			return;
+		if (file && (sig == SIGHUP || serve_web_changed(&(*sd)->web)))
+			*sd = reload(*sd, file, g);
 	}
-	return MHD_start_daemon(flags, 0, NULL, NULL, handle, st,
-				MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+}
+
+static int enable_stats(void)
+{
+	/* Held for the life of the exporter; the kernel turns the
+	 * statistics off again when the last such fd closes. */
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (fd >= 0)
+		return fd;
+	pcrw_err("serve: --bpf-stats: cannot enable BPF run-time statistics: "
+		 "%s",
+		 strerror(-fd));
+	return fd == -EPERM || fd == -EACCES ? -PCRW_EXIT_DENIED
+					     : -PCRW_EXIT_UNSUPPORTED;
+}
+
+/* Listen, serve until a signal stops it, stop. */
+static int serve_run(const char *listen_arg, const struct sockaddr_storage *ss,
+		     socklen_t sslen, struct serve_web_cfg *web,
+		     const char *web_file, struct serve_state *st)
+{
+	struct serve_daemon *sd;
+	struct serve_gate gate;
+	char why[512];
+	sigset_t set;
+	int fd, err;
+
+	/* The threads inherit this mask: only this thread takes signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	fd = serve_socket(ss, sslen);
+	if (fd < 0) {
+		pcrw_err("serve: cannot listen on %s: port %u: %s", listen_arg,
+			 ss_port(ss), strerror(-fd));
+		return PCRW_EXIT_ERROR;
+	}
+	err = serve_auth_init();
+	sd = err ? NULL
+		 : serve_daemon_start(st, web_file ? web : NULL, why,
+				      sizeof(why));
+	if (!sd) {
+		pcrw_err("serve: on %s: %s", listen_arg,
+			 err ? strerror(-err) : why);
+		close(fd);
+		serve_auth_exit();
+		return PCRW_EXIT_ERROR;
+	}
+	print_listening(ss, fd, serve_daemon_tls(sd));
+	err = serve_gate_start(&gate, fd);
+	if (err) {
+		pcrw_err("serve: %s", strerror(-err));
+		close(fd);
+	} else {
+		serve_gate_set(&gate, sd->mhd, serve_daemon_tls(sd));
+		serve_wait(&sd, web_file, &gate, &set);
+		serve_gate_stop(&gate);
+	}
+	serve_daemon_stop(sd);
+	serve_auth_exit();
+	return err ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -247,17 +244,14 @@ int cmd_serve(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *listen_arg = SERVE_DEFAULT_LISTEN;
+	const char *listen_arg = SERVE_DEFAULT_LISTEN, *web_file = NULL;
+	struct serve_web_cfg web = { 0 };
 	struct sockaddr_storage ss;
 	struct serve_state st;
-	struct MHD_Daemon *d = NULL;
-	struct serve_web_cfg web = { 0 };
-	const char *web_file = NULL;
 	bool bpf_stats = false;
-	int opt, sig, stats_fd = -1, fd, rc = PCRW_EXIT_OK;
-	char why[256];
+	int opt, stats_fd = -1, rc;
+	char why[512];
 	socklen_t sslen;
-	sigset_t set;
 
 	while ((opt = pcrw_getopt("serve", argc, argv, "l:h", opts)) != -1) {
 		switch (opt) {
@@ -287,63 +281,16 @@ int cmd_serve(int argc, char **argv)
 	if (web_file && serve_web_load(web_file, &web, why, sizeof(why)))
 		return pcrw_usage_error("serve", "--web.config.file %s: %s",
 					web_file, why);
-
 	if (bpf_stats) {
-		/* Held for the life of the exporter; the kernel turns the
-		 * statistics off again when the last such fd closes. */
-		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		stats_fd = enable_stats();
 		if (stats_fd < 0) {
-			pcrw_err("serve: --bpf-stats: cannot enable BPF "
-				 "run-time "
-				 "statistics: %s",
-				 strerror(-stats_fd));
-			return stats_fd == -EPERM || stats_fd == -EACCES
-				       ? PCRW_EXIT_DENIED
-				       : PCRW_EXIT_UNSUPPORTED;
+			serve_web_free(&web);
+			return -stats_fd;
 		}
 	}
-
 	serve_state_init(&st);
 	st.stats_held = stats_fd >= 0;
-	/* The HTTP thread inherits this mask: only this thread takes signals.
-	 */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	fd = serve_socket(&ss, sslen);
-	if (fd < 0) {
-		pcrw_err("serve: cannot listen on %s: port %u: %s", listen_arg,
-			 ss_port(&ss), strerror(-fd));
-		rc = PCRW_EXIT_ERROR;
-		goto cleanup;
-	}
-	st.web = web_file ? &web : NULL;
-	d = serve_start(fd, &st, st.web);
-	if (!d) {
-		close(fd);
-		pcrw_err("serve: cannot start the HTTP%s server on %s",
-			 web.cert_pem ? "S (check the key and certificate)"
-				      : "",
-			 listen_arg);
-		rc = PCRW_EXIT_ERROR;
-		goto cleanup;
-	}
-	print_listening(d, &ss, web.cert_pem != NULL);
-
-	for (;;) {
-		if (sigwait(&set, &sig))
-			break;
-		if (sig != SIGHUP)
-			break;
-	}
-
-cleanup:
-	if (d)
-		MHD_stop_daemon(d);
+	rc = serve_run(listen_arg, &ss, sslen, &web, web_file, &st);
 	serve_state_free(&st);
 	serve_web_free(&web);
 	if (stats_fd >= 0)

@@ -4,6 +4,7 @@
 #ifndef PCRW_SERVE_H
 #define PCRW_SERVE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,16 +13,18 @@
 #include "model.h"
 
 struct serve_state {
+	pthread_mutex_t lock; /* one scrape at a time (two daemons may
+			       * run for a moment during a reload) */
 	struct model m; /* reused between scrapes: one allocation */
 	unsigned long long scrapes;
 	bool stats_held; /* --bpf-stats: this process keeps BPF stats on */
-	const struct serve_web_cfg *web; /* --web.config.file; NULL: none */
 };
 
 void serve_state_init(struct serve_state *st);
 void serve_state_free(struct serve_state *st);
 
-/* Refresh the model and render every metric into a malloc'd @body. */
+/* Refresh the model and render every metric into a malloc'd @body (the
+ * caller holds @st->lock). */
 int serve_scrape(struct serve_state *st, char **body, size_t *len);
 
 /* The metrics of @m in Prometheus' text format 0.0.4. */

@@ -27,12 +27,14 @@
 void serve_state_init(struct serve_state *st)
 {
 	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->lock, NULL);
 	model_init(&st->m);
 }
 
 void serve_state_free(struct serve_state *st)
 {
 	model_free(&st->m);
+	pthread_mutex_destroy(&st->lock);
 }
 
 static double now_seconds(void)

@@ -242,3 +242,292 @@ EOF2
 	assert "$status" == 4 "exit 4"
 	assert "$output" =~ "cannot enable BPF run-time statistics" "said"
 }
+
+# --- TLS, client certificates, basic auth and reloads (issues 20 and 22) ---
+
+# make_pki DIR: a CA, a server certificate it signed (cert.pem, key.pem,
+# for 127.0.0.1), a client certificate it signed (cli.pem, cli.key), and a
+# self-signed stranger (rogue.pem, rogue.key). RSA, so that ECDHE-RSA suites
+# apply.
+make_pki() {
+	local d=$1
+	mkdir -p "$d" && chmod 0755 "$d"
+	(
+		cd "$d" || exit 1
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=pcrwatch-test-ca
+		openssl req -newkey rsa:2048 -nodes -keyout key.pem -out srv.csr -subj /CN=localhost
+		printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem -days 2 -extfile srv.ext
+		openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj /CN=prometheus
+		printf 'extendedKeyUsage=clientAuth\n' >cli.ext
+		openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cli.pem -days 2 -extfile cli.ext
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj /CN=stranger
+	) >/dev/null 2>&1
+	[ -s "$d/cert.pem" ] && [ -s "$d/cli.pem" ] && [ -s "$d/rogue.pem" ]
+}
+
+# bcrypt_of PASSWORD (cost 10, as htpasswd -B makes it).
+bcrypt_of() {
+	python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024)))' "$1"
+}
+
+# start_web WEB.YML: serve with that web config; sets URL and PORT.
+start_web() {
+	PCRWATCH_FIXTURE=$FIX "$PCRWATCH" serve --listen 127.0.0.1:0 --web.config.file "$1" \
+		>"$TEST_TMP/serve.out" 2>&1 &
+	SERVE_PID=$!
+	wait_for 10 grep -q 'listening on' "$TEST_TMP/serve.out" || {
+		cat "$TEST_TMP/serve.out" >&2
+		return 1
+	}
+	URL=$(sed -n 's|.*listening on \(https*://.*\)$|\1|p' "$TEST_TMP/serve.out")
+	PORT=${URL##*:}
+	PORT=${PORT%%/*}
+}
+
+# tls_auth_setup [TLS LINES...]: a PKI in $PKI, user prom with password
+# s3cret, and $PKI/web.yml with the server certificate and the extra
+# tls_server_config lines given.
+tls_auth_setup() {
+	PKI=$TEST_TMP/pki
+	make_pki "$PKI"
+	{
+		printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n'
+		local l
+		for l in "$@"; do printf '  %s\n' "$l"; done
+		printf 'basic_auth_users:\n  prom: %s\n' "$(bcrypt_of s3cret)"
+	} >"$PKI/web.yml"
+}
+
+# code CURL-ARGS...: the HTTP status curl got (000: no HTTP answer).
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
+
+@test "serve: 70 idle loopback connections, and 300 (past the gate's budget), do not starve an authenticated scrape" {
+	tls_auth_setup
+	start_web "$PKI/web.yml"
+	local n
+	for n in 70 300; do
+		python3 -c '
+import socket, sys, time
+s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
+print("open", len(s), flush=True)
+time.sleep(120)
+' "$PORT" "$n" >"$TEST_TMP/idle.out" 2>&1 &
+		PROG_PID=$!
+		wait_for 20 grep -q "^open $n" "$TEST_TMP/idle.out" || { cat "$TEST_TMP/idle.out" >&2; false; }
+		# Set up: the connections are there, established, sending nothing.
+		[ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge 70 ] ||
+			{ echo "only $(ss -Htn state established "( dport = :$PORT )" | wc -l) idle connections" >&2; false; }
+		run curl -s --max-time 5 -w '\n%{time_total}' --cacert "$PKI/ca.pem" -u prom:s3cret "$URL"
+		assert "$status" == 0 "the scrape answered within 5 s beside $n idle connections"
+		assert "$output" =~ "pcrwatch_up 1" "with the metrics"
+		echo "# scrape beside $n idle connections: ${output##*$'\n'} s" >&3
+		kill "$PROG_PID"
+		wait "$PROG_PID" 2>/dev/null || true
+		PROG_PID=
+	done
+}
+
+@test "serve: 40 wrong passwords at once do not hold up a scrape whose password was checked once (within 2x of idle)" {
+	tls_auth_setup
+	start_web "$PKI/web.yml"
+	local i t idle=() flood=() args=()
+	[ "$(code --cacert "$PKI/ca.pem" -u prom:s3cret "$URL")" == 200 ]
+	for i in 1 2 3 4 5 6 7; do
+		idle+=("$(curl -s -o /dev/null -w '%{time_total}' --cacert "$PKI/ca.pem" -u prom:s3cret "$URL")")
+	done
+	# One client process, 40 different wrong passwords at once (a cache of
+	# failures cannot answer them): 40 bcrypts, one after another.
+	for i in $(seq 40); do
+		args+=(--next -s -o /dev/null -w '%{http_code}\n' --cacert "$PKI/ca.pem" -u "prom:wrong$i" "$URL")
+	done
+	curl -Z --parallel-max 40 --parallel-immediate "${args[@]:1}" >"$TEST_TMP/flood.out" 2>&1 &
+	PROG_PID=$!
+	sleep 0.3 # the flood's handshakes are in; bcrypt is busy
+	for i in 1 2 3 4 5 6 7; do
+		t=$(curl -s -o "$TEST_TMP/scrape" -w '%{time_total}' --max-time 10 --cacert "$PKI/ca.pem" -u prom:s3cret "$URL")
+		grep -q 'pcrwatch_up 1' "$TEST_TMP/scrape"
+		flood+=("$t")
+	done
+	# Set up: the flood was still being checked when the scrapes ended.
+	kill -0 "$PROG_PID" 2>/dev/null || { echo "the flood ended before the scrapes: no attack measured" >&2; false; }
+	wait "$PROG_PID" || true
+	PROG_PID=
+	assert "$(grep -c '^401$' "$TEST_TMP/flood.out")" == 40 "every wrong password refused"
+	median() { printf '%s\n' "$@" | sort -n | sed -n 4p; }
+	local mi mf
+	mi=$(median "${idle[@]}")
+	mf=$(median "${flood[@]}")
+	echo "# valid scrape latency: idle median $mi s (${idle[*]}), under 40 wrong passwords median $mf s (${flood[*]})" >&3
+	# 2x, with 0.1 s for the noise of a shared 2-core machine.
+	python3 -c "import sys; sys.exit(0 if $mf <= 2 * $mi + 0.1 else 1)" ||
+		{ echo "scrape under the flood: $mf s, idle $mi s" >&2; false; }
+}
+
+@test "serve: plain HTTP to the TLS port gets a 400 that says so" {
+	tls_auth_setup
+	start_web "$PKI/web.yml"
+	run curl -s --max-time 10 -w '\n%{http_code}' "http://127.0.0.1:$PORT/metrics"
+	assert "${output##*$'\n'}" == 400 "400"
+	assert "$output" =~ "Client sent an HTTP request to an HTTPS server" "and why"
+	assert "$(code --cacert "$PKI/ca.pem" -u prom:s3cret "$URL")" == 200 "TLS still works"
+}
+
+@test "serve: client_auth_type RequireAndVerifyClientCert takes the CA's client certificate, refuses none and a stranger's" {
+	tls_auth_setup "client_auth_type: RequireAndVerifyClientCert" "client_ca_file: ca.pem"
+	start_web "$PKI/web.yml"
+	cd "$PKI"
+	run curl -sf --max-time 10 --cacert ca.pem --cert cli.pem --key cli.key -u prom:s3cret "$URL"
+	assert "$output" =~ "pcrwatch_up 1" "the CA's client certificate: metrics"
+	run curl -s --max-time 10 --cacert ca.pem -u prom:s3cret "$URL"
+	assert "$status" != 0 "no client certificate: the handshake fails"
+	assert "$output" !~ "pcrwatch_up" "and no metrics"
+	run curl -s --max-time 10 --cacert ca.pem --cert rogue.pem --key rogue.key -u prom:s3cret "$URL"
+	assert "$status" != 0 "a stranger's certificate: the handshake fails"
+	assert "$output" !~ "pcrwatch_up" "and no metrics"
+	# The password is still asked for.
+	assert "$(code --cacert ca.pem --cert cli.pem --key cli.key "$URL")" == 401 "client certificate alone is not enough"
+}
+
+@test "serve: VerifyClientCertIfGiven, RequireAnyClientCert and RequestClientCert behave as Go's" {
+	tls_auth_setup "client_auth_type: VerifyClientCertIfGiven" "client_ca_file: ca.pem"
+	cd "$PKI"
+	start_web web.yml
+	assert "$(code --cacert ca.pem -u prom:s3cret "$URL")" == 200 "VerifyIfGiven: none is fine"
+	assert "$(code --cacert ca.pem --cert cli.pem --key cli.key -u prom:s3cret "$URL")" == 200 "the CA's"
+	assert "$(code --cacert ca.pem --cert rogue.pem --key rogue.key -u prom:s3cret "$URL")" == 403 "a stranger's is refused"
+	kill "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	sed -i 's/VerifyClientCertIfGiven/RequireAnyClientCert/' web.yml
+	start_web web.yml
+	assert "$(code --cacert ca.pem -u prom:s3cret "$URL")" == 000 "RequireAny: none fails the handshake"
+	assert "$(code --cacert ca.pem --cert rogue.pem --key rogue.key -u prom:s3cret "$URL")" == 200 "any certificate"
+	kill "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	sed -i 's/RequireAnyClientCert/RequestClientCert/; /client_ca_file/d' web.yml
+	start_web web.yml
+	assert "$(code --cacert ca.pem -u prom:s3cret "$URL")" == 200 "Request: none"
+	assert "$(code --cacert ca.pem --cert rogue.pem --key rogue.key -u prom:s3cret "$URL")" == 200 "or any"
+}
+
+@test "serve: min_version, max_version and cipher_suites are what the handshake allows" {
+	tls_auth_setup "min_version: TLS13"
+	cd "$PKI"
+	start_web web.yml
+	assert "$(code --tlsv1.3 --cacert ca.pem -u prom:s3cret "$URL")" == 200 "TLS 1.3"
+	assert "$(code --tlsv1.2 --tls-max 1.2 --cacert ca.pem -u prom:s3cret "$URL")" == 000 "no TLS 1.2 under min_version TLS13"
+	kill "$SERVE_PID"
+	wait "$SERVE_PID" || true
+	sed -i 's/min_version: TLS13/max_version: TLS12\n  cipher_suites:\n    - TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384/' web.yml
+	start_web web.yml
+	assert "$(code --tlsv1.3 --cacert ca.pem -u prom:s3cret "$URL")" == 000 "no TLS 1.3 over max_version TLS12"
+	assert "$(code --tls-max 1.2 --ciphers ECDHE-RSA-AES256-GCM-SHA384 --cacert ca.pem -u prom:s3cret "$URL")" == 200 "the listed suite"
+	assert "$(code --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256 --cacert ca.pem -u prom:s3cret "$URL")" == 000 "a suite not listed"
+	run openssl s_client -connect "127.0.0.1:$PORT" -CAfile ca.pem -tls1_2 </dev/null
+	assert "$output" =~ "Cipher is ECDHE-RSA-AES256-GCM-SHA384" "what was negotiated"
+}
+
+@test "serve: http_server_config.headers are on every answer" {
+	tls_auth_setup
+	printf 'http_server_config:\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: "max-age=31536000"\n' >>"$PKI/web.yml"
+	start_web "$PKI/web.yml"
+	local how
+	for how in "-u prom:s3cret $URL" "$URL" "-u prom:s3cret ${URL%/metrics}/nope"; do
+		# shellcheck disable=SC2086
+		run curl -s -D - -o /dev/null --max-time 10 --cacert "$PKI/ca.pem" $how
+		assert "$output" =~ $'X-Frame-Options: deny\r' "on $how"
+		assert "$output" =~ $'Strict-Transport-Security: max-age=31536000\r' "on $how"
+	done
+}
+
+# served_fp: the SHA-256 fingerprint of the certificate serve shows.
+served_fp() {
+	openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$PKI/ca.pem" </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256
+}
+
+@test "serve: a rotated certificate is served without a restart; a broken or untrusted one leaves the old in force" {
+	tls_auth_setup
+	cd "$PKI"
+	start_web web.yml
+	local old new
+	old=$(served_fp)
+	[ -n "$old" ]
+	# Rotate as cert-manager or a ConfigMap does: new files renamed in.
+	openssl req -newkey rsa:2048 -nodes -keyout key2.pem -out srv2.csr -subj /CN=localhost 2>/dev/null
+	openssl x509 -req -in srv2.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert2.pem -days 2 -extfile srv.ext 2>/dev/null
+	new=$(openssl x509 -in cert2.pem -noout -fingerprint -sha256)
+	assert "$new" != "$old" "set up: a different certificate"
+	mv key2.pem key.pem
+	mv cert2.pem cert.pem
+	wait_for 10 bash -c "[ \"\$(openssl s_client -connect 127.0.0.1:$PORT -CAfile ca.pem </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256)\" = '$new' ]" ||
+		{ cat "$TEST_TMP/serve.out" >&2; false; }
+	assert "$(code --cacert ca.pem -u prom:s3cret "$URL")" == 200 "scrapes go on"
+	run cat "$TEST_TMP/serve.out"
+	assert "$output" =~ "web configuration .*web.yml read again" "said"
+	# A config naming a missing key, then SIGHUP: refused, the old stays.
+	cp web.yml web.good
+	sed -i 's/key_file: key.pem/key_file: missing.pem/' web.yml
+	kill -HUP "$SERVE_PID"
+	wait_for 10 grep -q "configuration in force is unchanged" "$TEST_TMP/serve.out"
+	assert "$(served_fp)" == "$new" "the old certificate is still served"
+	assert "$(code --cacert ca.pem -u prom:s3cret "$URL")" == 200 "and scrapes"
+	# A key someone else could write: refused by name, the old stays.
+	cp web.good web.yml
+	chmod 0666 key.pem
+	kill -HUP "$SERVE_PID"
+	wait_for 10 grep -q "key.pem: file writable by others" "$TEST_TMP/serve.out" ||
+		{ cat "$TEST_TMP/serve.out" >&2; false; }
+	assert "$(code --cacert ca.pem -u prom:s3cret "$URL")" == 200 "still serving"
+	kill -0 "$SERVE_PID"
+}
+
+@test "serve: a web config, or a file it names, that anyone but root could write is refused at start, naming it" {
+	tls_auth_setup
+	cd "$PKI"
+	chmod 0664 web.yml
+	run_tool 2 serve --listen 127.0.0.1:0 --web.config.file "$PKI/web.yml"
+	assert "$output" =~ "$PKI/web.yml: file writable by its group" "the config"
+	chmod 0644 web.yml
+	chown 2000 cert.pem
+	run_tool 2 serve --listen 127.0.0.1:0 --web.config.file "$PKI/web.yml"
+	assert "$output" =~ "$PKI/cert.pem: file owned by uid 2000" "the certificate"
+	chown 0 cert.pem
+	chmod 0777 "$PKI"
+	run_tool 2 serve --listen 127.0.0.1:0 --web.config.file "$PKI/web.yml"
+	assert "$output" =~ "$PKI: directory writable by others" "the folder"
+}
+
+@test "serve: web config values pcrwatch cannot honour are refused, naming what" {
+	tls_auth_setup
+	cd "$PKI"
+	w() { printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n%s\n' "$1" >w.yml; }
+	w '  curve_preferences: [X25519]'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "tls_server_config.curve_preferences: not supported" "an unknown key"
+	w '  min_version: TLS14'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "min_version: TLS14: want TLS10, TLS11, TLS12 or TLS13"
+	w '  min_version: TLS13
+  max_version: TLS12'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "min_version is above max_version"
+	w '  cipher_suites: [TLS_RSA_WITH_RC4_128_SHA]'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "cipher_suites: TLS_RSA_WITH_RC4_128_SHA: not supported"
+	w '  client_auth_type: RequireAndVerifyClientCert'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "RequireAndVerifyClientCert needs client_ca_file"
+	w '  client_ca_file: ca.pem'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "client_ca_file without a client_auth_type"
+	w 'http_server_config:
+  http2: true'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "http2: true: pcrwatch speaks HTTP/1.1 only"
+	w 'http_server_config:
+  headers:
+    Content-Length: 5'
+	run_tool 2 serve --web.config.file w.yml
+	assert "$output" =~ "headers: Content-Length is the server's own"
+}

@@ -133,18 +133,18 @@ EOF2
 }
 
 @test "a web config pcrwatch cannot honour is refused, naming what" {
-	printf 'http_server_config:\n  http2: false\n' >"$TEST_TMP/w1"
+	printf 'web_server_config:\n  http2: false\n' >"$TEST_TMP/w1"
 	run_tool 2 serve --web.config.file "$TEST_TMP/w1"
-	assert "$output" =~ "http_server_config: not supported" "unknown section"
+	assert "$output" =~ "web_server_config: not supported" "unknown section"
 	printf 'basic_auth_users:\n  prom: plaintext\n' >"$TEST_TMP/w2"
 	run_tool 2 serve --web.config.file "$TEST_TMP/w2"
 	assert "$output" =~ "prom: not a bcrypt hash" "only bcrypt"
 	printf 'tls_server_config:\n  cert_file: /nonexistent.pem\n' >"$TEST_TMP/w3"
 	run_tool 2 serve --web.config.file "$TEST_TMP/w3"
 	assert "$output" =~ "cannot read /nonexistent.pem" "missing file"
-	printf 'tls_server_config:\n  client_auth_type: RequireAndVerifyClientCert\n' >"$TEST_TMP/w4"
+	printf 'tls_server_config:\n  client_allowed_sans: [prom]\n' >"$TEST_TMP/w4"
 	run_tool 2 serve --web.config.file "$TEST_TMP/w4"
-	assert "$output" =~ "tls_server_config.client_auth_type: not supported" "never silently ignored"
+	assert "$output" =~ "tls_server_config.client_allowed_sans: not supported" "never silently ignored"
 }
 
 @test "build_info and component_attached: the method is the kernel's link kind" {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../../user/policy_file.c"
+#include "../../user/trusted_file.c"
 #include "../../user/resv_cmd.c"
 #include "../../user/resv_place.c"
 #include "../../user/resv_quota.c"

@@ -9,6 +9,7 @@
 
 #include "../../user/cookie.c"
 #include "../../user/sanitize.c"
+#include "../../user/trusted_file.c"
 #include "tap.h"
 
 /* cookie.c reports through pcrwatch.c's logger; the tests only need it
