@@ -21,6 +21,7 @@
 #include "agent.h"
 #include "component.h"
 #include "event_log.h"
+#include "event_stream.h"
 #include "../bpf/pcrwatch.h"
 
 #define AGENT_POLICY "/etc/pcrwatch/policy"
@@ -312,6 +313,31 @@ static void agent_loop(const struct agent_cfg *cfg, struct agent_rings *a,
 	}
 }
 
+/*
+ * Become the one reader of the ring buffers, whatever the log folder: a
+ * `pcrwatch events` or `enforce` reading them directly is asked to hand
+ * over, a second agent is refused. The lock's fd, or -1 (said why).
+ */
+static int agent_take_rings(const struct event_log *log)
+{
+	struct rings_holder h;
+	int rc, fd = -1;
+
+	rc = rings_take_for_agent(log->dir, log->seq, 10000, &fd, &h);
+	if (!rc)
+		return fd;
+	if (rc != -EBUSY)
+		pcrw_err("agent: %s: %s", RINGS_LOCK, strerror(-rc));
+	else if (!strcmp(h.role, "agent"))
+		pcrw_err("agent: another agent is running (pid %d, log %s/%s)",
+			 (int)h.pid, h.log_dir, EVENT_LOG_FILE);
+	else
+		pcrw_err("agent: pid %d (pcrwatch %s) reads the ring buffers "
+			 "and did not hand them over",
+			 (int)h.pid, h.role[0] ? h.role : "?");
+	return -1;
+}
+
 int cmd_agent(int argc, char **argv)
 {
 	struct agent_cfg cfg = {
@@ -323,7 +349,7 @@ int cmd_agent(int argc, char **argv)
 	};
 	struct agent_rings rings;
 	struct event_log log;
-	int rc;
+	int rc, rings_fd;
 	int policy;
 
 	rc = agent_parse(&cfg, argc, argv);
@@ -337,8 +363,12 @@ int cmd_agent(int argc, char **argv)
 	rc = event_log_open(&log, cfg.log_dir, cfg.log_size, cfg.log_keep);
 	if (rc) {
 		pcrw_err("agent: %s/%s: %s", cfg.log_dir, EVENT_LOG_FILE,
-			 rc == -EBUSY ? "another agent is running"
-				      : strerror(-rc));
+			 strerror(-rc));
+		return PCRW_EXIT_ERROR;
+	}
+	rings_fd = agent_take_rings(&log);
+	if (rings_fd < 0) {
+		event_log_close(&log);
 		return PCRW_EXIT_ERROR;
 	}
 	log.journal = cfg.journal;
@@ -355,6 +385,7 @@ int cmd_agent(int argc, char **argv)
 	agent_loop(&cfg, &rings, &log);
 	agent_notify("STOPPING=1");
 	agent_rings_close(&rings);
+	rings_release(rings_fd);
 	event_log_close(&log);
 	return PCRW_EXIT_OK;
 }
