@@ -14,11 +14,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
 #include "agent.h"
+#include "agent_state.h"
 #include "component.h"
 #include "event_log.h"
 #include "event_stream.h"
@@ -138,6 +140,42 @@ static int agent_policy(const struct agent_cfg *cfg)
 						: AGENT_POLICY_IN_FORCE;
 }
 
+/* What the exporter reads about the agent (user/agent_state.h). */
+static struct agent_state agent_st;
+
+/* After every load of the policy (start, SIGHUP): its state for the
+ * exporter. A refused load leaves the last good one's time. */
+static void agent_record_policy(const struct agent_cfg *cfg, int policy)
+{
+	long long now = (long long)time(NULL);
+
+	snprintf(agent_st.policy, sizeof(agent_st.policy), "%s", cfg->policy);
+	agent_st.last_attempt_s = now;
+	agent_st.policy_state =
+		policy == AGENT_POLICY_IN_FORCE ? AGENT_STATE_IN_FORCE
+		: policy == AGENT_NO_POLICY	? AGENT_STATE_NO_POLICY
+						: AGENT_STATE_REFUSED;
+	if (policy != AGENT_POLICY_FAILED)
+		agent_st.last_success_s = now;
+	if (agent_state_write(&agent_st))
+		pcrw_warn("agent: cannot write %s", AGENT_STATE_FILE);
+}
+
+/* The log's counts for the exporter, at most once a second. */
+static void agent_record_counts(const struct event_log *log)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now == last || (agent_st.logged == log->written &&
+			    agent_st.unlogged == log->write_errors))
+		return;
+	last = now;
+	agent_st.logged = log->written;
+	agent_st.unlogged = log->write_errors;
+	agent_state_write(&agent_st);
+}
+
 /* Tell systemd the agent is ready, and whether its policy is in force. */
 static void agent_ready(int policy)
 {
@@ -221,6 +259,7 @@ static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
 	agent_rings_close(a);
 	agent_rings_open(a, log);
 	policy = agent_policy(cfg);
+	agent_record_policy(cfg, policy);
 	if (policy != AGENT_POLICY_FAILED) {
 		agent_ready(policy);
 		return;
@@ -306,6 +345,7 @@ static void agent_loop(const struct agent_cfg *cfg, struct agent_rings *a,
 			pcrw_err("agent: reading events: %s", strerror(-err));
 			break;
 		}
+		agent_record_counts(log);
 		if (agent_reload_asked) {
 			agent_reload_asked = 0;
 			agent_reload(cfg, a, log);
@@ -377,6 +417,7 @@ int cmd_agent(int argc, char **argv)
 	signal(SIGHUP, agent_signal);
 	agent_attach(&cfg);
 	policy = agent_policy(&cfg);
+	agent_record_policy(&cfg, policy);
 	agent_rings_open(&rings, &log);
 	if (!rings.rb)
 		pcrw_warn(
