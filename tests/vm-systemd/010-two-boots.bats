@@ -196,7 +196,7 @@ storm_values() {
 	assert "$(file boot3 remove.log)" =~ "removing /sys/fs/bpf/pcrwatch/veto/resv \(map\)" "prerm said what it removes"
 	assert "$(file boot3 perf-after-remove.rc)" == 2 "a non-holder's open goes on to the PMU lookup (ENOENT): no veto"
 	assert "$(file boot3 msr-after-remove.rc)" != 16 "nor on the MSR write"
-	assert "$(file boot3 left-after-remove)" == "/var/log/pcrwatch" "remove: only the logs are left"
+	assert "$(file boot3 left-after-remove)" == $'/var/log/pcrwatch\n/etc/pcrwatch' "remove: only the logs and the configuration are left"
 	assert "$(file boot3 active-after-remove)" != active "the agent is stopped"
 	assert "$(file boot3 purge.rc)" == 0 "apt-get purge: $(file boot3 purge.log)"
 	assert "$(file boot3 left-after-purge)" == "" "purge: nothing left"
