@@ -210,20 +210,19 @@ static void say_kept(void)
 static int detach_usage(FILE *f, int rc)
 {
 	fprintf(f,
-		"Usage: pcrwatch detach [--all]\n\n"
+		"Usage: pcrwatch detach [-a|--all]\n\n"
 		"Unpin every BPF program group under %s: tracking and\n"
 		"vetoes stop. Reservations and quotas stay recorded (pinned) "
 		"until\n"
 		"released or the machine reboots; the next attach enforces "
 		"them "
 		"again.\n\n"
-		"  --all   also remove every other pin, reservation and quota "
-		"maps\n"
-		"          included (each named as it goes), and the folder: "
-		"nothing\n"
-		"          of pcrwatch is left in the kernel but what a "
-		"running process\n"
-		"          holds\n",
+		"  -a, --all   also remove every other pin, reservation and "
+		"quota maps\n"
+		"              included (each named as it goes), and the "
+		"folder: nothing of\n"
+		"              pcrwatch is left in the kernel but what a "
+		"running process holds\n",
 		PCRW_PIN_ROOT);
 	return rc;
 }
