@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
@@ -24,6 +25,7 @@
 #include "component.h"
 #include "event_log.h"
 #include "event_stream.h"
+#include "resv_store.h"
 #include "../bpf/pcrwatch.h"
 
 #define AGENT_POLICY "/etc/pcrwatch/policy"
@@ -174,6 +176,55 @@ static void agent_record_counts(const struct event_log *log)
 	agent_st.logged = log->written;
 	agent_st.unlogged = log->write_errors;
 	agent_state_write(&agent_st);
+}
+
+#define AGENT_RECHECK_S 5
+
+/* Whether a policy reservation's cgroup principal was recreated: its path
+ * (the label holds the first principal as written) is a cgroup again, but
+ * not the one captured when the policy was loaded (a service restart
+ * removes its cgroup and makes a new one). */
+static bool agent_cgroup_recreated(void)
+{
+	struct pcrw_resv *all = NULL;
+	bool found = false;
+	struct stat st;
+	size_t n = 0, i;
+
+	if (resv_store()->open(false) || resv_load_all(&all, &n))
+		return false;
+	for (i = 0; i < n && !found; i++)
+		found = (all[i].flags & PCRW_RESV_F_POLICY) &&
+			all[i].nr_grants &&
+			all[i].grants[0].kind == PCR_PRINC_CGROUP &&
+			!strncmp(all[i].label, "cgroup:", 7) &&
+			!stat(all[i].label + 7, &st) &&
+			(__u64)st.st_ino != all[i].grants[0].id;
+	free(all);
+	return found;
+}
+
+/* On the agent's tick, every AGENT_RECHECK_S seconds (a stat per policy
+ * reservation): a recreated cgroup gets the policy loaded again, so its
+ * reservation follows the path the policy names. */
+static void agent_recheck_principals(const struct agent_cfg *cfg)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	int policy;
+
+	if (cfg->monitor_only || now - last < AGENT_RECHECK_S)
+		return;
+	last = now;
+	if (agent_st.policy_state != AGENT_STATE_IN_FORCE ||
+	    !agent_cgroup_recreated())
+		return;
+	policy = agent_policy(cfg);
+	agent_record_policy(cfg, policy);
+	printf("policy %s: a cgroup it names was recreated: loaded it "
+	       "again\n",
+	       cfg->policy);
+	fflush(stdout);
 }
 
 /* Tell systemd the agent is ready, and whether its policy is in force. */
@@ -346,6 +397,7 @@ static void agent_loop(const struct agent_cfg *cfg, struct agent_rings *a,
 			break;
 		}
 		agent_record_counts(log);
+		agent_recheck_principals(cfg);
 		if (agent_reload_asked) {
 			agent_reload_asked = 0;
 			agent_reload(cfg, a, log);

@@ -3,8 +3,8 @@
 # exporter gone (up == 0, absent()), the policy not in force, the agent
 # down and a reservation whose principal no longer resolves, each tested
 # with promtool on series scraped from a real agent and exporter on this
-# host (a policy in force, its cgroup recreated, a bad reload, the agent
-# stopped); `up` is Prometheus' own series, so it is given as input. And
+# host (a policy in force, its cgroup recreated and then followed by the
+# agent, a bad reload, the agent stopped); `up` is Prometheus' own series, so it is given as input. And
 # the exporter exports only groups that can exist on the machine.
 
 load ../helpers
@@ -65,6 +65,12 @@ scrape() { curl -sf "$URL" >"$TEST_TMP/$1"; }
 	rmdir "$CG" && mkdir "$CG"
 	scrape a1
 	assert "$(cat "$TEST_TMP/a1")" =~ "pcrwatch_reservation_principals_unresolved\{reservation=\"$id\"\} 1" "recreated: another cgroup now"
+	# ... which the agent notices on its tick and follows: the policy again
+	wait_for 15 grep -q "a cgroup it names was recreated: loaded it again" "$TEST_TMP/agent.out"
+	scrape a1b
+	assert "$(grep -c '^pcrwatch_reservation_principals_unresolved{.*} 0$' "$TEST_TMP/a1b")" == 1 "resolved again"
+	assert "$(cat "$TEST_TMP/a1b")" !~ "unresolved\{reservation=\"$id\"\}" "in a new reservation"
+	t=$(sed -n 's/^pcrwatch_policy_last_reload_success_timestamp_seconds \([0-9]*\)$/\1/p' "$TEST_TMP/a1b")
 	printf 'reserve cpus=0 frobs=1\n' >"$TEST_TMP/policy"
 	kill -HUP "$agent"
 	wait_for 10 grep -q "SIGHUP: the policy in force is unchanged" "$TEST_TMP/agent.out"
