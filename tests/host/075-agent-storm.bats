@@ -33,7 +33,7 @@ teardown_tier() {
 	done
 	"$PCRWATCH" detach >/dev/null 2>&1 || true
 	rm -rf /sys/fs/bpf/pcrwatch
-	rm -f /run/pcrwatch/agent.log-dir /run/pcrwatch/rings.handover
+	rm -f /run/pcrwatch/agent.log-dir /run/pcrwatch/rings.handover /run/pcrwatch/agent.state
 }
 
 storm() { "$TESTPROGS/msr_storm" "$@" >/dev/null; }
