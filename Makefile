@@ -52,7 +52,9 @@ HAVE_HTTPD := 1
 endif
 
 CFLAGS ?= -O2 -g
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+# One version for the binary (--version), build_info and the packages
+# (debian/changelog and the DKMS version are checked against it).
+VERSION := $(shell cat VERSION)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
 USER_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) $(ARCH_CFLAGS) \
@@ -77,7 +79,7 @@ PROGS := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all arm64 module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
-	check-vm-arm64 bench demo deps install clean help format format-check
+	check-vm-arm64 bench demo deps install uninstall clean help format format-check
 
 all: $(OUT)/pcrwatch $(PROGS)
 
@@ -92,6 +94,7 @@ help:
 	@echo "make bench           the benchmarks in bench/"
 	@echo "make demo            pcrwatch live in the arm64 guest under contention"
 	@echo "make install [DESTDIR=] [PREFIX=/usr/local]"
+	@echo "make uninstall [DESTDIR=] [PREFIX=/usr/local]"
 	@echo "SKIP_VM=1 skips the guest tiers (and says so); V=1 shows commands"
 
 deps:
@@ -113,15 +116,15 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 $(OUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) \
 		$(wildcard bpf/*.h) $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 $(OUT)/pcrwatch: $(USER_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/tests/%: tests/progs/%.c $(wildcard include/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
+	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
 		$(if $(filter arm64,$(ARCH)),-L$(SYSROOT)/usr/lib/aarch64-linux-gnu) -lm -lpthread
 
 # A real i386 program for the ia32 syscall path of the MSR veto tests;
@@ -268,18 +271,44 @@ format:
 format-check:
 	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
 
+# The units go to UNITDIR, except where the Debian package's are installed
+# (/lib/systemd/system): units under /usr/local/lib would shadow them.
+PKG_UNITDIR := /lib/systemd/system
+UNITS := pcrwatch pcrwatch-monitor pcrwatch-exporter
+INSTALLED := $(PREFIX)/sbin/pcrwatch $(PREFIX)/share/man/man8/pcrwatch.8 \
+	$(PREFIX)/share/bash-completion/completions/pcrwatch
 install: deps-build
 	$(Q)$(MAKE) --no-print-directory all
 	install -D -m 0755 $(OUT)/pcrwatch $(DESTDIR)$(PREFIX)/sbin/pcrwatch
 	install -D -m 0644 docs/pcrwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/pcrwatch.8
-	$(Q)for u in pcrwatch pcrwatch-monitor pcrwatch-exporter; do \
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$(UNITDIR)" != "$(PKG_UNITDIR)" ] && \
+		[ -e $(PKG_UNITDIR)/pcrwatch.service ]; then \
+		echo "units: the Debian package's are in $(PKG_UNITDIR); not shadowing them"; \
+	else for u in $(UNITS); do \
 		mkdir -p $(DESTDIR)$(UNITDIR) && \
 		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' tools/$$u.service \
 			> $(DESTDIR)$(UNITDIR)/$$u.service && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service; \
-	done
+	done; fi
 	install -D -m 0644 tools/pcrwatch.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pcrwatch
+	install -d -m 0755 $(DESTDIR)/etc/pcrwatch
+
+# What install put there, and nothing else: the units are stopped first,
+# and the pins lifted (pcrwatch detach --all) while the tool is still there.
+# /etc/pcrwatch (the admin's policy) and /var/log/pcrwatch stay.
+uninstall:
+	$(Q)if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && \
+		[ -e $(UNITDIR)/pcrwatch.service ]; then \
+		systemctl disable --now $(addsuffix .service,$(UNITS)) 2>/dev/null || true; \
+	fi
+	$(Q)if [ -z "$(DESTDIR)" ] && [ -x $(PREFIX)/sbin/pcrwatch ]; then \
+		$(PREFIX)/sbin/pcrwatch detach --all || true; \
+	fi
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED)) \
+		$(foreach u,$(UNITS),$(DESTDIR)$(UNITDIR)/$(u).service)
+	$(Q)if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null; then \
+		systemctl daemon-reload 2>/dev/null || true; fi
 
 clean:
 	$(Q)rm -rf build

@@ -16,13 +16,17 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
 #include "agent.h"
+#include "agent_state.h"
 #include "arbiter.h"
 #include "component.h"
 #include "event_log.h"
+#include "event_stream.h"
+#include "resv_store.h"
 #include "../bpf/pcrwatch.h"
 
 #define AGENT_POLICY "/etc/pcrwatch/policy"
@@ -139,6 +143,91 @@ static int agent_policy(const struct agent_cfg *cfg)
 						: AGENT_POLICY_IN_FORCE;
 }
 
+/* What the exporter reads about the agent (user/agent_state.h). */
+static struct agent_state agent_st;
+
+/* After every load of the policy (start, SIGHUP): its state for the
+ * exporter. A refused load leaves the last good one's time. */
+static void agent_record_policy(const struct agent_cfg *cfg, int policy)
+{
+	long long now = (long long)time(NULL);
+
+	snprintf(agent_st.policy, sizeof(agent_st.policy), "%s", cfg->policy);
+	agent_st.last_attempt_s = now;
+	agent_st.policy_state =
+		policy == AGENT_POLICY_IN_FORCE ? AGENT_STATE_IN_FORCE
+		: policy == AGENT_NO_POLICY	? AGENT_STATE_NO_POLICY
+						: AGENT_STATE_REFUSED;
+	if (policy != AGENT_POLICY_FAILED)
+		agent_st.last_success_s = now;
+	if (agent_state_write(&agent_st))
+		pcrw_warn("agent: cannot write %s", AGENT_STATE_FILE);
+}
+
+/* The log's counts for the exporter, at most once a second. */
+static void agent_record_counts(const struct event_log *log)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	if (now == last || (agent_st.logged == log->written &&
+			    agent_st.unlogged == log->write_errors))
+		return;
+	last = now;
+	agent_st.logged = log->written;
+	agent_st.unlogged = log->write_errors;
+	agent_state_write(&agent_st);
+}
+
+#define AGENT_RECHECK_S 5
+
+/* Whether a policy reservation's cgroup principal was recreated: its path
+ * (the label holds the first principal as written) is a cgroup again, but
+ * not the one captured when the policy was loaded (a service restart
+ * removes its cgroup and makes a new one). */
+static bool agent_cgroup_recreated(void)
+{
+	struct pcrw_resv *all = NULL;
+	bool found = false;
+	struct stat st;
+	size_t n = 0, i;
+
+	if (resv_store()->open(false) || resv_load_all(&all, &n))
+		return false;
+	for (i = 0; i < n && !found; i++)
+		found = (all[i].flags & PCRW_RESV_F_POLICY) &&
+			all[i].nr_grants &&
+			all[i].grants[0].kind == PCR_PRINC_CGROUP &&
+			!strncmp(all[i].label, "cgroup:", 7) &&
+			!stat(all[i].label + 7, &st) &&
+			(__u64)st.st_ino != all[i].grants[0].id;
+	free(all);
+	return found;
+}
+
+/* On the agent's tick, every AGENT_RECHECK_S seconds (a stat per policy
+ * reservation): a recreated cgroup gets the policy loaded again, so its
+ * reservation follows the path the policy names. */
+static void agent_recheck_principals(const struct agent_cfg *cfg)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	int policy;
+
+	if (cfg->monitor_only || now - last < AGENT_RECHECK_S)
+		return;
+	last = now;
+	if (agent_st.policy_state != AGENT_STATE_IN_FORCE ||
+	    !agent_cgroup_recreated())
+		return;
+	policy = agent_policy(cfg);
+	agent_record_policy(cfg, policy);
+	printf("policy %s: a cgroup it names was recreated: loaded it "
+	       "again\n",
+	       cfg->policy);
+	fflush(stdout);
+}
+
 /* Tell systemd the agent is ready, and whether its policy is in force. */
 static void agent_ready(int policy)
 {
@@ -222,6 +311,7 @@ static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
 	agent_rings_close(a);
 	agent_rings_open(a, log);
 	policy = agent_policy(cfg);
+	agent_record_policy(cfg, policy);
 	if (policy != AGENT_POLICY_FAILED) {
 		agent_ready(policy);
 		return;
@@ -329,12 +419,39 @@ static void agent_loop(const struct agent_cfg *cfg, struct agent_rings *a,
 			pcrw_err("agent: reading events: %s", strerror(-err));
 			break;
 		}
+		agent_record_counts(log);
+		agent_recheck_principals(cfg);
 		if (agent_reload_asked) {
 			agent_reload_asked = 0;
 			agent_reload(cfg, a, log);
 		}
 		agent_module_appeared(cfg, a, log);
 	}
+}
+
+/*
+ * Become the one reader of the ring buffers, whatever the log folder: a
+ * `pcrwatch events` or `enforce` reading them directly is asked to hand
+ * over, a second agent is refused. The lock's fd, or -1 (said why).
+ */
+static int agent_take_rings(const struct event_log *log)
+{
+	struct rings_holder h;
+	int rc, fd = -1;
+
+	rc = rings_take_for_agent(log->dir, log->seq, 10000, &fd, &h);
+	if (!rc)
+		return fd;
+	if (rc != -EBUSY)
+		pcrw_err("agent: %s: %s", RINGS_LOCK, strerror(-rc));
+	else if (!strcmp(h.role, "agent"))
+		pcrw_err("agent: another agent is running (pid %d, log %s/%s)",
+			 (int)h.pid, h.log_dir, EVENT_LOG_FILE);
+	else
+		pcrw_err("agent: pid %d (pcrwatch %s) reads the ring buffers "
+			 "and did not hand them over",
+			 (int)h.pid, h.role[0] ? h.role : "?");
+	return -1;
 }
 
 int cmd_agent(int argc, char **argv)
@@ -348,7 +465,7 @@ int cmd_agent(int argc, char **argv)
 	};
 	struct agent_rings rings;
 	struct event_log log;
-	int rc;
+	int rc, rings_fd;
 	int policy;
 
 	rc = agent_parse(&cfg, argc, argv);
@@ -362,8 +479,12 @@ int cmd_agent(int argc, char **argv)
 	rc = event_log_open(&log, cfg.log_dir, cfg.log_size, cfg.log_keep);
 	if (rc) {
 		pcrw_err("agent: %s/%s: %s", cfg.log_dir, EVENT_LOG_FILE,
-			 rc == -EBUSY ? "another agent is running"
-				      : strerror(-rc));
+			 strerror(-rc));
+		return PCRW_EXIT_ERROR;
+	}
+	rings_fd = agent_take_rings(&log);
+	if (rings_fd < 0) {
+		event_log_close(&log);
 		return PCRW_EXIT_ERROR;
 	}
 	log.journal = cfg.journal;
@@ -372,6 +493,7 @@ int cmd_agent(int argc, char **argv)
 	signal(SIGHUP, agent_signal);
 	agent_attach(&cfg);
 	policy = agent_policy(&cfg);
+	agent_record_policy(&cfg, policy);
 	agent_rings_open(&rings, &log);
 	if (!rings.rb)
 		pcrw_warn(
@@ -380,6 +502,7 @@ int cmd_agent(int argc, char **argv)
 	agent_loop(&cfg, &rings, &log);
 	agent_notify("STOPPING=1");
 	agent_rings_close(&rings);
+	rings_release(rings_fd);
 	event_log_close(&log);
 	return PCRW_EXIT_OK;
 }

@@ -2,15 +2,20 @@
 /*
  * pcrwatch detach: unpin every BPF program group that attach pinned; the
  * programs go with the pins, the reservation maps stay (docs/PCR-RULES.md).
+ * With --all, every pin goes, reservation maps included: what a package's
+ * removal runs, so that no reservation outlives the tool that lifts it.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "pcrwatch.h"
 #include "component.h"
+#include "event_stream.h"
 
 #define MAX_LINKS 64
 
@@ -107,36 +112,132 @@ static void remove_empty_dir(const char *group)
 	rmdir(path);
 }
 
+/* What a pinned object is, from its fdinfo: "map", "program", "link". */
+static const char *pinned_kind(const char *group, const char *name)
+{
+	char path[64], line[128];
+	const char *kind = "object";
+	int fd = pcrw_obj_get(group, name);
+	FILE *f;
+
+	if (fd < 0)
+		return kind;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f) && !strcmp(kind, "object"))
+		kind = !strncmp(line, "link_type:", 10)	  ? "link"
+		       : !strncmp(line, "map_type:", 9)	  ? "map"
+		       : !strncmp(line, "prog_type:", 10) ? "program"
+							  : kind;
+	if (f)
+		fclose(f);
+	close(fd);
+	return kind;
+}
+
+/* --all: unpin whatever is left under every group folder (reservation,
+ * quota and charge maps, ring buffers), saying each, then the folders.
+ * How many could not be removed. */
+static int detach_everything(void)
+{
+	DIR *root = opendir(PCRW_PIN_ROOT), *d;
+	struct dirent *g, *e;
+	char path[sizeof(PCRW_PIN_ROOT) + sizeof(g->d_name) + 1];
+	int failed = 0, err;
+
+	while (root && (g = readdir(root))) {
+		if (g->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, g->d_name);
+		d = opendir(path);
+		while (d && (e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			printf("removing %s/%s (%s)\n", path, e->d_name,
+			       pinned_kind(g->d_name, e->d_name));
+			err = pcrw_unpin(g->d_name, e->d_name);
+			if (err) {
+				pcrw_err("cannot remove %s/%s: %s", path,
+					 e->d_name, strerror(-err));
+				failed++;
+			}
+		}
+		if (d)
+			closedir(d);
+		if (rmdir(path) && errno != ENOENT) {
+			pcrw_err("cannot remove %s: %s", path, strerror(errno));
+			failed++;
+		}
+	}
+	if (root)
+		closedir(root);
+	if (rmdir(PCRW_PIN_ROOT) && errno != ENOENT) {
+		pcrw_err("cannot remove %s: %s", PCRW_PIN_ROOT,
+			 strerror(errno));
+		failed++;
+	}
+	return failed;
+}
+
+/* Without --all: what stays pinned, and how to remove it. */
+static void say_kept(void)
+{
+	DIR *root = opendir(PCRW_PIN_ROOT), *d;
+	struct dirent *g, *e;
+	char path[sizeof(PCRW_PIN_ROOT) + sizeof(g->d_name) + 1];
+	size_t n = 0;
+
+	while (root && (g = readdir(root))) {
+		if (g->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, g->d_name);
+		d = opendir(path);
+		while (d && (e = readdir(d)))
+			n += e->d_name[0] != '.';
+		if (d)
+			closedir(d);
+	}
+	if (root)
+		closedir(root);
+	printf("detached: tracking and vetoes stopped\n");
+	if (n)
+		printf("kept %zu pinned map(s) under %s (reservations, "
+		       "quotas): "
+		       "`pcrwatch detach --all` removes them\n",
+		       n, PCRW_PIN_ROOT);
+}
+
 static int detach_usage(FILE *f, int rc)
 {
 	fprintf(f,
-		"Usage: pcrwatch detach\n\n"
+		"Usage: pcrwatch detach [-a|--all]\n\n"
 		"Unpin every BPF program group under %s: tracking and\n"
 		"vetoes stop. Reservations and quotas stay recorded (pinned) "
 		"until\n"
 		"released or the machine reboots; the next attach enforces "
 		"them "
-		"again.\n",
+		"again.\n\n"
+		"  -a, --all   also remove every other pin, reservation and "
+		"quota maps\n"
+		"              included (each named as it goes), and the "
+		"folder: nothing of\n"
+		"              pcrwatch is left in the kernel but what a "
+		"running process holds\n",
 		PCRW_PIN_ROOT);
 	return rc;
 }
 
-int cmd_detach(int argc, char **argv)
+/* Unpin what each group attached; how many groups failed. */
+static int detach_groups(void)
 {
 	const struct component *const *c;
 	struct pinned_link links[MAX_LINKS];
 	size_t n, left;
-	int failed = 0, rc;
+	int failed = 0;
 
-	rc = pcrw_only_help("detach", argc, argv, detach_usage);
-	if (rc >= 0)
-		return rc;
-	if (optind < argc)
-		return pcrw_usage_error("detach", "unexpected argument '%s'",
-					argv[optind]);
 	n = pinned_links(links, MAX_LINKS);
 	for (c = components(); *c; c++) {
-		failed |= (*c)->detach() != 0;
+		failed += (*c)->detach() != 0;
 		remove_empty_dir((*c)->name);
 	}
 	rmdir(PCRW_PIN_ROOT); /* only succeeds when nothing is left */
@@ -146,5 +247,54 @@ int cmd_detach(int argc, char **argv)
 			  "process (a running `pcrwatch enforce` or agent?): "
 			  "they run until it exits",
 			  left);
+	return failed;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rings_holder h;
+	bool all = false;
+	int opt, failed;
+
+	while ((opt = pcrw_getopt("detach", argc, argv, "ah", opts)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = true;
+			break;
+		case 'h':
+			return detach_usage(stdout, PCRW_EXIT_OK);
+		default:
+			return PCRW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return pcrw_usage_error("detach", "unexpected argument '%s'",
+					argv[optind]);
+	if (geteuid() != 0) {
+		pcrw_err("detach needs root: the pins under %s are root's "
+			 "(run it with sudo)",
+			 PCRW_PIN_ROOT);
+		return PCRW_EXIT_DENIED;
+	}
+	if (access(PCRW_PIN_ROOT, F_OK)) {
+		printf("nothing is attached: %s does not exist\n",
+		       PCRW_PIN_ROOT);
+		return PCRW_EXIT_OK;
+	}
+	if (rings_holder(&h) && !strcmp(h.role, "agent"))
+		pcrw_warn("an agent is running (pid %d): it attaches again at "
+			  "its next reload or start; stop it first "
+			  "(systemctl stop pcrwatch)",
+			  (int)h.pid);
+	failed = detach_groups();
+	if (all)
+		failed += detach_everything();
+	else
+		say_kept();
 	return failed ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }

@@ -17,6 +17,8 @@
 #include "pcrwatch.h"
 #include "arbiter.h"
 #include "component.h"
+#include "event_log.h"
+#include "event_stream.h"
 #include "names.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
@@ -161,6 +163,139 @@ static void enforce_module_appeared(const struct attach_opts *o)
 	next.tv_sec = now.tv_sec + (arbiter_needs_attach() ? 5 : 0);
 }
 
+/* Each event, then a stop when a signal is pending: under a flood of
+ * vetoes the ring never runs dry, and ring_buffer__poll() would not
+ * return to reload the policy or exit. */
+static int on_event(void *ctx, void *data, size_t size)
+{
+	print_event(ctx, data, size);
+	return reload || exiting ? -EINTR : 0;
+}
+
+static void print_logged(void *ctx, const struct event_log_rec *r)
+{
+	print_event(ctx, (void *)&r->e, sizeof(r->e));
+}
+
+/* Where the vetoes come from: the agent's log while an agent runs (it
+ * reads the rings), else the veto group's ring, read here. */
+struct veto_source {
+	int lock; /* the rings' lock, while this process reads them */
+	int fd;
+	struct ring_buffer *rb;
+	struct event_log_reader log;
+};
+
+static void source_from_agent(struct veto_source *v,
+			      const struct rings_holder *h, __u64 from_seq)
+{
+	static char dir[sizeof(h->log_dir)];
+
+	snprintf(dir, sizeof(dir), "%s", h->log_dir);
+	v->log = (struct event_log_reader){
+		.dir = dir,
+		.follow = true,
+		.from_seq = from_seq,
+		.stop = &exiting,
+		.fn = print_logged,
+	};
+	if (event_log_start(&v->log))
+		pcrw_warn("enforce: cannot read the agent's log %s/%s", dir,
+			  EVENT_LOG_FILE);
+	else
+		printf("vetoes from the agent's log %s/%s (pid %d reads the "
+		       "ring buffers)\n",
+		       dir, EVENT_LOG_FILE, (int)h->pid);
+}
+
+static void source_open(struct veto_source *v)
+{
+	struct rings_holder h;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	v->lock = v->fd = -1;
+	if (rings_holder(&h) && !strcmp(h.role, "agent")) {
+		source_from_agent(v, &h, 0);
+		return;
+	}
+	rc = rings_take("enforce", NULL, 0, &v->lock, &h);
+	if (rc == -EBUSY && !strcmp(h.role, "agent")) {
+		source_from_agent(v, &h, 0);
+		return;
+	}
+	if (rc) {
+		pcrw_warn("enforce: vetoes are not printed here: %s",
+			  rc == -EBUSY ? "another process reads the ring "
+					 "buffers (start the agent)"
+				       : strerror(-rc));
+		return;
+	}
+	v->fd = pcrw_obj_get(PCRW_VETO_GROUP, PCRW_EVENTS_RINGBUF);
+	if (v->fd >= 0)
+		v->rb = ring_buffer__new(v->fd, on_event, NULL, NULL);
+	if (!v->rb)
+		pcrw_warn("enforce: cannot read %s/%s/%s", PCRW_PIN_ROOT,
+			  PCRW_VETO_GROUP, PCRW_EVENTS_RINGBUF);
+	printf("no agent is running: reading the veto ring buffer directly "
+	       "(its events are consumed)\n");
+}
+
+static void source_close(struct veto_source *v)
+{
+	ring_buffer__free(v->rb);
+	v->rb = NULL;
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+	rings_release(v->lock);
+	v->lock = -1;
+	event_log_end(&v->log);
+}
+
+/* An agent asked for the rings: drain, let go, follow its log from its
+ * first record. */
+static void source_hand_over(struct veto_source *v)
+{
+	struct rings_holder h;
+
+	ring_buffer__consume(v->rb);
+	source_close(v);
+	if (rings_wait_for_agent(10000, &h))
+		source_from_agent(v, &h, h.seq_start);
+}
+
+/* Print vetoes until told to stop; SIGHUP reloads @policy. */
+static void enforce_follow(const char *policy, const struct attach_opts *o)
+{
+	struct veto_source v;
+	int rc = 0;
+
+	source_open(&v);
+	fflush(stdout);
+	while (!exiting && rc >= 0) {
+		if (v.rb) {
+			rc = ring_buffer__poll(v.rb, 200);
+			rc = rc == -EINTR ? 0 : rc;
+			if (rings_handover_asked())
+				source_hand_over(&v);
+		} else {
+			usleep(200000);
+			event_log_poll(&v.log);
+		}
+		enforce_module_appeared(o);
+		if (reload) {
+			reload = 0;
+			if (!policy)
+				pcrw_warn("SIGHUP: no policy file to reload");
+			else if (apply_policy(policy, false))
+				pcrw_warn("SIGHUP: the policy in force is "
+					  "unchanged");
+		}
+	}
+	source_close(&v);
+}
+
 /* Events opened while no veto was attached were never charged. */
 static void warn_existing_events(void)
 {
@@ -174,15 +309,6 @@ static void warn_existing_events(void)
 	free(all);
 }
 
-/* Each event, then a stop when a signal is pending: under a flood of
- * vetoes the ring never runs dry, and ring_buffer__poll() would not
- * return to reload the policy or exit. */
-static int on_event(void *ctx, void *data, size_t size)
-{
-	print_event(ctx, data, size);
-	return reload || exiting ? -EINTR : 0;
-}
-
 int cmd_enforce(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -194,11 +320,10 @@ int cmd_enforce(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct attach_opts o = { 0 };
-	struct ring_buffer *rb = NULL;
 	const char *policy = NULL;
 	bool once = false;
-	char how[256], path[256];
-	int opt, rc, fd;
+	char how[256];
+	int opt, rc;
 
 	while ((opt = pcrw_getopt("enforce", argc, argv, "h", opts)) != -1) {
 		switch (opt) {
@@ -265,35 +390,11 @@ int cmd_enforce(int argc, char **argv)
 	if (once)
 		return PCRW_EXIT_OK;
 
-	snprintf(path, sizeof(path), "%s/%s/events", PCRW_PIN_ROOT,
-		 PCRW_VETO_GROUP);
-	fd = pcrw_obj_get(PCRW_VETO_GROUP, "events");
-	if (fd >= 0)
-		rb = ring_buffer__new(fd, on_event, NULL, NULL);
-	if (!rb) {
-		pcrw_err("enforce: cannot read %s", path);
-		return PCRW_EXIT_ERROR;
-	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	printf("enforcing; vetoes follow (SIGHUP reloads the policy)\n");
 	fflush(stdout);
-	while (!exiting) {
-		rc = ring_buffer__poll(rb, 200);
-		if (rc < 0 && rc != -EINTR)
-			break;
-		enforce_module_appeared(&o);
-		if (reload) {
-			reload = 0;
-			if (!policy)
-				pcrw_warn("SIGHUP: no policy file to reload");
-			else if (apply_policy(policy, false))
-				pcrw_warn("SIGHUP: the policy in force is "
-					  "unchanged");
-		}
-	}
-	ring_buffer__free(rb);
-	close(fd);
+	enforce_follow(policy, &o);
 	return PCRW_EXIT_OK;
 }

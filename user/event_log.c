@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -47,29 +46,33 @@ static int open_current(struct event_log *l)
 	return 0;
 }
 
+/* The number after the last one @dir's log holds (current file, else the
+ * newest rotated one), so numbers go on across agent restarts. */
+static __u64 next_seq(const char *dir)
+{
+	char path[256];
+	__u64 last;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, EVENT_LOG_FILE);
+	last = event_log_last_seq_in(path);
+	if (!last) {
+		snprintf(path, sizeof(path), "%s/%s.1", dir, EVENT_LOG_FILE);
+		last = event_log_last_seq_in(path);
+	}
+	return last + 1;
+}
+
 int event_log_open(struct event_log *l, const char *dir, off_t max_size,
 		   int keep)
 {
-	char path[256];
-	int rc;
-
 	memset(l, 0, sizeof(*l));
-	l->fd = l->lock_fd = -1;
+	l->fd = -1;
 	l->max_size = max_size;
 	l->keep = keep;
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	if (mkdir(dir, 0750) && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/agent.lock", dir);
-	l->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (l->lock_fd < 0)
-		return -errno;
-	if (flock(l->lock_fd, LOCK_EX | LOCK_NB)) {
-		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		close(l->lock_fd);
-		l->lock_fd = -1;
-		return rc;
-	}
+	l->seq = next_seq(dir);
 	return open_current(l);
 }
 
@@ -77,9 +80,7 @@ void event_log_close(struct event_log *l)
 {
 	if (l->fd >= 0)
 		close(l->fd);
-	if (l->lock_fd >= 0)
-		close(l->lock_fd); /* drops the lock */
-	l->fd = l->lock_fd = -1;
+	l->fd = -1;
 }
 
 /* events.jsonl.(keep-1) -> .keep, ..., events.jsonl -> .1, new file. */
@@ -204,9 +205,9 @@ static void cgroup_json(struct json *j, const char *rel,
 	json_object_end(j);
 }
 
-static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
-			long long real_ns, const char *rel,
-			const struct cgroup_attr *a)
+static void record_json(FILE *f, __u64 seq, const char *group,
+			const struct pcrw_event *e, long long real_ns,
+			const char *rel, const struct cgroup_attr *a)
 {
 	char when[40];
 	struct json j;
@@ -215,6 +216,7 @@ static void record_json(FILE *f, const char *group, const struct pcrw_event *e,
 	json_init(&j, f);
 	json_object_begin(&j, NULL);
 	json_str(&j, "type", "event");
+	json_u64(&j, "seq", seq);
 	json_str(&j, "time", when);
 	json_u64(&j, "ts_unix_ns", (__u64)real_ns);
 	who_event_json(&j, group, e);
@@ -298,6 +300,7 @@ int event_log_write(struct event_log *l, const char *group,
 	struct cgroup_attr attr, *a = NULL;
 	char *buf = NULL, rel[400];
 	size_t len = 0;
+	__u64 seq;
 	FILE *f;
 	int rc = 0;
 
@@ -305,10 +308,15 @@ int event_log_write(struct event_log *l, const char *group,
 		a = &attr;
 	if (l->journal)
 		journal_copy(l, group, e, real_ns, a);
+	/* Every event takes a number, written or not: a reader sees the
+	 * gap of one the file did not take. */
+	seq = l->seq++;
 	f = open_memstream(&buf, &len);
-	if (!f)
+	if (!f) {
+		l->write_errors++;
 		return -ENOMEM;
-	record_json(f, group, e, real_ns, rel, a);
+	}
+	record_json(f, seq, group, e, real_ns, rel, a);
 	fclose(f);
 	if (l->size && l->size + (off_t)len > l->max_size)
 		rc = rotate(l);
@@ -323,207 +331,4 @@ int event_log_write(struct event_log *l, const char *group,
 	}
 	free(buf);
 	return rc;
-}
-
-bool event_log_agent_running(const char *dir)
-{
-	char path[256];
-	bool running;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/agent.lock", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	running = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
-	close(fd);
-	return running;
-}
-
-int event_log_parse_since(const char *s, long long *ns)
-{
-	static const struct {
-		char unit;
-		long long secs;
-	} units[] = {
-		{ 's', 1 },
-		{ 'm', 60 },
-		{ 'h', 3600 },
-		{ 'd', 86400 },
-	};
-	struct tm tm = { 0 };
-	char *end;
-	long long v;
-	size_t i;
-
-	if (s[0] == '@') {
-		errno = 0;
-		v = strtoll(s + 1, &end, 10);
-		if (errno || *end || end == s + 1 || v < 0)
-			return -EINVAL;
-		*ns = v * 1000000000LL;
-		return 0;
-	}
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end && (!*end || !strcmp(end, "Z"))) {
-		*ns = (long long)timegm(&tm) * 1000000000LL;
-		return 0;
-	}
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0 || !end[0] || end[1])
-		return -EINVAL;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (*end == units[i].unit) {
-			*ns = ((long long)time(NULL) - v * units[i].secs) *
-			      1000000000LL;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* The number after "KEY": in a record line, or @dflt. Top-level keys only
- * are asked for; inside strings every quote is escaped, so none matches. */
-static long long rec_num(const char *line, const char *key, long long dflt)
-{
-	char pat[40];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	return p ? strtoll(p + strlen(pat), NULL, 10) : dflt;
-}
-
-/* The string after "KEY":" up to its closing quote, into @buf. */
-static void rec_str(const char *line, const char *key, char *buf, size_t len)
-{
-	char pat[40];
-	const char *p;
-	size_t n = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(line, pat);
-	if (p)
-		for (p += strlen(pat); *p && *p != '"' && n + 1 < len; p++)
-			buf[n++] = *p;
-	buf[n] = 0;
-}
-
-/* The register value in the string "KEY":"0x...", or 0. */
-static unsigned long long rec_hex(const char *line, const char *key)
-{
-	char buf[24];
-
-	rec_str(line, key, buf, sizeof(buf));
-	return strtoull(buf, NULL, 16);
-}
-
-static void print_record(const char *line, bool json)
-{
-	char when[40], group[32], kind[32];
-
-	if (json) {
-		fputs(line, stdout);
-		return;
-	}
-	rec_str(line, "time", when, sizeof(when));
-	rec_str(line, "group", group, sizeof(group));
-	rec_str(line, "kind", kind, sizeof(kind));
-	printf("%s %-5s %-15s cpu %-3lld slot %-3lld msr 0x%-8llx value 0x%llx "
-	       "pid %lld reservation %lld\n",
-	       when, group, kind, rec_num(line, "cpu", -1),
-	       rec_num(line, "slot", -1), rec_num(line, "msr", 0),
-	       rec_hex(line, "value"), rec_num(line, "pid", 0),
-	       rec_num(line, "reservation_id", 0));
-}
-
-/* Print the whole lines of @f from where it stands; a partial last line is
- * left for later (the writer appends whole lines, but may be mid-write). */
-static void print_lines(FILE *f, bool json, long long since_ns)
-{
-	char line[LINE_MAX_LEN];
-	long pos;
-
-	for (;;) {
-		pos = ftell(f);
-		if (!fgets(line, sizeof(line), f))
-			break;
-		if (!strchr(line, '\n')) {
-			fseek(f, pos, SEEK_SET);
-			break;
-		}
-		if (rec_num(line, "ts_unix_ns", 0) >= since_ns)
-			print_record(line, json);
-	}
-	clearerr(f);
-	fflush(stdout);
-}
-
-static FILE *open_log(const char *dir, int n)
-{
-	char path[256];
-
-	if (n)
-		snprintf(path, sizeof(path), "%s/%s.%d", dir, EVENT_LOG_FILE,
-			 n);
-	else
-		snprintf(path, sizeof(path), "%s/%s", dir, EVENT_LOG_FILE);
-	return fopen(path, "re");
-}
-
-/* Whether the current file's name now points at another file (rotated). */
-static bool rotated(const char *dir, FILE *f)
-{
-	char path[256];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, EVENT_LOG_FILE);
-	if (stat(path, &a) || fstat(fileno(f), &b))
-		return false;
-	return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
-}
-
-#define EVENT_LOG_MAX_FILES 100
-
-int event_log_print(const char *dir, bool json, bool follow, long long since_ns,
-		    volatile sig_atomic_t *stop)
-{
-	struct timespec nap = { 0, 100 * 1000 * 1000 };
-	FILE *f;
-	int n;
-
-	/* History: with --follow and no --since, only what comes next. */
-	if (!follow || since_ns > 0) {
-		for (n = EVENT_LOG_MAX_FILES; n > 0; n--) {
-			f = open_log(dir, n);
-			if (!f)
-				continue;
-			print_lines(f, json, since_ns);
-			fclose(f);
-		}
-	}
-	f = open_log(dir, 0);
-	if (!f)
-		return follow ? -errno : 0;
-	if (follow && since_ns <= 0)
-		fseek(f, 0, SEEK_END);
-	print_lines(f, json, since_ns);
-	while (follow && !*stop) {
-		nanosleep(&nap, NULL);
-		print_lines(f, json, since_ns);
-		if (rotated(dir, f)) {
-			FILE *next = open_log(dir, 0);
-
-			if (!next)
-				continue;
-			print_lines(f, json,
-				    since_ns); /* the old file's tail */
-			fclose(f);
-			f = next;
-			print_lines(f, json, since_ns);
-		}
-	}
-	fclose(f);
-	return 0;
 }

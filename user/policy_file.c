@@ -4,7 +4,9 @@
  * applied all or nothing in place of the reservations and the quota the
  * previous policy made (pcrwatch policy, enforce --policy, the agent).
  */
+#include <ctype.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,51 +95,126 @@ bad_value:
 	return -EINVAL;
 }
 
-/* Every line of @f, each read whole (getline): a line that is too long or
- * holds a NUL byte is refused, never cut into two. */
+/* Warnings for a line that parsed: a uid no user has, and the same
+ * statement as an earlier line. @seen[i]: line i+1's words, one space
+ * apart (NULL: blank or refused); this line's are put at @seen[@lineno-1].
+ */
+static void warn_line(const char *line, const char *path, int lineno,
+		      char **seen)
+{
+	char copy[POLICY_LINE_MAX + 1], norm[POLICY_LINE_MAX + 1], *tok,
+		*save = NULL;
+	size_t off = 0;
+	int i;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	copy[strcspn(copy, "#\r\n")] = 0;
+	norm[0] = 0;
+	for (tok = strtok_r(copy, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (!strncmp(tok, "for=uid:", 8) &&
+		    isdigit((unsigned char)tok[8]) &&
+		    !getpwuid((uid_t)strtoul(tok + 8, NULL, 10)))
+			pcrw_warn("policy: %.40s:%d: %s: no user has this uid "
+				  "on this machine",
+				  path, lineno, tok + 4);
+		off += (size_t)snprintf(norm + off, sizeof(norm) - off, "%s%s",
+					off ? " " : "", tok);
+	}
+	if (!norm[0])
+		return;
+	for (i = 0; i < lineno - 1; i++)
+		if (seen[i] && !strcmp(seen[i], norm)) {
+			pcrw_warn("policy: %.40s:%d: the same as line %d", path,
+				  lineno, i + 1);
+			break;
+		}
+	seen[lineno - 1] = strdup(norm);
+}
+
+/* One line read by getline (@got bytes): 0 with @sp filled, 1 for no
+ * reservation (blank, cap, floor), -EINVAL with @err. */
+static int policy_line(char *line, ssize_t got, const char *path, int lineno,
+		       struct resv_spec *sp, struct pcrw_quota *q, char *err,
+		       size_t len)
+{
+	if (got > POLICY_LINE_MAX) {
+		snprintf(err, len, "%.40s: line %d too long (over %d bytes)",
+			 path, lineno, POLICY_LINE_MAX);
+		return -EINVAL;
+	}
+	if (strlen(line) != (size_t)got) {
+		snprintf(err, len, "%.40s: line %d holds a NUL byte", path,
+			 lineno);
+		return -EINVAL;
+	}
+	return parse_policy_line(line, path, lineno, sp, q, err, len);
+}
+
+/*
+ * Every line of @f, each read whole (getline): a line that is too long or
+ * holds a NUL byte is refused, never cut into two. Every bad line is said
+ * with its number (all but the last here, the last in @err for the
+ * caller), likely mistakes are warned about, and the file is refused if
+ * any line is bad.
+ */
 static int parse_policy_stream(FILE *f, const char *path,
 			       struct resv_spec *specs, size_t *n,
 			       struct pcrw_quota *q, char *err, size_t len)
 {
 	struct resv_spec sp;
-	char *line = NULL;
+	char *line = NULL, *orig = NULL, **seen = NULL, **grown;
 	size_t cap = 0;
 	ssize_t got;
-	int lineno = 0, rc = 0;
+	int lineno = 0, rc, bad = 0, i;
+	bool unsaid = false; /* @err holds a bad line not printed yet */
 
 	*n = 0;
 	memset(q, 0, sizeof(*q));
-	while (!rc && (got = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		if (got > POLICY_LINE_MAX) {
-			snprintf(err, len,
-				 "%.40s: line %d too long (over %d bytes)",
-				 path, lineno, POLICY_LINE_MAX);
-			rc = -EINVAL;
-		} else if (strlen(line) != (size_t)got) {
-			snprintf(err, len, "%.40s: line %d holds a NUL byte",
+	while ((got = getline(&line, &cap, f)) >= 0) {
+		grown = realloc(seen, (size_t)(lineno + 1) * sizeof(*seen));
+		if (!grown)
+			break;
+		seen = grown;
+		seen[lineno++] = NULL;
+		if (unsaid)
+			pcrw_err("policy: %s", err); /* the one before */
+		unsaid = false;
+		/* A UTF-8 byte order mark (some editors write one) is no
+		 * word. */
+		if (lineno == 1 && !strncmp(line, "\xef\xbb\xbf", 3)) {
+			memmove(line, line + 3, (size_t)got - 2);
+			got -= 3;
+		}
+		/* the parser cuts the line into words: warn from a copy */
+		free(orig);
+		orig = strdup(line);
+		rc = policy_line(line, got, path, lineno, &sp, q, err, len);
+		if (!rc && *n >= MAX_POLICY) {
+			snprintf(err, len, "%.40s:%d: too many reservations",
 				 path, lineno);
 			rc = -EINVAL;
-		} else if (!(rc = parse_policy_line(line, path, lineno, &sp, q,
-						    err, len))) {
-			if (*n >= MAX_POLICY) {
-				snprintf(err, len,
-					 "%.40s:%d: too many reservations",
-					 path, lineno);
-				rc = -EINVAL;
-			} else {
-				specs[(*n)++] = sp;
-			}
-		} else if (rc == 1) {
-			rc = 0;
 		}
+		if (rc < 0) {
+			bad++;
+			unsaid = true;
+			continue;
+		}
+		if (orig)
+			warn_line(orig, path, lineno, seen);
+		if (!rc)
+			specs[(*n)++] = sp;
 	}
-	if (!rc && ferror(f)) {
-		snprintf(err, len, "%.40s: read error", path);
-		rc = -EIO;
-	}
+	for (i = 0; i < lineno; i++)
+		free(seen[i]);
+	free(seen);
 	free(line);
-	return rc;
+	free(orig);
+	if (!bad && ferror(f)) {
+		snprintf(err, len, "%.40s: read error", path);
+		return -EIO;
+	}
+	return bad ? -EINVAL : 0;
 }
 
 /* The policy is obeyed with root's authority: read only a file that

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,6 +657,24 @@ static int parse_pid_principal(const char *what, const char *s,
 	return 0;
 }
 
+/* uid:NAME: the user's uid through NSS (getpwnam: /etc/passwd, LDAP,
+ * sssd...), looked up when the reservation is made. */
+static int parse_user_name(const char *name, struct pcr_principal *p, char *err,
+			   size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw) {
+		snprintf(err, errlen, "'uid:%s': %s", name,
+			 errno ? strerror(errno) : "no such user");
+		return -EINVAL;
+	}
+	p->id = pw->pw_uid;
+	return 0;
+}
+
 static bool is_cgroup2(const char *path)
 {
 	struct statfs fs;
@@ -694,6 +713,8 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 	memset(p, 0, sizeof(*p));
 	if (!strncmp(s, "uid:", 4)) {
 		p->kind = PCR_PRINC_UID;
+		if (s[4] && !isdigit((unsigned char)s[4]))
+			return parse_user_name(s + 4, p, err, errlen);
 		if (parse_u64(s + 4, &p->id) || p->id > UINT32_MAX - 1)
 			goto bad_number;
 		return 0;
@@ -748,7 +769,7 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		return 0;
 	}
 	snprintf(err, errlen,
-		 "'%s' is not a principal: use uid:N, pid:N, "
+		 "'%s' is not a principal: use uid:N, uid:NAME, pid:N, "
 		 "cgroup:/sys/fs/cgroup/PATH, layer:hypervisor, "
 		 "layer:kernel or vm:PID",
 		 s);

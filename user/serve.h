@@ -33,6 +33,9 @@ void serve_render_model(FILE *f, const struct model *m);
 void serve_render_bpf(FILE *f, bool stats_held);
 /* pcrwatch_build_info and pcrwatch_component_attached (serve_info.c). */
 void serve_render_info(FILE *f);
+/* The agent (running, its policy's state, its log's counts) and the
+ * reservations whose principals no longer resolve. */
+void serve_render_agent(FILE *f, const struct model *m);
 
 /* "A.B.C.D:PORT" or "[V6]:PORT" into @ss; -EINVAL when malformed. */
 int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,

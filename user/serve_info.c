@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -83,6 +84,17 @@ static void group_methods(const char *group, char *buf, size_t len)
 	closedir(d);
 }
 
+/* Whether group @name can exist on this machine: the msr group watches
+ * x86 model-specific registers, which other architectures do not have. */
+static bool group_can_exist(const char *name)
+{
+	struct utsname u;
+
+	if (strcmp(name, "msr") || uname(&u))
+		return true;
+	return !strcmp(u.machine, "x86_64") || !strncmp(u.machine, "i", 1);
+}
+
 void serve_render_info(FILE *f)
 {
 	const struct component *const *c;
@@ -103,6 +115,9 @@ void serve_render_info(FILE *f)
 		   "can deny nothing on this kernel; module: the arbiter).\n"
 		   "# TYPE pcrwatch_component_attached gauge\n");
 	for (c = components(); *c; c++) {
+		if (!group_can_exist((*c)->name))
+			continue; /* no series, so no alert, for what cannot be
+				   */
 		on = (*c)->attached();
 		group_methods((*c)->name, method, sizeof(method));
 		/* Linkless: the arbiter is a module; anything else holds

@@ -13,10 +13,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 
+#include "agent_state.h"
 #include "component.h"
 #include "names.h"
+#include "resv_store.h"
 #include "sanitize.h"
 #include "serve.h"
 #include "who.h"
@@ -608,6 +611,83 @@ void serve_render_bpf(FILE *f, bool stats_held)
 	free(l);
 }
 
+/* ---- the agent and its policy (user/agent_state.h), and reservations
+ * whose principal no longer names anything: the fleet's view (issue 22) */
+
+/* How many of @r's principals name nothing now: a cgroup whose path (the
+ * label, for the first principal) is gone or is another cgroup since, a
+ * process that exited. */
+static unsigned int resv_unresolved(const struct model_resv *r)
+{
+	unsigned int n = 0, i;
+	struct stat st;
+
+	for (i = 0; i < r->nr_principals && i < PCRW_MAX_GRANTS; i++) {
+		const struct pcr_principal *p = &r->principals[i];
+
+		if (p->kind == PCR_PRINC_PID || p->kind == PCR_PRINC_VM)
+			n += resv_principal_expired(p);
+		else if (p->kind == PCR_PRINC_CGROUP && i == 0 &&
+			 !strncmp(r->label, "cgroup:", 7))
+			n += stat(r->label + 7, &st) ||
+			     (__u64)st.st_ino != p->id;
+	}
+	return n;
+}
+
+static void render_unresolved(FILE *f, const struct model *m)
+{
+	size_t i;
+
+	header(f, "pcrwatch_reservation_principals_unresolved", "gauge",
+	       "Per reservation pcrwatch made: how many of its principals "
+	       "name nothing now (a cgroup removed or recreated since, a "
+	       "process gone). Such a principal is protected by nothing.");
+	for (i = 0; i < m->nr_resv; i++)
+		if (m->resv[i].source != MODEL_RESV_MODULE)
+			fprintf(f,
+				"pcrwatch_reservation_principals_unresolved{"
+				"reservation=\"%llu\"} %u\n",
+				(unsigned long long)m->resv[i].id,
+				resv_unresolved(&m->resv[i]));
+}
+
+void serve_render_agent(FILE *f, const struct model *m)
+{
+	struct rings_holder h;
+	struct agent_state a;
+	bool running = rings_holder(&h) && !strcmp(h.role, "agent");
+
+	header(f, "pcrwatch_agent_running", "gauge",
+	       "1 when a pcrwatch agent reads the ring buffers now.");
+	fprintf(f, "pcrwatch_agent_running %d\n", running ? 1 : 0);
+	render_unresolved(f, m);
+	if (agent_state_read(&a))
+		return; /* no agent ever ran here: no policy series */
+	header(f, "pcrwatch_policy_in_force", "gauge",
+	       "1 when the agent's policy file is in force (or it has none "
+	       "to put in force), 0 when its last load was refused: the "
+	       "policy before it, or none, is what holds.");
+	fprintf(f, "pcrwatch_policy_in_force %d\n",
+		a.policy_state != AGENT_STATE_REFUSED);
+	header(f, "pcrwatch_policy_last_reload_success_timestamp_seconds",
+	       "gauge",
+	       "When a load of the agent's policy last succeeded (start or "
+	       "SIGHUP), Unix seconds; 0 never.");
+	fprintf(f,
+		"pcrwatch_policy_last_reload_success_timestamp_seconds %lld\n",
+		a.last_success_s);
+	header(f, "pcrwatch_agent_events_logged_total", "counter",
+	       "Events the agent wrote to its log since it started.");
+	fprintf(f, "pcrwatch_agent_events_logged_total %llu\n",
+		(unsigned long long)a.logged);
+	header(f, "pcrwatch_agent_events_unlogged_total", "counter",
+	       "Events the agent drained but its log did not take (disk full, "
+	       "I/O error): lost to every reader of the log.");
+	fprintf(f, "pcrwatch_agent_events_unlogged_total %llu\n",
+		(unsigned long long)a.unlogged);
+}
+
 int serve_scrape(struct serve_state *st, char **body, size_t *len)
 {
 	double start = now_seconds();
@@ -626,6 +706,7 @@ int serve_scrape(struct serve_state *st, char **body, size_t *len)
 	serve_render_model(f, &st->m);
 	serve_render_bpf(f, st->stats_held);
 	serve_render_info(f);
+	serve_render_agent(f, &st->m);
 	header(f, "pcrwatch_up", "gauge",
 	       "1 when this scrape read the ownership model, 0 when a source "
 	       "failed outright.");

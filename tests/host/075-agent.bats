@@ -32,6 +32,7 @@ teardown_tier() {
 	"$PCRWATCH" detach >/dev/null 2>&1 || true
 	# Policy reservations stay pinned by design; the next test starts clean.
 	rm -rf /sys/fs/bpf/pcrwatch
+	rm -f /run/pcrwatch/agent.state /run/pcrwatch/agent.log-dir
 	if [ -n "${CG:-}" ]; then
 		rmdir "$CG" "$CG_POD" "$(dirname "$CG_POD")" 2>/dev/null || true
 	fi

@@ -13,7 +13,10 @@ import sys
 
 KEEP = ("pcrwatch_events_total", "pcrwatch_events_lost_total",
         "pcrwatch_component_attached", "pcrwatch_reserved_slots",
-        "pcrwatch_multiplexing_ratio", "pcrwatch_up")
+        "pcrwatch_multiplexing_ratio", "pcrwatch_up",
+        "pcrwatch_policy_in_force", "pcrwatch_agent_running",
+        "pcrwatch_reservation_principals_unresolved",
+        "pcrwatch_policy_last_reload_success_timestamp_seconds")
 LINE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (\S+)$')
 
 

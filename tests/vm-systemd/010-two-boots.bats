@@ -5,7 +5,9 @@
 # ext4 image, and boots it twice with tools/vm/run --disk --systemd on one
 # kernel ($VM_SYSTEMD_KERNEL, default 6.12). Boot 1 (guest-install) installs
 # the package, writes /etc/pcrwatch/policy without reloading and enables the
-# units; boot 2 (guest-after-reboot) finds what systemd started. Each guest
+# units; boot 2 (guest-after-reboot) finds what systemd started and runs an
+# event storm beside two readers; boot 3 (guest-remove) removes and purges
+# the package. Each guest
 # script records what it saw into a folder of the checkout (shared with the
 # guest); the tests below judge it. The guests write only to the image and
 # that folder: the host's root, /boot and dpkg database are never touched.
@@ -151,4 +153,51 @@ prom() {
 	prom reservation 'length == 1 and .[0].metric.label == "uid:1000" and .[0].metric.slots == "all"
 		and .[0].metric.source == "bpf" and .[0].value[1] == "1"'
 	prom vetoes 'length == 1 and (.[0].value[1] | tonumber) >= 2'
+}
+
+# storm_values FILE: the storm's event numbers in FILE, one a line, sorted.
+storm_values() {
+	grep '"comm":"storm-b"' "$1" | grep -o '"value":"0x[0-9a-f]*"' | cut -d'"' -f4 |
+		while read -r v; do echo $((v)); done | sort -n
+}
+
+@test "boot 2: the unit's agent and two events --follow readers under a storm of 3000 events: the same 3000 in the log and in each reader, once each" {
+	grep -q '^storm-read ' "$WORK/boot2/times" 2>/dev/null || {
+		echo "the storm did not finish: $(file boot2 times)" >&2
+		return 1
+	}
+	seq 1 3000 >"$BATS_FILE_TMPDIR/want"
+	local f
+	for f in storm-log storm-r1 storm-r2; do
+		storm_values "$WORK/boot2/$f" >"$BATS_FILE_TMPDIR/$f.values"
+		assert "$(diff "$BATS_FILE_TMPDIR/want" "$BATS_FILE_TMPDIR/$f.values" | head -5)" == "" \
+			"$f: events 1..3000, each once ($(wc -l <"$BATS_FILE_TMPDIR/$f.values") read)"
+	done
+	assert "$(grep storm-b "$WORK/boot2/storm-r1" | md5sum)" == "$(grep storm-b "$WORK/boot2/storm-log" | md5sum)" "reader 1 = the log, byte for byte"
+	assert "$(file boot2 storm-r1.err)" !~ "no agent|lost" "reader 1 read the agent's log, no gap"
+	assert "$(file boot2 storm-counts)" =~ '"type":"counts","group":"msr".*"lost":0' "the ring buffer lost nothing"
+	assert "$(file boot2 rings.lock)" =~ "pid=$(file boot2 agent.pid)"$'\n'"role=agent"$'\n'"log_dir=/var/log/pcrwatch" "the unit's agent holds the rings"
+	local t0 t1
+	t0=$(awk '$1 == "storm-start" { print $2 }' "$WORK/boot2/times")
+	t1=$(awk '$1 == "storm-read" { print $2 }' "$WORK/boot2/times")
+	echo "# storm in the systemd guest: 3000 events, log 3000, readers 3000 + 3000, lost 0; $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s from start to both readers done" >&3
+}
+
+@test "boot 3: apt-get remove lifts enforcement (no pin left, a non-holder's open goes on), keeps the logs; purge leaves nothing" {
+	grep -q '^end ' "$WORK/boot2/times" 2>/dev/null || {
+		echo "boot 2 did not finish" >&2
+		return 1
+	}
+	boot 3 guest-remove "$WORK/boot3"
+	assert "$(file boot3 active-before)" == active "the agent ran"
+	assert "$(file boot3 list-before)" =~ "uid:1000 \(policy\)" "the policy's reservation"
+	assert "$(file boot3 perf-before.rc)" == 16 "enforced before removal"
+	assert "$(file boot3 remove.rc)" == 0 "apt-get remove: $(file boot3 remove.log)"
+	assert "$(file boot3 remove.log)" =~ "removing /sys/fs/bpf/pcrwatch/veto/resv \(map\)" "prerm said what it removes"
+	assert "$(file boot3 perf-after-remove.rc)" == 2 "a non-holder's open goes on to the PMU lookup (ENOENT): no veto"
+	assert "$(file boot3 msr-after-remove.rc)" != 16 "nor on the MSR write"
+	assert "$(file boot3 left-after-remove)" == $'/var/log/pcrwatch\n/etc/pcrwatch' "remove: only the logs and the configuration are left"
+	assert "$(file boot3 active-after-remove)" != active "the agent is stopped"
+	assert "$(file boot3 purge.rc)" == 0 "apt-get purge: $(file boot3 purge.log)"
+	assert "$(file boot3 left-after-purge)" == "" "purge: nothing left"
 }
