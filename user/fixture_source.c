@@ -23,11 +23,11 @@
  * error, off, idle, free), enabled running (ns), resv (reservation id),
  * conflicts, id group (its leader's id), target target_tid (the process and
  * thread a task event counts), task_cpu (that thread's CPU now, -1 none;
- * unset: unknown), leader_off (0|1). Missing keys take neutral defaults (cpu -1, hw_idx -1, slot -1,
- * active, attributed unless a key says otherwise). Values hold no spaces; %XX
- * in a value stands for the byte 0xXX (so "%20" is a space). A malformed line
- * makes the whole file an error: -EINVAL and a note that names the file and the
- * line; nothing of it is used.
+ * unset: unknown), leader_off (0|1). Missing keys take neutral defaults (cpu
+ * -1, hw_idx -1, slot -1, active, attributed unless a key says otherwise).
+ * Values hold no spaces; %XX in a value stands for the byte 0xXX (so "%20" is a
+ * space). A malformed line makes the whole file an error: -EINVAL and a note
+ * that names the file and the line; nothing of it is used.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -252,14 +252,14 @@ static void draw_detail(struct ui *u, int y0, int h)
 		who_flags(r, flags, sizeof(flags));
 		who_mux_label(r, mux, sizeof(mux));
 		attron(cell_attr(r));
-		mvprintw(
-			y0 + 2 + shown, 0,
-			"  %-4s %-4s %-12s %-6s %-24s %-20s %-8s %-5s %s%s%s",
-			slot, idx, who_layer(r), path_name(r->path), owner,
-			san_term(event, sizeof(event), r->event,
-				 sizeof(r->event)),
-			state_name(r->state), mux, flags, r->pinned ? " pinned" : "",
-			r->exclusive ? " exclusive" : "");
+		mvprintw(y0 + 2 + shown, 0,
+			 "  %-4s %-4s %-12s %-6s %-24s %-20s %-8s %-5s %s%s%s",
+			 slot, idx, who_layer(r), path_name(r->path), owner,
+			 san_term(event, sizeof(event), r->event,
+				  sizeof(r->event)),
+			 state_name(r->state), mux, flags,
+			 r->pinned ? " pinned" : "",
+			 r->exclusive ? " exclusive" : "");
 		attroff(cell_attr(r));
 		shown++;
 	}

@@ -299,7 +299,7 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 		struct live_row *row = &g->rows[r];
 		bool empty = !row->held && !row->waiting && !row->reserved;
 
-		row->mux = ena[r] > 0 ? run[r] / ena[r]
+		row->mux = ena[r] > 0	? run[r] / ena[r]
 			   : untimed[r] ? 1.0
 					: LIVE_NO_MUX;
 		if (row->cpu == LIVE_TASK_ROW && !task_row)

@@ -76,7 +76,6 @@ struct owner_record {
 	__u64 mux_running;
 };
 
-
 struct pmu_info {
 	bool present; /* a hardware PMU is registered with perf */
 	char name[32]; /* "cpu", "armv8_pmuv3", ... */
