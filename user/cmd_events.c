@@ -23,6 +23,7 @@
 #include "names.h"
 #include "sanitize.h"
 #include "event_counts.h"
+#include "event_format.h"
 #include "event_log.h"
 #include "who.h"
 
@@ -74,7 +75,7 @@ static int handle_event(void *data, void *buf, size_t size)
 {
 	struct events_ctx *c = data;
 	const struct pcrw_event *e = buf;
-	char actor[96], prev[128];
+	char text[512];
 	struct json j;
 
 	if (size < sizeof(*e))
@@ -88,18 +89,8 @@ static int handle_event(void *data, void *buf, size_t size)
 		json_object_end(&j);
 		fputc('\n', stdout);
 	} else {
-		who_owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
-		who_owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
-		/* A veto enforces a reservation: name it, not "nobody". */
-		if (e->reservation_id && !strcmp(prev, "nobody"))
-			snprintf(prev, sizeof(prev), "reservation %llu",
-				 (unsigned long long)e->reservation_id);
-		printf("%-5s %-15s cpu %-3u slot %-3d msr 0x%-8x value 0x%llx "
-		       "(was 0x%llx): %s; held by %s\n",
-		       c->group, event_kind_name(e->kind), e->cpu,
-		       e->slot == ~0U ? -1 : (int)e->slot, e->msr,
-		       (unsigned long long)e->value,
-		       (unsigned long long)e->old_value, actor, prev);
+		event_format(text, sizeof(text), c->group, e, NULL);
+		printf("%s\n", text);
 	}
 	fflush(stdout);
 	return 0;

@@ -55,8 +55,8 @@ static void print_record(const struct owner_record *r)
 	who_slot_label(r->slot, slot, sizeof(slot));
 	who_slot_label(r->hw_idx, idx, sizeof(idx));
 	who_mux_label(r, mux, sizeof(mux));
-	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6s %-4s %s%s%s%s",
-	       cpu, slot, idx, who_layer(r), owner,
+	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6s %-4s %s%s%s%s", cpu,
+	       slot, idx, who_layer(r), owner,
 	       san_term(text, sizeof(text), r->event, sizeof(r->event)),
 	       state_name(r->state), mux, flags,
 	       who_never_ran(r) ? "never-ran " : "", r->pinned ? "pinned " : "",
@@ -128,43 +128,6 @@ static const char *found_name(__u32 how)
 	default:
 		return "";
 	}
-}
-
-void who_owner_json(struct json *j, const char *key, __u32 path,
-		    const struct pcrw_owner *o)
-{
-	if ((path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) ||
-	    owner_is_none(path, o)) {
-		json_null(j, key); /* nobody held it */
-		return;
-	}
-	json_object_begin(j, key);
-	json_str(j, "layer", owner_layer_name(path, o));
-	json_str(j, "path", path_name(path));
-	json_u64(j, "pid", o->tgid);
-	json_u64(j, "tid", o->pid);
-	json_strn(j, "comm", o->comm, sizeof(o->comm));
-	json_u64(j, "uid", o->uid);
-	json_u64(j, "cgroup_id", o->cgroup_id);
-	json_object_end(j);
-}
-
-void who_event_json(struct json *j, const char *group,
-		    const struct pcrw_event *e)
-{
-	json_str(j, "group", group);
-	json_str(j, "kind", event_kind_name(e->kind));
-	json_u64(j, "cpu", e->cpu);
-	json_u64(j, "ts_ns", e->ts_ns);
-	json_i64(j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
-	json_u64(j, "msr", e->msr);
-	json_hex(j, "value", e->value);
-	json_hex(j, "old_value", e->old_value);
-	who_owner_json(j, "actor", e->actor_path, &e->actor);
-	who_owner_json(j, "prev", e->prev_path, &e->prev);
-	json_u64(j, "reservation_id", e->reservation_id);
-	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
-		json_str(j, "verdict", verdict_name(e->verdict));
 }
 
 void who_record_json(struct json *j, const struct owner_record *r)

@@ -18,6 +18,7 @@
 #include "pcrwatch.h"
 #include "agent.h"
 #include "cgroup_attr.h"
+#include "event_format.h"
 #include "event_log.h"
 #include "json.h"
 #include "names.h"
@@ -251,7 +252,7 @@ static void journal_copy(const struct event_log *l, const char *group,
 			 const struct pcrw_event *e, long long real_ns,
 			 const struct cgroup_attr *a)
 {
-	char msg[256], kind[48], grp[48], cpu[32], resv[48], pid[32],
+	char msg[520], kind[48], grp[48], cpu[32], resv[48], pid[32],
 		comm[sizeof(e->actor.comm) + 1], commf[48], msr[32], when[48],
 		cg[3][CG_FIELD_LEN];
 	const char *fields[16] = {
@@ -270,13 +271,8 @@ static void journal_copy(const struct event_log *l, const char *group,
 	size_t n = 11;
 
 	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
-	snprintf(msg, sizeof(msg),
-		 "MESSAGE=%s %s: cpu %u slot %d msr 0x%x value 0x%llx by "
-		 "%s[%u] reservation %llu",
-		 group, event_kind_name(e->kind), e->cpu,
-		 e->slot == ~0U ? -1 : (int)e->slot, e->msr,
-		 (unsigned long long)e->value, comm[0] ? comm : "kernel",
-		 e->actor.tgid, (unsigned long long)e->reservation_id);
+	memcpy(msg, "MESSAGE=", 8);
+	event_format(msg + 8, sizeof(msg) - 8, group, e, NULL);
 	snprintf(kind, sizeof(kind), "PCRWATCH_KIND=%s",
 		 event_kind_name(e->kind));
 	snprintf(grp, sizeof(grp), "PCRWATCH_GROUP=%s", group);
@@ -395,47 +391,21 @@ static long long rec_num(const char *line, const char *key, long long dflt)
 	return p ? strtoll(p + strlen(pat), NULL, 10) : dflt;
 }
 
-/* The string after "KEY":" up to its closing quote, into @buf. */
-static void rec_str(const char *line, const char *key, char *buf, size_t len)
-{
-	char pat[40];
-	const char *p;
-	size_t n = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(line, pat);
-	if (p)
-		for (p += strlen(pat); *p && *p != '"' && n + 1 < len; p++)
-			buf[n++] = *p;
-	buf[n] = 0;
-}
-
-/* The register value in the string "KEY":"0x...", or 0. */
-static unsigned long long rec_hex(const char *line, const char *key)
-{
-	char buf[24];
-
-	rec_str(line, key, buf, sizeof(buf));
-	return strtoull(buf, NULL, 16);
-}
-
+/* A record as `events` prints one from a ring buffer, after its time. */
 static void print_record(const char *line, bool json)
 {
-	char when[40], group[32], kind[32];
+	char when[40], group[32], text[512];
+	struct pcrw_event e;
 
 	if (json) {
 		fputs(line, stdout);
 		return;
 	}
-	rec_str(line, "time", when, sizeof(when));
-	rec_str(line, "group", group, sizeof(group));
-	rec_str(line, "kind", kind, sizeof(kind));
-	printf("%s %-5s %-15s cpu %-3lld slot %-3lld msr 0x%-8llx value 0x%llx "
-	       "pid %lld reservation %lld\n",
-	       when, group, kind, rec_num(line, "cpu", -1),
-	       rec_num(line, "slot", -1), rec_num(line, "msr", 0),
-	       rec_hex(line, "value"), rec_num(line, "pid", 0),
-	       rec_num(line, "reservation_id", 0));
+	if (event_parse_json(line, &e, group, sizeof(group), when,
+			     sizeof(when)))
+		return; /* not an event record */
+	event_format(text, sizeof(text), group, &e, NULL);
+	printf("%s %s\n", when, text);
 }
 
 /* Print the whole lines of @f from where it stands; a partial last line is
