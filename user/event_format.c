@@ -131,13 +131,31 @@ static void veto_what(struct out *o, const struct pcrw_event *e)
 	    rule_name(PCRW_VETO_RULE(e->old_value)));
 }
 
+/* Whom the reservation keeps the counter for: a veto's @prev is its
+ * first principal (a uid, pid or cgroup), or the module slot's holder. */
+static void veto_holder(struct out *o, const struct pcrw_event *e)
+{
+	const struct pcrw_owner *p = &e->prev;
+	char holder[128];
+
+	prev_text(holder, sizeof(holder), e);
+	if (p->comm[0] && strcmp(holder, "nobody"))
+		put(o, ", held by %s", holder);
+	else if (p->tgid)
+		put(o, ", held by pid %u (%s layer)", p->tgid,
+		    layer_name(p->layer));
+	else if (p->cgroup_id)
+		put(o, ", held for cgroup id %llu",
+		    (unsigned long long)p->cgroup_id);
+	else if (p->uid)
+		put(o, ", held for uid %u", p->uid);
+}
+
 /* veto and audit: "<access> denied EBUSY by reservation N (label)[,
  * held by H] on cpu C" (an MSR veto: what it was decided on). */
 static void format_veto(struct out *o, const struct pcrw_event *e,
 			const struct event_text_opts *opt)
 {
-	char holder[128];
-
 	veto_what(o, e);
 	if (e->kind == PCRW_EV_AUDIT)
 		put(o, " would be denied by");
@@ -152,9 +170,7 @@ static void format_veto(struct out *o, const struct pcrw_event *e,
 	    (unsigned long long)e->reservation_id);
 	if (opt && opt->resv_label)
 		put(o, " (%s)", opt->resv_label);
-	prev_text(holder, sizeof(holder), e);
-	if (strcmp(holder, "nobody"))
-		put(o, ", held by %s", holder);
+	veto_holder(o, e);
 	if (e->actor_path == PCRW_PATH_MSR_DEV)
 		put(o, ", decided on %s", msr_basis(e->old_value));
 	else if (e->actor_path != PCRW_PATH_ARBITER)

@@ -83,7 +83,7 @@ static struct pcrw_event perf_veto(void)
 		.value = 0x11,
 		.old_value = (__u64)4 << 32 | 1, /* raw, whole-pmu */
 		.actor = user(185, "perf"),
-		.prev = { .layer = PCR_LAYER_USER },
+		.prev = { .layer = PCR_LAYER_USER, .uid = 1000 },
 		.reservation_id = 1,
 		.verdict = PCR_DENY_BUSY,
 	};
@@ -97,7 +97,8 @@ TEST(perf_veto_names_its_actor_and_no_msr)
 
 	CHECK(!strcmp(text(&e), "perf veto perf_event_open: pid 185 (perf) "
 				"uid 0: type 4 config 0x11 rule whole-pmu "
-				"denied EBUSY by reservation 1 on cpu 1"));
+				"denied EBUSY by reservation 1, held for uid "
+				"1000 on cpu 1"));
 	CHECK(!strstr(text(&e), "msr"));
 	CHECK(!strstr(text(&e), "was"));
 	CHECK(same_from_log(&e));
