@@ -61,7 +61,7 @@ papi_off() {
 		LIBPFM_FORCE_PMU=arm_ac57 papi_command_line PAPI_TOT_CYC CPU_CYCLES
 	local pid ev
 	pid=$(cat "$TEST_TMP/papi")
-	wait_for 60 papi_off "$pid" ||
+	wait_for 20 papi_off "$pid" ||
 		{ echo "papi: $(cat "$TEST_TMP/papi.out")" >&2; events_of "$pid" >&2; false; }
 	while read -r ev; do
 		assert "$(field "$ev" scope)" == task "$ev"
@@ -82,7 +82,7 @@ papi_off() {
 	run_tool 0 attach
 	assert "$output" =~ "perf +attached: .*placement: fentry" "placement tracking attached: $output"
 	# perf stat holds CPU 1's cycle counter, then exits.
-	run client -c 0 perf stat -C 1 -x, -e cycles -- sleep 0.3
+	run client -c 0 perf stat -C 1 -x, -e cycles -- perl -e 'select(undef, undef, undef, 0.3)'
 	assert "$status" == 0 "perf stat: $output"
 	sleep 1
 	# A holder that stays: it takes the counter perf left free.
@@ -116,7 +116,7 @@ normalized() {
 	lsm_or_skip
 	run_tool 0 enforce --once
 	run_tool 0 reserve --cpus 0 --counters all --for uid:1000
-	run client perf stat -C 0 -x, -e cycles -- sleep 0.1
+	run client perf stat -C 0 -x, -e cycles -- perl -e 1
 	assert "$status" == 255 "perf is refused: $output"
 	run_tool 0 events
 	local ring
@@ -133,7 +133,7 @@ normalized() {
 	wait_for 300 grep -q "events   veto: logged" "$TEST_TMP/agent.out" ||
 		{ cat "$TEST_TMP/agent.out" >&2; false; }
 	local since=@$(date +%s)
-	run client perf stat -C 0 -x, -e cycles -- sleep 0.1
+	run client perf stat -C 0 -x, -e cycles -- perl -e 1
 	assert "$status" == 255 "perf is refused under the agent: $output"
 	wait_for 20 grep -q '"kind":"veto"' "$PCRWATCH_LOG_DIR/events.jsonl"
 	run_tool 0 events --since "$since"
