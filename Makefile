@@ -137,6 +137,15 @@ $(OUT)/tests/msr_write32: tests/progs/ia32/msr_write32.c | $(OUT)/tests
 	$(Q)$(CC) -m32 -nostdlib -static -ffreestanding -fno-pie -no-pie -O2 \
 		$(WARNINGS) $< -o $@
 
+# A PAPI_stop shim preloaded into the real papi_command_line of the arm64
+# guest (vm-arm64 091): shared, against the cross libc, as PAPI is.
+ifeq ($(ARCH),arm64)
+all: $(OUT)/tests/papi_stopped.so
+endif
+$(OUT)/tests/papi_stopped.so: tests/progs/papi/papi_stopped.c | $(OUT)/tests
+	$(call msg,CC-SO,$@)
+	$(Q)$(CC) -shared -fPIC -O2 $(WARNINGS) $< -o $@
+
 $(OUT)/bpf $(OUT)/user $(OUT)/tests build/unit build/results:
 	$(Q)mkdir -p $@
 

@@ -12,7 +12,8 @@
  * fexit on the PMU driver's add and fentry on its del (armpmu_add/del,
  * x86_pmu_add/del; the targets are set from userspace), keeping the last
  * owner of every (CPU, counter) in the "slots" map and sending a
- * PCRW_EV_OWNER_CHANGE record when a counter passes to another owner.
+ * PCRW_EV_OWNER_CHANGE record when a counter passes to another owner,
+ * naming the previous one only while its event lives (the "gone" map).
  * Every program only observes: the LSM ones return the earlier verdict.
  */
 #include "vmlinux.h"
@@ -41,6 +42,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pcrw_slot_owner);
 } slots SEC(".maps");
+
+/* Freed hardware events, by address: when each was freed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PCRW_GONE_EVENTS);
+	__type(key, __u64);
+	__type(value, __u64);
+} gone SEC(".maps");
 
 /* __u64 per enum pcrw_event_kind; index 0 counts events lost. */
 struct {
@@ -96,7 +105,7 @@ static bool is_hw(struct perf_event *e)
 }
 
 static void emit(__u32 slot, struct perf_event *e, struct pcrw_owner *actor,
-		 struct pcrw_owner *prev, __u32 actor_path)
+		 struct pcrw_owner *prev, __u32 actor_path, __u64 prev_seen)
 {
 	struct pcrw_event *ev;
 
@@ -107,7 +116,8 @@ static void emit(__u32 slot, struct perf_event *e, struct pcrw_owner *actor,
 	}
 	ev->slot = slot;
 	ev->actor_path = actor_path;
-	ev->prev_path = PCRW_PATH_PERF;
+	ev->prev_path = prev ? PCRW_PATH_PERF : PCRW_PATH_UNKNOWN;
+	ev->old_value = prev_seen; /* enum pcrw_prev_seen */
 	if (e)
 		ev->value = BPF_CORE_READ(e, attr.config);
 	if (actor)
@@ -127,7 +137,7 @@ static void allocated(struct perf_event *event)
 		return;
 	count(PCRW_PSTAT_ALLOC);
 	pcrw_task_owner(&actor, t, pcrw_task_layer(t));
-	emit(~0U, event, &actor, NULL, PCRW_PATH_PERF);
+	emit(~0U, event, &actor, NULL, PCRW_PATH_PERF, PCRW_PREV_HELD);
 }
 
 /* Lifecycle, with BPF LSM. */
@@ -149,15 +159,19 @@ int BPF_PROG(track_alloc_fexit, struct perf_event *event, int ret)
 	return 0;
 }
 
+/* A hardware event is freed: its owner holds no counter through it any
+ * more; "gone" keeps when, for the next owner change of its counter. */
 static void freed(struct perf_event *event)
 {
 	struct pcrw_owner prev = {};
+	__u64 key = (__u64)event, now = bpf_ktime_get_ns();
 
 	if (!is_hw(event))
 		return;
 	count(PCRW_PSTAT_FREE);
+	bpf_map_update_elem(&gone, &key, &now, BPF_ANY);
 	event_owner(&prev, event);
-	emit(~0U, event, NULL, &prev, PCRW_PATH_PERF);
+	emit(~0U, event, NULL, &prev, PCRW_PATH_PERF, PCRW_PREV_HELD);
 }
 
 SEC("lsm/perf_event_free")
@@ -188,7 +202,7 @@ int track_open(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	count(PCRW_PSTAT_OPEN);
 	pcrw_current_owner(&actor, PCR_LAYER_USER);
-	emit(~0U, NULL, &actor, NULL, PCRW_PATH_PERF);
+	emit(~0U, NULL, &actor, NULL, PCRW_PATH_PERF, PCRW_PREV_HELD);
 	return 0;
 }
 
@@ -216,12 +230,42 @@ static bool same_owner(const struct pcrw_owner *a, const struct pcrw_owner *b)
 	return a->layer == b->layer && a->tgid == b->tgid;
 }
 
+/* The event whose release ends @event's ownership: an inherited copy
+ * goes with its parent, the fd's event (event_owner names its owner). */
+static __u64 owner_event(struct perf_event *event)
+{
+	struct perf_event *parent = BPF_CORE_READ(event, parent);
+
+	return (__u64)(parent ? parent : event);
+}
+
+/*
+ * What is known of the slot's last owner when another takes it: nothing
+ * before the first add seen; else it had the counter until now unless the
+ * event behind it was freed after it left (perf exited, a tool closed its
+ * fd): then the counter was free, and its old owner is not named. An
+ * address the allocator gave again since is told apart by time: the free
+ * of an earlier event there came before the latest one left.
+ */
+static __u64 prev_seen(const struct pcrw_slot_owner *s)
+{
+	__u64 key = s->last_owner_event, *freed_ns;
+
+	if (!s->since_ns)
+		return PCRW_PREV_UNKNOWN;
+	freed_ns = key ? bpf_map_lookup_elem(&gone, &key) : NULL;
+	if (freed_ns && *freed_ns >= s->left_ns)
+		return PCRW_PREV_FREE;
+	return PCRW_PREV_HELD;
+}
+
 /* Placement: the driver put @event on a counter (ret 0). */
 SEC("fexit")
 int BPF_PROG(track_add, struct perf_event *event, int flags, int ret)
 {
 	struct pcrw_slot_owner *s;
 	struct pcrw_owner now = {};
+	__u64 seen;
 	int slot;
 
 	if (ret)
@@ -232,13 +276,17 @@ int BPF_PROG(track_add, struct perf_event *event, int flags, int ret)
 	if (!s)
 		return 0;
 	event_owner(&now, event);
-	if (!same_owner(&now, &s->owner) || !s->since_ns) {
+	seen = prev_seen(s);
+	if (!same_owner(&now, &s->owner) || seen != PCRW_PREV_HELD) {
 		count(PCRW_PSTAT_CHANGE);
-		emit(slot, event, &now, &s->owner, PCRW_PATH_PERF);
+		emit(slot, event, &now,
+		     seen == PCRW_PREV_HELD ? &s->owner : NULL, PCRW_PATH_PERF,
+		     seen);
 		s->owner = now;
 		s->since_ns = bpf_ktime_get_ns();
 	}
 	s->event = (__u64)event;
+	s->last_owner_event = owner_event(event);
 	return 0;
 }
 
@@ -250,7 +298,9 @@ int BPF_PROG(track_del, struct perf_event *event, int flags)
 
 	count(PCRW_PSTAT_DEL);
 	s = slot_entry(slot_of(BPF_CORE_READ(event, hw.idx)));
-	if (s && s->event == (__u64)event)
+	if (s && s->event == (__u64)event) {
 		s->event = 0;
+		s->left_ns = bpf_ktime_get_ns();
+	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "component.h"
 #include "event_log.h"
 #include "event_stream.h"
+#include "event_format.h"
 #include "names.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
@@ -38,83 +39,25 @@ static void on_signal(int sig)
 		exiting = 1;
 }
 
-static const char *const rule_names[] = {
-	"ok",	 "whole-pmu", "unknown-capacity", "exclusive",
-	"group", "pinned",    "flexible",	  "unindexed-cpu",
-};
-
-/* What the module was asked to do, from a veto of its hold check (the
- * operation in @value) or of its program ioctl (a register in @msr). */
-static const char *arbiter_op_name(const struct pcrw_event *e)
-{
-	if (e->msr)
-		return "program";
-	switch (e->value) {
-	case PCR_ARB_OP_CLAIM:
-		return "claim";
-	case PCR_ARB_OP_SET_MGMT:
-		return "new management cookie";
-	case PCR_ARB_OP_ACQUIRE:
-		return "private acquire";
-	default:
-		return "hold";
-	}
-}
-
+/* Each veto, in the words `events` uses (event_format.c), with the
+ * reservation's label from the store. */
 static int print_event(void *ctx, void *data, size_t size)
 {
 	const struct pcrw_event *e = data;
 	const struct resv_store_ops *s = resv_store();
+	struct event_text_opts o = { .killed = veto_signal_active() };
+	char label[PCRW_LABEL_LEN + 1], text[512];
 	struct pcrw_resv r;
-	char who[PCRW_LABEL_LEN + 8] = "?", comm[sizeof(e->actor.comm) + 1];
-	__u32 rule;
 
 	if (size < sizeof(*e) ||
 	    (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
 		return 0;
-	if (e->reservation_id >= PCRW_MODULE_RESV_BASE)
-		snprintf(who, sizeof(who), "held by the pcr_arbiter module");
-	else if (s->get(e->reservation_id, &r) == 0)
-		san_term(who, sizeof(who), r.label, sizeof(r.label));
-	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
-	printf("%s ", e->kind == PCRW_EV_VETO ? "veto" : "audit");
-	if (e->actor_path == PCRW_PATH_MSR_DEV) {
-		printf("msr write: pid %u (%s) uid %u: cpu %u msr 0x%x value "
-		       "0x%llx slot %u",
-		       e->actor.tgid, comm, e->actor.uid, e->cpu, e->msr,
-		       (unsigned long long)e->value, e->slot);
-	} else if (e->actor_path == PCRW_PATH_ARBITER) {
-		/* the module's program ioctl, or an operation that would
-		 * give the caller a slot (no register) */
-		printf("pcr_arbiter %s: pid %u (%s) uid %u, %s layer: cpu %u "
-		       "slot %u",
-		       arbiter_op_name(e), e->actor.tgid, comm, e->actor.uid,
-		       layer_name(e->actor.layer), e->cpu, e->slot);
-		if (e->msr)
-			printf(" msr 0x%x value 0x%llx", e->msr,
-			       (unsigned long long)e->value);
-	} else {
-		rule = PCRW_VETO_RULE(e->old_value);
-		if (e->actor.layer == PCR_LAYER_HYPERVISOR)
-			printf("KVM vPMU counter of VM pid %u (%s) vCPU thread "
-			       "%u",
-			       e->actor.tgid, comm, e->actor.pid);
-		else if (e->actor.layer == PCR_LAYER_KERNEL)
-			printf("kernel counter made in pid %u (%s)",
-			       e->actor.tgid, comm);
-		else
-			printf("perf_event_open: pid %u (%s)", e->actor.tgid,
-			       comm);
-		printf(" uid %u: type %u config 0x%llx rule %s", e->actor.uid,
-		       PCRW_VETO_TYPE(e->old_value),
-		       (unsigned long long)e->value,
-		       rule < PCR_NR_ADMIT_RULES ? rule_names[rule] : "?");
-	}
-	printf(" %s reservation %llu (%s)\n",
-	       e->kind == PCRW_EV_AUDIT ? "would be denied by"
-	       : veto_signal_active()	? "killed (SIGKILL) for"
-					: "denied EBUSY by",
-	       (unsigned long long)e->reservation_id, who);
+	if (e->reservation_id < PCRW_MODULE_RESV_BASE &&
+	    s->get(e->reservation_id, &r) == 0)
+		o.resv_label = san_term(label, sizeof(label), r.label,
+					sizeof(r.label));
+	event_format(text, sizeof(text), NULL, e, &o);
+	printf("%s\n", text);
 	fflush(stdout);
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "names.h"
 #include "sanitize.h"
 #include "event_counts.h"
+#include "event_format.h"
 #include "event_log.h"
 #include "event_stream.h"
 #include "who.h"
@@ -85,7 +86,7 @@ static int events_usage(FILE *f, int rc)
 static void print_event(struct events_ctx *c, const char *group,
 			const struct pcrw_event *e)
 {
-	char actor[96], prev[128];
+	char text[512];
 	struct json j;
 
 	c->printed++;
@@ -97,18 +98,8 @@ static void print_event(struct events_ctx *c, const char *group,
 		json_object_end(&j);
 		fputc('\n', stdout);
 	} else {
-		who_owner_text(actor, sizeof(actor), e->actor_path, &e->actor);
-		who_owner_text(prev, sizeof(prev), e->prev_path, &e->prev);
-		/* A veto enforces a reservation: name it, not "nobody". */
-		if (e->reservation_id && !strcmp(prev, "nobody"))
-			snprintf(prev, sizeof(prev), "reservation %llu",
-				 (unsigned long long)e->reservation_id);
-		printf("%-5s %-15s cpu %-3u slot %-3d msr 0x%-8x value 0x%llx "
-		       "(was 0x%llx): %s; held by %s\n",
-		       group, event_kind_name(e->kind), e->cpu,
-		       e->slot == ~0U ? -1 : (int)e->slot, e->msr,
-		       (unsigned long long)e->value,
-		       (unsigned long long)e->old_value, actor, prev);
+		event_format(text, sizeof(text), group, e, NULL);
+		printf("%s\n", text);
 	}
 	fflush(stdout);
 }

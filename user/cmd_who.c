@@ -23,10 +23,12 @@ static int who_usage(FILE *f, int rc)
 		"List every hardware performance counter user: CPU, slot and "
 		"the kernel's\ncounter index, "
 		"owner layer and identity (pid, comm, cgroup), event, "
-		"state\n(idle: its task is not on a CPU), reservation, and\n"
-		"how much of its enabled time it ran (below 1: multiplexed; "
-		"0: never\n"
-		"scheduled, which is why such a counter reads 0).\n\n"
+		"state\n(idle: its task is not on its CPU; inactive: it could "
+		"run and has no\ncounter; off: it or its group leader is "
+		"disabled), reservation, and RUN:\nhow much of the time it "
+		"could run it ran (below 1: multiplexed; 0: never\n"
+		"scheduled, which is why such a counter reads 0; -: it never "
+		"ran and cannot\nrun now).\n\n"
 		"  --json   one JSON document: "
 		"{\"pmu\":{...},\"events\":[...],\n"
 		"           \"reservations\":[...],\"notes\":[...]} "
@@ -44,7 +46,7 @@ static bool who_never_ran(const struct owner_record *r)
 
 static void print_record(const struct owner_record *r)
 {
-	char owner[48], cpu[8], slot[8], idx[8], flags[8];
+	char owner[48], cpu[8], slot[8], idx[8], flags[8], mux[16];
 	char text[sizeof(r->event) + 1];
 
 	who_owner_label(r, owner, sizeof(owner));
@@ -52,10 +54,11 @@ static void print_record(const struct owner_record *r)
 	snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
 	who_slot_label(r->slot, slot, sizeof(slot));
 	who_slot_label(r->hw_idx, idx, sizeof(idx));
-	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6.2f %-4s %s%s%s%s",
-	       cpu, slot, idx, who_layer(r), owner,
+	who_mux_label(r, mux, sizeof(mux));
+	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6s %-4s %s%s%s%s", cpu,
+	       slot, idx, who_layer(r), owner,
 	       san_term(text, sizeof(text), r->event, sizeof(r->event)),
-	       state_name(r->state), who_running_ratio(r), flags,
+	       state_name(r->state), mux, flags,
 	       who_never_ran(r) ? "never-ran " : "", r->pinned ? "pinned " : "",
 	       r->exclusive ? "exclusive " : "",
 	       r->conflicts ? "CONFLICT " : "");
@@ -127,45 +130,10 @@ static const char *found_name(__u32 how)
 	}
 }
 
-void who_owner_json(struct json *j, const char *key, __u32 path,
-		    const struct pcrw_owner *o)
-{
-	if ((path == PCRW_PATH_UNKNOWN && o->layer == PCR_LAYER_UNKNOWN) ||
-	    owner_is_none(path, o)) {
-		json_null(j, key); /* nobody held it */
-		return;
-	}
-	json_object_begin(j, key);
-	json_str(j, "layer", owner_layer_name(path, o));
-	json_str(j, "path", path_name(path));
-	json_u64(j, "pid", o->tgid);
-	json_u64(j, "tid", o->pid);
-	json_strn(j, "comm", o->comm, sizeof(o->comm));
-	json_u64(j, "uid", o->uid);
-	json_u64(j, "cgroup_id", o->cgroup_id);
-	json_object_end(j);
-}
-
-void who_event_json(struct json *j, const char *group,
-		    const struct pcrw_event *e)
-{
-	json_str(j, "group", group);
-	json_str(j, "kind", event_kind_name(e->kind));
-	json_u64(j, "cpu", e->cpu);
-	json_u64(j, "ts_ns", e->ts_ns);
-	json_i64(j, "slot", e->slot == ~0U ? -1 : (long long)e->slot);
-	json_u64(j, "msr", e->msr);
-	json_hex(j, "value", e->value);
-	json_hex(j, "old_value", e->old_value);
-	who_owner_json(j, "actor", e->actor_path, &e->actor);
-	who_owner_json(j, "prev", e->prev_path, &e->prev);
-	json_u64(j, "reservation_id", e->reservation_id);
-	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
-		json_str(j, "verdict", verdict_name(e->verdict));
-}
-
 void who_record_json(struct json *j, const struct owner_record *r)
 {
+	double mux;
+
 	json_object_begin(j, NULL);
 	json_i64(j, "cpu", r->cpu);
 	json_i64(j, "hw_idx", r->hw_idx);
@@ -189,6 +157,10 @@ void who_record_json(struct json *j, const struct owner_record *r)
 	json_u64(j, "time_enabled", r->time_enabled);
 	json_u64(j, "time_running", r->time_running);
 	json_double(j, "running_ratio", who_running_ratio(r));
+	if (model_mux_ratio(r, &mux))
+		json_double(j, "mux_ratio", mux);
+	else
+		json_null(j, "mux_ratio");
 	json_bool(j, "never_ran", who_never_ran(r));
 	json_u64(j, "reservation_id", r->reservation_id);
 	json_bool(j, "holder", r->holder);

@@ -17,6 +17,7 @@
 #include "pcrwatch.h"
 #include "agent.h"
 #include "cgroup_attr.h"
+#include "event_format.h"
 #include "event_log.h"
 #include "json.h"
 #include "names.h"
@@ -253,7 +254,7 @@ static void journal_copy(const struct event_log *l, const char *group,
 			 const struct pcrw_event *e, long long real_ns,
 			 const struct cgroup_attr *a)
 {
-	char msg[256], kind[48], grp[48], cpu[32], resv[48], pid[32],
+	char msg[520], kind[48], grp[48], cpu[32], resv[48], pid[32],
 		comm[sizeof(e->actor.comm) + 1], commf[48], msr[32], when[48],
 		cg[3][CG_FIELD_LEN];
 	const char *fields[16] = {
@@ -272,13 +273,8 @@ static void journal_copy(const struct event_log *l, const char *group,
 	size_t n = 11;
 
 	san_term(comm, sizeof(comm), e->actor.comm, sizeof(e->actor.comm));
-	snprintf(msg, sizeof(msg),
-		 "MESSAGE=%s %s: cpu %u slot %d msr 0x%x value 0x%llx by "
-		 "%s[%u] reservation %llu",
-		 group, event_kind_name(e->kind), e->cpu,
-		 e->slot == ~0U ? -1 : (int)e->slot, e->msr,
-		 (unsigned long long)e->value, comm[0] ? comm : "kernel",
-		 e->actor.tgid, (unsigned long long)e->reservation_id);
+	memcpy(msg, "MESSAGE=", 8);
+	event_format(msg + 8, sizeof(msg) - 8, group, e, NULL);
 	snprintf(kind, sizeof(kind), "PCRWATCH_KIND=%s",
 		 event_kind_name(e->kind));
 	snprintf(grp, sizeof(grp), "PCRWATCH_GROUP=%s", group);

@@ -21,11 +21,13 @@
  * pid tid uid cgroup (numbers), comm, attributed (0|1), pmu, type, config,
  * event, scope (cpu|task), pinned exclusive (0|1), state (active, inactive,
  * error, off, idle, free), enabled running (ns), resv (reservation id),
- * conflicts. Missing keys take neutral defaults (cpu -1, hw_idx -1, slot -1,
- * active, attributed unless a key says otherwise). Values hold no spaces; %XX
- * in a value stands for the byte 0xXX (so "%20" is a space). A malformed line
- * makes the whole file an error: -EINVAL and a note that names the file and the
- * line; nothing of it is used.
+ * conflicts, id group (its leader's id), target target_tid (the process and
+ * thread a task event counts), task_cpu (that thread's CPU now, -1 none;
+ * unset: unknown), leader_off (0|1). Missing keys take neutral defaults (cpu
+ * -1, hw_idx -1, slot -1, active, attributed unless a key says otherwise).
+ * Values hold no spaces; %XX in a value stands for the byte 0xXX (so "%20" is a
+ * space). A malformed line makes the whole file an error: -EINVAL and a note
+ * that names the file and the line; nothing of it is used.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -139,6 +141,11 @@ enum rec_key {
 	RK_ATTRIBUTED,
 	RK_PINNED,
 	RK_EXCLUSIVE,
+	RK_GROUP,
+	RK_TARGET,
+	RK_TARGET_TID,
+	RK_TASK_CPU,
+	RK_LEADER_OFF,
 };
 
 static const char *const rec_keys[] = {
@@ -166,6 +173,11 @@ static const char *const rec_keys[] = {
 	[RK_ATTRIBUTED] = "attributed",
 	[RK_PINNED] = "pinned",
 	[RK_EXCLUSIVE] = "exclusive",
+	[RK_GROUP] = "group",
+	[RK_TARGET] = "target",
+	[RK_TARGET_TID] = "target_tid",
+	[RK_TASK_CPU] = "task_cpu",
+	[RK_LEADER_OFF] = "leader_off",
 };
 
 /* The key's index, or -1. The first-letter test keeps a 256 x 8 fixture
@@ -259,6 +271,17 @@ static int rec_field(struct owner_record *r, const char *k, const char *v)
 		return parse_bool(v, &r->pinned);
 	case RK_EXCLUSIVE:
 		return parse_bool(v, &r->exclusive);
+	case RK_GROUP:
+		return parse_u64(v, &r->group_id);
+	case RK_TARGET:
+		return set_u32(&r->target_tgid, v);
+	case RK_TARGET_TID:
+		return set_u32(&r->target_pid, v);
+	case RK_TASK_CPU:
+		r->task_cpu_known = true;
+		return set_int(&r->task_cpu, v);
+	case RK_LEADER_OFF:
+		return parse_bool(v, &r->leader_off);
 	default:
 		return -ENOENT;
 	}

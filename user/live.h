@@ -34,8 +34,11 @@ struct live_row {
 	int waiting; /* records that want a counter and have none (WAIT) */
 	int reserved; /* reserved counters on this CPU */
 	unsigned int conflicts;
-	double mux; /* sum running / sum enabled; 1 when nothing timed */
+	double mux; /* sum running / sum enabled of what ran or could run
+		     * (mux_running, mux_enabled); LIVE_NO_MUX when none */
 };
+
+#define LIVE_NO_MUX (-1.0)
 
 struct live_opts {
 	double interval; /* seconds between refreshes */
@@ -74,6 +77,9 @@ void live_cell_text(const struct owner_record *r, char *buf, size_t len);
  * counter nobody uses, "-" for a free one. */
 void live_grid_cell_text(const struct live_row *row, int col, char *buf,
 			 size_t len);
+
+/* A row's MUX: "0.93", or "-" when nothing on it ran or could run. */
+void live_mux_text(const struct live_row *row, char *buf, size_t len);
 
 int live_text_run(struct model *m, const struct live_opts *o);
 int live_curses_run(struct model *m, const struct live_opts *o);

@@ -96,6 +96,7 @@ static void rebuild(struct ui *u, bool collect)
 static int cell_attr(const struct owner_record *r)
 {
 	bool colour = has_colors();
+	double mux;
 
 	if (!r)
 		return A_DIM;
@@ -104,7 +105,7 @@ static int cell_attr(const struct owner_record *r)
 		       (colour ? COLOR_PAIR(PAIR_CONFLICT) : A_REVERSE);
 	if (r->reservation_id)
 		return colour ? COLOR_PAIR(PAIR_RESERVED) : A_UNDERLINE;
-	if (who_running_ratio(r) < 0.999)
+	if (model_mux_ratio(r, &mux) && mux < 0.999)
 		return colour ? COLOR_PAIR(PAIR_MUX) : A_NORMAL;
 	if (r->owner.layer == PCR_LAYER_KERNEL)
 		return colour ? COLOR_PAIR(PAIR_KERNEL) : A_NORMAL;
@@ -173,7 +174,7 @@ static void draw_summary(struct ui *u)
 static void draw_grid(struct ui *u, int y0)
 {
 	int cw = cell_width(u), x, c, r, y;
-	char text[64], cpu[8];
+	char text[64], cpu[8], mux[16];
 
 	attron(A_BOLD);
 	mvprintw(y0, 0, "  %-5s %-5s %-4s", "CPU", "MUX", "WAIT");
@@ -196,8 +197,9 @@ static void draw_grid(struct ui *u, int y0)
 			snprintf(cpu, sizeof(cpu), "%d", row->cpu);
 		if (r == u->sel)
 			attron(A_REVERSE);
-		mvprintw(y0 + 1 + y, 0, "%c %-5s %-5.2f %-4d",
-			 r == u->sel ? '>' : ' ', cpu, row->mux, row->waiting);
+		live_mux_text(row, mux, sizeof(mux));
+		mvprintw(y0 + 1 + y, 0, "%c %-5s %-5s %-4d",
+			 r == u->sel ? '>' : ' ', cpu, mux, row->waiting);
 		if (r == u->sel)
 			attroff(A_REVERSE);
 		for (c = u->left, x = 19; c < u->g.ncols && x + cw <= COLS;
@@ -220,7 +222,7 @@ static void draw_grid(struct ui *u, int y0)
 static void draw_detail(struct ui *u, int y0, int h)
 {
 	const struct model *m = u->m;
-	char owner[48], slot[8], idx[8], flags[8];
+	char owner[48], slot[8], idx[8], flags[8], mux[16];
 	char event[sizeof(m->recs[0].event) + 1];
 	int shown = 0, cpu;
 	size_t i;
@@ -248,16 +250,16 @@ static void draw_detail(struct ui *u, int y0, int h)
 		who_slot_label(r->slot, slot, sizeof(slot));
 		who_slot_label(r->hw_idx, idx, sizeof(idx));
 		who_flags(r, flags, sizeof(flags));
+		who_mux_label(r, mux, sizeof(mux));
 		attron(cell_attr(r));
-		mvprintw(
-			y0 + 2 + shown, 0,
-			"  %-4s %-4s %-12s %-6s %-24s %-20s %-8s %-5.2f %s%s%s",
-			slot, idx, who_layer(r), path_name(r->path), owner,
-			san_term(event, sizeof(event), r->event,
-				 sizeof(r->event)),
-			state_name(r->state), who_running_ratio(r), flags,
-			r->pinned ? " pinned" : "",
-			r->exclusive ? " exclusive" : "");
+		mvprintw(y0 + 2 + shown, 0,
+			 "  %-4s %-4s %-12s %-6s %-24s %-20s %-8s %-5s %s%s%s",
+			 slot, idx, who_layer(r), path_name(r->path), owner,
+			 san_term(event, sizeof(event), r->event,
+				  sizeof(r->event)),
+			 state_name(r->state), mux, flags,
+			 r->pinned ? " pinned" : "",
+			 r->exclusive ? " exclusive" : "");
 		attroff(cell_attr(r));
 		shown++;
 	}

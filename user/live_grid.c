@@ -72,6 +72,14 @@ void live_grid_cell_text(const struct live_row *row, int col, char *buf,
 		snprintf(buf, len, "-");
 }
 
+void live_mux_text(const struct live_row *row, char *buf, size_t len)
+{
+	if (row->mux < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2f", row->mux);
+}
+
 void live_cell_text(const struct owner_record *r, char *buf, size_t len)
 {
 	char owner[48], flags[4], event[sizeof(r->event) + 1];
@@ -182,6 +190,12 @@ static void mark_reserved(struct live_grid *g, const struct model *m, int ncpu)
 
 static enum live_sort cmp_sort;
 
+/* A row with no ratio sorts as one never multiplexed. */
+static double live_mux_key(const struct live_row *row)
+{
+	return row->mux < 0 ? 1.0 : row->mux;
+}
+
 static int row_cmp(const void *pa, const void *pb)
 {
 	const struct live_row *a = pa, *b = pb;
@@ -199,8 +213,8 @@ static int row_cmp(const void *pa, const void *pb)
 			return a->conflicts < b->conflicts ? 1 : -1;
 		break;
 	case LIVE_SORT_MUX:
-		if (a->mux != b->mux)
-			return a->mux < b->mux ? -1 : 1;
+		if (live_mux_key(a) != live_mux_key(b))
+			return live_mux_key(a) < live_mux_key(b) ? -1 : 1;
 		break;
 	default:
 		break;
@@ -213,7 +227,7 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 {
 	double *run = NULL, *ena = NULL;
 	int ncpu = m->nr_cpus > 0 ? m->nr_cpus : 1, nrows, r, c, out;
-	bool *match = NULL, task_row = false;
+	bool *match = NULL, *untimed = NULL, task_row = false;
 	size_t i;
 	int err = 0;
 
@@ -245,7 +259,8 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 	run = calloc((size_t)nrows, sizeof(*run));
 	ena = calloc((size_t)nrows, sizeof(*ena));
 	match = calloc((size_t)nrows, sizeof(*match));
-	if (!run || !ena || !match) {
+	untimed = calloc((size_t)nrows, sizeof(*untimed));
+	if (!run || !ena || !match || !untimed) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -262,10 +277,12 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 		if (record_matches(rec, o->filter))
 			match[r] = true;
 		row->conflicts += rec->conflicts;
-		if (rec->time_enabled) {
-			run[r] += (double)rec->time_running;
-			ena[r] += (double)rec->time_enabled;
-		}
+		/* MUX speaks for what ran or could run (model_settle); an
+		 * active record not yet timed counts as never multiplexed. */
+		run[r] += (double)rec->mux_running;
+		ena[r] += (double)rec->mux_enabled;
+		if (rec->state == SLOT_ACTIVE && !rec->mux_enabled)
+			untimed[r] = true;
 		c = rec->state == SLOT_ACTIVE ? column_of(g, who_counter(rec))
 					      : -1;
 		if (c >= 0 && !row->cell[c]) {
@@ -282,7 +299,9 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 		struct live_row *row = &g->rows[r];
 		bool empty = !row->held && !row->waiting && !row->reserved;
 
-		row->mux = ena[r] > 0 ? run[r] / ena[r] : 1.0;
+		row->mux = ena[r] > 0	? run[r] / ena[r]
+			   : untimed[r] ? 1.0
+					: LIVE_NO_MUX;
 		if (row->cpu == LIVE_TASK_ROW && !task_row)
 			continue;
 		if (empty) {
@@ -306,5 +325,6 @@ out:
 	free(run);
 	free(ena);
 	free(match);
+	free(untimed);
 	return err;
 }

@@ -44,7 +44,7 @@ static void print_block(FILE *f, const struct live_grid *g,
 {
 	const struct model *m = g->m;
 	int width[LIVE_MAX_COLS], r, c, n;
-	char cell[CELL_MAX + 1], stamp[16], head[16], cpu[8];
+	char cell[CELL_MAX + 1], stamp[16], head[16], cpu[8], mux[16];
 	char text[sizeof(m->notes[0])];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -88,7 +88,8 @@ static void print_block(FILE *f, const struct live_grid *g,
 			snprintf(cpu, sizeof(cpu), "task");
 		else
 			snprintf(cpu, sizeof(cpu), "%d", row->cpu);
-		fprintf(f, "%-5s %-5.2f %-4d", cpu, row->mux, row->waiting);
+		live_mux_text(row, mux, sizeof(mux));
+		fprintf(f, "%-5s %-5s %-4d", cpu, mux, row->waiting);
 		for (c = 0; c < g->ncols; c++) {
 			live_grid_cell_text(row, c, cell, sizeof(cell));
 			fprintf(f, "  %-*s", c + 1 < g->ncols ? width[c] : 0,

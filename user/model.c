@@ -120,46 +120,6 @@ static void merge_slots(struct model *m)
 	m->nr_recs = out;
 }
 
-/* Is any thread of @tgid on a CPU or runnable ('R' in /proc stat)? */
-static bool task_running(__u32 tgid)
-{
-	char path[64], line[256], *p;
-	bool running = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	/* "pid (comm) S ...": the comm may hold spaces and parentheses. */
-	if (fgets(line, sizeof(line), f)) {
-		p = strrchr(line, ')');
-		running = p && p[1] == ' ' && p[2] == 'R';
-	}
-	fclose(f);
-	return running;
-}
-
-/*
- * A per-task event is inactive whenever its task is off every CPU: it is
- * idle then, not waiting. It waits only when its task is runnable and it
- * still has no counter (multiplexed out).
- */
-static void mark_idle(struct model *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->nr_recs; i++) {
-		struct owner_record *r = &m->recs[i];
-
-		if (r->state != SLOT_INACTIVE || !r->task_scope ||
-		    !r->target_tgid)
-			continue;
-		if (!task_running(r->target_tgid))
-			r->state = SLOT_IDLE;
-	}
-}
-
 static void run_source(struct model *m, const char *name,
 		       int (*fn)(struct model *))
 {
@@ -188,11 +148,11 @@ int model_collect(struct model *m)
 		}
 		err = fixture_source_collect(m, fixture);
 		model_link_reservations(m);
+		model_settle(m);
 		return err;
 	}
 	collect_pmu_info(m);
 	run_source(m, "perf", perf_source_collect);
-	mark_idle(m);
 	run_source(m, "MSR", msr_source_collect);
 	run_source(m, "reservation", resv_source_collect);
 	event_counts_collect(m);
@@ -202,5 +162,6 @@ int model_collect(struct model *m)
 		run_source(m, "arbiter", arbiter_source_collect);
 	merge_slots(m);
 	model_link_reservations(m);
+	model_settle(m);
 	return 0;
 }

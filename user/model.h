@@ -27,11 +27,11 @@
 
 enum slot_state {
 	SLOT_ACTIVE = 0, /* on a counter now (hw_idx >= 0) */
-	SLOT_INACTIVE = 1, /* waiting: wants a counter now and has none */
+	SLOT_INACTIVE = 1, /* waiting: eligible now and has no counter */
 	SLOT_ERROR =
 		2, /* cannot be scheduled (pinned group that does not fit) */
 	SLOT_OFF = 3, /* disabled, or programmed but not enabled */
-	SLOT_IDLE = 4, /* per-task event whose task is not on a CPU now */
+	SLOT_IDLE = 4, /* per-task event whose task is not on its CPU now */
 	SLOT_FREE = 5, /* nobody (used by views for empty grid cells) */
 };
 
@@ -64,6 +64,16 @@ struct owner_record {
 	__u32 target_tgid; /* task-scoped event: the process it counts */
 	__u32 found_by; /* enum pcrw_perf_found: fd, inherited, kernel ctx */
 	__u64 group_id; /* perf: id of its group leader (== id for a leader) */
+	/* What model_settle needs to decide who waits and what MUX shows. */
+	__u32 target_pid; /* task-scoped event: the thread it counts, or 0 */
+	bool task_cpu_known; /* a source said where its thread is: */
+	int task_cpu; /* that thread's CPU now, -1 when it is on none */
+	bool leader_off; /* its group leader is off: the group cannot run */
+	/* Set by model_settle: the time it could have run and the time it
+	 * ran, what MUX is made of; 0/0 when it never ran and cannot run now
+	 * (no ratio). Per-CPU copies of one task event count as one. */
+	__u64 mux_enabled;
+	__u64 mux_running;
 };
 
 struct pmu_info {
@@ -136,8 +146,21 @@ const struct model_resv *model_resv_at(const struct model *m, int cpu,
 /* Give each record the reservation of its slot or of its owner, mark the
  * holders and count their events: model_collect calls it, fixtures too. */
 void model_link_reservations(struct model *m);
-/* Wants a counter now and has none: what WAIT counts in every view. */
+/*
+ * Bring the records' states to the kernel's scheduling rules, after the
+ * sources and before the views (model_collect calls it; fixtures too):
+ *   - a member of a group whose leader is off cannot run: off;
+ *   - a task-scoped event is eligible only while its task is on a CPU,
+ *     and a per-CPU copy of one only on that CPU: inactive otherwise is
+ *     idle, not waiting (when the source knows the task's CPU);
+ * then fill mux_enabled and mux_running (see struct owner_record).
+ */
+void model_settle(struct model *m);
+/* Eligible now and has no counter: what WAIT counts in every view. */
 bool model_waiting(const struct owner_record *r);
+/* Its multiplexing ratio, mux_running / mux_enabled, into @ratio (1 for
+ * an active event not yet timed): false when it has none to show. */
+bool model_mux_ratio(const struct owner_record *r, double *ratio);
 
 /* Sources, each in its own file; weak so a build or kernel without one
  * still collects the rest (model_collect notes the missing ones). Each

@@ -164,3 +164,112 @@ bool model_waiting(const struct owner_record *r)
 {
 	return r->state == SLOT_INACTIVE || r->state == SLOT_ERROR;
 }
+
+/* The kernel schedules a group by its leader: with the leader off (PAPI
+ * stops its event set that way), an inactive member waits for nothing.
+ * A task's event runs only while its task is on a CPU, and a per-CPU copy
+ * of it (perf record of a task: one per CPU) only on its own CPU. */
+static void settle_state(struct owner_record *r)
+{
+	if (r->state != SLOT_INACTIVE && r->state != SLOT_ERROR)
+		return;
+	if (r->leader_off) {
+		r->state = SLOT_OFF;
+		return;
+	}
+	if (r->state == SLOT_INACTIVE && r->task_scope && r->task_cpu_known &&
+	    (r->task_cpu < 0 || (r->cpu >= 0 && r->cpu != r->task_cpu)))
+		r->state = SLOT_IDLE;
+}
+
+/* Could run now, or ran: the records MUX speaks for. */
+static bool mux_counts(const struct owner_record *r)
+{
+	return r->state == SLOT_ACTIVE || model_waiting(r) || r->time_running;
+}
+
+/* One per-CPU copy of a task event: its set is the copies of the same
+ * event of the same thread for the same holder, one per CPU. */
+static bool per_cpu_copy(const struct owner_record *r)
+{
+	return r->task_scope && r->cpu >= 0 && r->target_pid;
+}
+
+static int cmp_copy(const void *pa, const void *pb)
+{
+	const struct owner_record *a = *(const struct owner_record *const *)pa;
+	const struct owner_record *b = *(const struct owner_record *const *)pb;
+
+	if (a->target_pid != b->target_pid)
+		return a->target_pid < b->target_pid ? -1 : 1;
+	if (a->owner.tgid != b->owner.tgid)
+		return a->owner.tgid < b->owner.tgid ? -1 : 1;
+	if (a->pmu_type != b->pmu_type)
+		return a->pmu_type < b->pmu_type ? -1 : 1;
+	if (a->config != b->config)
+		return a->config < b->config ? -1 : 1;
+	return 0;
+}
+
+/*
+ * A per-CPU copy is enabled whenever its task runs, on any CPU, but can
+ * run only while the task is on the copy's CPU: its own ratio says where
+ * the task ran, not whether anything competed. The set's ratio does: the
+ * copies' running time summed over the time the task ran (capped: the
+ * same event opened twice for one thread falls in one set).
+ */
+static void settle_copies(struct owner_record **set, size_t n)
+{
+	__u64 run = 0, ena = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		run += set[i]->time_running;
+		if (set[i]->time_enabled > ena)
+			ena = set[i]->time_enabled;
+	}
+	for (i = 0; i < n; i++) {
+		if (!mux_counts(set[i]))
+			continue;
+		set[i]->mux_enabled = ena;
+		set[i]->mux_running = run < ena ? run : ena;
+	}
+}
+
+void model_settle(struct model *m)
+{
+	struct owner_record **copies;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < m->nr_recs; i++) {
+		struct owner_record *r = &m->recs[i];
+
+		settle_state(r);
+		r->mux_enabled = mux_counts(r) ? r->time_enabled : 0;
+		r->mux_running = mux_counts(r) ? r->time_running : 0;
+		n += per_cpu_copy(r);
+	}
+	copies = n ? malloc(n * sizeof(*copies)) : NULL;
+	if (!copies)
+		return; /* none, or no memory: each copy keeps its own ratio */
+	for (i = 0, n = 0; i < m->nr_recs; i++)
+		if (per_cpu_copy(&m->recs[i]))
+			copies[n++] = &m->recs[i];
+	qsort(copies, n, sizeof(*copies), cmp_copy);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !cmp_copy(&copies[i], &copies[j]); j++)
+			;
+		settle_copies(copies + i, j - i);
+	}
+	free(copies);
+}
+
+bool model_mux_ratio(const struct owner_record *r, double *ratio)
+{
+	if (!r->mux_enabled) {
+		*ratio = 1.0;
+		return r->state == SLOT_ACTIVE;
+	}
+	*ratio = (double)r->mux_running / (double)r->mux_enabled;
+	return true;
+}

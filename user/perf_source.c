@@ -161,18 +161,67 @@ static void event_times(struct owner_record *o, const struct pcrw_perf_rec *r)
 		o->time_running += delta;
 }
 
+/* The CPU thread @pid of @tgid last ran on ("processor", field 39 of its
+ * stat), -1 if it cannot be read. */
+static int thread_cpu(__u32 tgid, __u32 pid)
+{
+	char path[64], line[512], *p;
+	int cpu = -1, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	/* "pid (comm) S ...": the comm may hold spaces and parentheses;
+	 * the state is field 3, the processor field 39. */
+	if (fgets(line, sizeof(line), f) && (p = strrchr(line, ')'))) {
+		for (n = 0; p && n < 37; n++)
+			p = strchr(p + 1, ' ');
+		if (p && sscanf(p + 1, "%d", &cpu) != 1)
+			cpu = -1;
+	}
+	fclose(f);
+	return cpu;
+}
+
+/*
+ * Where a task-scoped event's task is now, for model_settle: on no CPU
+ * when its context's time stands still (the kernel runs the context only
+ * while the task is on a CPU); else where the event runs, or where the
+ * task's stat says it is.
+ */
+static void task_place(struct owner_record *o, const struct pcrw_perf_rec *r)
+{
+	if (!o->task_scope || !r->target_pid)
+		return;
+	o->task_cpu_known = true;
+	if (!(r->flags & PCRW_PERF_CTX_ACTIVE))
+		o->task_cpu = -1;
+	else if (r->state == PERF_STATE_ACTIVE && r->oncpu >= 0)
+		o->task_cpu = r->oncpu;
+	else
+		o->task_cpu = thread_cpu(r->target_tgid, r->target_pid);
+	if (r->flags & PCRW_PERF_CTX_ACTIVE && o->task_cpu < 0)
+		o->task_cpu_known = false; /* running, but where is unknown */
+}
+
 static void to_record(struct owner_record *o, const struct perf_snapshot *s,
 		      const struct pcrw_perf_rec *r, int kver)
 {
-	const struct pcrw_perf_rec *parent;
+	const struct pcrw_perf_rec *parent, *leader;
 
 	memset(o, 0, sizeof(*o));
 	o->id = hash_addr(r->event);
 	o->group_id = hash_addr(r->leader);
 	o->found_by = r->how;
 	o->target_tgid = r->target_tgid;
+	o->target_pid = r->target_pid;
 	o->task_scope = r->target_pid != 0 || r->cpu < 0;
 	o->state = slot_state_of(r->state);
+	leader = r->leader != r->event ? find_event(s, r->leader) : NULL;
+	o->leader_off = leader && leader->state == PERF_STATE_OFF;
+	task_place(o, r);
 	/* A running task-scoped event sits on the CPU its task runs on. */
 	o->cpu = o->state == SLOT_ACTIVE && r->oncpu >= 0 ? r->oncpu : r->cpu;
 	o->hw_idx = o->state == SLOT_ACTIVE && (r->flags & PCRW_PERF_HW)

@@ -20,6 +20,8 @@ void who_owner_text(char *buf, size_t len, __u32 path,
 		    const struct pcrw_owner *o);
 /* '!' conflicts, 'R' reserved, '~' multiplexed on its counter. */
 void who_flags(const struct owner_record *r, char *buf, size_t len);
+/* Its MUX ratio as "0.93", or "-" when it never ran and cannot run now. */
+void who_mux_label(const struct owner_record *r, char *buf, size_t len);
 /* The counter a record names: its slot, else the kernel's index when
  * the slot is unknown (a PMU pcrwatch has no slot map for). */
 int who_counter(const struct owner_record *r);

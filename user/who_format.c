@@ -62,12 +62,30 @@ void who_owner_text(char *buf, size_t len, __u32 path,
 			 layer_name(o->layer), path_name(path));
 }
 
+/* Multiplexed: on a counter, but it ran for less of the time it could
+ * run than it was enabled (model_mux_ratio). */
+static bool multiplexed(const struct owner_record *r)
+{
+	double ratio;
+
+	return r->state == SLOT_ACTIVE && model_mux_ratio(r, &ratio) &&
+	       ratio < 0.995;
+}
+
 void who_flags(const struct owner_record *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s", r->conflicts ? "!" : "",
-		 r->reservation_id ? "R" : "",
-		 r->state == SLOT_ACTIVE && who_running_ratio(r) < 0.995 ? "~"
-									 : "");
+		 r->reservation_id ? "R" : "", multiplexed(r) ? "~" : "");
+}
+
+void who_mux_label(const struct owner_record *r, char *buf, size_t len)
+{
+	double ratio;
+
+	if (model_mux_ratio(r, &ratio))
+		snprintf(buf, len, "%.2f", ratio);
+	else
+		snprintf(buf, len, "-");
 }
 
 int who_counter(const struct owner_record *r)

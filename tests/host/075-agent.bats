@@ -148,11 +148,31 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	clobber 0 0x186
 	wait_for 10 grep -q "PCRWATCH_KIND=clobber" "$TEST_TMP/journal.out"
 	run cat "$TEST_TMP/journal.out"
-	assert "$output" =~ "MESSAGE=msr clobber: cpu 0 slot 0 msr 0x186" "a message"
+	assert "$output" =~ "MESSAGE=msr clobber cpu 0 slot 0: perf \(kernel, perf\) wrote 0x4300c0 to msr 0x186 over 0x43003c, what the counter's holder tool-a\[1111\] \(user, msr\) had programmed" "a message, as events prints it"
 	assert "$output" =~ "PCRWATCH_CPU=0" "the CPU"
 	assert "$output" =~ "PCRWATCH_RESERVATION=0" "no reservation"
 	assert "$output" =~ "PCRWATCH_GROUP=msr" "the group"
 	assert "$output" =~ "SYSLOG_IDENTIFIER=pcrwatch" "who"
+}
+
+@test "an event reads the same from the ring buffer and from the agent's log" {
+	# Without an agent: the ring buffer, consumed by this reader.
+	PCRWATCH_MSR_PMU=intel:4:3:4 run_tool 0 attach
+	clobber 0 0x186
+	run_tool 0 events
+	local ring
+	ring=$(grep -E '^msr (owner-change|clobber) ' <<<"$output")
+	assert "$(grep -c . <<<"$ring")" == 2 "an owner change and a clobber: $output"
+	"$PCRWATCH" detach >/dev/null
+	# With one: its log, read back by events --since.
+	start_agent --no-journal
+	local since=@$(date +%s)
+	clobber 0 0x186
+	wait_for 10 test "$(logged clobber)" -ge 1
+	run_tool 0 events --since "$since"
+	assert "$(sed -E 's/^[0-9T:.-]+Z //' <<<"$output" | grep -E '^msr (owner-change|clobber) ')" == "$ring" "the same lines, after the log's time: $output"
+	assert "$output" =~ "msr clobber cpu 0 slot 0: perf \(kernel, perf\) wrote 0x4300c0 to msr 0x186 over 0x43003c, what the counter's holder tool-a\[1111\] \(user, msr\) had programmed" "the clobber explains value and was: $output"
+	assert "$output" =~ "owner-change cpu 0 slot 0: msr 0x186 programmed 0x43003c by tool-a\[1111\] \(user, msr\)" "the actor is named: $output"
 }
 
 @test "the log rotates by size, keeps N files, and readers read across them" {

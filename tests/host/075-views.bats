@@ -60,7 +60,7 @@ FIXTURE
 	assert "$(grep 'pcr_client\[42\]' <<<"$output")" =~ "R +resv 4295032832 \(holder\)$" "the holder's event carries R and the module's reservation"
 	assert "$(grep -cE '^[0-9]+ ' <<<"$output")" == 1 "one owner row: the event, none for a reservation"
 	PCRWATCH_FIXTURE=$TEST_TMP/module run_tool 0 live --iterations 1
-	assert "$(grep -E '^1 ' <<<"$output")" =~ "^1 +[0-9.]+ +0 +R free module " "CPU 1: WAIT 0, the module's free reserved counter carries R"
+	assert "$(grep -E '^1 ' <<<"$output")" =~ "^1 +- +0 +R free module " "CPU 1: no MUX (nothing on it runs), WAIT 0, the module's free reserved counter carries R"
 	PCRWATCH_FIXTURE=$TEST_TMP/module run_tool 0 who --json
 	assert "$output" =~ '"reservation_id":4295032832,"holder":true' "the holder's reservation_id"
 	assert "$output" =~ '"id":4295032832,"source":"module","label":"pcr_client","principals":\["pid:42"\]' "the module's reservation in JSON"

@@ -23,13 +23,17 @@ static char path[] = "/tmp/pcrwatch-unit-fixture.XXXXXX";
 static int load(struct model *m, const char *text)
 {
 	FILE *f = fopen(path, "w");
+	int err;
 
 	if (!f)
 		return -errno;
 	fputs(text, f);
 	fclose(f);
 	model_init(m);
-	return fixture_source_collect(m, path);
+	err = fixture_source_collect(m, path);
+	if (!err)
+		model_settle(m); /* as model_collect does */
+	return err;
 }
 
 static bool has_note(const struct model *m, const char *s)
@@ -267,6 +271,160 @@ TEST(grid_filter_sort_and_conflicts_only)
 	model_free(&m);
 }
 
+/* perf record of a task that runs on CPU 0 (2 CPUs): one copy of its
+ * cycles event per CPU. Nothing competes: the copy on CPU 1 is idle, not
+ * waiting, and the running one is not multiplexed. */
+static const char *record_fixture =
+	"pmu name=armv8_pmuv3 type=10 counters=6 fixed=1\n"
+	"cpus 2\n"
+	"rec cpu=0 hw_idx=31 slot=31 comm=perf pid=176 event=cycles "
+	"scope=task target=200 target_tid=200 task_cpu=0 state=active "
+	"enabled=1000 running=930\n"
+	"rec cpu=1 comm=perf pid=176 event=cycles scope=task target=200 "
+	"target_tid=200 task_cpu=0 state=inactive enabled=1000 running=70\n";
+
+static const struct owner_record *rec_on(const struct model *m, int cpu)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr_recs; i++)
+		if (m->recs[i].cpu == cpu)
+			return &m->recs[i];
+	return NULL;
+}
+
+static const struct live_row *row_of(const struct live_grid *g, int cpu)
+{
+	int r;
+
+	for (r = 0; r < g->nrows; r++)
+		if (g->rows[r].cpu == cpu)
+			return &g->rows[r];
+	return NULL;
+}
+
+TEST(per_cpu_copy_elsewhere_is_idle_and_nothing_multiplexed)
+{
+	struct live_opts o = { .interval = 1 };
+	const struct live_row *row;
+	struct live_grid g;
+	struct model m;
+	char text[64];
+	double ratio;
+
+	CHECK_EQ(load(&m, record_fixture), 0);
+	CHECK_EQ(rec_on(&m, 1)->state, SLOT_IDLE);
+	CHECK(!model_waiting(rec_on(&m, 1)));
+	CHECK(model_mux_ratio(rec_on(&m, 0), &ratio) && ratio > 0.999);
+	CHECK(model_mux_ratio(rec_on(&m, 1), &ratio) && ratio > 0.999);
+	who_flags(rec_on(&m, 0), text, sizeof(text));
+	CHECK(!strcmp(text, ""));
+	live_grid_init(&g);
+	CHECK_EQ(live_grid_build(&g, &m, &o, true), 0);
+	row = row_of(&g, 0);
+	CHECK(row && row->waiting == 0 && row->mux > 0.999);
+	CHECK_EQ(g.col_idx[g.ncols - 1], 31); /* the cycle counter */
+	live_cell_text(row->cell[g.ncols - 1], text, sizeof(text));
+	CHECK(!strcmp(text, "U perf[176] cycles"));
+	row = row_of(&g, 1);
+	CHECK(row && row->waiting == 0 && row->held == 0);
+	live_mux_text(row, text, sizeof(text));
+	CHECK(!strcmp(text, "1.00"));
+	live_grid_free(&g);
+	model_free(&m);
+}
+
+TEST(copy_that_never_ran_shows_no_ratio)
+{
+	struct live_opts o = { .interval = 1 };
+	struct live_grid g;
+	struct model m;
+	char text[16];
+	double ratio;
+
+	/* perf record -- sleep 30: the task sleeps; it ran on CPU 0 only. */
+	CHECK_EQ(load(&m, "cpus 2\n"
+			  "rec cpu=0 comm=perf pid=7 event=cycles scope=task "
+			  "target=8 target_tid=8 task_cpu=-1 state=inactive "
+			  "enabled=50 running=50\n"
+			  "rec cpu=1 comm=perf pid=7 event=cycles scope=task "
+			  "target=8 target_tid=8 task_cpu=-1 state=inactive "
+			  "enabled=50 running=0\n"),
+		 0);
+	CHECK_EQ(rec_on(&m, 0)->state, SLOT_IDLE);
+	CHECK_EQ(rec_on(&m, 1)->state, SLOT_IDLE);
+	CHECK(model_mux_ratio(rec_on(&m, 0), &ratio) && ratio > 0.999);
+	CHECK(!model_mux_ratio(rec_on(&m, 1), &ratio));
+	who_mux_label(rec_on(&m, 1), text, sizeof(text));
+	CHECK(!strcmp(text, "-"));
+	live_grid_init(&g);
+	CHECK_EQ(live_grid_build(&g, &m, &o, true), 0);
+	live_mux_text(row_of(&g, 1), text, sizeof(text));
+	CHECK(!strcmp(text, "-"));
+	CHECK_EQ(row_of(&g, 1)->waiting, 0);
+	live_grid_free(&g);
+	model_free(&m);
+}
+
+TEST(copies_that_compete_are_multiplexed_and_wait)
+{
+	struct model m;
+	char flags[8];
+	double ratio;
+
+	/* The task on CPU 0 the whole time, its copy there ran half. */
+	CHECK_EQ(load(&m, "cpus 2\n"
+			  "rec cpu=0 hw_idx=2 comm=perf pid=7 event=cycles "
+			  "scope=task target=8 target_tid=8 task_cpu=0 "
+			  "state=active enabled=100 running=50\n"
+			  "rec cpu=1 comm=perf pid=7 event=cycles scope=task "
+			  "target=8 target_tid=8 task_cpu=0 state=inactive "
+			  "enabled=100 running=0\n"
+			  "rec cpu=-1 comm=x pid=9 event=cycles scope=task "
+			  "target=9 target_tid=9 task_cpu=1 state=inactive "
+			  "enabled=100 running=60\n"
+			  "rec cpu=-1 comm=y pid=10 event=cycles scope=task "
+			  "target=10 target_tid=10 state=inactive "
+			  "enabled=100 running=60\n"),
+		 0);
+	CHECK(model_mux_ratio(&m.recs[0], &ratio) && ratio > 0.49 &&
+	      ratio < 0.51);
+	who_flags(&m.recs[0], flags, sizeof(flags));
+	CHECK(!strcmp(flags, "~"));
+	CHECK_EQ(m.recs[1].state, SLOT_IDLE);
+	CHECK(!model_mux_ratio(&m.recs[1], &ratio));
+	/* a task-wide event of a task on a CPU waits; where nobody said
+	 * where the task is, the source's state stands */
+	CHECK(model_waiting(&m.recs[2]));
+	CHECK(model_waiting(&m.recs[3]));
+	model_free(&m);
+}
+
+TEST(stopped_group_member_is_off_not_waiting)
+{
+	struct live_opts o = { .interval = 1 };
+	struct live_grid g;
+	struct model m;
+
+	/* PAPI_stop: the leader off, the member left inactive. */
+	CHECK_EQ(load(&m, "cpus 2\n"
+			  "rec id=1 group=1 comm=papi pid=5 event=cycles "
+			  "scope=task target=5 target_tid=5 task_cpu=1 "
+			  "state=off enabled=100 running=100\n"
+			  "rec id=2 group=1 comm=papi pid=5 event=raw%200x11 "
+			  "scope=task target=5 target_tid=5 task_cpu=1 "
+			  "leader_off=1 state=inactive enabled=100 "
+			  "running=100\n"),
+		 0);
+	CHECK_EQ(m.recs[1].state, SLOT_OFF);
+	CHECK(!model_waiting(&m.recs[1]));
+	live_grid_init(&g);
+	CHECK_EQ(live_grid_build(&g, &m, &o, false), 0);
+	CHECK(!row_of(&g, LIVE_TASK_ROW)); /* no `task 1.00 1` row */
+	live_grid_free(&g);
+	model_free(&m);
+}
+
 int main(void)
 {
 	int fd = mkstemp(path);
@@ -280,6 +438,10 @@ int main(void)
 	RUN(fuzz_fixture_lines);
 	RUN(grid_columns_rows_and_cells);
 	RUN(grid_filter_sort_and_conflicts_only);
+	RUN(per_cpu_copy_elsewhere_is_idle_and_nothing_multiplexed);
+	RUN(copy_that_never_ran_shows_no_ratio);
+	RUN(copies_that_compete_are_multiplexed_and_wait);
+	RUN(stopped_group_member_is_off_not_waiting);
 	unlink(path);
 	return TAP_DONE();
 }

@@ -107,7 +107,7 @@ wait_column() {
 	run "$TESTPROGS/perf_open" --cpu 0
 	assert "$status" == 16 "denied with EBUSY: $output"
 	run_tool 0 events
-	assert "$output" =~ "veto .*held by reservation 1" "the veto line names reservation 1: $output"
+	assert "$output" =~ "veto .*denied EBUSY by reservation 1" "the veto line names reservation 1: $output"
 	assert "$output" !~ "veto .*held by nobody" "not nobody"
 }
 
