@@ -138,6 +138,7 @@ struct tl_model {
 	long long first, last; /* the log's first and last record */
 	long long mux_window_ns;
 	int *live; /* per owner: perf events allocated minus freed */
+	size_t *holding; /* per owner: lanes whose counter it holds now */
 };
 
 /* Build lanes from the (sorted) records of @lg. 0 or -ENOMEM. */

@@ -102,13 +102,14 @@ static struct tl_seg *open_seg(struct tl_lane *l)
 	return s && s->open ? s : NULL;
 }
 
-static void end_seg(struct tl_lane *l, long long t)
+static void end_seg(struct tl_model *m, struct tl_lane *l, long long t)
 {
 	struct tl_seg *s = open_seg(l);
 
 	if (s) {
 		s->t1 = t;
 		s->open = 0;
+		m->holding[s->owner]--;
 	}
 }
 
@@ -141,8 +142,8 @@ static __u32 driver_for(const struct tl_model *m, const struct tl_lane *l)
 }
 
 /* The counter passes to @owner at record @i (0: to nobody). */
-static int take(const struct tl_model *m, struct tl_lane *l,
-		const struct tl_rec *r, __u32 i, __u32 owner, __u8 how)
+static int take(struct tl_model *m, struct tl_lane *l, const struct tl_rec *r,
+		__u32 i, __u32 owner, __u8 how)
 {
 	struct tl_seg *s = open_seg(l);
 	__u32 named;
@@ -153,12 +154,13 @@ static int take(const struct tl_model *m, struct tl_lane *l,
 	}
 	if (s && s->owner == owner && how == TL_BY_CHANGE)
 		return 0;
-	end_seg(l, r->t);
+	end_seg(m, l, r->t);
 	if (!owner)
 		return 0;
 	s = grow((void **)&l->segs, &l->nr_segs, &l->cap_segs, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	m->holding[owner]++;
 	*s = (struct tl_seg){ .t0 = r->t,
 			      .t1 = r->t,
 			      .owner = owner,
@@ -240,19 +242,13 @@ static int band_seen(struct tl_lane *l, const struct tl_rec *r)
 	return 0;
 }
 
-/* Whether owner @a is, or is the same process as, owner @b. */
-static bool same_process(const struct tl_log *lg, __u32 a, __u32 b)
-{
-	return a == b ||
-	       (lg->owners[a].pid && lg->owners[a].pid == lg->owners[b].pid);
-}
-
 /* A perf event allocated (actor) or freed (prev), on no counter yet: an
- * owner whose last event is freed holds no counter any more. */
+ * owner whose last event is freed holds no counter any more. Lanes are
+ * walked only while the owner holds one. */
 static void lifecycle(struct tl_model *m, const struct tl_rec *r)
 {
-	size_t i;
 	struct tl_seg *s;
+	size_t i;
 
 	if (r->actor && !r->prev) {
 		m->live[r->actor]++;
@@ -260,10 +256,10 @@ static void lifecycle(struct tl_model *m, const struct tl_rec *r)
 	}
 	if (r->actor || !r->prev || --m->live[r->prev] > 0)
 		return;
-	for (i = 0; i < m->nr_lanes; i++) {
+	for (i = 0; i < m->nr_lanes && m->holding[r->prev]; i++) {
 		s = open_seg(&m->lanes[i]);
-		if (s && same_process(m->log, s->owner, r->prev))
-			end_seg(&m->lanes[i], r->t);
+		if (s && s->owner == r->prev)
+			end_seg(m, &m->lanes[i], r->t);
 	}
 }
 
@@ -390,7 +386,8 @@ int tl_model_build(struct tl_model *m, const struct tl_log *lg)
 	m->log = lg;
 	m->mux_window_ns = MUX_WINDOW_NS;
 	m->live = calloc(lg->nr_owners + 1, sizeof(*m->live));
-	if (!m->live)
+	m->holding = calloc(lg->nr_owners + 1, sizeof(*m->holding));
+	if (!m->live || !m->holding)
 		return -ENOMEM;
 	if (lg->nr_recs) {
 		m->first = lg->recs[0].t;
@@ -438,5 +435,6 @@ void tl_model_free(struct tl_model *m)
 	free(m->lanes);
 	free(m->lane_hash);
 	free(m->live);
+	free(m->holding);
 	memset(m, 0, sizeof(*m));
 }

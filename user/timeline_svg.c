@@ -353,24 +353,32 @@ static void title_bar(const struct svg *s, const struct tl_lane *l,
 	fputs("</title>", s->f);
 }
 
+/* The bytes of the first @chars characters of @c. */
+static size_t comm_cut(const char *c, size_t chars)
+{
+	size_t n = 0, k;
+	uint32_t cp;
+
+	while (chars-- && c[n]) {
+		k = san_utf8_next((const unsigned char *)c + n, strlen(c + n),
+				  &cp);
+		n += k ? k : 1;
+	}
+	return n;
+}
+
 /* The comm, cut to what fits in @w pixels on a character boundary. */
 static void bar_label(const struct svg *s, int x, int w, __u32 owner)
 {
 	const char *c = s->lg->owners[owner].comm;
-	size_t fit = w > 8 ? (size_t)(w - 6) / 6 : 0, n = 0, k;
-	uint32_t cp;
+	size_t fit = w > 8 ? (size_t)(w - 6) / 6 : 0;
 
 	if (fit < 3 || !owner)
 		return;
 	if (!*c)
 		c = "kernel";
-	while (fit-- && c[n]) {
-		k = san_utf8_next((const unsigned char *)c + n, strlen(c + n),
-				  &cp);
-		n += k ? k : 1;
-	}
 	fprintf(s->f, "<text class=\"bl\" x=\"%d\" y=\"14\">", x + 3);
-	san_xml(s->f, c, n);
+	san_xml(s->f, c, comm_cut(c, fit));
 	fputs("</text>", s->f);
 }
 
@@ -400,9 +408,10 @@ static void draw_busy(const struct svg *s, const struct tl_lane *l,
 	fprintf(s->f,
 		"<rect class=\"by\" x=\"%d\" y=\"4\" width=\"%d\" "
 		"height=\"12\"><title>%s: %u owners in turn, too short to "
-		"draw apart, from ",
+		"draw apart, ",
 		it->x, it->w, s->row_label, it->n);
-	span_text(s, g->t0, g->t0);
+	/* The segments drawn together are consecutive in the lane. */
+	span_text(s, g->t0, l->segs[it->ref + it->n - 1].t1);
 	fputs("; the first: ", s->f);
 	owner_text(s, g->owner);
 	fputs("\nnarrow the window (--since, --until) to see each</title>"
@@ -495,7 +504,8 @@ static void draw_mark(const struct svg *s, const struct tl_lane *l,
 			it->x + 6);
 		if (it->n > 1)
 			fprintf(s->f, "%ux ", it->n);
-		san_xml(s->f, s->lg->owners[r->actor].comm, 10);
+		san_xml(s->f, s->lg->owners[r->actor].comm,
+			comm_cut(s->lg->owners[r->actor].comm, 10));
 		fputs("</text>", s->f);
 	}
 }
