@@ -22,6 +22,7 @@
 
 #define TL_COMM_LEN 64 /* a 15-byte comm, each byte escaped at worst */
 #define TL_NO_SLOT (-1) /* an event on a CPU but on no counter */
+#define TL_MAX_TIME (1LL << 62) /* ns: a later ts_unix_ns is not a record */
 
 /* One party: interned, so a record names it by index (0: nobody). */
 struct tl_owner {

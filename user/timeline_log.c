@@ -298,6 +298,9 @@ static int rec_num_member(struct jcur *c, const char *key, struct line_rec *lr)
 	if (jnum(c, &v))
 		return -EINVAL;
 	if (!strcmp(key, "ts_unix_ns")) {
+		/* Past 2^62 ns (year 2116) differences of times overflow. */
+		if (v < 0 || v > TL_MAX_TIME)
+			return -EINVAL;
 		lr->r.t = v;
 		lr->has_time = true;
 	} else if (!strcmp(key, "cpu")) {

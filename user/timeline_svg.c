@@ -294,6 +294,9 @@ static long long tick_step(long long span)
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) - 1; i++)
 		if (span / steps[i] <= 10)
 			break;
+	/* Past ten days: whole days, still about ten ticks. */
+	if (span / steps[i] > 10)
+		return (span / steps[i] / 10 + 1) * steps[i];
 	return steps[i];
 }
 
@@ -562,6 +565,12 @@ static void window(struct svg *s)
 	long long w0 = s->v->since ? s->v->since : m->first,
 		  w1 = s->v->until ? s->v->until : m->last, pad;
 	time_t a, b;
+
+	/* No record at all: the last minute, not 1970. */
+	if (!s->lg->nr_recs && !s->v->since && !s->v->until) {
+		w1 = (long long)time(NULL) * 1000000000LL;
+		w0 = w1 - 60000000000LL;
+	}
 
 	/* The activity's own window gets a margin, so that a mark at
 	 * either end is seen whole. */
