@@ -22,8 +22,11 @@
 #include "pcrwatch.h"
 #include "serve.h"
 #include "serve_web.h"
+#include "event_log.h"
+#include "timeline.h"
 
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:9733"
+#define SERVE_TIMELINE_MINUTES 15
 
 static int serve_usage(FILE *f, int rc)
 {
@@ -83,6 +86,22 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
 	return ret;
 }
 
+/* /timeline: the agent log's last minutes as the timeline's HTML page. */
+static enum MHD_Result reply_timeline(struct MHD_Connection *conn)
+{
+	static char failed[] = "cannot draw the timeline\n";
+	char *body = NULL;
+	size_t len = 0;
+
+	if (tl_page_recent(event_log_dir(), SERVE_TIMELINE_MINUTES, &body,
+			   &len))
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			     "text/plain; charset=utf-8", failed,
+			     sizeof(failed) - 1, false);
+	return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", body, len,
+		     true);
+}
+
 static bool authorized(struct MHD_Connection *conn,
 		       const struct serve_web_cfg *web)
 {
@@ -119,7 +138,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	static char index_page[] =
 		"<html><head><title>pcrwatch exporter</title></head><body>"
 		"<h1>pcrwatch exporter</h1><p><a href=\"/metrics\">Metrics</a>"
-		"</p></body></html>\n";
+		"</p><p><a href=\"/timeline\">Timeline</a></p></body></html>\n";
 	static char not_found[] = "not found: try /metrics\n";
 	static char bad_method[] = "only GET and HEAD\n";
 	static char failed[] = "cannot render the metrics (out of memory)\n";
@@ -147,6 +166,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return reply(conn, MHD_HTTP_NOT_FOUND,
 			     "text/plain; charset=utf-8", not_found,
 			     sizeof(not_found) - 1, false);
+	case SERVE_TIMELINE:
+		return reply_timeline(conn);
 	case SERVE_METRICS:
 		break;
 	}

@@ -7,8 +7,9 @@
 # bytes) drawn as SVG and HTML, validated by xmllint, checked for its
 # lanes, owners and marks, and rendered by headless Chromium to PNGs kept
 # in build/timeline/ for a person to look at. A day of a 256-CPU machine
-# stays under 5 MB (its time is measured by bench/73-timeline). The last
-# test records from the msr group's ring buffer with no agent.
+# stays under 5 MB (its time is measured by bench/73-timeline). --record
+# takes the msr group's ring buffer with no agent; `serve` draws /timeline
+# behind its TLS and basic auth.
 
 load ../helpers
 
@@ -23,6 +24,10 @@ setup_tier() {
 }
 
 teardown_tier() {
+	if [ -n "${SERVE_PID:-}" ]; then
+		kill "$SERVE_PID" 2>/dev/null || true
+		wait "$SERVE_PID" 2>/dev/null || true
+	fi
 	if [ -n "${ATTACHED:-}" ]; then
 		"$PCRWATCH" detach >/dev/null 2>&1 || true
 		rm -rf /sys/fs/bpf/pcrwatch
@@ -234,4 +239,37 @@ chromium_png() {
 	assert "$output" =~ "cpu 0 slot 0: clobber at .*rec-b\[2222\].*over the live counter of rec-a\[1111\]" "the injected clobber"
 	assert "$(cat "$SVG")" =~ "recorded by pcrwatch timeline --record" "says where it came from"
 	assert "$(ls -d /tmp/pcrwatch-timeline.* 2>/dev/null | wc -l)" == "$before" "the private log is gone"
+}
+
+@test "serve: /timeline draws the log's last minutes under the same TLS and basic auth as /metrics" {
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	cd "$TEST_TMP"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
+		-subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+	local hash now
+	hash=$(python3 -W ignore -c 'import crypt; print(crypt.crypt("s3cret", crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024)))')
+	printf 'tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prom: %s\n' \
+		"$hash" >web.yml
+	# An owner that took a counter a minute ago, in the agent's log.
+	mkdir log
+	now=$(date +%s)
+	printf '{"type":"event","ts_unix_ns":%d000000000,"group":"perf","kind":"owner-change","cpu":5,"slot":1,"actor":{"layer":"user","path":"perf","pid":31337,"comm":"served<x>","uid":0},"prev":null,"reservation_id":0}\n' \
+		$((now - 60)) >log/events.jsonl
+	PCRWATCH_LOG_DIR=$TEST_TMP/log \
+		"$PCRWATCH" serve --listen 127.0.0.1:0 --web.config.file web.yml >serve.out 2>&1 3>&- &
+	SERVE_PID=$!
+	wait_for 10 grep -q 'listening on' serve.out || { cat serve.out >&2; false; }
+	local url
+	url=$(sed -n 's|.*listening on \(https://[^/]*\)/metrics$|\1|p' serve.out)
+	run curl -s -o /dev/null -w '%{http_code}' --cacert cert.pem "$url/timeline"
+	assert "$output" == 401 "no credentials: refused"
+	run curl -s -o /dev/null -w '%{http_code}' --cacert cert.pem -u prom:wrong "$url/timeline"
+	assert "$output" == 401 "wrong password: refused"
+	run curl -sf -D headers --cacert cert.pem -u prom:s3cret "$url/timeline"
+	assert "$(cat headers)" =~ "text/html" "an HTML page"
+	assert "$output" =~ "Content-Security-Policy" "that fetches nothing"
+	assert "$output" =~ ">cpu 5 slot 1<" "the lane"
+	assert "$output" =~ "served&lt;x&gt;\[31337\]" "the owner, escaped"
+	sed -n '/^<svg/,/<\/svg>/p' <<<"$output" >"$SVG"
+	xmllint --noout "$SVG"
 }
