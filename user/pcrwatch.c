@@ -37,6 +37,8 @@ static const struct command commands[] = {
 	{ "who", cmd_who, "which process holds which counter, now" },
 	{ "events", cmd_events,
 	  "conflicts, vetoes and ownership changes as they happen" },
+	{ "timeline", cmd_timeline,
+	  "who held which counter over time, as an SVG picture" },
 	{ "reserve", cmd_reserve,
 	  "reserve counters for a principal; prints the cookie once" },
 	{ "release", cmd_release,

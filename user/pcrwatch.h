@@ -39,6 +39,7 @@ PCRW_COMMAND(attach);
 PCRW_COMMAND(detach);
 PCRW_COMMAND(who);
 PCRW_COMMAND(events);
+PCRW_COMMAND(timeline);
 PCRW_COMMAND(reserve);
 PCRW_COMMAND(release);
 PCRW_COMMAND(grant);

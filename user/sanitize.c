@@ -104,6 +104,36 @@ static int term_unsafe(uint32_t cp)
 	       cp == 0x061c;
 }
 
+/* XML 1.0 allows neither the C0 controls (tab and newline aside: they
+ * would still break a label, so they go too) nor U+FFFE and U+FFFF. */
+static int xml_unsafe(uint32_t cp)
+{
+	return term_unsafe(cp) || cp == 0xfffe || cp == 0xffff;
+}
+
+void san_xml(FILE *f, const char *s, size_t max)
+{
+	static const char special[] = "&<>\"'";
+	static const char *const entity[] = { "&amp;", "&lt;", "&gt;", "&quot;",
+					      "&apos;" };
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = bounded_len(s, max), k;
+	const char *hit;
+	uint32_t cp;
+
+	while (n) {
+		k = san_utf8_next(p, n, &cp);
+		if (!k || xml_unsafe(cp))
+			fputs(REPLACEMENT, f);
+		else if (cp < 0x80 && (hit = strchr(special, (int)cp)) && cp)
+			fputs(entity[hit - special], f);
+		else
+			fwrite(p, 1, k, f);
+		p += k ? k : 1;
+		n -= k ? k : 1;
+	}
+}
+
 char *san_term(char *buf, size_t len, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -8,6 +8,9 @@
  *  - Prometheus label values: valid UTF-8, \ " and newline escaped as the
  *    text exposition format asks, other control characters and invalid
  *    bytes replaced by U+FFFD;
+ *  - XML text and attribute values (the timeline's SVG): & < > " '
+ *    escaped; invalid UTF-8, the controls XML 1.0 forbids or a terminal
+ *    would act on, and the bidirectional overrides replaced by U+FFFD;
  *  - terminal text: as ps and top do, every byte that is not printable
  *    (control characters, escape sequences, C1 controls, bidirectional
  *    overrides, invalid UTF-8) becomes '?', one per byte.
@@ -34,6 +37,9 @@ void san_json_string(FILE *f, const char *s, size_t max);
 
 /* @s as a Prometheus label value, without the surrounding quotes. */
 void san_prom_label(FILE *f, const char *s, size_t max);
+
+/* @s as XML character data or an attribute value (quotes escaped). */
+void san_xml(FILE *f, const char *s, size_t max);
 
 /* @s as terminal text into @buf (always NUL-terminated, cut at @len - 1
  * bytes on a character boundary); returns @buf, for use as a printf

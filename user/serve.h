@@ -45,6 +45,7 @@ int serve_parse_listen(const char *arg, struct sockaddr_storage *ss,
  * cut the query string off); only GET and HEAD are served. */
 enum serve_route {
 	SERVE_METRICS,
+	SERVE_TIMELINE, /* the agent log's last minutes (user/timeline.h) */
 	SERVE_INDEX,
 	SERVE_NOT_FOUND,
 	SERVE_BAD_METHOD,

@@ -13,6 +13,11 @@
 #include <string.h>
 
 #include "serve_daemon.h"
+#include "event_log.h"
+#include "timeline.h"
+
+/* What /timeline draws: the agent log's last minutes. */
+#define SERVE_TIMELINE_MINUTES 15
 
 /* What a request carries between the library's calls. */
 struct serve_req {
@@ -144,6 +149,21 @@ static enum MHD_Result check_auth(struct serve_daemon *sd,
 	return MHD_YES;
 }
 
+/* /timeline: the agent log's last minutes as the timeline's HTML page. */
+static enum MHD_Result reply_timeline(struct serve_daemon *sd,
+				      struct MHD_Connection *conn)
+{
+	char *body = NULL;
+	size_t len = 0;
+
+	if (tl_page_recent(event_log_dir(), SERVE_TIMELINE_MINUTES, &body,
+			   &len))
+		return text(sd, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "cannot draw the timeline\n");
+	return reply(sd, conn, MHD_HTTP_OK, "text/html; charset=utf-8", body,
+		     len, true);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -152,7 +172,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	static char index_page[] =
 		"<html><head><title>pcrwatch exporter</title></head><body>"
 		"<h1>pcrwatch exporter</h1><p><a href=\"/metrics\">Metrics</a>"
-		"</p></body></html>\n";
+		"</p><p><a href=\"/timeline\">Timeline</a></p></body></html>\n";
 	struct serve_daemon *sd = cls;
 	struct serve_req *r = *req_ctx;
 	const char *why;
@@ -185,6 +205,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	case SERVE_NOT_FOUND:
 		return text(sd, conn, MHD_HTTP_NOT_FOUND,
 			    "not found: try /metrics\n");
+	case SERVE_TIMELINE:
+		return reply_timeline(sd, conn);
 	case SERVE_METRICS:
 		break;
 	}

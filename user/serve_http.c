@@ -78,5 +78,7 @@ enum serve_route serve_route(const char *method, const char *url)
 		return SERVE_INDEX;
 	if (!strcmp(url, "/metrics"))
 		return SERVE_METRICS;
+	if (!strcmp(url, "/timeline"))
+		return SERVE_TIMELINE;
 	return SERVE_NOT_FOUND;
 }

@@ -6,8 +6,9 @@
  *    IPv6 with the length of that family, and printing the address back
  *    ("A.B.C.D:PORT", "[V6]:PORT") parses to the very same bytes;
  *  - odd: the rest is "METHOD\0PATH", a request as the HTTP library hands
- *    it over. Only GET and HEAD of exactly "/metrics" scrape; anything
- *    else is the index page, not found, or a refused method, and the route
+ *    it over. Only GET and HEAD of exactly "/metrics" scrape (and of
+ *    "/timeline" draw); anything else is the index page, not found, or a
+ *    refused method, and the route
  *    agrees with a plain reference.
  */
 #include <stdint.h>
@@ -64,6 +65,8 @@ static void route_case(const char *method, const char *url)
 		check(r == SERVE_BAD_METHOD);
 	else if (!strcmp(url, "/metrics"))
 		check(r == SERVE_METRICS);
+	else if (!strcmp(url, "/timeline"))
+		check(r == SERVE_TIMELINE);
 	else if (!strcmp(url, "/"))
 		check(r == SERVE_INDEX);
 	else
