@@ -33,6 +33,8 @@
 #include "../../user/arbiter_device.c"
 #include "../../user/resv_store.c"
 #include "../../user/component.c"
+#include "../../user/possible_cpus.c"
+#include "../../user/map_size.c"
 #include "../../user/kernel_probe.c"
 
 /* What those files call in the rest of pcrwatch and the fuzzer never
@@ -95,6 +97,10 @@ static size_t lines_of(const char *text, size_t len, const char *word)
 
 	while (i < len) {
 		ws = i;
+		/* The parser skips a UTF-8 byte order mark before the first
+		 * line: count a line behind one too (an upper bound). */
+		if (len - ws >= 3 && !memcmp(text + ws, "\xef\xbb\xbf", 3))
+			ws += 3;
 		while (ws < len && (text[ws] == ' ' || text[ws] == '\t'))
 			ws++;
 		if (len - ws >= wl && !memcmp(text + ws, word, wl))
@@ -143,7 +149,7 @@ static void policy_case(const char *text, size_t len)
 		check(n <= lines_of(text, len, "reserve"));
 		quota_valid(&q, lines_of(text, len, "cap"));
 		for (i = 0; i < n; i++) {
-			check(cpus_exist(specs[i].cpus, nr_cpus_now()));
+			check(cpus_exist(specs[i].cpus, pcrw_possible_cpus()));
 			check(!cpus_empty(specs[i].cpus));
 			check(specs[i].nr_counters == PCR_RESV_WHOLE_PMU ||
 			      (specs[i].nr_counters >= 1 &&
@@ -162,7 +168,7 @@ static void cpus_case(const char *s)
 {
 	__u64 cpus[PCRW_CPU_WORDS], again[PCRW_CPU_WORDS];
 	char err[ERRLEN], text[PCRW_MAX_CPUS * 6];
-	int nr = nr_cpus_now();
+	int nr = pcrw_possible_cpus();
 
 	if (resv_parse_cpus(s, nr, cpus, err, sizeof(err)))
 		return;
