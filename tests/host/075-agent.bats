@@ -205,6 +205,9 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	printf 'reserve cpus=0 counters=2 for=uid:2000\n' >"$TEST_TMP/policy"
 	kill -HUP "$AGENT"
 	wait_for 10 bash -c "[ \$(grep -c 'in force' '$TEST_TMP/agent.out') -ge 2 ]"
+	# Make before break: the new reservation is in before the old one
+	# goes, so another process may see both for a moment.
+	wait_for 10 bash -c "! '$PCRWATCH' list | grep -q uid:1000"
 	run_tool 0 list
 	assert "$output" =~ "uid:2000 \(policy\)"
 	assert "$output" !~ "uid:1000"
