@@ -104,8 +104,10 @@ static bool is_hw(struct perf_event *e)
 	return BPF_CORE_READ(e, pmu, task_ctx_nr) == 0; /* perf_hw_context */
 }
 
-static void emit(__u32 slot, struct perf_event *e, struct pcrw_owner *actor,
-		 struct pcrw_owner *prev, __u32 actor_path, __u64 prev_seen)
+static __always_inline void emit(__u32 slot, struct perf_event *e,
+				 struct pcrw_owner *actor,
+				 struct pcrw_owner *prev, __u32 actor_path,
+				 __u64 prev_seen)
 {
 	struct pcrw_event *ev;
 
