@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +46,26 @@ static int on_event(void *data, void *buf, size_t size)
 	return 0;
 }
 
-/* The groups pinned under PCRW_PIN_ROOT that have a ring buffer. */
+/* Whether @group has a program attached: a pinned link_* (detach keeps
+ * the veto group's maps and ring, which nothing writes any more). */
+static bool attached(const char *group)
+{
+	char dir[256];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	if (pcrw_pin_root(dir, sizeof(dir), group))
+		return false;
+	d = opendir(dir);
+	while (d && !found && (e = readdir(d)))
+		found = !strncmp(e->d_name, "link_", 5);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The attached groups pinned under PCRW_PIN_ROOT that have a ring buffer. */
 static int find_rings(struct rec_group *g, int max)
 {
 	DIR *d = opendir(PCRW_PIN_ROOT);
@@ -53,7 +73,9 @@ static int find_rings(struct rec_group *g, int max)
 	int n = 0;
 
 	while (d && (e = readdir(d)) && n < max) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(g->name))
+		if (e->d_name[0] == '.' ||
+		    strlen(e->d_name) >= sizeof(g->name) ||
+		    !attached(e->d_name))
 			continue;
 		g[n].fd = pcrw_obj_get(e->d_name, PCRW_EVENTS_RINGBUF);
 		if (g[n].fd < 0)

@@ -23,7 +23,9 @@ teardown_tier() {
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	[ "$(id -u)" = 0 ] && "$PCRWATCH" detach >/dev/null 2>&1
+	# detach keeps the reservation maps: the next file starts with none.
+	[ "$(id -u)" = 0 ] && "$PCRWATCH" detach >/dev/null 2>&1 &&
+		rm -rf /sys/fs/bpf/pcrwatch
 	return 0
 }
 
