@@ -15,6 +15,8 @@
 # The reservation: CPU 0, one counter (slot 0) for uid:1000; root is not
 # the holder.
 
+# vcpus: parallel (threads race the position, the fd and the ioctl block)
+
 load ../helpers
 bats_require_minimum_version 1.5.0
 

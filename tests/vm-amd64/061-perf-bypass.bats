@@ -6,6 +6,8 @@
 # decision must come from the kernel's copy of the attr (6.1: the hook's
 # argument; 6.12: perf_copy_attr()'s), for every syscall ABI.
 
+# vcpus: parallel (a thread rewrites the attr while the veto reads it)
+
 load ../helpers
 
 PO() { "$TESTPROGS/perf_open" "$@"; }

@@ -7,6 +7,8 @@
 # never fires for IA32_PERFEVTSEL0) and no open is admitted. An unchanged
 # policy changes nothing, reservation ids included.
 
+# vcpus: parallel (a non-holder hammers while the policy reloads)
+
 load ../helpers
 load ../hammer
 load msr

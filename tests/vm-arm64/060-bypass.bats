@@ -5,6 +5,8 @@
 # at errnos. arm64 6.1 cannot attach LSM programs (no ftrace direct calls
 # before 6.4): there is no veto to get around, 051 checks monitor-only.
 
+# vcpus: parallel (racing pinned opens on real counters)
+
 load ../helpers
 load ../perf
 
