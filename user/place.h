@@ -54,8 +54,11 @@ struct place_task {
 struct placement {
 	int nr_cpus;
 	struct place_cpu *cpu; /* nr_cpus entries */
-	struct place_task *task;
+	struct place_task *task; /* ordered by tgid */
 	size_t nr_tasks;
+	/* CPU c's CPU-bound records wanting a counter: the model's records
+	 * by_cpu[cpu_first[c]] .. by_cpu[cpu_first[c + 1] - 1]. */
+	size_t *cpu_first, *by_cpu;
 };
 
 /* Compute the placement of every task in @m into @p (place_free after);
