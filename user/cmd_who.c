@@ -3,6 +3,7 @@
  * pcrwatch who: the one-shot answer to "which process is using the PMU?":
  * every hardware counter user with its owner, event, state and counter.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@
 #include "sanitize.h"
 #include "json.h"
 #include "who.h"
+#include "who_filter.h"
+#include "who_rows.h"
 #include "place_format.h"
 #include "resv_store.h"
 #include "../bpf/perf_iter.h"
@@ -19,7 +22,10 @@
 static int who_usage(FILE *f, int rc)
 {
 	fprintf(f,
-		"Usage: pcrwatch who [--json] [--all]\n\n"
+		"Usage: pcrwatch who [--json] [--all] [--cpu LIST] [--pid PID] "
+		"[--uid UID]\n"
+		"                    [--cgroup ID|PATH] [--collapse|--per-cpu]"
+		"\n\n"
 		"List every hardware performance counter user: CPU, slot and "
 		"the kernel's\ncounter index, "
 		"owner layer and identity (pid, comm, cgroup), event, "
@@ -29,43 +35,28 @@ static int who_usage(FILE *f, int rc)
 		"could run it ran (below 1: multiplexed; 0: never\n"
 		"scheduled, which is why such a counter reads 0; -: it never "
 		"ran and cannot\nrun now).\n\n"
-		"  --json   one JSON document: "
+		"  --json            one JSON document: "
 		"{\"pmu\":{...},\"events\":[...],\n"
-		"           \"reservations\":[...],\"notes\":[...]} "
-		"(docs/JSON.md)\n"
-		"  --all    also list software perf events (they hold no "
-		"counter)\n");
+		"                    \"reservations\":[...],\"notes\":[...]} "
+		"(docs/JSON.md);\n"
+		"                    the filters choose its events\n"
+		"  --all             also list software perf events (they "
+		"hold no counter)\n"
+		"  --cpu LIST        only events on these CPUs (\"0-3,8\"; a "
+		"per-task event\n"
+		"                    while its task runs there)\n"
+		"  --pid PID         only events PID opened or that count it\n"
+		"  --uid UID         only events of processes of UID\n"
+		"  --cgroup ID|PATH  only events of that cgroup (its id, or "
+		"its path\n"
+		"                    under /sys/fs/cgroup)\n"
+		"  --collapse        rows that differ only in their CPU "
+		"printed once, with\n"
+		"                    their CPUs (0-383): the default past "
+		"16 CPUs\n"
+		"  --per-cpu         a row for each CPU: the default up to "
+		"16 CPUs\n");
 	return rc;
-}
-
-/* Enabled for a while but never on a counter: why such a counter reads 0. */
-static bool who_never_ran(const struct owner_record *r)
-{
-	return r->time_enabled && !r->time_running;
-}
-
-static void print_record(const struct owner_record *r)
-{
-	char owner[48], cpu[8], slot[8], idx[8], flags[8], mux[16];
-	char text[sizeof(r->event) + 1];
-
-	who_owner_label(r, owner, sizeof(owner));
-	who_flags(r, flags, sizeof(flags));
-	snprintf(cpu, sizeof(cpu), r->cpu < 0 ? "task" : "%d", r->cpu);
-	who_slot_label(r->slot, slot, sizeof(slot));
-	who_slot_label(r->hw_idx, idx, sizeof(idx));
-	who_mux_label(r, mux, sizeof(mux));
-	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6s %-4s %s%s%s%s", cpu,
-	       slot, idx, who_layer(r), owner,
-	       san_term(text, sizeof(text), r->event, sizeof(r->event)),
-	       state_name(r->state), mux, flags,
-	       who_never_ran(r) ? "never-ran " : "", r->pinned ? "pinned " : "",
-	       r->exclusive ? "exclusive " : "",
-	       r->conflicts ? "CONFLICT " : "");
-	if (r->reservation_id)
-		printf("resv %llu%s", (unsigned long long)r->reservation_id,
-		       r->holder ? " (holder)" : "");
-	putchar('\n');
 }
 
 static void print_reservations(const struct model *m)
@@ -82,11 +73,11 @@ static void print_reservations(const struct model *m)
 	}
 }
 
-static void print_text(const struct model *m)
+static int print_text(const struct model *m, const struct who_filter *f,
+		      bool per_cpu)
 {
 	char text[sizeof(m->notes[0])];
-	size_t i;
-	int n;
+	int n, shown;
 
 	if (m->pmu.present)
 		printf("PMU %s (type %d), %d CPUs\n",
@@ -96,13 +87,13 @@ static void print_text(const struct model *m)
 	else
 		printf("No hardware PMU on this machine: no hardware counter "
 		       "exists to hold.\n");
-	printf("%-4s %-4s %-4s %-12s %-24s %-20s %-8s %-6s %-4s %s\n", "CPU",
-	       "SLOT", "IDX", "LAYER", "OWNER", "EVENT", "STATE", "RUN", "FLAG",
-	       "NOTES");
-	for (i = 0; i < m->nr_recs; i++)
-		print_record(&m->recs[i]);
+	shown = who_print_rows(m, f, per_cpu);
+	if (shown < 0)
+		return -ENOMEM;
+	if (!shown && m->nr_recs)
+		printf("(no hardware counter user matches the filters)\n");
 	/* With a source missing or failing, "none in use" would be a guess. */
-	if (!m->nr_recs && m->nr_notes)
+	else if (!m->nr_recs && m->nr_notes)
 		printf("(no hardware counter user seen: see the notes)\n");
 	else if (!m->nr_recs)
 		printf("(no hardware counter is in use)\n");
@@ -111,6 +102,7 @@ static void print_text(const struct model *m)
 	for (n = 0; n < m->nr_notes; n++)
 		printf("note: %s\n", san_term(text, sizeof(text), m->notes[n],
 					      sizeof(m->notes[n])));
+	return 0;
 }
 
 /* How the perf source found an event (bpf/perf_iter.h). */
@@ -209,6 +201,14 @@ static void who_resv_json(struct json *j, const struct model_resv *r)
 
 void who_model_json(FILE *f, const struct model *m)
 {
+	static const struct who_filter all;
+
+	who_model_json_filtered(f, m, &all);
+}
+
+void who_model_json_filtered(FILE *f, const struct model *m,
+			     const struct who_filter *wf)
+{
 	struct placement p;
 	struct json j;
 	size_t i;
@@ -228,7 +228,8 @@ void who_model_json(FILE *f, const struct model *m)
 	json_i64(&j, "cpus", m->nr_cpus);
 	json_array_begin(&j, "events");
 	for (i = 0; i < m->nr_recs; i++)
-		who_record_json(&j, &m->recs[i]);
+		if (who_filter_match(wf, &m->recs[i]))
+			who_record_json(&j, &m->recs[i]);
 	json_array_end(&j);
 	json_array_begin(&j, "reservations");
 	for (i = 0; i < m->nr_resv; i++)
@@ -254,20 +255,45 @@ int cmd_who(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "cgroup", required_argument, NULL, 'g' },
+		{ "per-cpu", no_argument, NULL, 'P' },
+		{ "collapse", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct model m;
+	struct who_filter f = { 0 };
+	const char *cpus = NULL;
 	bool json = false, all = false;
+	int per_cpu = -1; /* -1: by the machine's size */
+	char err_text[160];
+	struct model m;
 	int opt, err;
 
-	while ((opt = pcrw_getopt("who", argc, argv, "jah", opts)) != -1) {
+	while ((opt = pcrw_getopt("who", argc, argv, "jac:p:u:g:PCh", opts)) !=
+	       -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 'c': /* parsed against the model's CPUs, once read */
+			cpus = optarg;
+			break;
+		case 'p':
+		case 'u':
+		case 'g':
+			if (who_filter_parse(&f, opt, optarg, 0, err_text,
+					     sizeof(err_text)))
+				return pcrw_usage_error("who", "%s", err_text);
+			break;
+		case 'P':
+		case 'C':
+			per_cpu = opt == 'P';
 			break;
 		case 'h':
 			return who_usage(stdout, PCRW_EXIT_OK);
@@ -281,10 +307,18 @@ int cmd_who(int argc, char **argv)
 	model_init(&m);
 	m.include_software = all;
 	err = model_collect(&m);
+	if (cpus && who_filter_parse(&f, 'c', cpus, m.nr_cpus, err_text,
+				     sizeof(err_text))) {
+		model_free(&m);
+		return pcrw_usage_error("who", "--cpu: %s", err_text);
+	}
 	if (json)
-		who_model_json(stdout, &m);
+		who_model_json_filtered(stdout, &m, &f);
 	else
-		print_text(&m);
+		err = print_text(&m, &f,
+				 per_cpu < 0 ? m.nr_cpus <= WHO_PER_CPU_MAX
+					     : per_cpu)
+			      ?: err;
 	model_free(&m);
 	return err ? PCRW_EXIT_ERROR : PCRW_EXIT_OK;
 }

@@ -9,6 +9,8 @@
 #include "model.h"
 #include "json.h"
 
+/* Enabled for a while but never on a counter: why such a counter reads 0. */
+bool who_never_ran(const struct owner_record *r);
 /* time_running / time_enabled: 1 always on, below 1 multiplexed, 0 never. */
 double who_running_ratio(const struct owner_record *r);
 /* The layer word: "user", "kernel", ..., "none" or "unattributed". */
@@ -48,5 +50,9 @@ void who_record_json(struct json *j, const struct owner_record *r);
 void who_event_json(struct json *j, const char *group,
 		    const struct pcrw_event *e);
 void who_model_json(FILE *f, const struct model *m);
+/* The same document, its events only those that pass @wf. */
+struct who_filter;
+void who_model_json_filtered(FILE *f, const struct model *m,
+			     const struct who_filter *wf);
 
 #endif

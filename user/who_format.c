@@ -11,6 +11,11 @@
 #include "names.h"
 #include "sanitize.h"
 
+bool who_never_ran(const struct owner_record *r)
+{
+	return r->time_enabled && !r->time_running;
+}
+
 double who_running_ratio(const struct owner_record *r)
 {
 	if (!r->time_enabled)
