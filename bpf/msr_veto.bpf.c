@@ -322,6 +322,9 @@ static __always_inline __u64 acquire_restricting(struct msr_stash *w,
 		.cpu = resv_first_cpu(),
 	};
 
+	/* Never into the callback with END (perf_admit.bpf.h, admit()). */
+	if (a.cpu == PCRW_CPU_END)
+		return 0;
 	bpf_loop(cfg ? cfg->nr_cpus : PCRW_MAX_CPUS, acquire_cb, &a, 0);
 	if (a.sc.first_id)
 		w->cpu = a.cpu;

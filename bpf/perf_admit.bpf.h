@@ -204,7 +204,14 @@ static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 	*idx = ~0U;
 	if (cpu >= 0 && !restricted_on(cpu, layer))
 		goto out; /* the common case: nothing reserved there */
-	if (cpu < 0 && resv_first_cpu() == PCRW_CPU_END)
+	/* The walk starts where this one read of the head says, and only
+	 * from a CPU: a constant at the bpf_loop call (END, on a path where
+	 * a second read found nothing) is what verifiers before 6.7 checked
+	 * the callback with once, pruning every later entry as covered and
+	 * dropping its body as dead code (seen on 6.1: every per-task open
+	 * admitted). */
+	l.cpu = cpu < 0 ? resv_first_cpu() : cpu;
+	if (l.cpu == PCRW_CPU_END)
 		goto out; /* nothing reserved anywhere */
 	l.task_word = cfg->nr_cpus;
 	w = cpu >= 0 ? cpu : l.task_word;
@@ -216,12 +223,10 @@ static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 	}
 	l.per_task = cpu < 0;
 	l.own = charge ? pcr_charge_add(word, demand) : *word + demand;
-	if (cpu >= 0) {
+	if (cpu >= 0)
 		admit_on(&l, cpu);
-	} else {
-		l.cpu = resv_first_cpu();
+	else
 		bpf_loop(cfg->nr_cpus, admit_walk_cb, &l, 0);
-	}
 	if (!charge)
 		goto out;
 	if (l.v.rule != PCR_ADMIT_OK || !l.v.restricted)

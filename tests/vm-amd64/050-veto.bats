@@ -40,6 +40,24 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 	assert "$(cat "$BATS_FILE_TMPDIR/attach.log")" =~ "perf_event_open veto: lsm, msr write veto: lsm"
 }
 
+# Verifiers before 6.7 checked a bpf_loop callback once, with the state of
+# the first call they met, and dropped as dead code what that state could
+# not reach (6.1 kept nothing of the per-task walk but "return 1": every
+# per-task open was admitted). The walks' bodies must survive: each still
+# calls the rule.
+@test "the verifier kept the per-task walk's body in both perf vetoes" {
+	local id name seen=0
+	for name in veto_perf_open veto_perf_alloc; do
+		id=$(bpftool prog show | sed -n "s/^\([0-9]*\): lsm  name $name .*/\1/p" | head -n1)
+		assert "$id" != "" "$name is loaded"
+		bpftool prog dump xlated id "$id" >"$TEST_TMP/$name"
+		run awk '/^int admit_walk_cb/ { on = 1; next } /^int / { on = 0 } on && /call .*admit_rule/' "$TEST_TMP/$name"
+		assert "$output" != "" "$name: admit_walk_cb calls admit_rule"
+		seen=$((seen + 1))
+	done
+	assert "$seen" == 2
+}
+
 @test "lsm/perf_event_open: a non-holder's hardware event is EBUSY before the PMU is consulted" {
 	mkdir -p /sys/fs/cgroup
 	mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
