@@ -12,8 +12,6 @@
 # Each attack is checked by its effect: the module's status, the mirror,
 # the msr:write_msr tracepoint; a loop that did not run fails the test.
 
-# vcpus: parallel (a holder writes while root loops refused acquires beside it)
-
 load ../helpers
 load arbiter
 bats_require_minimum_version 1.5.0
