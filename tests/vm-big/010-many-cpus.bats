@@ -12,17 +12,27 @@ bats_require_minimum_version 1.5.0
 
 PO() { "$TESTPROGS/perf_open" "$@"; }
 
+# step WHAT COMMAND...: run it, and say on the TAP stream how long it took
+# (a 300-CPU guest under TCG is slow; this says where the time goes).
+step() {
+	local what=$1 start=$SECONDS rc=0
+	shift
+	"$@" || rc=$?
+	echo "# setup: $what: $((SECONDS - start))s (exit $rc)" >&3
+	return $rc
+}
+
 setup_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
 	LAST=$(($(sed 's/.*-//' /sys/devices/system/cpu/possible)))
 	echo "$LAST" >"$BATS_FILE_TMPDIR/last"
-	echo 1 >"/sys/devices/system/cpu/cpu$LAST/online"
-	load_msr
+	step "CPU $LAST online" sh -c "echo 1 >/sys/devices/system/cpu/cpu$LAST/online"
+	step "msr driver" load_msr
 	clean_slate
 	mountpoint -q $TRACE || mount -t tracefs nodev $TRACE
 	sysctl -qw kernel.perf_event_paranoid=-1
-	"$BUILD/pcrwatch" attach >"$BATS_FILE_TMPDIR/monitor.log" 2>&1
-	start_enforce
+	step attach sh -c "'$BUILD/pcrwatch' attach >'$BATS_FILE_TMPDIR/monitor.log' 2>&1"
+	step enforce start_enforce
 }
 
 teardown_file() {
