@@ -405,19 +405,16 @@ static __always_inline __u64 unmirrored_refusing(const struct msr_stash *w,
 static __always_inline void emit_msr_veto(__u32 kind, __u64 id,
 					  const struct msr_stash *w, __u64 mask)
 {
-	struct pcrw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct pcrw_event *e = veto_event_reserve(kind, id);
 	__u64 slots = 0;
 
-	if (!e) {
-		count_lost();
+	if (!e)
 		return;
-	}
-	if (fill_veto_for(e, kind, id, &slots)) {
+	if (fill_veto_for(e, id, &slots)) {
 		if (id < PCRW_MODULE_RESV_BASE) {
 			bpf_ringbuf_discard(e, 0);
 			return;
 		}
-		fill_veto_base(e, kind, id);
 		e->prev_path = PCRW_PATH_ARBITER;
 		slots = mask;
 	}
@@ -433,7 +430,7 @@ static __always_inline void emit_msr_veto(__u32 kind, __u64 id,
 	e->actor_path = w->via == MSR_VIA_ARBITER || w->via == MSR_VIA_HOLD
 				? PCRW_PATH_ARBITER
 				: PCRW_PATH_MSR_DEV;
-	bpf_ringbuf_submit(e, 0);
+	pcrw_event_submit(e);
 }
 
 SEC("lsm/locked_down")
@@ -461,7 +458,6 @@ int BPF_PROG(veto_msr_write, enum lockdown_reason what, int ret)
 	if (!found)
 		return 0;
 	kind = cfg->mode == PCRW_VETO_AUDIT ? PCRW_EV_AUDIT : PCRW_EV_VETO;
-	count_event(kind, found);
 	emit_msr_veto(kind, found, &w, mask);
 	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
 }

@@ -247,11 +247,9 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 	struct pcrw_event *e;
 	__u64 id = v->resv_id, slots;
 
-	count_event(kind, id);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = veto_event_reserve(kind, id);
 	if (e) {
-		if (fill_veto_for(e, kind, id, &slots))
-			fill_veto_base(e, kind, id); /* gone since: no holder */
+		fill_veto_for(e, id, &slots); /* gone since: no holder named */
 		/* A CPU event's counter is on its CPU, not where the
 		 * opener (insmod, a vCPU thread, perf) happened to run. */
 		if (v->cpu >= 0)
@@ -260,9 +258,7 @@ static __always_inline int veto(const struct pcrw_veto_cfg *cfg,
 		e->actor_path = PCRW_PATH_PERF;
 		e->value = config;
 		e->old_value = (__u64)type << 32 | v->rule;
-		bpf_ringbuf_submit(e, 0);
-	} else {
-		count_lost();
+		pcrw_event_submit(e);
 	}
 	return kind == PCRW_EV_AUDIT ? 0 : -PCR_EBUSY;
 }

@@ -301,86 +301,55 @@ static __always_inline void resv_scan(struct resv_scan *s)
 		module_scan(s);
 }
 
-/* A veto event the full ring buffer could not take: counted, so that
- * `events` and pcrwatch_events_lost_total say what readers never saw. */
-static __always_inline void count_lost(void)
+/*
+ * Count a veto (or audit) of @kind by reservation @resv_id, per kind in
+ * veto_total and per reservation in resv_vetoes, and reserve its event the
+ * way every pcrwatch event is (pcrw_event_reserve: a full ring counted as
+ * lost): the actor the current task, named by its process (a VM's vCPU
+ * thread by its VMM), refused with EBUSY under @resv_id, the holder empty
+ * of the user layer until fill_veto_for() names it. NULL when the ring is
+ * full.
+ */
+static __always_inline struct pcrw_event *veto_event_reserve(__u32 kind,
+							     __u64 resv_id)
 {
-	__u32 k = PCRW_EVENTS_LOST;
-	__u64 *v = bpf_map_lookup_elem(&veto_total, &k);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
-}
-
-static __always_inline void count_event(__u32 kind, __u64 resv_id)
-{
+	struct pcrw_event *e;
 	__u64 one = 1, *v;
 
-	v = bpf_map_lookup_elem(&veto_total, &kind);
-	if (v)
-		__sync_fetch_and_add(v, 1);
 	v = bpf_map_lookup_elem(&resv_vetoes, &resv_id);
 	if (v)
 		__sync_fetch_and_add(v, 1);
 	else
 		bpf_map_update_elem(&resv_vetoes, &resv_id, &one, BPF_NOEXIST);
-}
-
-/* Fill the parts of a veto event every program shares: the actor (the
- * current task); the holder is left empty, of the user layer. */
-static __always_inline void fill_veto_base(struct pcrw_event *e, __u32 kind,
-					   __u64 id)
-{
-	e->kind = kind;
-	e->cpu = bpf_get_smp_processor_id();
-	e->ts_ns = bpf_ktime_get_ns();
-	e->slot = ~0U;
-	e->msr = 0;
-	e->value = 0;
-	e->old_value = 0;
-	e->actor_path = PCRW_PATH_UNKNOWN;
-	e->prev_path = PCRW_PATH_UNKNOWN;
-	/* Named by its process (a VM's vCPU thread by its VMM). */
+	e = pcrw_event_reserve(&events, &veto_total, kind);
+	if (!e)
+		return NULL;
 	pcrw_current_owner(&e->actor, PCR_LAYER_USER);
-	__builtin_memset(&e->prev, 0, sizeof(e->prev));
 	e->prev.layer = PCR_LAYER_USER;
-	e->reservation_id = id;
+	e->reservation_id = resv_id;
 	e->verdict = PCR_DENY_BUSY;
-	e->reserved0 = 0;
+	return e;
 }
 
-/* A veto event for reservation @r: its holder is the first grant. */
-static __always_inline void fill_veto_event(struct pcrw_event *e, __u32 kind,
-					    const struct pcrw_resv *r)
+/* A veto event's holder for reservation @r: its first grant. */
+static __always_inline void fill_veto_holder(struct pcrw_event *e,
+					     const struct pcrw_resv *r)
 {
-	fill_veto_base(e, kind, r->id);
-	if (r->nr_grants) {
-		if (r->grants[0].kind == PCR_PRINC_UID)
-			e->prev.uid = r->grants[0].id;
-		else if (r->grants[0].kind == PCR_PRINC_PID)
-			e->prev.tgid = r->grants[0].id;
-		else if (r->grants[0].kind == PCR_PRINC_CGROUP)
-			e->prev.cgroup_id = r->grants[0].id;
-	}
+	if (!r->nr_grants)
+		return;
+	if (r->grants[0].kind == PCR_PRINC_UID)
+		e->prev.uid = r->grants[0].id;
+	else if (r->grants[0].kind == PCR_PRINC_PID)
+		e->prev.tgid = r->grants[0].id;
+	else if (r->grants[0].kind == PCR_PRINC_CGROUP)
+		e->prev.cgroup_id = r->grants[0].id;
 }
 
-/* The holder of a slot the pcr_arbiter module holds, as a veto event's
- * @prev, and the reservation id that names it. */
-static __always_inline void fill_module_veto_event(struct pcrw_event *e,
-						   __u32 kind, __u64 id,
-						   const struct arb_reg *r)
-{
-	fill_veto_base(e, kind, id);
-	e->prev.layer = r->holder_layer;
-	e->prev.tgid = r->holder_tgid;
-	e->prev_path = PCRW_PATH_ARBITER;
-}
-
-/* Fill veto event @e for reservation @id, a store's or the module's;
- * @slots gets the slots it holds. 0, or -1 when it is gone since the scan
- * (the caller refuses all the same: it does not guess). */
-static __always_inline int fill_veto_for(struct pcrw_event *e, __u32 kind,
-					 __u64 id, __u64 *slots)
+/* Name the holder of reservation @id, a store's or the module's, in veto
+ * event @e; @slots gets the slots it holds. 0, or -1 when it is gone since
+ * the scan (the caller refuses all the same: it does not guess). */
+static __always_inline int fill_veto_for(struct pcrw_event *e, __u64 id,
+					 __u64 *slots)
 {
 	struct pcrw_resv *r;
 	struct arb_reg *a;
@@ -392,14 +361,16 @@ static __always_inline int fill_veto_for(struct pcrw_event *e, __u32 kind,
 		a = bpf_map_lookup_elem(&arb_regs, &key);
 		if (!a)
 			return -1;
-		fill_module_veto_event(e, kind, id, a);
+		e->prev.layer = a->holder_layer;
+		e->prev.tgid = a->holder_tgid;
+		e->prev_path = PCRW_PATH_ARBITER;
 		*slots = 1ULL << PCRW_MODULE_RESV_SLOT(id);
 		return 0;
 	}
 	r = bpf_map_lookup_elem(&resv, &id);
 	if (!r)
 		return -1;
-	fill_veto_event(e, kind, r);
+	fill_veto_holder(e, r);
 	*slots = r->slot_mask;
 	return 0;
 }
