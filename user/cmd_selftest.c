@@ -49,7 +49,7 @@ static int selftest_usage(FILE *f, int rc)
 		"tracepoints, BPF LSM and whether its programs attach, "
 		"fentry,\n"
 		"and the capabilities this process lacks.\n\n"
-		"  --json   one JSON document: {\"checks\":[...],...}\n");
+		"  -j, --json   one JSON document: {\"checks\":[...],...}\n");
 	return rc;
 }
 

@@ -35,12 +35,12 @@ static int who_usage(FILE *f, int rc)
 		"could run it ran (below 1: multiplexed; 0: never\n"
 		"scheduled, which is why such a counter reads 0; -: it never "
 		"ran and cannot\nrun now).\n\n"
-		"  --json            one JSON document: "
+		"  -j, --json        one JSON document: "
 		"{\"pmu\":{...},\"events\":[...],\n"
 		"                    \"reservations\":[...],\"notes\":[...]} "
 		"(docs/JSON.md);\n"
 		"                    the filters choose its events\n"
-		"  --all             also list software perf events (they "
+		"  -a, --all         also list software perf events (they "
 		"hold no counter)\n"
 		"  --cpu LIST        only events on these CPUs (\"0-3,8\"; a "
 		"per-task event\n"
@@ -272,8 +272,7 @@ int cmd_who(int argc, char **argv)
 	struct model m;
 	int opt, err;
 
-	while ((opt = pcrw_getopt("who", argc, argv, "jac:p:u:g:PCh", opts)) !=
-	       -1) {
+	while ((opt = pcrw_getopt("who", argc, argv, "jah", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;

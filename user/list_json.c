@@ -17,10 +17,10 @@
 
 static int list_usage(FILE *f, int rc)
 {
-	fprintf(f,
-		"Usage: pcrwatch list [--json]\n"
-		"List reservations in force (never their cookies).\n\n"
-		"  --json   one JSON document: {\"reservations\":[...],...}\n");
+	fprintf(f, "Usage: pcrwatch list [--json]\n"
+		   "List reservations in force (never their cookies).\n\n"
+		   "  -j, --json   one JSON document: "
+		   "{\"reservations\":[...],...}\n");
 	return rc;
 }
 

@@ -20,11 +20,14 @@ commands() { # the command names `pcrwatch --help` lists
 }
 
 @test "pcrwatch.8 documents the exit codes of user/pcrwatch.h" {
-	local code man
+	local code man codes
 	man=$(cat "$REPO/docs/pcrwatch.8")
-	for code in $(sed -n 's/.*PCRW_EXIT_[A-Z]* = \([0-9]\).*/\1/p' "$REPO/user/pcrwatch.h"); do
+	# The enum's values, a formatter's line breaks or not ("X =\n 2,").
+	codes=$(tr '\n' ' ' <"$REPO/user/pcrwatch.h" | grep -oE 'PCRW_EXIT_[A-Z]+[[:space:]]*=[[:space:]]*[0-9]+' | grep -oE '[0-9]+$')
+	for code in $codes; do
 		assert "$man" =~ $'\n\\.B '"$code"$'\n' "exit code $code is in EXIT STATUS"
 	done
+	assert "$(echo $codes)" == "0 1 2 3 4" "the scrape found every exit code"
 }
 
 @test "every command built in has --help (exit 0) and a bad flag is exit 2" {
@@ -77,6 +80,22 @@ help_flags() { # CMD: every flag its --help text names, one per line
 	assert "$missing" == "" "flags missing from the man page"
 	# and the check itself sees flags: reserve has four of its own
 	[ "$(help_flags reserve | grep -c -- '^--')" -ge 4 ] || { echo "no flags found in reserve --help" >&2; false; }
+}
+
+@test "every short flag a command takes is in its --help and its completion" {
+	source "$REPO/tools/pcrwatch.bash-completion"
+	local line c opts f n=0 missing=
+	# Each command's getopt string, from its source (pcrw_getopt calls).
+	while read -r c opts; do
+		n=$((n + 1))
+		for f in $(tr -d ':' <<<"$opts" | fold -w1 | grep -v h); do
+			"$PCRWATCH" "$c" --help | grep -qE -- "(^|[ ,[])-$f([ ,]|$)" || missing+=" $c:-$f(help)"
+			[[ " $(_pcrwatch_flags "$c") " == *" -$f "* ]] || missing+=" $c:-$f(completion)"
+		done
+	done < <(sed -n 's/.*pcrw_getopt("\([a-z]*\)", *argc, *argv, *"\([^"]*\)".*/\1 \2/p' "$REPO"/user/*.c)
+	assert "$missing" == "" "short flags the binary takes but does not document"
+	# and the scrape itself found the commands: at least the fifteen of now
+	assert "$n" -ge 15 "getopt strings found"
 }
 
 @test "pcrwatch.8 has the policy grammar and every documented file" {
