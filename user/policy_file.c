@@ -202,8 +202,10 @@ static int parse_policy_stream(FILE *f, const char *path,
 		}
 		if (orig)
 			warn_line(orig, path, lineno, seen);
-		if (!rc)
+		if (!rc) {
+			sp.line = lineno;
 			specs[(*n)++] = sp;
+		}
 	}
 	for (i = 0; i < lineno; i++)
 		free(seen[i]);
@@ -246,24 +248,68 @@ static bool spec_matches(const struct resv_spec *sp, const struct pcrw_resv *r)
 	       r->regs.control == sp->control && !strcmp(r->label, sp->label);
 }
 
-/* Append @r to @mine (@k) if the quota @q admits it there: 0, or the exit
- * status after saying why (line @i + 1 of @path). */
-static int policy_append(const char *path, size_t i, const struct pcrw_quota *q,
-			 const struct pcrw_veto_cfg *cfg,
-			 const struct pcrw_resv *r, struct pcrw_resv *mine,
-			 size_t *k)
+/* Errors of a policy's lines, each said with its line; the last one adds
+ * that nothing changed (as for lines that do not parse). */
+struct line_errors {
+	const char *path;
+	char pending[ERRLEN + 64];
+	int n;
+};
+
+static void line_error(struct line_errors *le, int line, const char *err)
+{
+	if (le->n++)
+		pcrw_err("%s", le->pending);
+	snprintf(le->pending, sizeof(le->pending), "policy: %.40s:%d: %s",
+		 le->path, line, err);
+}
+
+static int line_errors_end(struct line_errors *le)
+{
+	if (!le->n)
+		return 0;
+	pcrw_err("%s; the policy in force is unchanged", le->pending);
+	return PCRW_EXIT_USAGE;
+}
+
+/* Append @r, made from line @line, to @mine (@k) if the quota @q admits
+ * it there; else say why in @le. */
+static void policy_append(struct line_errors *le, int line,
+			  const struct pcrw_quota *q,
+			  const struct pcrw_veto_cfg *cfg,
+			  const struct pcrw_resv *r, struct pcrw_resv *mine,
+			  size_t *k)
 {
 	char err[ERRLEN];
 
 	mine[*k] = *r;
-	if (quota_check(q, cfg, mine, *k + 1, &mine[*k], err, ERRLEN)) {
-		pcrw_err("policy: %s: reservation %zu: %s; the policy in "
-			 "force is unchanged",
-			 path, i + 1, err);
-		return PCRW_EXIT_USAGE;
-	}
-	(*k)++;
-	return 0;
+	if (quota_check(q, cfg, mine, *k + 1, &mine[*k], err, ERRLEN))
+		line_error(le, line, err);
+	else
+		(*k)++;
+}
+
+/* place()'s "CPU C: reservation ID already holds counters there" names the
+ * line of this policy that made ID, when one did (@mine's first @k, made
+ * from @specs: kept[] and the ids from @first on say which). */
+static void name_line(char *err, const struct pcrw_resv *mine, size_t k,
+		      const int *line_of)
+{
+	unsigned long long id;
+	unsigned int cpu;
+	size_t i;
+
+	if (sscanf(err, "CPU %u: reservation %llu already holds", &cpu, &id) !=
+	    2)
+		return;
+	for (i = 0; i < k; i++)
+		if (mine[i].id == id && line_of[i]) {
+			snprintf(err, ERRLEN,
+				 "CPU %u: line %d already holds counters "
+				 "there",
+				 cpu, line_of[i]);
+			return;
+		}
 }
 
 /*
@@ -279,18 +325,21 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 			const struct pcrw_resv *all, size_t nall,
 			const __u64 *held, struct pcrw_resv *mine, size_t *k)
 {
+	struct line_errors le = { .path = path };
 	__u64 slots, id = next_id(all, nall);
 	struct pcrw_resv r;
 	char err[ERRLEN];
 	bool *kept, *used;
+	int rc = 0, *line_of;
 	size_t i, j;
-	int rc = 0;
 
 	kept = calloc(n + 1, sizeof(*kept));
 	used = calloc(nall + 1, sizeof(*used));
-	if (!kept || !used) {
+	line_of = calloc(nall + n + 1, sizeof(*line_of));
+	if (!kept || !used || !line_of) {
 		free(kept);
 		free(used);
+		free(line_of);
 		return PCRW_EXIT_ERROR;
 	}
 	*k = 0;
@@ -303,12 +352,14 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 			 path, err);
 		rc = PCRW_EXIT_USAGE;
 	}
+	/* Every line that cannot be placed is said, not only the first. */
 	for (i = 0; i < n && !rc; i++)
 		for (j = 0; j < nall && !kept[i]; j++)
 			if (!used[j] && spec_matches(&specs[i], &all[j])) {
 				used[j] = kept[i] = true;
-				rc = policy_append(path, i, q, cfg, &all[j],
-						   mine, k);
+				line_of[*k] = specs[i].line;
+				policy_append(&le, specs[i].line, q, cfg,
+					      &all[j], mine, k);
 			}
 	for (i = 0; i < n && !rc; i++) {
 		if (kept[i])
@@ -317,18 +368,19 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 		 * of; only the next policy load replaces it. */
 		if (place(&specs[i], mine, *k, false, general_counters(cfg),
 			  held, &slots, err, ERRLEN)) {
-			pcrw_err("policy: %s: reservation %zu: %s; the policy "
-				 "in force is unchanged",
-				 path, i + 1, err);
-			rc = PCRW_EXIT_USAGE;
-			break;
+			name_line(err, mine, *k, line_of);
+			line_error(&le, specs[i].line, err);
+			continue;
 		}
 		make_resv(&r, &specs[i], id++, slots, random_cookie(),
 			  PCRW_RESV_F_POLICY);
-		rc = policy_append(path, i, q, cfg, &r, mine, k);
+		line_of[*k] = specs[i].line;
+		policy_append(&le, specs[i].line, q, cfg, &r, mine, k);
 	}
+	rc = rc ?: line_errors_end(&le);
 	free(kept);
 	free(used);
+	free(line_of);
 	return rc;
 }
 

@@ -35,6 +35,7 @@ struct resv_spec {
 	struct pcr_principal grants[PCRW_MAX_GRANTS];
 	char label[PCRW_LABEL_LEN];
 	__u32 control;
+	int line; /* a policy file's line it came from, 0 for reserve */
 };
 
 /* Does @n counters mean the whole PMU? */

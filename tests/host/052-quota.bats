@@ -150,15 +150,18 @@ cookie_of() { sed -n 's/^management cookie: //p' <<<"$1"; }
 		'reserve cpus=0 counters=1 for=uid:1000' \
 		'reserve cpus=0 counters=1 for=uid:1000' >"$TEST_TMP/p"
 	run_tool 2 policy load "$TEST_TMP/p"
-	assert "$output" =~ "reservation 2: cap for=uid:1000 counters=1: CPU 0 would have 2 counter\(s\) reserved for uid:1000; the policy in force is unchanged"
+	assert "$output" =~ "p:4: cap for=uid:1000 counters=1: CPU 0 would have 2 counter\(s\) reserved for uid:1000; the policy in force is unchanged"
 	run_tool 2 policy check "$TEST_TMP/p"
 	printf '%s\n' 'floor counters=1' 'reserve cpus=0 counters=all for=uid:1' >"$TEST_TMP/p"
 	run_tool 2 policy load "$TEST_TMP/p"
-	assert "$output" =~ "reservation 1: floor counters=1: CPU 0 would keep 0 of 6"
-	# policy reservations are placed against each other too
-	printf '%s\n' 'reserve cpus=0 counters=all for=uid:1' 'reserve cpus=0 counters=all for=uid:2' >"$TEST_TMP/p"
+	assert "$output" =~ "p:2: floor counters=1: CPU 0 would keep 0 of 6"
+	# policy reservations are placed against each other too, each line
+	# that cannot be is said, the one it clashes with named by its line
+	printf '%s\n' 'reserve cpus=0 counters=all for=uid:1' 'reserve cpus=0 counters=all for=uid:2' \
+		'reserve cpus=1 counters=all for=uid:1' 'reserve cpus=1 counters=1 for=uid:2' >"$TEST_TMP/p"
 	run_tool 2 policy load "$TEST_TMP/p"
-	assert "$output" =~ "reservation 2: CPU 0: reservation [0-9]+ already holds counters there"
+	assert "$output" =~ "p:2: CPU 0: line 1 already holds counters there"$'\n' "$output"
+	assert "$output" =~ "p:4: CPU 1: line 3 already holds counters there; the policy in force is unchanged" "$output"
 	run_tool 0 list
 	assert "$output" =~ "quota \(from the policy\):"$'\n'"  cap for=uid:1000 counters=1: used 0" "the first policy's cap, alone, still in force"
 	assert "$output" =~ "\(no reservations\)"
