@@ -27,6 +27,7 @@ enum live_sort {
 
 struct live_row {
 	int cpu; /* or LIVE_TASK_ROW */
+	int cpu_last; /* the last CPU of a merged range: cpu when alone */
 	const struct owner_record *cell[LIVE_MAX_COLS]; /* active, by column */
 	const struct model_resv
 		*resv[LIVE_MAX_COLS]; /* reservation, by column */
@@ -47,7 +48,15 @@ struct live_opts {
 	char filter[64]; /* substring of owner, event or layer; "" none */
 	bool conflicts_only;
 	bool all_cpus; /* text mode: list idle CPUs too */
+	bool by_cpu; /* only the CPUs in @cpus (--cpu LIST) */
+	__u64 cpus[PCRW_CPU_WORDS];
+	int per_cpu; /* 1 a row per CPU, 0 merge identical neighbours, -1
+		      * merge past LIVE_PER_CPU_MAX CPUs */
 };
+
+/* Up to this many CPUs the grid has a row per CPU unless told otherwise;
+ * past it, neighbouring CPUs whose rows read the same share one. */
+#define LIVE_PER_CPU_MAX 16
 
 struct live_grid {
 	const struct model *m;
@@ -80,6 +89,8 @@ void live_grid_cell_text(const struct live_row *row, int col, char *buf,
 
 /* A row's MUX: "0.93", or "-" when nothing on it ran or could run. */
 void live_mux_text(const struct live_row *row, char *buf, size_t len);
+/* A row's CPU column: "5", "0-383" for a merged range, "task". */
+void live_cpu_text(const struct live_row *row, char *buf, size_t len);
 
 int live_text_run(struct model *m, const struct live_opts *o);
 int live_curses_run(struct model *m, const struct live_opts *o);

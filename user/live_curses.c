@@ -114,7 +114,7 @@ static int cell_attr(const struct owner_record *r)
 
 static int cell_width(const struct ui *u)
 {
-	int w = u->g.ncols ? (COLS - 19) / u->g.ncols : 20;
+	int w = u->g.ncols ? (COLS - 23) / u->g.ncols : 20;
 
 	if (w < 14)
 		w = 14;
@@ -174,11 +174,11 @@ static void draw_summary(struct ui *u)
 static void draw_grid(struct ui *u, int y0)
 {
 	int cw = cell_width(u), x, c, r, y;
-	char text[64], cpu[8], mux[16];
+	char text[64], cpu[24], mux[16];
 
 	attron(A_BOLD);
-	mvprintw(y0, 0, "  %-5s %-5s %-4s", "CPU", "MUX", "WAIT");
-	for (c = u->left, x = 19; c < u->g.ncols && x + cw <= COLS; c++) {
+	mvprintw(y0, 0, "  %-9s %-5s %-4s", "CPU", "MUX", "WAIT");
+	for (c = u->left, x = 23; c < u->g.ncols && x + cw <= COLS; c++) {
 		mvprintw(y0, x, "ctr%-*d", cw - 3, u->g.col_idx[c]);
 		x += cw;
 	}
@@ -191,18 +191,15 @@ static void draw_grid(struct ui *u, int y0)
 		if (r >= u->g.nrows)
 			break;
 		row = &u->g.rows[r];
-		if (row->cpu == LIVE_TASK_ROW)
-			snprintf(cpu, sizeof(cpu), "task");
-		else
-			snprintf(cpu, sizeof(cpu), "%d", row->cpu);
+		live_cpu_text(row, cpu, sizeof(cpu));
 		if (r == u->sel)
 			attron(A_REVERSE);
 		live_mux_text(row, mux, sizeof(mux));
-		mvprintw(y0 + 1 + y, 0, "%c %-5s %-5s %-4d",
+		mvprintw(y0 + 1 + y, 0, "%c %-9s %-5s %-4d",
 			 r == u->sel ? '>' : ' ', cpu, mux, row->waiting);
 		if (r == u->sel)
 			attroff(A_REVERSE);
-		for (c = u->left, x = 19; c < u->g.ncols && x + cw <= COLS;
+		for (c = u->left, x = 23; c < u->g.ncols && x + cw <= COLS;
 		     c++) {
 			int a = cell_attr(row->cell[c]);
 
@@ -234,6 +231,9 @@ static void draw_detail(struct ui *u, int y0, int h)
 	attron(A_BOLD);
 	if (cpu == LIVE_TASK_ROW)
 		mvprintw(y0, 2, " task-scoped events ");
+	else if (u->g.rows[u->sel].cpu_last > cpu)
+		mvprintw(y0, 2, " CPUs %d-%d read the same: CPU %d ", cpu,
+			 u->g.rows[u->sel].cpu_last, cpu);
 	else
 		mvprintw(y0, 2, " CPU %d ", cpu);
 	mvprintw(y0 + 1, 0, "  %-4s %-4s %-12s %-6s %-24s %-20s %-8s %-5s %s",
@@ -326,7 +326,7 @@ static void draw(struct ui *u)
 	if (u->top < 0)
 		u->top = 0;
 	/* Scroll columns only as far as needed to show the last one. */
-	fit = (COLS - 19) / cell_width(u);
+	fit = (COLS - 23) / cell_width(u);
 	if (u->left > u->g.ncols - fit)
 		u->left = u->g.ncols - fit;
 	if (u->left < 0)

@@ -80,6 +80,16 @@ void live_mux_text(const struct live_row *row, char *buf, size_t len)
 		snprintf(buf, len, "%.2f", row->mux);
 }
 
+void live_cpu_text(const struct live_row *row, char *buf, size_t len)
+{
+	if (row->cpu == LIVE_TASK_ROW)
+		snprintf(buf, len, "task");
+	else if (row->cpu_last > row->cpu)
+		snprintf(buf, len, "%d-%d", row->cpu, row->cpu_last);
+	else
+		snprintf(buf, len, "%d", row->cpu);
+}
+
 void live_cell_text(const struct owner_record *r, char *buf, size_t len)
 {
 	char owner[48], flags[4], event[sizeof(r->event) + 1];
@@ -222,6 +232,52 @@ static int row_cmp(const void *pa, const void *pb)
 	return a->cpu - b->cpu;
 }
 
+/* Do two rows read the same: every cell, MUX, WAIT and conflicts? */
+static bool same_row(const struct live_grid *g, const struct live_row *a,
+		     const struct live_row *b)
+{
+	char x[96], y[96];
+	int c;
+
+	if (a->waiting != b->waiting || a->conflicts != b->conflicts ||
+	    a->held != b->held || a->reserved != b->reserved)
+		return false;
+	live_mux_text(a, x, sizeof(x));
+	live_mux_text(b, y, sizeof(y));
+	if (strcmp(x, y))
+		return false;
+	for (c = 0; c < g->ncols; c++) {
+		live_grid_cell_text(a, c, x, sizeof(x));
+		live_grid_cell_text(b, c, y, sizeof(y));
+		if (strcmp(x, y))
+			return false;
+	}
+	return true;
+}
+
+/* Rows in CPU order: a run of neighbouring CPUs that read the same
+ * becomes one row, "0-383" (the NMI watchdog, `perf stat -a`). */
+static void merge_rows(struct live_grid *g)
+{
+	int r, out = 0;
+
+	for (r = 0; r < g->nrows; r++) {
+		struct live_row *last = out ? &g->rows[out - 1] : NULL;
+		const struct live_row *row = &g->rows[r];
+
+		if (last && row->cpu != LIVE_TASK_ROW &&
+		    last->cpu != LIVE_TASK_ROW &&
+		    row->cpu == last->cpu_last + 1 && same_row(g, last, row)) {
+			last->cpu_last = row->cpu;
+			continue;
+		}
+		if (out != r)
+			g->rows[out] = *row;
+		out++;
+	}
+	g->nrows = out;
+}
+
 int live_grid_build(struct live_grid *g, const struct model *m,
 		    const struct live_opts *o, bool keep_idle)
 {
@@ -266,7 +322,8 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 	}
 	memset(g->rows, 0, nrows * sizeof(*g->rows));
 	for (r = 0; r < nrows; r++)
-		g->rows[r].cpu = r < ncpu ? r : LIVE_TASK_ROW;
+		g->rows[r].cpu = g->rows[r].cpu_last =
+			r < ncpu ? r : LIVE_TASK_ROW;
 
 	for (i = 0; i < m->nr_recs; i++) {
 		const struct owner_record *rec = &m->recs[i];
@@ -304,6 +361,10 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 					: LIVE_NO_MUX;
 		if (row->cpu == LIVE_TASK_ROW && !task_row)
 			continue;
+		if (o->by_cpu &&
+		    (row->cpu == LIVE_TASK_ROW ||
+		     !((o->cpus[row->cpu / 64] >> (row->cpu % 64)) & 1)))
+			continue;
 		if (empty) {
 			if (!keep_idle || o->filter[0] || o->conflicts_only) {
 				if (row->cpu != LIVE_TASK_ROW)
@@ -319,6 +380,8 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 		out++;
 	}
 	g->nrows = out;
+	if (o->per_cpu == 0 || (o->per_cpu < 0 && ncpu > LIVE_PER_CPU_MAX))
+		merge_rows(g);
 	cmp_sort = o->sort;
 	qsort(g->rows, (size_t)g->nrows, sizeof(*g->rows), row_cmp);
 out:

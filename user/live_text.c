@@ -44,7 +44,8 @@ static void print_block(FILE *f, const struct live_grid *g,
 {
 	const struct model *m = g->m;
 	int width[LIVE_MAX_COLS], r, c, n;
-	char cell[CELL_MAX + 1], stamp[16], head[16], cpu[8], mux[16];
+	char cell[CELL_MAX + 1], stamp[16], head[16], cpu[24], mux[16];
+	int cw = 5;
 	char text[sizeof(m->notes[0])];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -75,7 +76,12 @@ static void print_block(FILE *f, const struct live_grid *g,
 				width[c] = n;
 		}
 	}
-	fprintf(f, "%-5s %-5s %-4s", "CPU", "MUX", "WAIT");
+	for (r = 0; r < g->nrows; r++) {
+		live_cpu_text(&g->rows[r], cpu, sizeof(cpu));
+		if ((int)strlen(cpu) > cw)
+			cw = (int)strlen(cpu);
+	}
+	fprintf(f, "%-*s %-5s %-4s", cw, "CPU", "MUX", "WAIT");
 	for (c = 0; c < g->ncols; c++) {
 		snprintf(head, sizeof(head), "ctr%d", g->col_idx[c]);
 		fprintf(f, "  %-*s", c + 1 < g->ncols ? width[c] : 0, head);
@@ -84,12 +90,9 @@ static void print_block(FILE *f, const struct live_grid *g,
 	for (r = 0; r < g->nrows; r++) {
 		const struct live_row *row = &g->rows[r];
 
-		if (row->cpu == LIVE_TASK_ROW)
-			snprintf(cpu, sizeof(cpu), "task");
-		else
-			snprintf(cpu, sizeof(cpu), "%d", row->cpu);
+		live_cpu_text(row, cpu, sizeof(cpu));
 		live_mux_text(row, mux, sizeof(mux));
-		fprintf(f, "%-5s %-5s %-4d", cpu, mux, row->waiting);
+		fprintf(f, "%-*s %-5s %-4d", cw, cpu, mux, row->waiting);
 		for (c = 0; c < g->ncols; c++) {
 			live_grid_cell_text(row, c, cell, sizeof(cell));
 			fprintf(f, "  %-*s", c + 1 < g->ncols ? width[c] : 0,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
-# `who` on a machine of hundreds of CPUs (issue 21): rows that differ only
-# in their CPU print once with their CPUs as a list (past 16 CPUs, or with
-# --collapse; --per-cpu prints every one), and --cpu, --pid, --uid and
-# --cgroup choose the events, in the text and in --json. Injected state
-# (user/fixture_source.c) of a 384-CPU machine.
+# `who` and `live` on a machine of hundreds of CPUs (issue 21): rows that
+# differ only in their CPU print once with their CPUs as a list (past 16
+# CPUs, or with --collapse; --per-cpu prints every one); who's --cpu,
+# --pid, --uid and --cgroup choose the events, in the text and in --json;
+# live's --cpu its rows. Injected state (user/fixture_source.c) of a
+# 384-CPU machine.
 
 load ../helpers
 
@@ -80,4 +81,19 @@ who_fix() { PCRWATCH_FIXTURE=$FIX run_tool 0 who "$@"; }
 	assert "$(grep -cE '^[01] +0 +0 +kernel +watchdog' <<<"$output")" == 2 "per CPU: $output"
 	PCRWATCH_FIXTURE=$TEST_TMP/small run_tool 0 who --collapse
 	assert "$output" =~ $'\n0-1 +0 +0 +kernel +watchdog' "collapsed: $output"
+}
+
+@test "live: neighbouring CPUs that read the same share a row, the odd one keeps its own" {
+	PCRWATCH_FIXTURE=$FIX run_tool 0 live --iterations 1
+	assert "$(grep -cE '^[0-9]' <<<"$output")" == 3 "three rows: $output"
+	assert "$output" =~ $'\n0-99 +1.00 +0 +U perf\\[500\\] instructions +- ' "CPUs 0-99: $output"
+	assert "$output" =~ $'\n100 +1.00 +0 +U perf\\[500\\] instructions +U tenant\\[600\\]' "CPU 100: $output"
+	assert "$output" =~ $'\n101-383 ' "CPUs 101-383: $output"
+	PCRWATCH_FIXTURE=$FIX run_tool 0 live --iterations 1 --per-cpu
+	assert "$(grep -cE '^[0-9]' <<<"$output")" == 384 "--per-cpu: a row each"
+	PCRWATCH_FIXTURE=$FIX run_tool 0 live --iterations 1 --cpu 383
+	assert "$(grep -cE '^[0-9]' <<<"$output")" == 1 "--cpu 383: one row: $output"
+	assert "$output" =~ $'\n383 ' "$output"
+	PCRWATCH_FIXTURE=$FIX run_tool 2 live --iterations 1 --cpu 384
+	assert "$output" =~ "CPU 384 does not exist"
 }
