@@ -21,6 +21,7 @@
 
 #include "pcrwatch.h"
 #include "agent.h"
+#include "policy_pending.h"
 #include "agent_state.h"
 #include "arbiter.h"
 #include "component.h"
@@ -206,25 +207,30 @@ static bool agent_cgroup_recreated(void)
 }
 
 /* On the agent's tick, every AGENT_RECHECK_S seconds (a stat per policy
- * reservation): a recreated cgroup gets the policy loaded again, so its
+ * reservation and per waiting line): a recreated cgroup, or one a waiting
+ * line names that exists now, gets the policy loaded again, so its
  * reservation follows the path the policy names. */
 static void agent_recheck_principals(const struct agent_cfg *cfg)
 {
 	static time_t last;
 	time_t now = time(NULL);
+	const char *why;
 	int policy;
 
 	if (cfg->monitor_only || now - last < AGENT_RECHECK_S)
 		return;
 	last = now;
-	if (agent_st.policy_state != AGENT_STATE_IN_FORCE ||
-	    !agent_cgroup_recreated())
+	if (agent_st.policy_state != AGENT_STATE_IN_FORCE)
+		return;
+	if (policy_pending_ready())
+		why = "a cgroup a waiting line names exists now";
+	else if (agent_cgroup_recreated())
+		why = "a cgroup it names was recreated";
+	else
 		return;
 	policy = agent_policy(cfg);
 	agent_record_policy(cfg, policy);
-	printf("policy %s: a cgroup it names was recreated: loaded it "
-	       "again\n",
-	       cfg->policy);
+	printf("policy %s: %s: loaded it again\n", cfg->policy, why);
 	fflush(stdout);
 }
 

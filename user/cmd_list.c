@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "pcrwatch.h"
+#include "policy_pending.h"
 #include "component.h"
 #include "list_json.h"
 #include "list_quota.h"
@@ -59,6 +60,28 @@ static void print_charges(const struct pcrw_veto_cfg *cfg)
 }
 
 /* Grants of @r whose process has exited, for list. */
+/* The policy lines that wait for their cgroup (user/policy_pending.h). */
+static void print_pending(void)
+{
+	char policy[200], cgroup[256], text[256];
+	struct policy_pending *p;
+	size_t n, i;
+
+	if (policy_pending_read(&p, &n) || !n)
+		return;
+	printf("waiting for their cgroup (not in force):\n");
+	for (i = 0; i < n; i++)
+		printf("  %s:%d: %s (%s does not exist yet)\n",
+		       san_term(policy, sizeof(policy), p[i].policy,
+				sizeof(p[i].policy)),
+		       p[i].line,
+		       san_term(text, sizeof(text), p[i].text,
+				sizeof(p[i].text)),
+		       san_term(cgroup, sizeof(cgroup), p[i].cgroup,
+				sizeof(p[i].cgroup)));
+	free(p);
+}
+
 static void print_expired(const struct pcrw_resv *r)
 {
 	__u32 j;
@@ -93,6 +116,7 @@ int cmd_list(int argc, char **argv)
 	if (rc == -ENOENT) {
 		if (!list_module_text(s, true))
 			printf("no reservations\n");
+		print_pending();
 		printf("%s\n", state);
 		return PCRW_EXIT_OK;
 	}
@@ -137,6 +161,7 @@ int cmd_list(int argc, char **argv)
 	}
 	if (!list_module_text(s, false) && !n)
 		printf("(no reservations)\n");
+	print_pending();
 	printf("%s; mode %s; %u counters per CPU%s\n", state,
 	       mode_name(cfg.mode), cfg.nr_counters,
 	       cfg.nr_counters ? "" : " (unknown: fail closed)");

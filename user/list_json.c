@@ -14,6 +14,7 @@
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "veto.h"
+#include "policy_pending.h"
 
 static int list_usage(FILE *f, int rc)
 {
@@ -77,6 +78,26 @@ static void resv_json(struct json *j, const struct pcrw_resv *r, __u64 vetoes)
 	json_object_end(j);
 }
 
+/* "pending": the policy lines waiting for their cgroup. */
+static void pending_json(struct json *j)
+{
+	struct policy_pending *p = NULL;
+	size_t n = 0, i;
+
+	policy_pending_read(&p, &n);
+	json_array_begin(j, "pending");
+	for (i = 0; i < n; i++) {
+		json_object_begin(j, NULL);
+		json_str(j, "policy", p[i].policy);
+		json_i64(j, "line", p[i].line);
+		json_str(j, "statement", p[i].text);
+		json_str(j, "cgroup", p[i].cgroup);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	free(p);
+}
+
 int list_json(void)
 {
 	const struct resv_store_ops *s = resv_store();
@@ -111,6 +132,7 @@ int list_json(void)
 	list_module_json(&j, s);
 	json_str(&j, "vetoes_state", state);
 	list_quota_json(&j, &q, &cfg, all, n);
+	pending_json(&j);
 	json_object_end(&j);
 	fputc('\n', stdout);
 	free(all);

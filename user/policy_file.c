@@ -17,6 +17,7 @@
 #include "resv_store.h"
 #include "map_size.h"
 #include "trusted_file.h"
+#include "policy_pending.h"
 
 #define MAX_POLICY PCRW_MAX_RESV
 
@@ -29,11 +30,12 @@
  * a cap or floor, 0 with @sp filled, or -EINVAL with "@path:@lineno: why"
  * in @err. */
 static int parse_policy_line(char *line, const char *path, int lineno,
-			     struct resv_spec *sp, struct pcrw_quota *q,
-			     char *err, size_t len)
+			     struct resv_spec *sp, struct policy_pending *pp,
+			     struct pcrw_quota *q, char *err, size_t len)
 {
 	bool have_cpus = false, have_n = false;
 	char e[ERRLEN / 2], *tok, *save;
+	int rc;
 
 	*sp = (struct resv_spec){ .control = RESV_CTL_DEFAULT };
 	line[strcspn(line, "#\r\n")] = 0;
@@ -68,8 +70,15 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 				goto bad_value;
 			have_n = true;
 		} else if (!strncmp(tok, "for=", 4)) {
-			if (add_grant(sp, tok + 4, e, sizeof(e)))
+			rc = add_grant(sp, tok + 4, e, sizeof(e));
+			/* A cgroup not made yet: the line waits for it. */
+			if (rc == -ENOENT && !sp->pending) {
+				sp->pending = true;
+				snprintf(pp->cgroup, sizeof(pp->cgroup), "%s",
+					 tok + 4 + strlen("cgroup:"));
+			} else if (rc) {
 				goto bad_value;
+			}
 		} else if (!strcmp(tok, "direct-msr=no")) {
 			sp->control &= ~PCR_CTL_DIRECT_MSR;
 		} else if (!strcmp(tok, "direct-msr=yes")) {
@@ -83,7 +92,7 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 			return -EINVAL;
 		}
 	}
-	if (!have_cpus || !have_n || !sp->nr_grants) {
+	if (!have_cpus || !have_n || (!sp->nr_grants && !sp->pending)) {
 		snprintf(err, len,
 			 "%.40s:%d: cpus=, counters= and for= are required",
 			 path, lineno);
@@ -132,11 +141,12 @@ static void warn_line(const char *line, const char *path, int lineno,
 	seen[lineno - 1] = strdup(norm);
 }
 
-/* One line read by getline (@got bytes): 0 with @sp filled, 1 for no
- * reservation (blank, cap, floor), -EINVAL with @err. */
+/* One line read by getline (@got bytes): 0 with @sp (and @pp for a line
+ * that waits for its cgroup) filled, 1 for no reservation (blank, cap,
+ * floor), -EINVAL with @err. */
 static int policy_line(char *line, ssize_t got, const char *path, int lineno,
-		       struct resv_spec *sp, struct pcrw_quota *q, char *err,
-		       size_t len)
+		       struct resv_spec *sp, struct policy_pending *pp,
+		       struct pcrw_quota *q, char *err, size_t len)
 {
 	if (got > POLICY_LINE_MAX) {
 		snprintf(err, len, "%.40s: line %d too long (over %d bytes)",
@@ -148,7 +158,20 @@ static int policy_line(char *line, ssize_t got, const char *path, int lineno,
 			 lineno);
 		return -EINVAL;
 	}
-	return parse_policy_line(line, path, lineno, sp, q, err, len);
+	return parse_policy_line(line, path, lineno, sp, pp, q, err, len);
+}
+
+/* The statement of a waiting line as written: no comment, no blanks
+ * around it. */
+static void pending_text(struct policy_pending *pp, const char *line)
+{
+	size_t n;
+
+	line = line ? line + strspn(line, " \t") : "";
+	n = strcspn(line, "#\r\n");
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		n--;
+	snprintf(pp->text, sizeof(pp->text), "%.*s", (int)n, line);
 }
 
 /*
@@ -160,8 +183,10 @@ static int policy_line(char *line, ssize_t got, const char *path, int lineno,
  */
 static int parse_policy_stream(FILE *f, const char *path,
 			       struct resv_spec *specs, size_t *n,
+			       struct policy_pending *pend, size_t *npend,
 			       struct pcrw_quota *q, char *err, size_t len)
 {
+	struct policy_pending pp;
 	struct resv_spec sp;
 	char *line = NULL, *orig = NULL, **seen = NULL, **grown;
 	size_t cap = 0;
@@ -169,7 +194,7 @@ static int parse_policy_stream(FILE *f, const char *path,
 	int lineno = 0, rc, bad = 0, i;
 	bool unsaid = false; /* @err holds a bad line not printed yet */
 
-	*n = 0;
+	*n = *npend = 0;
 	memset(q, 0, sizeof(*q));
 	while ((got = getline(&line, &cap, f)) >= 0) {
 		grown = realloc(seen, (size_t)(lineno + 1) * sizeof(*seen));
@@ -189,7 +214,8 @@ static int parse_policy_stream(FILE *f, const char *path,
 		/* the parser cuts the line into words: warn from a copy */
 		free(orig);
 		orig = strdup(line);
-		rc = policy_line(line, got, path, lineno, &sp, q, err, len);
+		rc = policy_line(line, got, path, lineno, &sp, &pp, q, err,
+				 len);
 		if (!rc && *n >= MAX_POLICY) {
 			snprintf(err, len, "%.40s:%d: too many reservations",
 				 path, lineno);
@@ -202,6 +228,15 @@ static int parse_policy_stream(FILE *f, const char *path,
 		}
 		if (orig)
 			warn_line(orig, path, lineno, seen);
+		if (!rc && sp.pending) {
+			pcrw_warn("policy: %.40s:%d: %s does not exist yet: "
+				  "this line waits for it",
+				  path, lineno, pp.cgroup);
+			snprintf(pp.policy, sizeof(pp.policy), "%s", path);
+			pending_text(&pp, orig);
+			pp.line = lineno;
+			pend[(*npend)++] = pp;
+		}
 		if (!rc) {
 			sp.line = lineno;
 			specs[(*n)++] = sp;
@@ -222,6 +257,7 @@ static int parse_policy_stream(FILE *f, const char *path,
 /* The policy is obeyed with root's authority: read only a file that
  * nobody else could have written (user/trusted_file.h). */
 static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
+			struct policy_pending *pend, size_t *npend,
 			struct pcrw_quota *q, char *err, size_t len)
 {
 	FILE *f = trusted_fopen(path, err, len);
@@ -230,7 +266,7 @@ static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
 	*n = 0;
 	if (!f)
 		return -errno;
-	rc = parse_policy_stream(f, path, specs, n, q, err, len);
+	rc = parse_policy_stream(f, path, specs, n, pend, npend, q, err, len);
 	fclose(f);
 	return rc;
 }
@@ -354,7 +390,7 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 	}
 	/* Every line that cannot be placed is said, not only the first. */
 	for (i = 0; i < n && !rc; i++)
-		for (j = 0; j < nall && !kept[i]; j++)
+		for (j = 0; j < nall && !kept[i] && !specs[i].pending; j++)
 			if (!used[j] && spec_matches(&specs[i], &all[j])) {
 				used[j] = kept[i] = true;
 				line_of[*k] = specs[i].line;
@@ -362,7 +398,7 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 					      &all[j], mine, k);
 			}
 	for (i = 0; i < n && !rc; i++) {
-		if (kept[i])
+		if (kept[i] || specs[i].pending)
 			continue;
 		/* No management cookie: a random tag nobody holds the cookie
 		 * of; only the next policy load replaces it. */
@@ -483,27 +519,34 @@ int apply_policy(const char *path, bool check_only)
 {
 	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv *all = NULL, *mine;
+	struct policy_pending *pend;
 	struct pcrw_veto_cfg cfg;
 	struct resv_spec *specs;
 	static __u64 held[PCRW_MAX_CPUS];
 	struct pcrw_quota q, old_q;
-	char err[ERRLEN], sum[48];
-	size_t n = 0, nall = 0, i, k, first;
-	int rc;
+	char err[ERRLEN], sum[96];
+	size_t n = 0, nall = 0, npend = 0, i, k, first;
+	int rc, off;
 
 	specs = calloc(MAX_POLICY, sizeof(*specs));
+	pend = calloc(MAX_POLICY, sizeof(*pend));
 	mine = calloc(PCRW_STORE_ENTRIES + MAX_POLICY, sizeof(*mine));
-	if (!specs || !mine) {
-		free(specs);
-		free(mine);
-		return PCRW_EXIT_ERROR;
+	if (!specs || !pend || !mine) {
+		rc = PCRW_EXIT_ERROR;
+		goto free_specs;
 	}
-	if (parse_policy(path, specs, &n, &q, err, ERRLEN)) {
+	if (parse_policy(path, specs, &n, pend, &npend, &q, err, ERRLEN)) {
 		pcrw_err("policy: %s; the policy in force is unchanged", err);
 		rc = PCRW_EXIT_USAGE;
 		goto free_specs;
 	}
+	/* Said as placed: those waiting for their cgroup are not. */
+	n -= npend;
 	quota_summary(&q, sum, sizeof(sum));
+	off = (int)strlen(sum);
+	if (npend)
+		snprintf(sum + off, sizeof(sum) - off,
+			 ", %zu waiting for their cgroup", npend);
 	rc = s->open(!check_only);
 	if (rc == -ENOENT && check_only) {
 		printf("policy %s: %zu reservation(s)%s, valid\n", path, n,
@@ -532,7 +575,8 @@ int apply_policy(const char *path, bool check_only)
 		rc = PCRW_EXIT_ERROR;
 		goto unlock;
 	}
-	rc = build_policy(path, specs, n, &q, &cfg, all, nall, held, mine, &k);
+	rc = build_policy(path, specs, n + npend, &q, &cfg, all, nall, held,
+			  mine, &k);
 	if (rc)
 		goto unlock;
 	first = k - n;
@@ -551,6 +595,12 @@ int apply_policy(const char *path, bool check_only)
 	rc = module_took(path, &old_q, all, nall, mine, first, k);
 	if (rc)
 		goto unlock;
+	rc = policy_pending_write(pend, npend);
+	if (rc) /* in force all the same: only the record is missing */
+		pcrw_warn("policy: cannot record the lines waiting for their "
+			  "cgroup in %s: %s",
+			  POLICY_PENDING_FILE, strerror(-rc));
+	rc = PCRW_EXIT_OK;
 	printf("policy %s: %zu reservation(s) in force%s\n", path, n, sum);
 	fflush(stdout);
 	for (i = first; i < k; i++)
@@ -560,6 +610,7 @@ unlock:
 	free(all);
 free_specs:
 	free(specs);
+	free(pend);
 	free(mine);
 	return rc;
 }

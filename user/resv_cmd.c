@@ -36,12 +36,15 @@ int parse_counters(const char *s, __u32 *n, char *err, size_t len)
 
 int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
 {
+	int rc;
+
 	if (s->nr_grants >= PCRW_MAX_GRANTS) {
 		snprintf(err, len, "at most %d principals", PCRW_MAX_GRANTS);
 		return -EINVAL;
 	}
-	if (resv_parse_principal(arg, &s->grants[s->nr_grants], err, len))
-		return -EINVAL;
+	rc = resv_parse_principal(arg, &s->grants[s->nr_grants], err, len);
+	if (rc)
+		return rc;
 	if (!s->nr_grants)
 		snprintf(s->label, sizeof(s->label), "%s", arg);
 	/* A layer principal's layer must be admitted for it to hold. */

@@ -36,6 +36,7 @@ struct resv_spec {
 	char label[PCRW_LABEL_LEN];
 	__u32 control;
 	int line; /* a policy file's line it came from, 0 for reserve */
+	bool pending; /* a policy line waiting for its cgroup: not placed */
 };
 
 /* Does @n counters mean the whole PMU? */
@@ -51,7 +52,8 @@ static inline bool whole(__u32 n)
 int parse_counters(const char *s, __u32 *n, char *err, size_t len);
 
 /* Add principal @arg to @s's grants (the first one is its label); else
- * -EINVAL, why in @err. */
+ * -EINVAL, or -ENOENT for a cgroup directory that does not exist, why in
+ * @err. */
 int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len);
 
 /* Admit the layers of @arg ("hypervisor,kernel"; "user" is always in) to

@@ -747,7 +747,7 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		if (stat(s + 7, &st) || !S_ISDIR(st.st_mode)) {
 			snprintf(err, errlen, "'%s': no such cgroup directory",
 				 s + 7);
-			return -EINVAL;
+			return -ENOENT; /* a policy line may wait for it */
 		}
 		/* A v1 hierarchy has cgroup.procs too: ask the filesystem.
 		 * On a hybrid host cgroup2 is /sys/fs/cgroup/unified. */

@@ -24,6 +24,7 @@
 #include "serve.h"
 #include "who.h"
 #include "place_format.h"
+#include "policy_pending.h"
 
 #define NS_PER_SEC 1000000000.0
 
@@ -652,6 +653,19 @@ static void render_unresolved(FILE *f, const struct model *m)
 				resv_unresolved(&m->resv[i]));
 }
 
+static void render_pending(FILE *f)
+{
+	struct policy_pending *p = NULL;
+	size_t n = 0;
+
+	policy_pending_read(&p, &n);
+	free(p);
+	header(f, "pcrwatch_policy_pending_lines", "gauge",
+	       "Reserve lines of the policy in force that wait for their "
+	       "cgroup to exist: they protect nobody until it does.");
+	fprintf(f, "pcrwatch_policy_pending_lines %zu\n", n);
+}
+
 void serve_render_agent(FILE *f, const struct model *m)
 {
 	struct rings_holder h;
@@ -662,6 +676,7 @@ void serve_render_agent(FILE *f, const struct model *m)
 	       "1 when a pcrwatch agent reads the ring buffers now.");
 	fprintf(f, "pcrwatch_agent_running %d\n", running ? 1 : 0);
 	render_unresolved(f, m);
+	render_pending(f);
 	if (agent_state_read(&a))
 		return; /* no agent ever ran here: no policy series */
 	header(f, "pcrwatch_policy_in_force", "gauge",

@@ -32,7 +32,8 @@ teardown_tier() {
 	"$PCRWATCH" detach >/dev/null 2>&1 || true
 	# Policy reservations stay pinned by design; the next test starts clean.
 	rm -rf /sys/fs/bpf/pcrwatch
-	rm -f /run/pcrwatch/agent.state /run/pcrwatch/agent.log-dir
+	rm -f /run/pcrwatch/agent.state /run/pcrwatch/agent.log-dir /run/pcrwatch/policy.pending
+	[ -z "${PEND_CG:-}" ] || rmdir "$PEND_CG" 2>/dev/null || true
 	if [ -n "${CG:-}" ]; then
 		rmdir "$CG" "$CG_POD" "$(dirname "$CG_POD")" 2>/dev/null || true
 	fi
@@ -298,4 +299,47 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	assert "$output" !~ "actor_cgroup" "a cgroup id that does not match names nothing"
 	wait_for 10 grep -q "PCRWATCH_POD_UID=$uid" "$TEST_TMP/journal.out" || { cat "$TEST_TMP/journal.out" >&2; false; }
 	grep -q "PCRWATCH_CONTAINER_ID=$id" "$TEST_TMP/journal.out"
+}
+
+@test "a policy line for a cgroup not made yet waits for it: list, /metrics, then in force once it exists" {
+	local root
+	root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$root" ] || skip "no cgroup2 mount"
+	PEND_CG=$root/pcrw-pending-$$
+	rmdir "$PEND_CG" 2>/dev/null || true
+	printf '%s\n' 'reserve cpus=0 counters=1 for=uid:1000' \
+		"reserve cpus=1 counters=2 for=cgroup:$PEND_CG # the service" >"$TEST_TMP/policy"
+	run_tool 0 policy check "$TEST_TMP/policy"
+	assert "$output" =~ "policy:2: $PEND_CG does not exist yet: this line waits for it" "$output"
+	assert "$output" =~ "1 reservation\(s\), 1 waiting for their cgroup, valid" "$output"
+	start_agent --no-journal --policy "$TEST_TMP/policy"
+	run_tool 0 list
+	assert "$output" =~ "uid:1000 \(policy\)" "the line that can be is in force: $output"
+	assert "$output" =~ "waiting for their cgroup \(not in force\):"$'\n'"  $TEST_TMP/policy:2: reserve cpus=1 counters=2 for=cgroup:$PEND_CG \($PEND_CG does not exist yet\)" "$output"
+	run_tool 0 list --json
+	assert "$(jq -r '.pending[0] | "\(.line) \(.cgroup)"' <<<"$output")" == "2 $PEND_CG"
+	printf '%s\n' "$output" >"$TEST_TMP/list.json"
+	run "$TESTPROGS/json_schema" "$REPO/docs/schema/list.json" "$TEST_TMP/list.json"
+	assert "$status" == 0 "list --json matches its schema: $output"
+	serve_metric_pending 1
+	# The service starts: the agent's next tick puts the line in force.
+	mkdir "$PEND_CG"
+	wait_for 30 grep -q "a cgroup a waiting line names exists now: loaded it again" "$TEST_TMP/agent.out" ||
+		{ cat "$TEST_TMP/agent.out" >&2; false; }
+	run_tool 0 list
+	assert "$output" =~ "cgroup:$PEND_CG \(policy\)" "in force: $output"
+	assert "$output" !~ "waiting for their cgroup" "nothing waits: $output"
+	serve_metric_pending 0
+}
+
+# serve_metric_pending N: /metrics says N policy lines wait.
+serve_metric_pending() {
+	"$PCRWATCH" serve --listen 127.0.0.1:0 >"$TEST_TMP/serve.out" 2>&1 3>&- &
+	local spid=$! url
+	wait_for 10 grep -q listening "$TEST_TMP/serve.out"
+	url=$(sed -n 's|.*listening on \(.*\)$|\1|p' "$TEST_TMP/serve.out")
+	run curl -sf "$url"
+	kill "$spid"
+	wait "$spid" 2>/dev/null || true
+	assert "$output" =~ $'\n'"pcrwatch_policy_pending_lines $1"$'\n' "pending lines in /metrics"
 }
