@@ -46,7 +46,7 @@ int policy_pending_write(const struct policy_pending *p, size_t n)
 }
 
 /* Copy the field at @s up to a tab or the end into @dst; the next one. */
-static char *take(char *s, char *dst, size_t len)
+static char *take_field(char *s, char *dst, size_t len)
 {
 	size_t n = strcspn(s, "\t\n");
 
@@ -67,11 +67,11 @@ int policy_pending_read(struct policy_pending **p, size_t *n)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (getline(&line, &cap, f) > 0) {
-		s = take(line, e.policy, sizeof(e.policy));
-		s = take(s, num, sizeof(num));
+		s = take_field(line, e.policy, sizeof(e.policy));
+		s = take_field(s, num, sizeof(num));
 		e.line = atoi(num);
-		s = take(s, e.cgroup, sizeof(e.cgroup));
-		take(s, e.text, sizeof(e.text));
+		s = take_field(s, e.cgroup, sizeof(e.cgroup));
+		take_field(s, e.text, sizeof(e.text));
 		grown = realloc(*p, (*n + 1) * sizeof(**p));
 		if (!grown) {
 			err = -ENOMEM;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "resv_store.h"
 #include "who_filter.h"
@@ -24,21 +23,21 @@ static bool parse_u64(const char *s, unsigned long long max,
 	return !errno && !*end && *v <= max;
 }
 
-/* A cgroup v2 id is its directory's inode number on the cgroup fs. */
-static int cgroup_id_of(const char *path, __u64 *id, char *err, size_t errlen)
+/* @val as a principal of @kind ("uid", "cgroup"), resolved as for a
+ * reservation (resv_parse_principal: a user name through NSS, a cgroup by
+ * its cgroup2 id); its id in @id. */
+static int principal_id(const char *kind, const char *val, __u64 *id, char *err,
+			size_t errlen)
 {
-	char full[PATH_MAX];
-	struct stat st;
+	struct pcr_principal p;
+	char arg[PATH_MAX + 16], why[256];
 
-	if (snprintf(full, sizeof(full), "%s%s",
-		     strncmp(path, "/sys/fs/cgroup", 14) ? "/sys/fs/cgroup"
-							 : "",
-		     path) >= (int)sizeof(full) ||
-	    stat(full, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "--cgroup: no cgroup directory %s", full);
-		return -ENOENT;
+	snprintf(arg, sizeof(arg), "%s:%s", kind, val);
+	if (resv_parse_principal(arg, &p, why, sizeof(why))) {
+		snprintf(err, errlen, "--%s: %s", kind, why);
+		return -EINVAL;
 	}
-	*id = st.st_ino;
+	*id = p.id;
 	return 0;
 }
 
@@ -52,24 +51,25 @@ int who_filter_parse(struct who_filter *f, int opt, const char *val,
 		f->by_cpu = true;
 		return resv_parse_cpus(val, nr_cpus, f->cpus, err, errlen);
 	case 'p':
-	case 'u':
 		if (!parse_u64(val, UINT_MAX, &v)) {
-			snprintf(err, errlen, "--%s takes a number, not '%s'",
-				 opt == 'p' ? "pid" : "uid", val);
+			snprintf(err, errlen, "--pid takes a number, not '%s'",
+				 val);
 			return -EINVAL;
 		}
-		if (opt == 'p') {
-			f->by_pid = true;
-			f->pid = (__u32)v;
-		} else {
-			f->by_uid = true;
-			f->uid = (__u32)v;
-		}
+		f->by_pid = true;
+		f->pid = (__u32)v;
+		return 0;
+	case 'u':
+		f->by_uid = true;
+		if (principal_id("uid", val, &v, err, errlen))
+			return -EINVAL;
+		f->uid = (__u32)v;
 		return 0;
 	case 'g':
 		f->by_cgroup = true;
 		if (val[0] == '/')
-			return cgroup_id_of(val, &f->cgroup_id, err, errlen);
+			return principal_id("cgroup", val, &f->cgroup_id, err,
+					    errlen);
 		if (!parse_u64(val, ULLONG_MAX, &v)) {
 			snprintf(err, errlen,
 				 "--cgroup takes a cgroup id or a path "

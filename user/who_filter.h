@@ -20,7 +20,8 @@ struct who_filter {
 };
 
 /* Parse one filter option ('c' --cpu LIST, 'p' --pid, 'u' --uid, 'g'
- * --cgroup ID or path under /sys/fs/cgroup) into @f; nonzero with a
+ * --cgroup ID or cgroup2 path, as a reservation's principals are
+ * resolved) into @f; nonzero with a
  * message in @err when the value is bad. */
 int who_filter_parse(struct who_filter *f, int opt, const char *val,
 		     int nr_cpus, char *err, size_t errlen);

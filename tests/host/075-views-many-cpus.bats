@@ -68,7 +68,7 @@ who_fix() { PCRWATCH_FIXTURE=$FIX run_tool 0 who "$@"; }
 	assert "$output" =~ "--pid takes a number"
 	PCRWATCH_FIXTURE=$FIX run_tool 2 who --uid 99999999999
 	PCRWATCH_FIXTURE=$FIX run_tool 2 who --cgroup /no/such/cgroup
-	assert "$output" =~ "no cgroup directory /sys/fs/cgroup/no/such/cgroup"
+	assert "$output" =~ "--cgroup: '/no/such/cgroup': no such cgroup directory"
 	PCRWATCH_FIXTURE=$FIX run_tool 2 who --cgroup abc
 }
 

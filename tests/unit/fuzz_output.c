@@ -22,6 +22,7 @@
 #include "../../user/who_format.c"
 #include "../../user/who_filter.c"
 #include "../../user/who_rows.c"
+#include "../../user/policy_pending.c"
 #include "../../user/place.c"
 #include "../../user/place_format.c"
 #include "../../user/serve_metrics.c"
@@ -55,7 +56,13 @@ void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len)
 	snprintf(buf, len, "-");
 }
 
-/* The fuzzed `who` is given no --cpu: never called. */
+/* The fuzzed `who` is given no filter: never called. */
+int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
+			 size_t errlen)
+{
+	return -EINVAL;
+}
+
 int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
 		    char *err, size_t errlen)
 {
