@@ -682,6 +682,23 @@ static bool is_cgroup2(const char *path)
 	return !statfs(path, &fs) && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/* Whether @path, which does not exist, would be in the cgroup2 hierarchy:
+ * the nearest directory above it that exists is. */
+static bool could_be_cgroup2(const char *path)
+{
+	char buf[PATH_MAX], *slash;
+
+	if (path[0] != '/' ||
+	    snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return false;
+	while ((slash = strrchr(buf, '/')) && slash != buf) {
+		*slash = 0;
+		if (!access(buf, F_OK))
+			return is_cgroup2(buf);
+	}
+	return false;
+}
+
 /* Depth of @path below the cgroup2 mount it sits in. */
 static int cgroup_level(const char *path)
 {
@@ -747,7 +764,10 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		if (stat(s + 7, &st) || !S_ISDIR(st.st_mode)) {
 			snprintf(err, errlen, "'%s': no such cgroup directory",
 				 s + 7);
-			return -ENOENT; /* a policy line may wait for it */
+			/* A policy line may wait for it, only where it would
+			 * be a cgroup2 directory: never for a path anyone
+			 * could make elsewhere. */
+			return could_be_cgroup2(s + 7) ? -ENOENT : -EINVAL;
 		}
 		/* A v1 hierarchy has cgroup.procs too: ask the filesystem.
 		 * On a hybrid host cgroup2 is /sys/fs/cgroup/unified. */

@@ -312,6 +312,11 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 	run_tool 0 policy check "$TEST_TMP/policy"
 	assert "$output" =~ "policy:2: $PEND_CG does not exist yet: this line waits for it" "$output"
 	assert "$output" =~ "1 reservation\(s\), 1 waiting for their cgroup, valid" "$output"
+	# Only a path that would be a cgroup2 directory may wait: anyone could
+	# make one elsewhere.
+	printf 'reserve cpus=1 counters=2 for=cgroup:%s/nope/x\n' "$TEST_TMP" >"$TEST_TMP/elsewhere"
+	run_tool 2 policy check "$TEST_TMP/elsewhere"
+	assert "$output" =~ "no such cgroup directory; the policy in force is unchanged" "$output"
 	start_agent --no-journal --policy "$TEST_TMP/policy"
 	run_tool 0 list
 	assert "$output" =~ "uid:1000 \(policy\)" "the line that can be is in force: $output"
