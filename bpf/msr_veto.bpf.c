@@ -289,48 +289,6 @@ static long any_module_cb(struct bpf_map *map, __u32 *key, struct arb_reg *r,
 	return 1;
 }
 
-/* A private acquire takes its slot on every CPU: the first CPU where a
- * reservation that restricts the caller holds it refuses. The module's
- * own holders are its business (its registers decide among them). Only
- * the CPUs reservations cover are visited (the index's chain). */
-struct acquire_scan {
-	struct resv_scan sc;
-	__u32 cpu; /* in: the CPU to look at next; out: where */
-	__u32 reserved0;
-};
-
-static int acquire_cb(__u32 i, void *ctx)
-{
-	struct acquire_scan *a = ctx;
-
-	if (a->cpu == PCRW_CPU_END)
-		return 1;
-	a->sc.cpu = a->cpu;
-	resv_scan(&a->sc);
-	if (a->sc.first_id)
-		return 1;
-	a->cpu = a->sc.next;
-	return 0;
-}
-
-static __always_inline __u64 acquire_restricting(struct msr_stash *w,
-						 __u64 mask)
-{
-	const struct pcrw_veto_cfg *cfg = veto_config();
-	struct acquire_scan a = {
-		.sc = { .layer = w->layer, .no_module = 1, .slot_mask = mask },
-		.cpu = resv_first_cpu(),
-	};
-
-	/* Never into the callback with END (perf_admit.bpf.h, admit()). */
-	if (a.cpu == PCRW_CPU_END)
-		return 0;
-	bpf_loop(cfg ? cfg->nr_cpus : PCRW_MAX_CPUS, acquire_cb, &a, 0);
-	if (a.sc.first_id)
-		w->cpu = a.cpu;
-	return a.sc.first_id;
-}
-
 /* Nothing known about the write (no stash, or a CPU the index cannot
  * name): the first reservation or module hold that restricts the caller
  * anywhere refuses it (fail closed). */
@@ -344,6 +302,54 @@ static __always_inline __u64 msr_restricting_any(struct msr_stash *w,
 	if (!found)
 		bpf_for_each_map_elem(&arb_regs, any_module_cb, &found, 0);
 	return found;
+}
+
+/* A private acquire takes its slot on every CPU: the first CPU where a
+ * reservation that restricts the caller holds it refuses. The module's
+ * own holders are its business (its registers decide among them). Only
+ * the CPUs reservations cover are visited (the index's chain). */
+struct acquire_scan {
+	struct resv_scan sc;
+	__u32 cpu; /* in: the CPU to look at next; out: where */
+	__u32 broken; /* out: a CPU the index cannot name, or a broken chain */
+};
+
+static int acquire_cb(__u32 i, void *ctx)
+{
+	struct acquire_scan *a = ctx;
+
+	if (a->cpu == PCRW_CPU_END)
+		return 1;
+	a->sc.cpu = a->cpu;
+	resv_scan(&a->sc);
+	if (a->sc.first_id)
+		return 1;
+	if (a->sc.unindexed || a->sc.next <= a->cpu) {
+		a->broken = 1; /* fail closed (pcrwatch.h, the index) */
+		return 1;
+	}
+	a->cpu = a->sc.next;
+	return 0;
+}
+
+static __always_inline __u64 acquire_restricting(struct msr_stash *w,
+						 __u64 *mask)
+{
+	const struct pcrw_veto_cfg *cfg = veto_config();
+	struct acquire_scan a = {
+		.sc = { .layer = w->layer, .no_module = 1, .slot_mask = *mask },
+		.cpu = resv_first_cpu(),
+	};
+
+	/* Never into the callback with END (perf_admit.bpf.h, admit()). */
+	if (a.cpu == PCRW_CPU_END)
+		return 0;
+	bpf_loop(cfg ? cfg->nr_cpus : PCRW_MAX_CPUS, acquire_cb, &a, 0);
+	if (a.broken)
+		return msr_restricting_any(w, mask);
+	if (a.sc.first_id)
+		w->cpu = a.cpu;
+	return a.sc.first_id;
 }
 
 /* The reservation that refuses write @w (0: none), and the slots it is
@@ -361,7 +367,7 @@ static __always_inline __u64 msr_restricting(struct msr_stash *w, __u64 *mask)
 	else
 		*mask = ~0ULL; /* ioctl: any slot of the CPU */
 	if (w->via == MSR_VIA_HOLD && w->cpu == ~0U)
-		return acquire_restricting(w, *mask);
+		return acquire_restricting(w, mask);
 	if (!*mask)
 		return 0; /* no PMU register */
 	sc.cpu = w->cpu;

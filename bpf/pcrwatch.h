@@ -197,10 +197,16 @@ struct pcrw_resv {
  * userspace after every change and put in force by one update of the
  * outer map "resv_index" (array of maps, one entry), so a veto sees the
  * index before a change or after it, never half of it.
- *  - a CPU's row: @nr reservation ids covering it, @next the next CPU any
- *    reservation covers (PCRW_CPU_END after the last);
+ *  - a CPU's row: @nr reservation ids covering it, @next the first CPU
+ *    above it that a reservation covers (PCRW_CPU_END after the last),
+ *    in every row, covered or not;
  *  - the head: @nr the reservations in the store, @next the first covered
  *    CPU. A per-task open walks that chain, never every possible CPU.
+ * A walk reads each row from the index in force at that step, so a walk
+ * that a reload overtakes goes on in the new index: since every @next is
+ * above its CPU, it still only climbs, and no CPU covered before and
+ * after the switch is passed over. A @next not above its CPU is a broken
+ * index: the walk fails closed.
  */
 #define PCRW_INDEX_HEAD 0
 #define PCRW_INDEX_ROW(cpu) ((cpu) + 1)

@@ -132,7 +132,9 @@ struct admit_loop {
 	__u32 reserved0;
 };
 
-/* Rule 5 on CPU @cpu; 1 when it refuses (the walk stops). */
+/* Rule 5 on CPU @cpu; 1 when it refuses (the walk stops). A walk whose
+ * next CPU is not above this one has met a broken index (pcrwatch.h): it
+ * fails closed rather than circle. */
 static __always_inline int admit_on(struct admit_loop *l, __u32 cpu)
 {
 	struct resv_scan sc = { .cpu = cpu, .layer = l->v.layer };
@@ -140,7 +142,7 @@ static __always_inline int admit_on(struct admit_loop *l, __u32 cpu)
 
 	resv_scan(&sc);
 	l->cpu = sc.next;
-	if (sc.unindexed) {
+	if (sc.unindexed || (l->per_task && sc.next <= cpu)) {
 		l->v.restricted = 1;
 		l->v.rule = PCR_ADMIT_UNINDEXED;
 		return 1;

@@ -249,23 +249,22 @@ static int bpf_store_set_cfg(const struct pcrw_veto_cfg *c)
 }
 
 /*
- * The rows of the index for @all (pcrwatch.h): each covered CPU's ids and
- * the chain of covered CPUs from the head. @rows holds
- * PCRW_INDEX_ROW(@nr_cpus) zeroed rows. -E2BIG when a CPU would hold more
- * than PCRW_RESV_PER_CPU reservations (placement refuses long before:
- * each holds a counter slot there).
+ * The rows of the index for @all (pcrwatch.h): each covered CPU's ids, and
+ * in every row (the head's too) the first covered CPU above it, so that a
+ * walk only climbs. @rows holds PCRW_INDEX_ROW(@nr_cpus) zeroed rows.
+ * -E2BIG when a CPU would hold more than PCRW_RESV_PER_CPU reservations
+ * (placement refuses long before: each holds a counter slot there).
  */
 static int index_rows(const struct pcrw_resv *all, size_t n, __u32 nr_cpus,
 		      struct pcrw_cpu_resv *rows)
 {
-	struct pcrw_cpu_resv *row, *last = &rows[PCRW_INDEX_HEAD];
-	__u32 cpu;
+	struct pcrw_cpu_resv *row;
+	__u32 cpu, next = PCRW_CPU_END;
 	size_t i;
 
-	last->nr = n;
-	last->next = PCRW_CPU_END;
-	for (cpu = 0; cpu < nr_cpus; cpu++) {
+	for (cpu = nr_cpus; cpu-- > 0;) {
 		row = &rows[PCRW_INDEX_ROW(cpu)];
+		row->next = next;
 		for (i = 0; i < n; i++) {
 			if (!resv_has_cpu(&all[i], cpu))
 				continue;
@@ -273,34 +272,41 @@ static int index_rows(const struct pcrw_resv *all, size_t n, __u32 nr_cpus,
 				return -E2BIG;
 			row->ids[row->nr++] = (__u32)all[i].id;
 		}
-		if (!row->nr)
-			continue;
-		row->next = PCRW_CPU_END;
-		last->next = cpu;
-		last = row;
+		if (row->nr)
+			next = cpu;
 	}
+	rows[PCRW_INDEX_HEAD].nr = n;
+	rows[PCRW_INDEX_HEAD].next = next;
 	return 0;
 }
 
-/* A new inner map holding @rows (@nr of them): its fd, or -errno. Only
- * the head and covered rows are written: the rest stay zero (no
- * reservation; their @next is never followed). */
+/* A new inner map holding @rows (@nr of them, every one written: an
+ * uncovered row still carries @next), filled in one batch: its fd, or
+ * -errno. */
 static int index_map(const struct pcrw_cpu_resv *rows, __u32 nr)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_INNER_MAP);
-	__u32 key;
+	LIBBPF_OPTS(bpf_map_batch_opts, b, .elem_flags = BPF_ANY);
+	__u32 *keys, key, count = nr;
 	int fd, err = 0;
 
+	keys = calloc(nr, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (key = 0; key < nr; key++)
+		keys[key] = key;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "resv_rows", sizeof(__u32),
 			    sizeof(*rows), nr, &o);
 	if (fd < 0)
-		return -errno;
-	for (key = 0; key < nr && !err; key++)
-		if ((key == PCRW_INDEX_HEAD || rows[key].nr) &&
-		    bpf_map_update_elem(fd, &key, &rows[key], BPF_ANY))
-			err = -errno;
+		err = -errno;
+	else if (bpf_map_update_batch(fd, keys, rows, &count, &b))
+		err = -errno;
+	else if (count != nr)
+		err = -EIO;
+	free(keys);
 	if (err) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return err;
 	}
 	return fd;

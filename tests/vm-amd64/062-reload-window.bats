@@ -55,6 +55,34 @@ teardown_tier() {
 	assert "$(ids)" != "$before" "a changed policy replaces it"
 }
 
+# The rows of the index in force, one per line: the key's four bytes, then
+# the row's nr and next (hex, little-endian). The newest resv_rows map is
+# the one in force: every change makes a new one.
+index_rows() {
+	local id
+	id=$(bpftool map show -j | jq '[.[] | select(.name == "resv_rows") | .id] | max')
+	bpftool map dump id "$id" -j |
+		jq -r '.[] | [.key[0:4], .value[0:8]] | flatten | map(ltrimstr("0x")) | join(" ")'
+}
+
+@test "every row of the index points above its CPU: a walk a reload overtakes only climbs" {
+	run_tool 0 policy load "$TEST_TMP/a"
+	rows=$(index_rows)
+	echo "$rows"
+	n=0
+	while read -r k0 k1 k2 k3 _ _ _ _ x0 x1 x2 x3; do
+		key=$((16#$k3$k2$k1$k0)) next=$((16#$x3$x2$x1$x0)) n=$((n + 1))
+		if [ "$key" = 0 ]; then
+			assert "$next" == 1 "the head points at CPU 1, the one covered"
+		else
+			# CPU 0 is not covered: its row is still written, and
+			# points at CPU 1 (a zero there sent a walk round CPU 0).
+			assert "$next" -gt $((key - 1)) "CPU $((key - 1)) points above itself: $next"
+		fi
+	done <<<"$rows"
+	assert "$n" -ge 3 "the head and a row per CPU: $rows"
+}
+
 @test "policy reloads in a loop: no non-holder write reaches the reserved CPU" {
 	run_tool 0 policy load "$TEST_TMP/a"
 	trace_msrs 0x186
