@@ -69,9 +69,15 @@ copy() {
 	run_tool 0 who
 	assert "$(grep "perf\[$pid\]" <<<"$output" | grep ' active ')" !~ "~" "no ~ on the running copy: $output"
 	assert "$(grep "perf\[$pid\]" <<<"$output" | grep ' idle ')" =~ "idle +- " "RUN - for the idle copy: $output"
-	live_text
+	# perl shares CPU 1 with the guest's own tasks: a refresh taken while
+	# it is switched out rightly shows its copy idle there. Up to five.
+	local want="^1 +(1\.00|0\.99) +0 +.*U perf\[$pid\] cycles"
+	for _ in 1 2 3 4 5; do
+		live_text
+		[[ "$(row 1)" =~ $want ]] && break
+	done
 	assert "$(row 0)" =~ "^0 +- +0 " "CPU 0: no MUX, WAIT 0: $output"
-	assert "$(row 1)" =~ "^1 +(1\.00|0\.99) +0 +.*U perf\[$pid\] cycles" "CPU 1: MUX 1, WAIT 0, no ~: $output"
+	assert "$(row 1)" =~ "$want" "CPU 1: MUX 1, WAIT 0, no ~: $output"
 	end_client rec
 	assert "$status" == 0 "perf record: $output"
 }
