@@ -132,33 +132,32 @@ struct admit_loop {
 	__u32 reserved0;
 };
 
-/* Rule 5 on CPU @cpu; 1 when it refuses (the walk stops). A walk whose
- * next CPU is not above this one has met a broken index (pcrwatch.h): it
- * fails closed rather than circle. */
-static __always_inline int admit_on(struct admit_loop *l, __u32 cpu)
+/* Rule 5 on CPU @cpu, from its scan @sc; 1 when it refuses (the walk
+ * stops). A walk whose next CPU is not above this one has met a broken
+ * index (pcrwatch.h): it fails closed rather than circle. */
+static __always_inline int admit_judge(struct admit_loop *l, __u32 cpu,
+				       const struct resv_scan *sc)
 {
-	struct resv_scan sc = { .cpu = cpu, .layer = l->v.layer };
 	__u64 other;
 
-	resv_scan(&sc);
-	l->cpu = sc.next;
-	if (sc.unindexed || (l->per_task && sc.next <= cpu)) {
+	l->cpu = sc->next;
+	if (sc->unindexed || (l->per_task && sc->next <= cpu)) {
 		l->v.restricted = 1;
 		l->v.rule = PCR_ADMIT_UNINDEXED;
 		return 1;
 	}
-	if (!sc.first_id)
+	if (!sc->first_id)
 		return 0;
 	l->v.restricted = 1;
 	if (!l->v.resv_id)
-		l->v.resv_id = sc.first_id;
-	l->d.reserved_other = sc.reserved_other;
-	l->d.whole_other = sc.whole_other;
+		l->v.resv_id = sc->first_id;
+	l->d.reserved_other = sc->reserved_other;
+	l->d.whole_other = sc->whole_other;
 	other = charge_read(l->per_task ? cpu : l->task_word);
 	l->v.rule = admit_rule(&l->d, l->own, other);
 	if (l->v.rule == PCR_ADMIT_OK)
 		return 0;
-	l->v.resv_id = sc.first_id;
+	l->v.resv_id = sc->first_id;
 	return 1;
 }
 
@@ -167,21 +166,12 @@ static __always_inline int admit_on(struct admit_loop *l, __u32 cpu)
 static int admit_walk_cb(__u32 i, void *ctx)
 {
 	struct admit_loop *l = ctx;
+	struct resv_scan sc = { .cpu = l->cpu, .layer = l->v.layer };
 
 	if (l->cpu == PCRW_CPU_END)
 		return 1;
-	return admit_on(l, l->cpu);
-}
-
-/* Does any reservation restrict the current task, acting in @layer, on
- * @cpu? Also true where the index cannot name @cpu while reservations
- * exist: the caller then applies the rule, which refuses. */
-static __always_inline int restricted_on(__u32 cpu, __u32 layer)
-{
-	struct resv_scan sc = { .cpu = cpu, .layer = layer };
-
 	resv_scan(&sc);
-	return sc.first_id != 0 || sc.unindexed;
+	return admit_judge(l, sc.cpu, &sc);
 }
 
 /*
@@ -200,12 +190,19 @@ static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 				  __u32 *idx)
 {
 	struct admit_loop l = { .d = *d, .v.layer = layer, .v.cpu = cpu };
+	struct resv_scan sc = { .cpu = cpu, .layer = layer };
 	__u64 *word;
 	__u32 w;
 
 	*idx = ~0U;
-	if (cpu >= 0 && !restricted_on(cpu, layer))
-		goto out; /* the common case: nothing reserved there */
+	/* A CPU-bound event: its CPU's one scan, judged after the charge
+	 * (the scan does not read charges). Also restricted where the index
+	 * cannot name @cpu while reservations exist: the rule then refuses. */
+	if (cpu >= 0) {
+		resv_scan(&sc);
+		if (!sc.first_id && !sc.unindexed)
+			goto out; /* the common case: nothing reserved there */
+	}
 	/* The walk starts where this one read of the head says, and only
 	 * from a CPU: a constant at the bpf_loop call (END, on a path where
 	 * a second read found nothing) is what verifiers before 6.7 checked
@@ -226,7 +223,7 @@ static __always_inline void admit(const struct pcrw_veto_cfg *cfg, int cpu,
 	l.per_task = cpu < 0;
 	l.own = charge ? pcr_charge_add(word, demand) : *word + demand;
 	if (cpu >= 0)
-		admit_on(&l, cpu);
+		admit_judge(&l, cpu, &sc);
 	else
 		bpf_loop(cfg->nr_cpus, admit_walk_cb, &l, 0);
 	if (!charge)
