@@ -70,7 +70,9 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 # the arm64 test binary is built without it and says so when asked to serve.
 USER_SRCS := $(sort $(wildcard user/*.c))
 ifeq ($(HAVE_HTTPD),0)
-USER_SRCS := $(filter-out user/serve%.c,$(USER_SRCS))
+USER_SRCS := $(filter-out user/serve%.c user/cmd_serve.c,$(USER_SRCS))
+else
+USER_CFLAGS += -DPCRW_HAVE_SERVE
 endif
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 PROG_SRCS := $(sort $(wildcard tests/progs/*.c))
@@ -283,7 +285,7 @@ format-check:
 # The units go to UNITDIR, except where the Debian package's are installed
 # (/lib/systemd/system): units under /usr/local/lib would shadow them.
 PKG_UNITDIR := /lib/systemd/system
-UNITS := pcrwatch pcrwatch-monitor pcrwatch-exporter
+SERVICES := pcrwatch pcrwatch-monitor pcrwatch-exporter
 INSTALLED := $(PREFIX)/sbin/pcrwatch $(PREFIX)/share/man/man8/pcrwatch.8 \
 	$(PREFIX)/share/bash-completion/completions/pcrwatch
 install: deps-build
@@ -293,7 +295,7 @@ install: deps-build
 	$(Q)if [ -z "$(DESTDIR)" ] && [ "$(UNITDIR)" != "$(PKG_UNITDIR)" ] && \
 		[ -e $(PKG_UNITDIR)/pcrwatch.service ]; then \
 		echo "units: the Debian package's are in $(PKG_UNITDIR); not shadowing them"; \
-	else for u in $(UNITS); do \
+	else for u in $(SERVICES); do \
 		mkdir -p $(DESTDIR)$(UNITDIR) && \
 		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' tools/$$u.service \
 			> $(DESTDIR)$(UNITDIR)/$$u.service && \
@@ -309,13 +311,13 @@ install: deps-build
 uninstall:
 	$(Q)if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && \
 		[ -e $(UNITDIR)/pcrwatch.service ]; then \
-		systemctl disable --now $(addsuffix .service,$(UNITS)) 2>/dev/null || true; \
+		systemctl disable --now $(addsuffix .service,$(SERVICES)) 2>/dev/null || true; \
 	fi
 	$(Q)if [ -z "$(DESTDIR)" ] && [ -x $(PREFIX)/sbin/pcrwatch ]; then \
 		$(PREFIX)/sbin/pcrwatch detach --all || true; \
 	fi
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED)) \
-		$(foreach u,$(UNITS),$(DESTDIR)$(UNITDIR)/$(u).service)
+		$(foreach u,$(SERVICES),$(DESTDIR)$(UNITDIR)/$(u).service)
 	$(Q)if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null; then \
 		systemctl daemon-reload 2>/dev/null || true; fi
 

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The list of BPF program groups, and the pin folders they share.
- * Each group is defined in its own file; the weak references let a build
- * leave one out.
+ * Each group is defined in its own file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,26 +15,17 @@
 #include "component.h"
 #include "pcrwatch.h"
 
-extern const struct component msr_component __attribute__((weak));
-extern const struct component perf_component __attribute__((weak));
-extern const struct component veto_component __attribute__((weak));
-extern const struct component arbiter_component __attribute__((weak));
+extern const struct component msr_component, perf_component, veto_component,
+	arbiter_component;
 
+/* Every group, in the order attach goes through them; NULL-terminated. */
 const struct component *const *components(void)
 {
-	static const struct component *list[5];
-	static bool filled;
-	const struct component *all[] = { &msr_component, &perf_component,
-					  &veto_component, &arbiter_component };
-	size_t i, n = 0;
+	static const struct component *const list[] = {
+		&msr_component, &perf_component, &veto_component,
+		&arbiter_component, NULL
+	};
 
-	if (!filled) {
-		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-			if (all[i])
-				list[n++] = all[i];
-		list[n] = NULL;
-		filled = true;
-	}
 	return list;
 }
 

@@ -123,13 +123,8 @@ static void merge_slots(struct model *m)
 static void run_source(struct model *m, const char *name,
 		       int (*fn)(struct model *))
 {
-	int err;
+	int err = fn(m);
 
-	if (!fn) {
-		model_note(m, "%s source not in this build", name);
-		return;
-	}
-	err = fn(m);
 	if (err)
 		model_note(m, "%s source failed: %s", name, strerror(-err));
 }
@@ -141,11 +136,6 @@ int model_collect(struct model *m)
 
 	model_clear(m);
 	if (fixture && fixture[0]) {
-		if (!fixture_source_collect) {
-			model_note(m, "PCRWATCH_FIXTURE set, but fixtures are "
-				      "not in this build");
-			return -ENOTSUP;
-		}
 		err = fixture_source_collect(m, fixture);
 		model_link_reservations(m);
 		model_settle(m);
@@ -156,10 +146,8 @@ int model_collect(struct model *m)
 	run_source(m, "MSR", msr_source_collect);
 	run_source(m, "reservation", resv_source_collect);
 	event_counts_collect(m);
-	if (mediated_source_collect)
-		run_source(m, "mediated vPMU", mediated_source_collect);
-	if (arbiter_source_collect)
-		run_source(m, "arbiter", arbiter_source_collect);
+	run_source(m, "mediated vPMU", mediated_source_collect);
+	run_source(m, "arbiter", arbiter_source_collect);
 	merge_slots(m);
 	model_link_reservations(m);
 	model_settle(m);

@@ -162,17 +162,16 @@ bool model_waiting(const struct owner_record *r);
  * an active event not yet timed): false when it has none to show. */
 bool model_mux_ratio(const struct owner_record *r, double *ratio);
 
-/* Sources, each in its own file; weak so a build or kernel without one
- * still collects the rest (model_collect notes the missing ones). Each
- * returns 0 or a negative errno and adds records and notes to @m. */
-int perf_source_collect(struct model *m) __attribute__((weak));
-int msr_source_collect(struct model *m) __attribute__((weak));
-int resv_source_collect(struct model *m) __attribute__((weak));
-int arbiter_source_collect(struct model *m) __attribute__((weak));
-int mediated_source_collect(struct model *m) __attribute__((weak));
+/* Sources, each in its own file. Each returns 0 or a negative errno and
+ * adds records and notes to @m (a kernel without one's programs gets a
+ * note). */
+int perf_source_collect(struct model *m);
+int msr_source_collect(struct model *m);
+int resv_source_collect(struct model *m);
+int arbiter_source_collect(struct model *m);
+int mediated_source_collect(struct model *m);
 /* Injected state for views, tests and benches: when PCRWATCH_FIXTURE names
  * a file, model_collect reads records from it instead of the kernel. */
-int fixture_source_collect(struct model *m, const char *path)
-	__attribute__((weak));
+int fixture_source_collect(struct model *m, const char *path);
 
 #endif

@@ -170,8 +170,7 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 	__u32 i;
 
 	model_init(&perf);
-	if (perf_source_collect)
-		perf_source_collect(&perf);
+	perf_source_collect(&perf);
 	for (cpu = 0; cpu < ncpu; cpu++) {
 		int fd;
 

@@ -26,8 +26,13 @@ struct command {
 };
 
 /* The command table: one row per subcommand, each in user/cmd_<name>.c.
- * A command not built into this binary has a NULL function (its symbol is
- * weak) and says so when asked for. */
+ * The exporter's row has no function in a build without it (no
+ * PCRW_HAVE_SERVE), which says so when asked for. */
+#ifdef PCRW_HAVE_SERVE
+#define SERVE_FN cmd_serve
+#else
+#define SERVE_FN NULL
+#endif
 static const struct command commands[] = {
 	{ "live", cmd_live,
 	  "full-screen live view of counter ownership (default)" },
@@ -50,7 +55,7 @@ static const struct command commands[] = {
 	  "load or check a declarative reservation policy" },
 	{ "enforce", cmd_enforce,
 	  "run the enforcer: vetoes on reserved counters" },
-	{ "serve", cmd_serve,
+	{ "serve", SERVE_FN,
 	  "Prometheus exporter for ownership and contention" },
 	{ "probe", cmd_probe,
 	  "is the PMU native, virtualized or absent; read costs" },
