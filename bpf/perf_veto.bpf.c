@@ -166,12 +166,13 @@ int BPF_PROG(veto_perf_open, struct perf_event_attr *attr, int type, int ret)
 SEC("lsm/perf_event_open")
 int BPF_PROG(veto_perf_open_type_only, int type, int ret)
 {
-	const struct pcrw_veto_cfg *cfg = veto_config();
+	const struct pcrw_veto_cfg *cfg;
 	__u64 key = bpf_get_current_pid_tgid();
 	struct kattr k, *c;
 
 	if (ret || type != PERF_SECURITY_OPEN)
 		return ret;
+	cfg = veto_config();
 	if (cfg && cfg->nr_hw_types)
 		return 0; /* the alloc hook decides (open_decide()) */
 	c = bpf_map_lookup_elem(&copied_attr, &key);
@@ -186,12 +187,15 @@ SEC("fexit/perf_copy_attr")
 int BPF_PROG(veto_perf_copy_attr, void *uattr, struct perf_event_attr *attr,
 	     int ret)
 {
-	const struct pcrw_veto_cfg *cfg = veto_config();
+	const struct pcrw_veto_cfg *cfg;
 	__u64 key = bpf_get_current_pid_tgid();
 	struct kattr k;
 
+	if (ret)
+		return 0;
 	/* With a core PMU the open hook takes no attr: none is kept. */
-	if (ret || (cfg && cfg->nr_hw_types))
+	cfg = veto_config();
+	if (cfg && cfg->nr_hw_types)
 		return 0;
 	read_kattr(attr, &k);
 	bpf_map_update_elem(&copied_attr, &key, &k, BPF_ANY);
