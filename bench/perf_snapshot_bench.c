@@ -20,10 +20,10 @@
 
 #include <bpf/libbpf.h>
 
-#include "perf_snapshot.h"
-#include "pcrwatch.h"
+#include "../user/perf_snapshot.h"
+#include "../user/pcrwatch.h"
 
-/* The pin folder code (user/component.c) reports through pcrwatch's own
+/* The pin folder code (user/pin.c) reports through pcrwatch's own
  * error printer, which lives with main(). */
 void pcrw_err(const char *fmt, ...)
 {

@@ -21,7 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
-#include "component.h"
+#include "pin.h"
 #include "json.h"
 #include "names.h"
 #include "sanitize.h"

@@ -12,6 +12,7 @@
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 
 /* The policy's quota on the reservations with @r as changed (its grants
  * decide which caps bind it): PCRW_EXIT_OK, or the refusal's status. */
@@ -27,7 +28,7 @@ static int grant_quota(const struct pcrw_resv *r)
 		rc = resv_load_all(&all, &n);
 	if (rc) {
 		free(all);
-		return store_error("grant", rc);
+		return resv_store_error("grant", rc);
 	}
 	for (i = 0; i < n; i++)
 		if (all[i].id == r->id)
@@ -94,7 +95,7 @@ int cmd_grant(int argc, char **argv)
 			continue;
 		switch (opt) {
 		case 'f':
-			if (add_grant(&add, optarg, err, sizeof(err)))
+			if (resv_add_grant(&add, optarg, err, sizeof(err)))
 				return pcrw_usage_error("grant", "%s", err);
 			break;
 		case 'r':
@@ -176,7 +177,7 @@ int cmd_grant(int argc, char **argv)
 		goto out;
 	rc = s->put(&r);
 	if (rc) {
-		rc = store_error("grant", rc);
+		rc = resv_store_error("grant", rc);
 		goto out;
 	}
 	printf("reservation %llu: %u principal(s)%s%s, direct MSR writes %s\n",

@@ -14,13 +14,48 @@
 
 #include "pcrwatch.h"
 #include "policy_pending.h"
-#include "component.h"
+#include "pin.h"
 #include "list_json.h"
+#include "list_module.h"
 #include "list_quota.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "sanitize.h"
 #include "veto.h"
+
+static int list_usage(FILE *f, int rc)
+{
+	fprintf(f, "Usage: pcrwatch list [--json]\n"
+		   "List reservations in force (never their cookies).\n\n"
+		   "  -j, --json   one JSON document: "
+		   "{\"reservations\":[...],...}\n");
+	return rc;
+}
+
+static int list_args(int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	*json = false;
+	while ((opt = pcrw_getopt("list", argc, argv, "jh", opts)) != -1) {
+		if (opt == 'j')
+			*json = true;
+		else if (opt == 'h')
+			return list_usage(stdout, PCRW_EXIT_OK);
+		else
+			return PCRW_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return pcrw_usage_error("list", "unexpected argument '%s'",
+					argv[optind]);
+	return -1;
+}
 
 static const char *mode_name(__u32 mode)
 {
@@ -99,14 +134,14 @@ int cmd_list(int argc, char **argv)
 	struct pcrw_resv *all = NULL;
 	struct pcrw_veto_cfg cfg;
 	struct pcrw_quota q;
-	char cpus[128], who[160], state[160];
+	char cpus[PCRW_CPULIST_LEN], who[160], state[160];
 	size_t n = 0, i;
 	__u32 j;
 	int rc;
 
 	bool json;
 
-	rc = list_args(argc, argv, &json); /* user/list_json.c */
+	rc = list_args(argc, argv, &json);
 	if (rc >= 0)
 		return rc;
 	if (json)
@@ -121,12 +156,12 @@ int cmd_list(int argc, char **argv)
 		return PCRW_EXIT_OK;
 	}
 	if (rc)
-		return store_error("list", rc);
+		return resv_store_error("list", rc);
 	if (s->get_cfg(&cfg))
 		memset(&cfg, 0, sizeof(cfg));
 	rc = resv_load_all(&all, &n);
 	if (rc)
-		return store_error("list", rc);
+		return resv_store_error("list", rc);
 	list_header();
 	for (i = 0; i < n; i++) {
 		struct pcrw_resv *r = &all[i];
@@ -134,7 +169,7 @@ int cmd_list(int argc, char **argv)
 		size_t off;
 
 		resv_format_cpus(r->cpus, cpus, sizeof(cpus));
-		if (whole(r->nr_counters)) {
+		if (resv_whole_pmu(r->nr_counters)) {
 			snprintf(cnt, sizeof(cnt), "all");
 			snprintf(slots, sizeof(slots), "all");
 		} else {
@@ -151,7 +186,7 @@ int cmd_list(int argc, char **argv)
 		}
 		if (!r->nr_grants)
 			snprintf(who, sizeof(who), "nobody");
-		format_layers(r->regs.control, layers, sizeof(layers));
+		resv_format_layers(r->regs.control, layers, sizeof(layers));
 		printf("%-4llu %-10s %-9s %-12s %-6s %-22s %-7llu %s%s\n",
 		       (unsigned long long)r->id, cpus, cnt, slots,
 		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
@@ -167,7 +202,7 @@ int cmd_list(int argc, char **argv)
 	       cfg.nr_counters ? "" : " (unknown: fail closed)");
 	if (cfg.nr_counters)
 		printf("  %u general (reservable), %u cycles-only\n",
-		       general_counters(&cfg), cfg.nr_cycles_only);
+		       resv_general_counters(&cfg), cfg.nr_cycles_only);
 	print_charges(&cfg);
 	if (s->get_quota(&q))
 		printf("quota: cannot be read\n");

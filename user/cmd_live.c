@@ -14,6 +14,7 @@
 #include "pcrwatch.h"
 #include "live.h"
 #include "resv_store.h"
+#include "resv_text.h"
 
 static int live_usage(FILE *f, int rc)
 {

@@ -55,7 +55,7 @@ int cmd_release(int argc, char **argv)
 	if (!rc)
 		rc = s->commit();
 	if (rc) {
-		rc = store_error("release", rc);
+		rc = resv_store_error("release", rc);
 		goto out;
 	}
 	printf("released reservation %llu\n", (unsigned long long)r.id);

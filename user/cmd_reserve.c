@@ -17,6 +17,7 @@
 #include "kernel_probe.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "veto.h"
 #include "map_size.h"
 
@@ -86,7 +87,7 @@ int cmd_reserve(int argc, char **argv)
 	struct pcrw_resv *all = NULL, r;
 	const char *cpus = NULL;
 	bool have_counters = false;
-	char err[ERRLEN], buf[128], msg[384];
+	char err[ERRLEN], buf[PCRW_CPULIST_LEN], msg[384];
 	__u8 key[PCRW_COOKIE_KEY_LEN];
 	__u64 slots, mgmt, id;
 	static __u64 held[PCRW_MAX_CPUS];
@@ -99,20 +100,20 @@ int cmd_reserve(int argc, char **argv)
 			cpus = optarg;
 			break;
 		case 'n':
-			if (parse_counters(optarg, &spec.nr_counters, err,
-					   ERRLEN))
+			if (resv_parse_counters(optarg, &spec.nr_counters, err,
+						ERRLEN))
 				return pcrw_usage_error("reserve", "%s", err);
 			have_counters = true;
 			break;
 		case 'f':
-			if (add_grant(&spec, optarg, err, sizeof(err)))
+			if (resv_add_grant(&spec, optarg, err, sizeof(err)))
 				return pcrw_usage_error("reserve", "%s", err);
 			break;
 		case 'M':
 			spec.control &= ~PCR_CTL_DIRECT_MSR;
 			break;
 		case 'L':
-			if (add_layers(&spec, optarg, err, sizeof(err)))
+			if (resv_add_layers(&spec, optarg, err, sizeof(err)))
 				return pcrw_usage_error("reserve", "%s", err);
 			break;
 		case 'h':
@@ -132,15 +133,15 @@ int cmd_reserve(int argc, char **argv)
 
 	rc = s->open(true);
 	if (rc)
-		return store_error("reserve", rc);
+		return resv_store_error("reserve", rc);
 	rc = s->lock();
 	if (rc)
-		return store_error("reserve", rc);
+		return resv_store_error("reserve", rc);
 	rc = s->get_cfg(&cfg);
 	if (!rc)
 		rc = resv_load_all(&all, &n);
 	if (rc) {
-		rc = store_error("reserve", rc);
+		rc = resv_store_error("reserve", rc);
 		goto out;
 	}
 	if (n >= PCRW_MAX_RESV) {
@@ -157,8 +158,8 @@ int cmd_reserve(int argc, char **argv)
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
-	if (place(&spec, all, n, false, general_counters(&cfg), held, &slots,
-		  err, ERRLEN)) {
+	if (resv_place_slots(&spec, all, n, false, resv_general_counters(&cfg),
+			     held, &slots, err, ERRLEN)) {
 		pcrw_err("reserve: %s", err);
 		rc = PCRW_EXIT_ERROR;
 		goto out;
@@ -168,9 +169,9 @@ int cmd_reserve(int argc, char **argv)
 		goto out;
 	}
 	/* The map keeps the cookie's tag; the cookie is printed, once. */
-	mgmt = random_cookie();
-	id = next_id(all, n);
-	make_resv(&r, &spec, id, slots, cookie_tag(key, id, mgmt), 0);
+	mgmt = resv_random_cookie();
+	id = resv_next_id(all, n);
+	resv_make(&r, &spec, id, slots, cookie_tag(key, id, mgmt), 0);
 	all[n] = r;
 	rc = quota_admit("reserve", &cfg, all, n + 1, &r);
 	if (rc)
@@ -181,12 +182,12 @@ int cmd_reserve(int argc, char **argv)
 	if (rc) {
 		s->del(r.id);
 		s->commit();
-		rc = store_error("reserve", rc);
+		rc = resv_store_error("reserve", rc);
 		goto out;
 	}
 	/* In force from here: a private acquire of the module now is
 	 * refused (rule 7), one made meanwhile is seen here. */
-	rc = module_in_the_way(&r, msg, sizeof(msg));
+	rc = resv_module_in_the_way(&r, msg, sizeof(msg));
 	if (rc) {
 		s->del(r.id);
 		s->commit();
@@ -217,7 +218,7 @@ int cmd_reserve(int argc, char **argv)
 		goto out;
 	}
 	resv_format_cpus(r.cpus, buf, sizeof(buf));
-	if (whole(r.nr_counters))
+	if (resv_whole_pmu(r.nr_counters))
 		snprintf(err, sizeof(err), "the whole PMU");
 	else
 		snprintf(err, sizeof(err), "%u counter(s), slots 0x%llx",

@@ -17,6 +17,7 @@
 #include "who_rows.h"
 #include "place_format.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "../bpf/perf_iter.h"
 
 static int who_usage(FILE *f, int rc)
@@ -167,7 +168,7 @@ void who_record_json(struct json *j, const struct owner_record *r)
 
 static void who_resv_json(struct json *j, const struct model_resv *r)
 {
-	char buf[192];
+	char buf[192], cpus[PCRW_CPULIST_LEN];
 	__u32 i;
 	int s;
 
@@ -181,8 +182,8 @@ static void who_resv_json(struct json *j, const struct model_resv *r)
 		json_str(j, NULL, buf);
 	}
 	json_array_end(j);
-	resv_format_cpus(r->cpus, buf, sizeof(buf));
-	json_str(j, "cpus", buf);
+	resv_format_cpus(r->cpus, cpus, sizeof(cpus));
+	json_str(j, "cpus", cpus);
 	json_bool(j, "whole_pmu", r->whole_pmu);
 	json_array_begin(j, "slots");
 	for (s = 0; s < 64 && !r->whole_pmu; s++)

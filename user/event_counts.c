@@ -6,7 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "component.h"
+#include "pin.h"
 #include "event_counts.h"
 #include "model.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pcrwatch list's arguments and its --json output (docs/JSON.md,
+ * pcrwatch list --json (docs/JSON.md,
  * docs/schema/list.json): every reservation in force, never a cookie.
  */
 #include <errno.h>
@@ -9,61 +9,30 @@
 
 #include "pcrwatch.h"
 #include "list_json.h"
+#include "list_module.h"
 #include "list_quota.h"
 #include "json.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "veto.h"
 #include "policy_pending.h"
 
-static int list_usage(FILE *f, int rc)
-{
-	fprintf(f, "Usage: pcrwatch list [--json]\n"
-		   "List reservations in force (never their cookies).\n\n"
-		   "  -j, --json   one JSON document: "
-		   "{\"reservations\":[...],...}\n");
-	return rc;
-}
-
-int list_args(int argc, char **argv, bool *json)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	*json = false;
-	while ((opt = pcrw_getopt("list", argc, argv, "jh", opts)) != -1) {
-		if (opt == 'j')
-			*json = true;
-		else if (opt == 'h')
-			return list_usage(stdout, PCRW_EXIT_OK);
-		else
-			return PCRW_EXIT_USAGE;
-	}
-	if (optind < argc)
-		return pcrw_usage_error("list", "unexpected argument '%s'",
-					argv[optind]);
-	return -1;
-}
-
 static void resv_json(struct json *j, const struct pcrw_resv *r, __u64 vetoes)
 {
-	char buf[160];
+	char buf[160], cpus[PCRW_CPULIST_LEN];
 	__u32 i;
 
 	json_object_begin(j, NULL);
 	json_u64(j, "id", r->id);
-	resv_format_cpus(r->cpus, buf, sizeof(buf));
-	json_str(j, "cpus", buf);
+	resv_format_cpus(r->cpus, cpus, sizeof(cpus));
+	json_str(j, "cpus", cpus);
 	json_bool(j, "whole_pmu", r->nr_counters == PCR_RESV_WHOLE_PMU);
 	json_u64(j, "counters",
 		 r->nr_counters == PCR_RESV_WHOLE_PMU ? 0 : r->nr_counters);
 	json_hex(j, "slot_mask", r->slot_mask);
 	json_bool(j, "direct_msr", r->regs.control & PCR_CTL_DIRECT_MSR);
-	format_layers(r->regs.control, buf, sizeof(buf));
+	resv_format_layers(r->regs.control, buf, sizeof(buf));
 	json_str(j, "layers", buf);
 	json_u64(j, "vetoes", vetoes);
 	json_strn(j, "label", r->label, sizeof(r->label));

@@ -12,10 +12,11 @@
 
 #include "arbiter.h"
 #include "json.h"
-#include "list_json.h"
+#include "list_module.h"
 #include "model.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "sanitize.h"
 #include "who.h"
 
@@ -72,7 +73,7 @@ void list_header(void)
 
 size_t list_module_text(const struct resv_store_ops *s, bool header)
 {
-	char cpus[128], layers[32], slots[24], who[256];
+	char cpus[PCRW_CPULIST_LEN], layers[32], slots[24], who[256];
 	struct model m;
 	size_t i, n;
 
@@ -85,7 +86,7 @@ size_t list_module_text(const struct resv_store_ops *s, bool header)
 		resv_format_cpus(r->cpus, cpus, sizeof(cpus));
 		snprintf(slots, sizeof(slots), "0x%llx",
 			 (unsigned long long)r->slot_mask);
-		format_layers(r->control, layers, sizeof(layers));
+		resv_format_layers(r->control, layers, sizeof(layers));
 		holder_of(r, who, sizeof(who));
 		printf("%-4llu %-10s %-9u %-12s %-6s %-22s %-7llu %s\n",
 		       (unsigned long long)r->id, cpus,
@@ -100,7 +101,7 @@ size_t list_module_text(const struct resv_store_ops *s, bool header)
 
 void list_module_json(struct json *j, const struct resv_store_ops *s)
 {
-	char buf[224];
+	char buf[224], cpus[PCRW_CPULIST_LEN];
 	struct model m;
 	size_t i;
 
@@ -111,11 +112,11 @@ void list_module_json(struct json *j, const struct resv_store_ops *s)
 
 		json_object_begin(j, NULL);
 		json_u64(j, "id", r->id);
-		resv_format_cpus(r->cpus, buf, sizeof(buf));
-		json_str(j, "cpus", buf);
+		resv_format_cpus(r->cpus, cpus, sizeof(cpus));
+		json_str(j, "cpus", cpus);
 		json_hex(j, "slot_mask", r->slot_mask);
 		json_bool(j, "direct_msr", r->control & PCR_CTL_DIRECT_MSR);
-		format_layers(r->control, buf, sizeof(buf));
+		resv_format_layers(r->control, buf, sizeof(buf));
 		json_str(j, "layers", buf);
 		json_u64(j, "vetoes", module_vetoes(s, r));
 		json_strn(j, "label", r->label, sizeof(r->label));

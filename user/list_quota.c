@@ -11,6 +11,7 @@
 #include "names.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "map_size.h"
 
 /* A value over the CPUs and the CPUs that have it. */
@@ -52,7 +53,7 @@ static void free_low(const struct pcrw_veto_cfg *cfg,
 
 	for (cpu = 0; cpu < nr; cpu++)
 		peak_take(p, cpu,
-			  quota_free(general_counters(cfg), set, n, cpu,
+			  quota_free(resv_general_counters(cfg), set, n, cpu,
 				     &reserved, &whole_pmu),
 			  false);
 }
@@ -70,7 +71,7 @@ void list_quota_text(const struct pcrw_quota *q,
 		     const struct pcrw_resv *set, size_t n)
 {
 	struct quota_peak p = { 0 };
-	char name[96], cpus[128];
+	char name[96], cpus[PCRW_CPULIST_LEN];
 	__u32 i;
 
 	if (!q->nr_caps && !q->floor) {
@@ -81,11 +82,11 @@ void list_quota_text(const struct pcrw_quota *q,
 	if (q->floor) {
 		free_low(cfg, set, n, &p);
 		resv_format_cpus(p.cpus, cpus, sizeof(cpus));
-		if (general_counters(cfg))
+		if (resv_general_counters(cfg))
 			printf("  floor counters=%u: fewest unreserved %llu of "
 			       "%u general (CPU %s)\n",
 			       q->floor, (unsigned long long)p.value,
-			       general_counters(cfg), cpus);
+			       resv_general_counters(cfg), cpus);
 		else
 			printf("  floor counters=%u: unreserved unknown "
 			       "(counters "
@@ -113,18 +114,19 @@ void list_quota_json(struct json *j, const struct pcrw_quota *q,
 		     const struct pcrw_resv *set, size_t n)
 {
 	struct quota_peak p = { 0 };
-	char buf[128];
+	char buf[128], cpus[PCRW_CPULIST_LEN];
 	__u32 i;
 
 	json_object_begin(j, "quota");
 	json_u64(j, "floor", q->floor);
 	free_low(cfg, set, n, &p);
-	resv_format_cpus(p.cpus, buf, sizeof(buf));
-	if (general_counters(cfg))
+	resv_format_cpus(p.cpus, cpus, sizeof(cpus));
+	if (resv_general_counters(cfg))
 		json_u64(j, "fewest_free", p.value);
 	else
 		json_null(j, "fewest_free");
-	json_str(j, "fewest_free_cpus", general_counters(cfg) ? buf : "none");
+	json_str(j, "fewest_free_cpus",
+		 resv_general_counters(cfg) ? cpus : "none");
 	json_array_begin(j, "caps");
 	for (i = 0; i < q->nr_caps && i < PCRW_MAX_CAPS; i++) {
 		memset(&p, 0, sizeof(p));
@@ -140,8 +142,8 @@ void list_quota_json(struct json *j, const struct pcrw_quota *q,
 			json_null(j, "used");
 		else
 			json_u64(j, "used", p.value);
-		resv_format_cpus(p.cpus, buf, sizeof(buf));
-		json_str(j, "used_cpus", p.value ? buf : "none");
+		resv_format_cpus(p.cpus, cpus, sizeof(cpus));
+		json_str(j, "used_cpus", p.value ? cpus : "none");
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "component.h"
+#include "pin.h"
 #include "perf_snapshot.h"
 #include "perf_iter.skel.h"
 

@@ -15,6 +15,7 @@
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "map_size.h"
 #include "trusted_file.h"
 #include "policy_pending.h"
@@ -65,12 +66,12 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 				goto bad_value;
 			have_cpus = true;
 		} else if (!strncmp(tok, "counters=", 9)) {
-			if (parse_counters(tok + 9, &sp->nr_counters, e,
-					   sizeof(e)))
+			if (resv_parse_counters(tok + 9, &sp->nr_counters, e,
+						sizeof(e)))
 				goto bad_value;
 			have_n = true;
 		} else if (!strncmp(tok, "for=", 4)) {
-			rc = add_grant(sp, tok + 4, e, sizeof(e));
+			rc = resv_add_grant(sp, tok + 4, e, sizeof(e));
 			/* A cgroup not made yet: the line waits for it. */
 			if (rc == -ENOENT && !sp->pending) {
 				sp->pending = true;
@@ -84,7 +85,7 @@ static int parse_policy_line(char *line, const char *path, int lineno,
 		} else if (!strcmp(tok, "direct-msr=yes")) {
 			sp->control |= PCR_CTL_DIRECT_MSR;
 		} else if (!strncmp(tok, "layers=", 7)) {
-			if (add_layers(sp, tok + 7, e, sizeof(e)))
+			if (resv_add_layers(sp, tok + 7, e, sizeof(e)))
 				goto bad_value;
 		} else {
 			snprintf(err, len, "%.40s:%d: unknown key '%.32s'",
@@ -325,9 +326,9 @@ static void policy_append(struct line_errors *le, int line,
 		(*k)++;
 }
 
-/* place()'s "CPU C: reservation ID already holds counters there" names the
- * line of this policy that made ID, when one did (@mine's first @k, made
- * from @specs: kept[] and the ids from @first on say which). */
+/* resv_place_slots()'s "CPU C: reservation ID already holds counters there"
+ * names the line of this policy that made ID, when one did (@mine's first @k,
+ * made from @specs: kept[] and the ids from @first on say which). */
 static void name_line(char *err, const struct pcrw_resv *mine, size_t k,
 		      const int *line_of)
 {
@@ -362,7 +363,7 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 			const __u64 *held, struct pcrw_resv *mine, size_t *k)
 {
 	struct line_errors le = { .path = path };
-	__u64 slots, id = next_id(all, nall);
+	__u64 slots, id = resv_next_id(all, nall);
 	struct pcrw_resv r;
 	char err[ERRLEN];
 	bool *kept, *used;
@@ -402,13 +403,14 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 			continue;
 		/* No management cookie: a random tag nobody holds the cookie
 		 * of; only the next policy load replaces it. */
-		if (place(&specs[i], mine, *k, false, general_counters(cfg),
-			  held, &slots, err, ERRLEN)) {
+		if (resv_place_slots(&specs[i], mine, *k, false,
+				     resv_general_counters(cfg), held, &slots,
+				     err, ERRLEN)) {
 			name_line(err, mine, *k, line_of);
 			line_error(&le, specs[i].line, err);
 			continue;
 		}
-		make_resv(&r, &specs[i], id++, slots, random_cookie(),
+		resv_make(&r, &specs[i], id++, slots, resv_random_cookie(),
 			  PCRW_RESV_F_POLICY);
 		line_of[*k] = specs[i].line;
 		policy_append(&le, specs[i].line, q, cfg, &r, mine, k);
@@ -486,7 +488,7 @@ static int module_took(const char *path, const struct pcrw_quota *old_q,
 
 	for (i = first; i < k && !rc; i++)
 		if (!has_id(all, nall, mine[i].id))
-			rc = module_in_the_way(&mine[i], msg, sizeof(msg));
+			rc = resv_module_in_the_way(&mine[i], msg, sizeof(msg));
 	if (!rc)
 		return 0;
 	commit_policy(old_q, mine, k, all, 0, nall);
@@ -555,7 +557,7 @@ int apply_policy(const char *path, bool check_only)
 		goto free_specs;
 	}
 	if (rc) {
-		rc = store_error("policy", rc);
+		rc = resv_store_error("policy", rc);
 		goto free_specs;
 	}
 	rc = s->lock();
@@ -564,7 +566,7 @@ int apply_policy(const char *path, bool check_only)
 	if (!rc)
 		rc = resv_load_all(&all, &nall);
 	if (rc) {
-		rc = store_error("policy", rc);
+		rc = resv_store_error("policy", rc);
 		goto unlock;
 	}
 	rc = arbiter_held_slots(held);
@@ -589,7 +591,7 @@ int apply_policy(const char *path, bool check_only)
 	if (!rc)
 		rc = commit_policy(&q, all, nall, mine, first, k);
 	if (rc) {
-		rc = store_error("policy", rc);
+		rc = resv_store_error("policy", rc);
 		goto unlock;
 	}
 	rc = module_took(path, &old_q, all, nall, mine, first, k);

@@ -13,8 +13,9 @@
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 
-int parse_counters(const char *s, __u32 *n, char *err, size_t len)
+int resv_parse_counters(const char *s, __u32 *n, char *err, size_t len)
 {
 	char *end;
 	unsigned long v;
@@ -34,7 +35,7 @@ int parse_counters(const char *s, __u32 *n, char *err, size_t len)
 	return 0;
 }
 
-int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
+int resv_add_grant(struct resv_spec *s, const char *arg, char *err, size_t len)
 {
 	int rc;
 
@@ -63,7 +64,7 @@ static const struct {
 	{ "kernel", PCR_LAYER_KERNEL },
 };
 
-int add_layers(struct resv_spec *s, const char *arg, char *err, size_t len)
+int resv_add_layers(struct resv_spec *s, const char *arg, char *err, size_t len)
 {
 	__u32 bits = 0;
 	const char *p = arg;
@@ -94,7 +95,7 @@ int add_layers(struct resv_spec *s, const char *arg, char *err, size_t len)
 	return 0;
 }
 
-void format_layers(__u32 control, char *buf, size_t len)
+void resv_format_layers(__u32 control, char *buf, size_t len)
 {
 	size_t i, off = 0;
 
@@ -109,7 +110,7 @@ void format_layers(__u32 control, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-int store_error(const char *what, int err)
+int resv_store_error(const char *what, int err)
 {
 	if (err == -EPERM || err == -EACCES) {
 		pcrw_err("%s: permission denied (needs root: CAP_BPF)", what);

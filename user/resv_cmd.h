@@ -40,7 +40,7 @@ struct resv_spec {
 };
 
 /* Does @n counters mean the whole PMU? */
-static inline bool whole(__u32 n)
+static inline bool resv_whole_pmu(__u32 n)
 {
 	return n == PCR_RESV_WHOLE_PMU;
 }
@@ -49,48 +49,49 @@ static inline bool whole(__u32 n)
 
 /* "1"-"32" or "all" (PCR_RESV_WHOLE_PMU) into @n; else -EINVAL, why in
  * @err. */
-int parse_counters(const char *s, __u32 *n, char *err, size_t len);
+int resv_parse_counters(const char *s, __u32 *n, char *err, size_t len);
 
 /* Add principal @arg to @s's grants (the first one is its label); else
  * -EINVAL, or -ENOENT for a cgroup directory that does not exist, why in
  * @err. */
-int add_grant(struct resv_spec *s, const char *arg, char *err, size_t len);
+int resv_add_grant(struct resv_spec *s, const char *arg, char *err, size_t len);
 
 /* Admit the layers of @arg ("hypervisor,kernel"; "user" is always in) to
  * @s's counters: -EINVAL with the reason in @err on an unknown name. */
-int add_layers(struct resv_spec *s, const char *arg, char *err, size_t len);
+int resv_add_layers(struct resv_spec *s, const char *arg, char *err,
+		    size_t len);
 
 /* The layers @control admits, as "user,hypervisor". */
-void format_layers(__u32 control, char *buf, size_t len);
+void resv_format_layers(__u32 control, char *buf, size_t len);
 
 /* Report the store's -errno @err for command @what; the exit status. */
-int store_error(const char *what, int err);
+int resv_store_error(const char *what, int err);
 
 /* ---- user/resv_place.c: building a reservation ---- */
 
 /* A fresh random cookie that pcr_cookie_valid accepts. */
-__u64 random_cookie(void);
+__u64 resv_random_cookie(void);
 
 /* The PMU's reservable counters per CPU, 0 when not known. */
-__u32 general_counters(const struct pcrw_veto_cfg *c);
+__u32 resv_general_counters(const struct pcrw_veto_cfg *c);
 
 /* Place @spec among @all (@n of them; @skip_policy leaves out those a
  * policy made) and the slots the pcr_arbiter module holds on each CPU
  * (@held, rule 7; NULL: none), on @nr_counters general counters: its
  * slots into @slots, or -EBUSY with why in @err. */
-int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
-	  bool skip_policy, __u32 nr_counters, const __u64 *held, __u64 *slots,
-	  char *err, size_t len);
+int resv_place_slots(const struct resv_spec *spec, const struct pcrw_resv *all,
+		     size_t n, bool skip_policy, __u32 nr_counters,
+		     const __u64 *held, __u64 *slots, char *err, size_t len);
 
 /* After a reservation is in force: does the module hold one of its slots
  * now (an acquire that raced it)? 0, 1 with where in @msg, or -errno. */
-int module_in_the_way(const struct pcrw_resv *r, char *msg, size_t len);
+int resv_module_in_the_way(const struct pcrw_resv *r, char *msg, size_t len);
 
 /* The id after the highest of @all. */
-__u64 next_id(const struct pcrw_resv *all, size_t n);
+__u64 resv_next_id(const struct pcrw_resv *all, size_t n);
 
 /* Fill @r from @spec: management tag @mgmt, a fresh access cookie. */
-void make_resv(struct pcrw_resv *r, const struct resv_spec *spec, __u64 id,
+void resv_make(struct pcrw_resv *r, const struct resv_spec *spec, __u64 id,
 	       __u64 slots, __u64 mgmt, __u32 flags);
 
 /* ---- user/resv_quota.c: caps and a floor (pcr_rules.h quotas) ---- */

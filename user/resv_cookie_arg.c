@@ -83,10 +83,10 @@ static int cookie_cmd_open(const char *cmd, __u64 cookie, struct pcrw_resv *r,
 		return PCRW_EXIT_DENIED;
 	}
 	if (err)
-		return store_error(cmd, err);
+		return resv_store_error(cmd, err);
 	err = s->lock();
 	if (err)
-		return store_error(cmd, err);
+		return resv_store_error(cmd, err);
 	if (find_by_cookie(cookie, r, tag)) {
 		s->unlock();
 		pcrw_err("%s: no reservation has that management cookie", cmd);

@@ -12,6 +12,7 @@
 #include "perf_snapshot.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 
 /* Does a grant of @r name the process that holds @e? Its own cgroup only:
  * a descendant of a granted cgroup is not recognised here (errs towards
@@ -98,7 +99,7 @@ void warn_in_the_way(const struct pcrw_resv *r)
 			  n > 4 ? ", ..." : "");
 }
 
-int module_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
+int resv_module_in_the_way(const struct pcrw_resv *r, char *msg, size_t len)
 {
 	static __u64 held[PCRW_MAX_CPUS];
 	__u64 both;

@@ -13,7 +13,7 @@
 #include "resv_cmd.h"
 #include "resv_store.h"
 
-__u64 random_cookie(void)
+__u64 resv_random_cookie(void)
 {
 	__u64 c = 0;
 
@@ -27,7 +27,7 @@ __u64 random_cookie(void)
 
 /* Reservations take general counters (pcr_rules.h rule 5): those of the
  * PMU's counters that are not cycles-only. 0: not known. */
-__u32 general_counters(const struct pcrw_veto_cfg *c)
+__u32 resv_general_counters(const struct pcrw_veto_cfg *c)
 {
 	return c->nr_cycles_only < c->nr_counters
 		       ? c->nr_counters - c->nr_cycles_only
@@ -49,9 +49,9 @@ static __u32 module_counters(__u64 m, __u32 nr_counters)
 	return __builtin_popcountll(m & ((1ULL << n) - 1));
 }
 
-int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
-	  bool skip_policy, __u32 nr_counters, const __u64 *held, __u64 *slots,
-	  char *err, size_t len)
+int resv_place_slots(const struct resv_spec *spec, const struct pcrw_resv *all,
+		     size_t n, bool skip_policy, __u32 nr_counters,
+		     const __u64 *held, __u64 *slots, char *err, size_t len)
 {
 	__u64 used = 0;
 	__u32 cpu, sum, k;
@@ -62,7 +62,7 @@ int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
 			continue;
 		sum = 0;
 		if (held && held[cpu]) {
-			if (whole(spec->nr_counters)) {
+			if (resv_whole_pmu(spec->nr_counters)) {
 				snprintf(err, len,
 					 "CPU %u: the pcr_arbiter module holds "
 					 "slot %d there",
@@ -77,8 +77,8 @@ int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
 				continue;
 			if (!resv_has_cpu(&all[i], cpu))
 				continue;
-			if (whole(all[i].nr_counters) ||
-			    whole(spec->nr_counters)) {
+			if (resv_whole_pmu(all[i].nr_counters) ||
+			    resv_whole_pmu(spec->nr_counters)) {
 				snprintf(err, len,
 					 "CPU %u: reservation %llu already "
 					 "holds counters there",
@@ -88,7 +88,7 @@ int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
 			sum += all[i].nr_counters;
 			used |= all[i].slot_mask;
 		}
-		if (!whole(spec->nr_counters) && nr_counters &&
+		if (!resv_whole_pmu(spec->nr_counters) && nr_counters &&
 		    sum + spec->nr_counters > nr_counters) {
 			snprintf(err, len,
 				 "CPU %u: %u of %u general counters are "
@@ -98,7 +98,7 @@ int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
 			return -EBUSY;
 		}
 	}
-	if (whole(spec->nr_counters)) {
+	if (resv_whole_pmu(spec->nr_counters)) {
 		*slots = ~0ULL;
 		return 0;
 	}
@@ -116,7 +116,7 @@ int place(const struct resv_spec *spec, const struct pcrw_resv *all, size_t n,
 	return 0;
 }
 
-__u64 next_id(const struct pcrw_resv *all, size_t n)
+__u64 resv_next_id(const struct pcrw_resv *all, size_t n)
 {
 	__u64 id = 0;
 	size_t i;
@@ -131,14 +131,14 @@ __u64 next_id(const struct pcrw_resv *all, size_t n)
  * keeps for the management cookie, its tag (cookie.h), never the cookie;
  * the access cookie is fresh and never leaves the map: the vetoes present
  * it for a task that matches a grant (pcr_presented_cookie). */
-void make_resv(struct pcrw_resv *r, const struct resv_spec *spec, __u64 id,
+void resv_make(struct pcrw_resv *r, const struct resv_spec *spec, __u64 id,
 	       __u64 slots, __u64 mgmt, __u32 flags)
 {
 	memset(r, 0, sizeof(*r));
 	r->id = id;
 	pcr_slot_reset(&r->regs);
 	pcr_claim(&r->regs, mgmt);
-	pcr_set_access(&r->regs, mgmt, random_cookie());
+	pcr_set_access(&r->regs, mgmt, resv_random_cookie());
 	pcr_set_control(&r->regs, mgmt, spec->control);
 	memcpy(r->cpus, spec->cpus, sizeof(r->cpus));
 	r->slot_mask = slots;

@@ -14,6 +14,7 @@
 #include "names.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_text.h"
 
 /* "K" of counters=K: 0 to PCR_QUOTA_MAX. */
 static int parse_limit(const char *tok, __u32 *v, char *err, size_t len)
@@ -166,7 +167,7 @@ __u32 quota_free(__u32 nr_general, const struct pcrw_resv *set, size_t n,
 	for (i = 0; i < n; i++) {
 		if (!resv_has_cpu(&set[i], cpu))
 			continue;
-		if (whole(set[i].nr_counters))
+		if (resv_whole_pmu(set[i].nr_counters))
 			*whole_pmu = 1;
 		else
 			*reserved += set[i].nr_counters;
@@ -243,8 +244,8 @@ int quota_check(const struct pcrw_quota *q, const struct pcrw_veto_cfg *cfg,
 	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++) {
 		if (changed && !resv_has_cpu(changed, cpu))
 			continue;
-		if (check_floor(q->floor, general_counters(cfg), set, n, cpu,
-				err, len))
+		if (check_floor(q->floor, resv_general_counters(cfg), set, n,
+				cpu, err, len))
 			return -EDQUOT;
 		for (i = 0; i < q->nr_caps && i < PCRW_MAX_CAPS; i++)
 			if (check_cap(&q->caps[i], cfg->nr_counters, set, n,

@@ -69,22 +69,6 @@ int resv_discover_counters(void);
 /* Fill a fresh configuration: CPUs, core PMU types, counters. */
 void resv_default_cfg(struct pcrw_veto_cfg *c);
 
-/* Text forms shared by the commands. */
-int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
-			 size_t errlen);
-int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
-		    char *err, size_t errlen);
-void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len);
-void resv_format_principal(const struct pcr_principal *p, char *buf,
-			   size_t len);
-
-/* The start time of process @pid, ticks since boot (/proc/PID/stat field
- * 22): the identity a pid principal is bound to. 0 or -errno. */
-int resv_pid_start(__u32 pid, __u64 *start);
-/* A pid principal whose process is gone (no process, or another one with
- * the same pid now). */
-bool resv_principal_expired(const struct pcr_principal *p);
-
 static inline bool resv_has_cpu(const struct pcrw_resv *r, unsigned int cpu)
 {
 	return cpu < PCRW_MAX_CPUS && (r->cpus[cpu / 64] >> (cpu % 64)) & 1;

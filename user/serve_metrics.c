@@ -20,6 +20,7 @@
 #include "component.h"
 #include "names.h"
 #include "resv_store.h"
+#include "resv_text.h"
 #include "sanitize.h"
 #include "serve.h"
 #include "who.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "component.h"
+#include "pin.h"
 #include "event_log.h"
 #include "timeline.h"
 #include "../bpf/pcrwatch.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "resv_store.h"
+#include "resv_text.h"
 #include "who_filter.h"
 
 static bool parse_u64(const char *s, unsigned long long max,

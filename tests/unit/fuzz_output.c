@@ -27,6 +27,8 @@
 #include "../../user/place_format.c"
 #include "../../user/serve_metrics.c"
 #include "../../user/component.c"
+#include "../../user/pin.c"
+#include "../../user/resv_text.c"
 #include "../../user/model_records.c"
 #include "../../user/options.c"
 
@@ -49,30 +51,6 @@ int pcrw_usage_error(const char *cmd, const char *fmt, ...)
 
 void pcrw_command_usage_to_stderr(const char *name)
 {
-}
-
-/* The fuzzed model holds no reservations: never called. */
-void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
-{
-	snprintf(buf, len, "-");
-}
-
-void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len)
-{
-	snprintf(buf, len, "-");
-}
-
-/* The fuzzed `who` is given no filter: never called. */
-int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
-			 size_t errlen)
-{
-	return -EINVAL;
-}
-
-int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
-		    char *err, size_t errlen)
-{
-	return -EINVAL;
 }
 
 int model_collect(struct model *m)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the text pcrwatch takes as reservations
- * (user/policy_file.c, user/resv_cmd.c, user/resv_store.c). The first
- * byte picks the part:
+ * (user/policy_file.c, user/resv_cmd.c, user/resv_store.c, user/resv_text.c).
+ * The first byte picks the part:
  *  - 0: the rest is a policy file (parse_policy_stream). Each line is read
  *    whole: it gives at most one reservation, so there are never more of
  *    them than lines that start with "reserve"; each has CPUs that exist,
@@ -33,7 +33,9 @@
 #include "../../user/resv_in_the_way.c"
 #include "../../user/arbiter_device.c"
 #include "../../user/resv_store.c"
+#include "../../user/resv_text.c"
 #include "../../user/component.c"
+#include "../../user/pin.c"
 #include "../../user/possible_cpus.c"
 #include "../../user/map_size.c"
 #include "../../user/kernel_probe.c"
@@ -177,7 +179,7 @@ static void policy_case(const char *text, size_t len)
 static void cpus_case(const char *s)
 {
 	__u64 cpus[PCRW_CPU_WORDS], again[PCRW_CPU_WORDS];
-	char err[ERRLEN], text[PCRW_MAX_CPUS * 6];
+	char err[ERRLEN], text[PCRW_CPULIST_LEN];
 	int nr = pcrw_possible_cpus();
 
 	if (resv_parse_cpus(s, nr, cpus, err, sizeof(err)))
@@ -211,7 +213,7 @@ static void counters_case(const char *s)
 	char err[ERRLEN];
 	__u32 n;
 
-	if (parse_counters(s, &n, err, sizeof(err)))
+	if (resv_parse_counters(s, &n, err, sizeof(err)))
 		return;
 	check(n == PCR_RESV_WHOLE_PMU ? !strcmp(s, "all") : n >= 1 && n <= 32);
 }
