@@ -23,7 +23,7 @@
 #include "kernel_probe.h"
 #include "perf_decode.h"
 #include "perf_track.skel.h"
-#include "perf_track_info.h"
+#include "perf_component.h"
 #include "map_size.h"
 #include "perf_snapshot.h"
 

@@ -14,7 +14,7 @@
 #include "model.h"
 #include "perf_decode.h"
 #include "perf_snapshot.h"
-#include "perf_track_info.h"
+#include "perf_component.h"
 #include "vpmu.h"
 
 /* perf_event_state */

@@ -22,7 +22,7 @@
 #include "names.h"
 #include "resv_text.h"
 
-static int parse_u64(const char *s, __u64 *v)
+static int parse_decimal(const char *s, __u64 *v)
 {
 	char *end;
 
@@ -97,7 +97,7 @@ static int parse_pid_principal(const char *what, const char *s,
 	__u32 tgid;
 
 	p->kind = PCR_PRINC_PID;
-	if (parse_u64(s, &p->id) || !p->id || p->id > INT32_MAX) {
+	if (parse_decimal(s, &p->id) || !p->id || p->id > INT32_MAX) {
 		snprintf(err, errlen, "'%s:%s': bad number", what, s);
 		return -EINVAL;
 	}
@@ -189,7 +189,7 @@ int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
 		p->kind = PCR_PRINC_UID;
 		if (s[4] && !isdigit((unsigned char)s[4]))
 			return parse_user_name(s + 4, p, err, errlen);
-		if (parse_u64(s + 4, &p->id) || p->id > UINT32_MAX - 1)
+		if (parse_decimal(s + 4, &p->id) || p->id > UINT32_MAX - 1)
 			goto bad_number;
 		return 0;
 	}
@@ -286,7 +286,7 @@ int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
 			goto bad;
 		memcpy(num, p, len);
 		num[len] = 0;
-		parse_u64(num, &a);
+		parse_decimal(num, &a);
 		p += len;
 		b = a;
 		if (*p == '-') {
@@ -296,7 +296,7 @@ int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
 				goto bad;
 			memcpy(num, p, len);
 			num[len] = 0;
-			parse_u64(num, &b);
+			parse_decimal(num, &b);
 			p += len;
 		}
 		if (b < a)

@@ -72,11 +72,6 @@ int agent_state_read(struct agent_state *s)
 	return -ENOENT;
 }
 
-bool resv_principal_expired(const struct pcr_principal *p)
-{
-	return false;
-}
-
 /* Build and attach info come from the kernel: nothing to fuzz there. */
 void serve_render_info(FILE *f)
 {

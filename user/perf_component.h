@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* perf_track_info.h - what the pinned perf tracking group reports. */
-#ifndef PCRW_PERF_TRACK_INFO_H
-#define PCRW_PERF_TRACK_INFO_H
+/* perf_component.h - what the pinned perf tracking group reports
+ * (user/perf_component.c). */
+#ifndef PCRW_PERF_COMPONENT_H
+#define PCRW_PERF_COMPONENT_H
 
 #include <stddef.h>
 #include <linux/types.h>
