@@ -30,12 +30,11 @@
 #include "arbiter_mirror.h"
 #include "arbiter_mirror.skel.h"
 #include "component.h"
+#include "model.h"
 #include "kernel_probe.h"
 #include "pcrwatch.h"
 #include "resv_store.h"
 #include "map_size.h"
-
-#define GROUP "arbiter"
 
 static const char *const pins[] = { "link_reg_change", "link_deny",
 				    PCRW_EVENTS_RINGBUF,
@@ -48,7 +47,7 @@ _Static_assert(sizeof(ARB_MODULE_NAME) == sizeof(PCR_ARB_MODULE),
 
 static bool pinned(const char *name)
 {
-	return pcrw_pinned(GROUP, name);
+	return pcrw_pinned(PCRW_GROUP_ARBITER, name);
 }
 
 static bool arbiter_attached(void)
@@ -60,7 +59,7 @@ static bool arbiter_attached(void)
  * nothing to do where the MSR veto is not loaded. */
 static void watch_set(__u32 unmirrored)
 {
-	int fd = pcrw_obj_get(PCRW_VETO_GROUP, ARB_WATCH_MAP);
+	int fd = pcrw_obj_get(PCRW_GROUP_VETO, ARB_WATCH_MAP);
 	struct arb_watch w = { 0 };
 	__u32 zero = 0;
 
@@ -128,8 +127,8 @@ static void clear_mirror(int regs, int held)
  * keeps the maps) holds nothing any more. */
 static void forget_mirror(void)
 {
-	int regs = pcrw_obj_get(PCRW_VETO_GROUP, ARB_REGS_MAP);
-	int held = pcrw_obj_get(PCRW_VETO_GROUP, ARB_HELD_MAP);
+	int regs = pcrw_obj_get(PCRW_GROUP_VETO, ARB_REGS_MAP);
+	int held = pcrw_obj_get(PCRW_GROUP_VETO, ARB_HELD_MAP);
 
 	if (regs >= 0 && held >= 0)
 		clear_mirror(regs, held);
@@ -166,7 +165,7 @@ static int arbiter_detach(void)
 	int err = 0;
 
 	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
-		err = pcrw_unpin(GROUP, pins[i]) ?: err;
+		err = pcrw_unpin(PCRW_GROUP_ARBITER, pins[i]) ?: err;
 	return err; /* pcrwatch detach removes the empty folder */
 }
 
@@ -194,7 +193,7 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 		return -EAGAIN;
 	}
 	ensure_kernel_fs();
-	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
+	err = pcrw_pin_root(root, sizeof(root), PCRW_GROUP_VETO);
 	skel = err ? NULL : arbiter_mirror_bpf__open_opts(&opts);
 	if (!skel || pcrw_size_maps(skel->obj) ||
 	    arbiter_mirror_bpf__load(skel)) {
@@ -212,18 +211,21 @@ static int arbiter_attach(const struct attach_opts *o, char *how, size_t len)
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = pcrw_pin_link(skel->links.arb_reg_change, GROUP,
+	err = pcrw_pin_link(skel->links.arb_reg_change, PCRW_GROUP_ARBITER,
 			    "link_reg_change");
-	err = err ?: pcrw_pin_link(skel->links.arb_deny, GROUP, "link_deny");
 	err = err
-		      ?: pcrw_pin_map(skel->maps.events, GROUP,
+		      ?: pcrw_pin_link(skel->links.arb_deny, PCRW_GROUP_ARBITER,
+				       "link_deny");
+	err = err
+		      ?: pcrw_pin_map(skel->maps.events, PCRW_GROUP_ARBITER,
 				      PCRW_EVENTS_RINGBUF);
 	err = err
-		      ?: pcrw_pin_map(skel->maps.event_counts, GROUP,
+		      ?: pcrw_pin_map(skel->maps.event_counts,
+				      PCRW_GROUP_ARBITER,
 				      PCRW_EVENT_COUNTS_MAP);
 	if (err) {
 		snprintf(how, len, "cannot pin under %s/%s (%s)", PCRW_PIN_ROOT,
-			 GROUP, strerror(-err));
+			 PCRW_GROUP_ARBITER, strerror(-err));
 		arbiter_detach();
 		goto cleanup;
 	}
@@ -249,8 +251,11 @@ cleanup:
 }
 
 const struct component arbiter_component = {
-	.name = GROUP,
+	.name = PCRW_GROUP_ARBITER,
 	.attach = arbiter_attach,
 	.detach = arbiter_detach,
 	.attached = arbiter_attached,
+	.counts_map = PCRW_EVENT_COUNTS_MAP,
+	.collect = arbiter_source_collect,
+	.source_name = "arbiter",
 };

@@ -102,7 +102,7 @@ static void agent_attach(const struct agent_cfg *cfg)
 	int err;
 
 	for (c = components(); *c; c++) {
-		if (cfg->monitor_only && !strcmp((*c)->name, "veto")) {
+		if (cfg->monitor_only && !strcmp((*c)->name, PCRW_GROUP_VETO)) {
 			printf("%-8s not attached: --monitor-only\n",
 			       (*c)->name);
 			continue;

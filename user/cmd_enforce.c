@@ -174,12 +174,12 @@ static void source_open(struct veto_source *v)
 				       : strerror(-rc));
 		return;
 	}
-	v->fd = pcrw_obj_get(PCRW_VETO_GROUP, PCRW_EVENTS_RINGBUF);
+	v->fd = pcrw_obj_get(PCRW_GROUP_VETO, PCRW_EVENTS_RINGBUF);
 	if (v->fd >= 0)
 		v->rb = ring_buffer__new(v->fd, on_event, NULL, NULL);
 	if (!v->rb)
 		pcrw_warn("enforce: cannot read %s/%s/%s", PCRW_PIN_ROOT,
-			  PCRW_VETO_GROUP, PCRW_EVENTS_RINGBUF);
+			  PCRW_GROUP_VETO, PCRW_EVENTS_RINGBUF);
 	printf("no agent is running: reading the veto ring buffer directly "
 	       "(its events are consumed)\n");
 }

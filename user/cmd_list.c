@@ -79,7 +79,7 @@ static void print_charges(const struct pcrw_veto_cfg *cfg)
 	__u64 v;
 	int fd;
 
-	fd = pcrw_obj_get(PCRW_VETO_GROUP, "hw_charge");
+	fd = pcrw_obj_get(PCRW_GROUP_VETO, "hw_charge");
 	printf("events charged (general+cycles):");
 	for (k = 0; fd >= 0 && k < nr; k++)
 		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v)

@@ -14,6 +14,8 @@
 
 #include "pin.h"
 
+struct model;
+
 struct attach_opts {
 	bool audit; /* vetoes log but deny nothing */
 	bool signal_enforce; /* no LSM: bpf_send_signal, asked for explicitly */
@@ -30,9 +32,23 @@ struct component {
 	int (*detach)(void);
 	/* True when pinned and attached now. */
 	bool (*attached)(void);
+	/* Its per-kind event counts map in its folder (PCRW_EVENT_COUNTS_MAP
+	 * or PCRW_VETO_COUNTS_MAP), NULL for none. */
+	const char *counts_map;
+	/* The model source that reads what the group pinned (user/model.h),
+	 * called by model_collect in the order of components(); NULL for
+	 * none. @source_name names it in the model's notes. */
+	int (*collect)(struct model *m);
+	const char *source_name;
 };
 
-/* Every component this build has (user/component.c). */
+/*
+ * Every component this build has, in the order attach goes through them
+ * and the model reads them (user/component.c). A new group: its
+ * bpf/<group>.bpf.c, a user/<group>_component.c defining one struct
+ * component (name, attach, detach, attached, counts map, source), a line
+ * in components(); docs/ARCHITECTURE.md "A new program group".
+ */
 const struct component *const *components(void);
 
 #endif

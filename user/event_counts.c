@@ -6,7 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "pin.h"
+#include "component.h"
 #include "event_counts.h"
 #include "model.h"
 
@@ -42,14 +42,15 @@ int event_counts_read(int fd, __u64 out[PCRW_NR_EVENT_KINDS])
 
 void event_counts_collect(struct model *m)
 {
-	static const char *const groups[] = { "msr", "veto", "arbiter" };
+	const struct component *const *c;
 	__u64 n[PCRW_NR_EVENT_KINDS];
-	size_t g;
 	__u32 k;
 	int fd;
 
-	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
-		fd = event_counts_open(groups[g]);
+	for (c = components(); *c; c++) {
+		if (!(*c)->counts_map)
+			continue;
+		fd = pcrw_obj_get((*c)->name, (*c)->counts_map);
 		if (fd < 0)
 			continue;
 		for (k = 0; k < PCRW_NR_EVENT_KINDS; k++)

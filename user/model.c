@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "component.h"
 #include "event_counts.h"
 #include "model.h"
 #include "kernel_probe.h"
@@ -132,6 +133,7 @@ static void run_source(struct model *m, const char *name,
 int model_collect(struct model *m)
 {
 	const char *fixture = getenv("PCRWATCH_FIXTURE");
+	const struct component *const *c;
 	int err;
 
 	model_clear(m);
@@ -142,12 +144,12 @@ int model_collect(struct model *m)
 		return err;
 	}
 	collect_pmu_info(m);
-	run_source(m, "perf", perf_source_collect);
-	run_source(m, "MSR", msr_source_collect);
-	run_source(m, "reservation", resv_source_collect);
+	for (c = components(); *c; c++)
+		if ((*c)->collect)
+			run_source(m, (*c)->source_name, (*c)->collect);
 	event_counts_collect(m);
+	/* The host's mediated vPMU: a source no program group feeds. */
 	run_source(m, "mediated vPMU", mediated_source_collect);
-	run_source(m, "arbiter", arbiter_source_collect);
 	merge_slots(m);
 	model_link_reservations(m);
 	model_settle(m);

@@ -11,7 +11,6 @@
 
 #include "pmu_regs.h"
 
-#define MSR_GROUP "msr"
 /* Environment override of the discovered PMU shape, for guests whose CPUID
  * hides the PMU and for tests: "intel:GP:FIXED[:VERSION]" or
  * "amd:GP[:VERSION]". */

@@ -57,7 +57,7 @@ static const char *const pin_names[] = {
 
 int msr_pin_get(const char *name)
 {
-	int fd = pcrw_obj_get(MSR_GROUP, name);
+	int fd = pcrw_obj_get(PCRW_GROUP_MSR, name);
 
 	return fd < 0 ? -errno : fd;
 }
@@ -101,7 +101,7 @@ static bool msr_attached(void)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s/link_write_msr", PCRW_PIN_ROOT,
-		 MSR_GROUP);
+		 PCRW_GROUP_MSR);
 	return access(path, F_OK) == 0;
 }
 
@@ -111,7 +111,7 @@ static int msr_detach(void)
 	int err = 0;
 
 	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++)
-		err = pcrw_unpin(MSR_GROUP, pin_names[i]) ?: err;
+		err = pcrw_unpin(PCRW_GROUP_MSR, pin_names[i]) ?: err;
 	return err; /* pcrwatch detach removes the empty folder */
 }
 
@@ -123,7 +123,7 @@ static int attach_pin(struct bpf_program *prog, const char *name)
 
 	if (!l)
 		return -errno;
-	err = pcrw_pin_link(l, MSR_GROUP, name);
+	err = pcrw_pin_link(l, PCRW_GROUP_MSR, name);
 	bpf_link__destroy(l); /* the pin keeps it attached */
 	return err;
 }
@@ -220,8 +220,8 @@ static int scan_firmware(const struct pmu_shape *s, int prog_fd, char *how,
 
 static bool writers_attached(void)
 {
-	return pcrw_pinned(MSR_GROUP, "link_dev_write") ||
-	       pcrw_pinned(MSR_GROUP, "link_dev_enter");
+	return pcrw_pinned(PCRW_GROUP_MSR, "link_dev_write") ||
+	       pcrw_pinned(PCRW_GROUP_MSR, "link_dev_enter");
 }
 
 static int pick_writers(enum probe_rung *w, char *how, size_t len)
@@ -385,25 +385,32 @@ static int attach_and_pin(struct msr_watch_bpf *skel, bool raw,
 	if (raw) {
 		err = err
 			      ?: pcrw_pin_prog(skel->progs.msr_write_raw,
-					       MSR_GROUP, "prog_write_msr");
+					       PCRW_GROUP_MSR,
+					       "prog_write_msr");
 		err = err
 			      ?: pcrw_pin_prog(skel->progs.msr_read_raw,
-					       MSR_GROUP, "prog_read_msr");
+					       PCRW_GROUP_MSR, "prog_read_msr");
 	}
 	err = err
-		      ?: pcrw_pin_prog(skel->progs.msr_mark_held, MSR_GROUP,
-				       "prog_mark_held");
-	err = err ?: pcrw_pin_map(skel->maps.shadow, MSR_GROUP, "shadow");
-	err = err ?: pcrw_pin_map(skel->maps.cpu_state, MSR_GROUP, "cpu_state");
-	err = err ?: pcrw_pin_map(skel->maps.pending, MSR_GROUP, "pending");
-	err = err ?: pcrw_pin_map(skel->maps.inflight, MSR_GROUP, "inflight");
+		      ?: pcrw_pin_prog(skel->progs.msr_mark_held,
+				       PCRW_GROUP_MSR, "prog_mark_held");
+	err = err ?: pcrw_pin_map(skel->maps.shadow, PCRW_GROUP_MSR, "shadow");
 	err = err
-		      ?: pcrw_pin_map(skel->maps.events, MSR_GROUP,
+		      ?: pcrw_pin_map(skel->maps.cpu_state, PCRW_GROUP_MSR,
+				      "cpu_state");
+	err = err
+		      ?: pcrw_pin_map(skel->maps.pending, PCRW_GROUP_MSR,
+				      "pending");
+	err = err
+		      ?: pcrw_pin_map(skel->maps.inflight, PCRW_GROUP_MSR,
+				      "inflight");
+	err = err
+		      ?: pcrw_pin_map(skel->maps.events, PCRW_GROUP_MSR,
 				      PCRW_EVENTS_RINGBUF);
 	err = err
-		      ?: pcrw_pin_map(skel->maps.event_counts, MSR_GROUP,
+		      ?: pcrw_pin_map(skel->maps.event_counts, PCRW_GROUP_MSR,
 				      PCRW_EVENT_COUNTS_MAP);
-	return err ?: pcrw_pin_map(skel->maps.rodata, MSR_GROUP, "rodata");
+	return err ?: pcrw_pin_map(skel->maps.rodata, PCRW_GROUP_MSR, "rodata");
 }
 
 /* PCRWATCH_MSR_ATTACH=tracepoint skips the raw_tp rung (tests, and
@@ -499,8 +506,11 @@ cleanup:
 }
 
 const struct component msr_component = {
-	.name = MSR_GROUP,
+	.name = PCRW_GROUP_MSR,
 	.attach = msr_attach,
 	.detach = msr_detach,
 	.attached = msr_attached,
+	.counts_map = PCRW_EVENT_COUNTS_MAP,
+	.collect = msr_source_collect,
+	.source_name = "MSR",
 };

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "component.h"
+#include "model.h"
 #include "kernel_probe.h"
 #include "perf_decode.h"
 #include "perf_track.skel.h"
@@ -27,7 +28,6 @@
 #include "map_size.h"
 #include "perf_snapshot.h"
 
-#define GROUP "perf"
 #define LIFECYCLE_ENV "PCRWATCH_PERF_LIFECYCLE"
 
 /* The PMU driver functions that put events on counters and take them off. */
@@ -41,7 +41,7 @@ static int pin_link(struct bpf_link *link, const char *prog)
 	char name[64];
 
 	snprintf(name, sizeof(name), "link_%s", prog);
-	return pcrw_pin_link(link, GROUP, name);
+	return pcrw_pin_link(link, PCRW_GROUP_PERF, name);
 }
 
 static int perf_detach(void)
@@ -51,26 +51,26 @@ static int perf_detach(void)
 	DIR *d;
 	int err = 0;
 
-	d = opendir(PCRW_PIN_ROOT "/" GROUP);
+	d = opendir(PCRW_PIN_ROOT "/" PCRW_GROUP_PERF);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT, GROUP,
-			 e->d_name);
+		snprintf(path, sizeof(path), "%s/%s/%s", PCRW_PIN_ROOT,
+			 PCRW_GROUP_PERF, e->d_name);
 		if (unlink(path) && !err)
 			err = -errno;
 	}
 	closedir(d);
-	if (rmdir(PCRW_PIN_ROOT "/" GROUP) && !err)
+	if (rmdir(PCRW_PIN_ROOT "/" PCRW_GROUP_PERF) && !err)
 		err = -errno;
 	return err;
 }
 
 static bool pinned(const char *name)
 {
-	return pcrw_pinned(GROUP, name);
+	return pcrw_pinned(PCRW_GROUP_PERF, name);
 }
 
 static bool perf_attached(void)
@@ -145,10 +145,10 @@ static int pin_all(struct perf_track_bpf *skel)
 	const struct bpf_object_skeleton *sk = skel->skeleton;
 	int i, err;
 
-	err = pcrw_pin_map(skel->maps.events, GROUP, "events") ?:
-	      pcrw_pin_map(skel->maps.slots, GROUP, "slots") ?:
-	      pcrw_pin_map(skel->maps.stats, GROUP, "stats") ?:
-	      pcrw_pin_map(skel->maps.event_counts, GROUP,
+	err = pcrw_pin_map(skel->maps.events, PCRW_GROUP_PERF, "events") ?:
+	      pcrw_pin_map(skel->maps.slots, PCRW_GROUP_PERF, "slots") ?:
+	      pcrw_pin_map(skel->maps.stats, PCRW_GROUP_PERF, "stats") ?:
+	      pcrw_pin_map(skel->maps.event_counts, PCRW_GROUP_PERF,
 			   PCRW_EVENT_COUNTS_MAP);
 	for (i = 0; !err && i < sk->prog_cnt; i++) {
 		const struct bpf_prog_skeleton *ps = &sk->progs[i];
@@ -237,7 +237,7 @@ int perf_track_stats(__u64 *out, int nr)
 
 	if (ncpu <= 0 || ncpu > PCRW_MAX_CPUS)
 		return -EINVAL;
-	fd = pcrw_obj_get(GROUP, "stats");
+	fd = pcrw_obj_get(PCRW_GROUP_PERF, "stats");
 	if (fd < 0)
 		return -errno;
 	for (i = 0; i < nr; i++) {
@@ -256,8 +256,11 @@ int perf_track_stats(__u64 *out, int nr)
 }
 
 const struct component perf_component = {
-	.name = GROUP,
+	.name = PCRW_GROUP_PERF,
 	.attach = perf_attach,
 	.detach = perf_detach,
 	.attached = perf_attached,
+	.counts_map = PCRW_EVENT_COUNTS_MAP,
+	.collect = perf_source_collect,
+	.source_name = "perf",
 };

@@ -49,10 +49,9 @@ static int open_pinned(struct perf_snapshot *s)
 	int i, dir;
 
 	for (i = 0; i < PERF_SNAPSHOT_LINKS; i++)
-		s->pinned_fd[i] =
-			pcrw_obj_get(PERF_SNAPSHOT_GROUP, link_names[i]);
-	s->bss_fd = pcrw_obj_get(PERF_SNAPSHOT_GROUP, BSS_NAME);
-	dir = pcrw_pin_dir(PERF_SNAPSHOT_GROUP, false);
+		s->pinned_fd[i] = pcrw_obj_get(PCRW_GROUP_PERF, link_names[i]);
+	s->bss_fd = pcrw_obj_get(PCRW_GROUP_PERF, BSS_NAME);
+	dir = pcrw_pin_dir(PCRW_GROUP_PERF, false);
 	s->lock_fd =
 		dir < 0 ? -1
 			: openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -123,15 +122,14 @@ int perf_snapshot_pin(void)
 	links[2] = s.skel->links.dump_cpu_ctx;
 	for (i = 0; !err && i < PERF_SNAPSHOT_LINKS; i++)
 		if (links[i])
-			err = pcrw_pin_link(links[i], PERF_SNAPSHOT_GROUP,
+			err = pcrw_pin_link(links[i], PCRW_GROUP_PERF,
 					    link_names[i]);
 	if (!err)
-		err = pcrw_pin_map(s.skel->maps.bss, PERF_SNAPSHOT_GROUP,
-				   BSS_NAME);
+		err = pcrw_pin_map(s.skel->maps.bss, PCRW_GROUP_PERF, BSS_NAME);
 	for (i = 0; err && i < PERF_SNAPSHOT_LINKS; i++)
-		pcrw_unpin(PERF_SNAPSHOT_GROUP, link_names[i]);
+		pcrw_unpin(PCRW_GROUP_PERF, link_names[i]);
 	if (err)
-		pcrw_unpin(PERF_SNAPSHOT_GROUP, BSS_NAME);
+		pcrw_unpin(PCRW_GROUP_PERF, BSS_NAME);
 	perf_snapshot_close(&s);
 	return err;
 }

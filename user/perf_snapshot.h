@@ -30,9 +30,6 @@ struct perf_snapshot {
 	bool ctx_truncated; /* a context had more events than one walk takes */
 };
 
-/* Where `pcrwatch attach` pins the iterators: the perf group's folder. */
-#define PERF_SNAPSHOT_GROUP "perf"
-
 /* The iterators `pcrwatch attach` pinned when they are there and this
  * build's, else loaded here (needs CAP_BPF and CAP_PERFMON, and costs a
  * load and a verification: about 100 ms); 0 or -errno. */

@@ -15,6 +15,12 @@
 #define PCRW_PIN_NAME "pcrwatch"
 #define PCRW_PIN_ROOT PCRW_PIN_PARENT "/" PCRW_PIN_NAME
 
+/* The program groups' folders under PCRW_PIN_ROOT (user/component.h). */
+#define PCRW_GROUP_MSR "msr"
+#define PCRW_GROUP_PERF "perf"
+#define PCRW_GROUP_VETO "veto"
+#define PCRW_GROUP_ARBITER "arbiter"
+
 /* What a refused pin folder gives: "File exists", and not ours to use. */
 #define PCRW_EUNSAFE EEXIST
 

@@ -54,7 +54,7 @@ static bool id_in(const __u64 *ids, size_t n, __u64 id)
 
 static int open_pinned(const char *name)
 {
-	return pcrw_obj_get(PCRW_VETO_GROUP, name);
+	return pcrw_obj_get(PCRW_GROUP_VETO, name);
 }
 
 static void bpf_store_close(void)
@@ -82,7 +82,7 @@ static int create_maps(void)
 	__u32 zero = 0;
 	int err, fd;
 
-	err = pcrw_pin_path(root, sizeof(root), PCRW_VETO_GROUP, "x");
+	err = pcrw_pin_path(root, sizeof(root), PCRW_GROUP_VETO, "x");
 	if (err)
 		return err;
 	*strrchr(root, '/') = 0;
@@ -132,7 +132,7 @@ static int bpf_store_open(bool create)
 
 static int bpf_store_lock(void)
 {
-	int dir = pcrw_pin_dir(PCRW_VETO_GROUP, false);
+	int dir = pcrw_pin_dir(PCRW_GROUP_VETO, false);
 
 	if (dir < 0)
 		return dir;
@@ -415,7 +415,7 @@ static int create_quota_map(void)
 	char path[256];
 	int fd, err;
 
-	err = pcrw_pin_path(path, sizeof(path), PCRW_VETO_GROUP, QUOTA_MAP);
+	err = pcrw_pin_path(path, sizeof(path), PCRW_GROUP_VETO, QUOTA_MAP);
 	if (err)
 		return err;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, QUOTA_MAP, sizeof(__u32),
@@ -444,7 +444,7 @@ static int bpf_store_set_quota(const struct pcrw_quota *q)
 }
 
 static const struct resv_store_ops bpf_map_store = {
-	.name = "bpf maps in " PCRW_PIN_ROOT "/" PCRW_VETO_GROUP,
+	.name = "bpf maps in " PCRW_PIN_ROOT "/" PCRW_GROUP_VETO,
 	.open = bpf_store_open,
 	.close = bpf_store_close,
 	.lock = bpf_store_lock,

@@ -14,8 +14,6 @@
 
 #include "../bpf/pcrwatch.h" /* struct pcrw_resv, pcrw_veto_cfg */
 
-#define PCRW_VETO_GROUP "veto"
-
 /* The policy's quota (include/pcr_rules.h "Quotas and floors"): value of
  * the array map "resv_quota" pinned beside the reservations, which
  * userspace alone creates and reads. */

@@ -90,7 +90,7 @@ static bool group_can_exist(const char *name)
 {
 	struct utsname u;
 
-	if (strcmp(name, "msr") || uname(&u))
+	if (strcmp(name, PCRW_GROUP_MSR) || uname(&u))
 		return true;
 	return !strcmp(u.machine, "x86_64") || !strncmp(u.machine, "i", 1);
 }
@@ -124,8 +124,9 @@ void serve_render_info(FILE *f)
 		 * no link, so the kernel runs nothing for it. */
 		if (!method[0])
 			snprintf(method, sizeof(method), "%s",
-				 on && !strcmp((*c)->name, "arbiter") ? "module"
-								      : "none");
+				 on && !strcmp((*c)->name, PCRW_GROUP_ARBITER)
+					 ? "module"
+					 : "none");
 		fprintf(f,
 			"pcrwatch_component_attached{group=\"%s\",method=\"%"
 			"s\"} %d\n",

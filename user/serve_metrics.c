@@ -384,23 +384,14 @@ struct prog_list {
 	size_t n;
 };
 
-/* The group names: the components in this build, and the known ones (a
- * program another pcrwatch binary pinned still counts). */
+/* The group names: every component (each build has them all). */
 static size_t group_names(const char **out, size_t max)
 {
-	static const char *const known[] = { "msr", "perf", "veto", "arbiter" };
 	const struct component *const *c;
-	size_t n = 0, i;
+	size_t n = 0;
 
-	for (i = 0; i < sizeof(known) / sizeof(known[0]) && n < max; i++)
-		out[n++] = known[i];
-	for (c = components(); *c && n < max; c++) {
-		for (i = 0; i < n; i++)
-			if (!strcmp(out[i], (*c)->name))
-				break;
-		if (i == n)
-			out[n++] = (*c)->name;
-	}
+	for (c = components(); *c && n < max; c++)
+		out[n++] = (*c)->name;
 	return n;
 }
 

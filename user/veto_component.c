@@ -19,6 +19,7 @@
 #include "pcrwatch.h"
 #include "arbiter.h"
 #include "component.h"
+#include "model.h"
 #include "kernel_probe.h"
 #include "resv_store.h"
 #include "veto.h"
@@ -66,12 +67,12 @@ static const char *const signal_links[] = { "link_perf_signal" };
 
 static bool pinned(const char *name)
 {
-	return pcrw_pinned(PCRW_VETO_GROUP, name);
+	return pcrw_pinned(PCRW_GROUP_VETO, name);
 }
 
 static void unpin(const char *name)
 {
-	pcrw_unpin(PCRW_VETO_GROUP, name);
+	pcrw_unpin(PCRW_GROUP_VETO, name);
 }
 
 bool veto_perf_active(void)
@@ -91,7 +92,7 @@ bool veto_signal_active(void)
 
 static int pin_link(struct bpf_link *l, const char *name)
 {
-	return pcrw_pin_link(l, PCRW_VETO_GROUP, name);
+	return pcrw_pin_link(l, PCRW_GROUP_VETO, name);
 }
 
 /* How many arguments the LSM hook @hook takes on this kernel (its
@@ -144,7 +145,7 @@ static int attach_perf(void)
 	size_t i;
 	int err;
 
-	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
+	err = pcrw_pin_root(root, sizeof(root), PCRW_GROUP_VETO);
 	if (err)
 		return err;
 	skel = perf_veto_bpf__open_opts(&opts);
@@ -309,7 +310,7 @@ static int attach_msr(void)
 		any |= want[i] = msr_part_wanted(i);
 	if (!any)
 		return 0;
-	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
+	err = pcrw_pin_root(root, sizeof(root), PCRW_GROUP_VETO);
 	if (err)
 		return err;
 	skel = msr_veto_bpf__open_opts(&opts);
@@ -366,7 +367,7 @@ static int attach_signal(void)
 	struct bpf_link *l = NULL;
 	int err;
 
-	err = pcrw_pin_root(root, sizeof(root), PCRW_VETO_GROUP);
+	err = pcrw_pin_root(root, sizeof(root), PCRW_GROUP_VETO);
 	if (err)
 		return err;
 	skel = perf_signal_bpf__open_opts(&opts);
@@ -508,10 +509,13 @@ static bool veto_attached(void)
 }
 
 const struct component veto_component = {
-	.name = "veto",
+	.name = PCRW_GROUP_VETO,
 	.attach = veto_attach,
 	.detach = veto_detach,
 	.attached = veto_attached,
+	.counts_map = PCRW_VETO_COUNTS_MAP,
+	.collect = resv_source_collect,
+	.source_name = "reservation",
 };
 
 void veto_describe(char *buf, size_t len)
