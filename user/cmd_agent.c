@@ -193,7 +193,7 @@ static bool agent_cgroup_recreated(void)
 	struct stat st;
 	size_t n = 0, i;
 
-	if (resv_store()->open(false) || resv_load_all(&all, &n))
+	if (resv_store_open(false) || resv_load_all(&all, &n))
 		return false;
 	for (i = 0; i < n && !found; i++)
 		found = (all[i].flags & PCRW_RESV_F_POLICY) &&

@@ -44,7 +44,6 @@ static void on_signal(int sig)
 static int print_event(void *ctx, void *data, size_t size)
 {
 	const struct pcrw_event *e = data;
-	const struct resv_store_ops *s = resv_store();
 	struct event_text_opts o = { .killed = veto_signal_active() };
 	char label[PCRW_LABEL_LEN + 1], text[512];
 	struct pcrw_resv r;
@@ -53,7 +52,7 @@ static int print_event(void *ctx, void *data, size_t size)
 	    (e->kind != PCRW_EV_VETO && e->kind != PCRW_EV_AUDIT))
 		return 0;
 	if (e->reservation_id < PCRW_MODULE_RESV_BASE &&
-	    s->get(e->reservation_id, &r) == 0)
+	    resv_store_get(e->reservation_id, &r) == 0)
 		o.resv_label = san_term(label, sizeof(label), r.label,
 					sizeof(r.label));
 	event_format(text, sizeof(text), NULL, e, &o);
@@ -245,7 +244,7 @@ static void warn_existing_events(void)
 	struct pcrw_resv *all = NULL;
 	size_t n = 0, i;
 
-	if (resv_store()->open(false) || resv_load_all(&all, &n))
+	if (resv_store_open(false) || resv_load_all(&all, &n))
 		return;
 	for (i = 0; i < n; i++)
 		warn_in_the_way(&all[i]);

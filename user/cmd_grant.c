@@ -13,30 +13,7 @@
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "resv_text.h"
-
-/* The policy's quota on the reservations with @r as changed (its grants
- * decide which caps bind it): PCRW_EXIT_OK, or the refusal's status. */
-static int grant_quota(const struct pcrw_resv *r)
-{
-	struct pcrw_resv *all = NULL;
-	struct pcrw_veto_cfg cfg;
-	size_t n = 0, i;
-	int rc;
-
-	rc = resv_store()->get_cfg(&cfg);
-	if (!rc)
-		rc = resv_load_all(&all, &n);
-	if (rc) {
-		free(all);
-		return resv_store_error("grant", rc);
-	}
-	for (i = 0; i < n; i++)
-		if (all[i].id == r->id)
-			all[i] = *r;
-	rc = quota_admit("grant", &cfg, all, n, r);
-	free(all);
-	return rc;
-}
+#include "resv_txn.h"
 
 /*
  * A layer principal holds only while its layer's control bit is set: a
@@ -68,6 +45,52 @@ static int grant_layers(struct pcrw_resv *r, __u64 tag,
 							     : PCRW_EXIT_DENIED;
 }
 
+/* Apply the grant or revoke of @add's principals and the direct-MSR
+ * choice @msr (NULL: unchanged) to @r, managed by @tag: PCRW_EXIT_OK, or
+ * the refusal's status, said. */
+static int grant_edit(struct pcrw_resv *r, __u64 tag,
+		      const struct resv_spec *add, bool revoke, const char *msr)
+{
+	__u32 i, j;
+
+	if (msr) {
+		__u32 ctl = r->regs.control & ~PCR_CTL_DIRECT_MSR;
+
+		if (!strcmp(msr, "yes"))
+			ctl |= PCR_CTL_DIRECT_MSR;
+		if (pcr_set_control(&r->regs, tag, ctl) != PCR_OK)
+			return PCRW_EXIT_DENIED;
+	}
+	for (i = 0; i < add->nr_grants; i++) {
+		const struct pcr_principal *p = &add->grants[i];
+		bool have = false;
+
+		for (j = 0; j < r->nr_grants; j++)
+			if (r->grants[j].kind == p->kind &&
+			    r->grants[j].id == p->id) {
+				have = true;
+				if (revoke) {
+					r->grants[j] =
+						r->grants[--r->nr_grants];
+					memset(&r->grants[r->nr_grants], 0,
+					       sizeof(*p));
+				}
+				break;
+			}
+		if (!revoke && !have) {
+			if (r->nr_grants >= PCRW_MAX_GRANTS) {
+				pcrw_err("grant: reservation %llu already has "
+					 "%d principals",
+					 (unsigned long long)r->id,
+					 PCRW_MAX_GRANTS);
+				return PCRW_EXIT_ERROR;
+			}
+			r->grants[r->nr_grants++] = *p;
+		}
+	}
+	return grant_layers(r, tag, add, revoke);
+}
+
 int cmd_grant(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,15 +102,14 @@ int cmd_grant(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct resv_store_ops *s = resv_store();
 	struct cookie_arg ck = { 0 };
 	struct resv_spec add = { 0 };
-	struct pcrw_resv r;
+	struct pcrw_resv *r = NULL;
 	const char *msr = NULL;
 	bool revoke = false;
 	char err[ERRLEN], who[64];
-	__u64 tag;
-	__u32 i, j;
+	struct resv_txn t;
+	__u64 tag = 0;
 	int opt, rc;
 
 	while ((opt = pcrw_getopt("grant", argc, argv, "h", opts)) != -1) {
@@ -127,64 +149,29 @@ int cmd_grant(int argc, char **argv)
 	if (msr && strcmp(msr, "yes") && strcmp(msr, "no"))
 		return pcrw_usage_error("grant",
 					"--direct-msr takes yes or no");
-	rc = cookie_arg_open("grant", &ck, &r, &tag);
-	if (rc)
-		return rc;
-	if (msr) {
-		__u32 ctl = r.regs.control & ~PCR_CTL_DIRECT_MSR;
-
-		if (!strcmp(msr, "yes"))
-			ctl |= PCR_CTL_DIRECT_MSR;
-		if (pcr_set_control(&r.regs, tag, ctl) != PCR_OK) {
-			rc = PCRW_EXIT_DENIED;
-			goto out;
-		}
-	}
-	for (i = 0; i < add.nr_grants; i++) {
-		struct pcr_principal *p = &add.grants[i];
-		bool have = false;
-
-		for (j = 0; j < r.nr_grants; j++)
-			if (r.grants[j].kind == p->kind &&
-			    r.grants[j].id == p->id) {
-				have = true;
-				if (revoke) {
-					r.grants[j] = r.grants[--r.nr_grants];
-					memset(&r.grants[r.nr_grants], 0,
-					       sizeof(*p));
-				}
-				break;
-			}
-		if (!revoke && !have) {
-			if (r.nr_grants >= PCRW_MAX_GRANTS) {
-				pcrw_err("grant: reservation %llu already has "
-					 "%d principals",
-					 (unsigned long long)r.id,
-					 PCRW_MAX_GRANTS);
-				rc = PCRW_EXIT_ERROR;
-				goto out;
-			}
-			r.grants[r.nr_grants++] = *p;
-		}
-	}
-	rc = grant_layers(&r, tag, &add, revoke);
+	rc = cookie_arg_open("grant", &ck, &t, &r, &tag);
+	if (!rc)
+		rc = grant_edit(r, tag, &add, revoke, msr);
+	/* The policy's quota on the reservations with @r as changed (its
+	 * grants decide which caps bind it). */
+	if (!rc)
+		rc = quota_admit("grant", &t.cfg, t.all, t.n, r);
 	if (rc)
 		goto out;
-	if (r.nr_grants)
-		resv_format_principal(&r.grants[0], who, sizeof(who));
-	rc = grant_quota(&r);
-	if (rc)
-		goto out;
-	rc = s->put(&r);
+	rc = resv_store_put(r);
+	if (!rc)
+		rc = resv_txn_commit(&t);
 	if (rc) {
 		rc = resv_store_error("grant", rc);
 		goto out;
 	}
+	if (r->nr_grants)
+		resv_format_principal(&r->grants[0], who, sizeof(who));
 	printf("reservation %llu: %u principal(s)%s%s, direct MSR writes %s\n",
-	       (unsigned long long)r.id, r.nr_grants,
-	       r.nr_grants ? ", first " : "", r.nr_grants ? who : "",
-	       r.regs.control & PCR_CTL_DIRECT_MSR ? "allowed" : "forbidden");
+	       (unsigned long long)r->id, r->nr_grants,
+	       r->nr_grants ? ", first " : "", r->nr_grants ? who : "",
+	       r->regs.control & PCR_CTL_DIRECT_MSR ? "allowed" : "forbidden");
 out:
-	s->unlock();
+	resv_txn_end(&t);
 	return rc;
 }

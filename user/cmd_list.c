@@ -130,7 +130,6 @@ static void print_expired(const struct pcrw_resv *r)
 
 int cmd_list(int argc, char **argv)
 {
-	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv *all = NULL;
 	struct pcrw_veto_cfg cfg;
 	struct pcrw_quota q;
@@ -147,9 +146,9 @@ int cmd_list(int argc, char **argv)
 	if (json)
 		return list_json();
 	veto_describe(state, sizeof(state));
-	rc = s->open(false);
+	rc = resv_store_open(false);
 	if (rc == -ENOENT) {
-		if (!list_module_text(s, true))
+		if (!list_module_text(true))
 			printf("no reservations\n");
 		print_pending();
 		printf("%s\n", state);
@@ -157,7 +156,7 @@ int cmd_list(int argc, char **argv)
 	}
 	if (rc)
 		return resv_store_error("list", rc);
-	if (s->get_cfg(&cfg))
+	if (resv_store_get_cfg(&cfg))
 		memset(&cfg, 0, sizeof(cfg));
 	rc = resv_load_all(&all, &n);
 	if (rc)
@@ -190,11 +189,11 @@ int cmd_list(int argc, char **argv)
 		printf("%-4llu %-10s %-9s %-12s %-6s %-22s %-7llu %s%s\n",
 		       (unsigned long long)r->id, cpus, cnt, slots,
 		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
-		       layers, (unsigned long long)s->vetoes(r->id), who,
-		       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
+		       layers, (unsigned long long)resv_store_vetoes(r->id),
+		       who, r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
 		print_expired(r);
 	}
-	if (!list_module_text(s, false) && !n)
+	if (!list_module_text(false) && !n)
 		printf("(no reservations)\n");
 	print_pending();
 	printf("%s; mode %s; %u counters per CPU%s\n", state,
@@ -204,13 +203,13 @@ int cmd_list(int argc, char **argv)
 		printf("  %u general (reservable), %u cycles-only\n",
 		       resv_general_counters(&cfg), cfg.nr_cycles_only);
 	print_charges(&cfg);
-	if (s->get_quota(&q))
+	if (resv_store_get_quota(&q))
 		printf("quota: cannot be read\n");
 	else
 		list_quota_text(&q, &cfg, all, n);
 	printf("vetoes %llu, audited %llu\n",
-	       (unsigned long long)s->total(PCRW_EV_VETO),
-	       (unsigned long long)s->total(PCRW_EV_AUDIT));
+	       (unsigned long long)resv_store_total(PCRW_EV_VETO),
+	       (unsigned long long)resv_store_total(PCRW_EV_AUDIT));
 	free(all);
 	return PCRW_EXIT_OK;
 }

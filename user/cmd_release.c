@@ -9,6 +9,7 @@
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_txn.h"
 
 int cmd_release(int argc, char **argv)
 {
@@ -18,9 +19,9 @@ int cmd_release(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct resv_store_ops *s = resv_store();
 	struct cookie_arg ck = { 0 };
-	struct pcrw_resv r;
+	struct pcrw_resv *r;
+	struct resv_txn t;
 	__u64 tag;
 	int opt, rc;
 
@@ -44,22 +45,22 @@ int cmd_release(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("release", "unexpected argument '%s'",
 					argv[optind]);
-	rc = cookie_arg_open("release", &ck, &r, &tag);
+	rc = cookie_arg_open("release", &ck, &t, &r, &tag);
 	if (rc)
-		return rc;
-	if (pcr_release(&r.regs, tag) != PCR_OK) {
+		goto out;
+	if (pcr_release(&r->regs, tag) != PCR_OK) {
 		rc = PCRW_EXIT_DENIED;
 		goto out;
 	}
-	rc = s->del(r.id);
+	rc = resv_store_del(r->id);
 	if (!rc)
-		rc = s->commit();
+		rc = resv_txn_commit(&t);
 	if (rc) {
 		rc = resv_store_error("release", rc);
 		goto out;
 	}
-	printf("released reservation %llu\n", (unsigned long long)r.id);
+	printf("released reservation %llu\n", (unsigned long long)r->id);
 out:
-	s->unlock();
+	resv_txn_end(&t);
 	return rc;
 }

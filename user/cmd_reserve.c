@@ -18,6 +18,7 @@
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "resv_text.h"
+#include "resv_txn.h"
 #include "veto.h"
 #include "map_size.h"
 
@@ -70,6 +71,102 @@ static int reserve_usage(FILE *f, int rc)
 	return rc;
 }
 
+/* Once @r is in force, what could only be checked then: the module did
+ * not take one of its slots meanwhile (rule 7: a private acquire is refused
+ * from now on), and no event made before it could use its counters (later
+ * opens are charged, earlier ones not). 0, or the exit status, said. */
+static int reserve_unhindered(const struct pcrw_resv *r)
+{
+	char msg[384];
+	int rc;
+
+	rc = resv_module_in_the_way(r, msg, sizeof(msg));
+	if (rc) {
+		pcrw_err("reserve: %s: not reserved",
+			 rc < 0 ? strerror(-rc) : msg);
+		return PCRW_EXIT_ERROR;
+	}
+	rc = events_in_the_way(r, msg, sizeof(msg));
+	if (rc < 0)
+		pcrw_err("reserve: cannot look for events already using "
+			 "counters (%s): not reserved",
+			 strerror(-rc));
+	else if (rc)
+		pcrw_err("reserve: %d hardware event(s) of other processes "
+			 "could use these counters: %s%s; close them and "
+			 "reserve again",
+			 rc, msg, rc > 4 ? ", ..." : "");
+	return rc ? PCRW_EXIT_ERROR : 0;
+}
+
+/* Place @spec among the reservations in force and the module's held slots,
+ * check the quota, and put it in force as @r, managed by the fresh cookie
+ * @mgmt (the store keeps only its tag). 0, or the exit status, said. */
+static int reserve_in_force(const struct resv_spec *spec, struct pcrw_resv *r,
+			    __u64 *mgmt)
+{
+	static __u64 held[PCRW_MAX_CPUS];
+	__u8 key[PCRW_COOKIE_KEY_LEN];
+	struct resv_txn t;
+	char err[ERRLEN];
+	__u64 slots, id;
+	int rc;
+
+	rc = resv_txn_begin(&t, true);
+	if (rc) {
+		rc = resv_store_error("reserve", rc);
+		goto out;
+	}
+	if (t.n >= PCRW_MAX_RESV) {
+		pcrw_err("reserve: %d reservations already exist",
+			 PCRW_MAX_RESV);
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	rc = arbiter_held_slots(held);
+	if (rc) {
+		pcrw_err("reserve: cannot read the slots the pcr_arbiter "
+			 "module holds (%s): not reserved",
+			 strerror(-rc));
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	if (resv_place_slots(spec, t.all, t.n, false,
+			     resv_general_counters(&t.cfg), held, &slots, err,
+			     ERRLEN)) {
+		pcrw_err("reserve: %s", err);
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	if (cookie_key_load(key, true)) {
+		rc = PCRW_EXIT_ERROR;
+		goto out;
+	}
+	*mgmt = resv_random_cookie();
+	id = resv_next_id(t.all, t.n);
+	resv_make(r, spec, id, slots, cookie_tag(key, id, *mgmt), 0);
+	t.all[t.n] = *r;
+	rc = quota_admit("reserve", &t.cfg, t.all, t.n + 1, r);
+	if (rc)
+		goto out;
+	rc = resv_store_put(r);
+	if (!rc)
+		rc = resv_txn_commit(&t);
+	if (rc) {
+		rc = resv_store_error("reserve", rc);
+		goto out;
+	}
+	rc = reserve_unhindered(r);
+	if (rc && resv_txn_revert(&t, r->id))
+		pcrw_err(
+			"reserve: reservation %llu could not be taken back: it "
+			"stays in force (pcrwatch detach --all removes it)",
+			(unsigned long long)r->id);
+out:
+	resv_txn_end(&t);
+	return rc;
+}
+
 int cmd_reserve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -81,17 +178,12 @@ int cmd_reserve(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct resv_store_ops *s = resv_store();
 	struct resv_spec spec = { .control = RESV_CTL_DEFAULT };
-	struct pcrw_veto_cfg cfg;
-	struct pcrw_resv *all = NULL, r;
+	struct pcrw_resv r;
 	const char *cpus = NULL;
 	bool have_counters = false;
-	char err[ERRLEN], buf[PCRW_CPULIST_LEN], msg[384];
-	__u8 key[PCRW_COOKIE_KEY_LEN];
-	__u64 slots, mgmt, id;
-	static __u64 held[PCRW_MAX_CPUS];
-	size_t n = 0;
+	char err[ERRLEN], buf[PCRW_CPULIST_LEN];
+	__u64 mgmt = 0;
 	int opt, rc;
 
 	while ((opt = pcrw_getopt("reserve", argc, argv, "h", opts)) != -1) {
@@ -130,93 +222,9 @@ int cmd_reserve(int argc, char **argv)
 			"reserve", "--cpus, --counters and --for are required");
 	if (resv_parse_cpus(cpus, pcrw_possible_cpus(), spec.cpus, err, ERRLEN))
 		return pcrw_usage_error("reserve", "%s", err);
-
-	rc = s->open(true);
+	rc = reserve_in_force(&spec, &r, &mgmt);
 	if (rc)
-		return resv_store_error("reserve", rc);
-	rc = s->lock();
-	if (rc)
-		return resv_store_error("reserve", rc);
-	rc = s->get_cfg(&cfg);
-	if (!rc)
-		rc = resv_load_all(&all, &n);
-	if (rc) {
-		rc = resv_store_error("reserve", rc);
-		goto out;
-	}
-	if (n >= PCRW_MAX_RESV) {
-		pcrw_err("reserve: %d reservations already exist",
-			 PCRW_MAX_RESV);
-		rc = PCRW_EXIT_ERROR;
-		goto out;
-	}
-	rc = arbiter_held_slots(held);
-	if (rc) {
-		pcrw_err("reserve: cannot read the slots the pcr_arbiter "
-			 "module holds (%s): not reserved",
-			 strerror(-rc));
-		rc = PCRW_EXIT_ERROR;
-		goto out;
-	}
-	if (resv_place_slots(&spec, all, n, false, resv_general_counters(&cfg),
-			     held, &slots, err, ERRLEN)) {
-		pcrw_err("reserve: %s", err);
-		rc = PCRW_EXIT_ERROR;
-		goto out;
-	}
-	if (cookie_key_load(key, true)) {
-		rc = PCRW_EXIT_ERROR;
-		goto out;
-	}
-	/* The map keeps the cookie's tag; the cookie is printed, once. */
-	mgmt = resv_random_cookie();
-	id = resv_next_id(all, n);
-	resv_make(&r, &spec, id, slots, cookie_tag(key, id, mgmt), 0);
-	all[n] = r;
-	rc = quota_admit("reserve", &cfg, all, n + 1, &r);
-	if (rc)
-		goto out;
-	rc = s->put(&r);
-	if (!rc)
-		rc = s->commit();
-	if (rc) {
-		s->del(r.id);
-		s->commit();
-		rc = resv_store_error("reserve", rc);
-		goto out;
-	}
-	/* In force from here: a private acquire of the module now is
-	 * refused (rule 7), one made meanwhile is seen here. */
-	rc = resv_module_in_the_way(&r, msg, sizeof(msg));
-	if (rc) {
-		s->del(r.id);
-		s->commit();
-		pcrw_err("reserve: %s: not reserved",
-			 rc < 0 ? strerror(-rc) : msg);
-		rc = PCRW_EXIT_ERROR;
-		goto out;
-	}
-	/* Later opens are charged. Earlier ones are not; while one could
-	 * use these counters, refuse. */
-	rc = events_in_the_way(&r, msg, sizeof(msg));
-	if (rc) {
-		s->del(r.id);
-		s->commit();
-		if (rc < 0)
-			pcrw_err(
-				"reserve: cannot look for events already using "
-				"counters (%s): not reserved",
-				strerror(-rc));
-		else
-			pcrw_err("reserve: %d hardware event(s) of other "
-				 "processes "
-				 "could use these counters: %s%s; close them "
-				 "and "
-				 "reserve again",
-				 rc, msg, rc > 4 ? ", ..." : "");
-		rc = PCRW_EXIT_ERROR;
-		goto out;
-	}
+		return rc;
 	resv_format_cpus(r.cpus, buf, sizeof(buf));
 	if (resv_whole_pmu(r.nr_counters))
 		snprintf(err, sizeof(err), "the whole PMU");
@@ -231,9 +239,5 @@ int cmd_reserve(int argc, char **argv)
 		"pcrwatch: the cookie is shown only now: keep it to grant, "
 		"change or release this reservation\n");
 	warn_if_monitor_only();
-	rc = PCRW_EXIT_OK;
-out:
-	free(all);
-	s->unlock();
-	return rc;
+	return PCRW_EXIT_OK;
 }

@@ -69,7 +69,6 @@ static void pending_json(struct json *j)
 
 int list_json(void)
 {
-	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv *all = NULL;
 	struct pcrw_veto_cfg cfg;
 	struct pcrw_quota q;
@@ -81,11 +80,11 @@ int list_json(void)
 	veto_describe(state, sizeof(state));
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&q, 0, sizeof(q));
-	err = s->open(false);
-	if (!err && s->get_cfg(&cfg))
+	err = resv_store_open(false);
+	if (!err && resv_store_get_cfg(&cfg))
 		memset(&cfg, 0, sizeof(cfg));
 	if (!err)
-		err = s->get_quota(&q);
+		err = resv_store_get_quota(&q);
 	if (!err)
 		err = resv_load_all(&all, &n);
 	if (err && err != -ENOENT) {
@@ -96,9 +95,9 @@ int list_json(void)
 	json_object_begin(&j, NULL);
 	json_array_begin(&j, "reservations");
 	for (i = 0; i < n; i++)
-		resv_json(&j, &all[i], s->vetoes(all[i].id));
+		resv_json(&j, &all[i], resv_store_vetoes(all[i].id));
 	json_array_end(&j);
-	list_module_json(&j, s);
+	list_module_json(&j);
 	json_str(&j, "vetoes_state", state);
 	list_quota_json(&j, &q, &cfg, all, n);
 	pending_json(&j);

@@ -42,15 +42,14 @@ static void module_holds(struct model *m)
 }
 
 /* The vetoes by @r: counted per CPU of the refused write, summed here. */
-static __u64 module_vetoes(const struct resv_store_ops *s,
-			   const struct model_resv *r)
+static __u64 module_vetoes(const struct model_resv *r)
 {
 	__u64 n = 0;
 	__u32 cpu;
 
 	for (cpu = 0; cpu < PCRW_MAX_CPUS; cpu++)
 		if ((r->cpus[cpu / 64] >> (cpu % 64)) & 1)
-			n += s->vetoes(PCRW_MODULE_RESV_ID(
+			n += resv_store_vetoes(PCRW_MODULE_RESV_ID(
 				cpu, __builtin_ctzll(r->slot_mask)));
 	return n;
 }
@@ -71,7 +70,7 @@ void list_header(void)
 	       "COUNTERS", "SLOTS", "MSR", "LAYERS", "VETOES", "GRANTED TO");
 }
 
-size_t list_module_text(const struct resv_store_ops *s, bool header)
+size_t list_module_text(bool header)
 {
 	char cpus[PCRW_CPULIST_LEN], layers[32], slots[24], who[256];
 	struct model m;
@@ -92,14 +91,14 @@ size_t list_module_text(const struct resv_store_ops *s, bool header)
 		       (unsigned long long)r->id, cpus,
 		       (unsigned int)__builtin_popcountll(r->slot_mask), slots,
 		       r->control & PCR_CTL_DIRECT_MSR ? "yes" : "no", layers,
-		       (unsigned long long)module_vetoes(s, r), who);
+		       (unsigned long long)module_vetoes(r), who);
 	}
 	n = m.nr_resv;
 	model_free(&m);
 	return n;
 }
 
-void list_module_json(struct json *j, const struct resv_store_ops *s)
+void list_module_json(struct json *j)
 {
 	char buf[224], cpus[PCRW_CPULIST_LEN];
 	struct model m;
@@ -118,7 +117,7 @@ void list_module_json(struct json *j, const struct resv_store_ops *s)
 		json_bool(j, "direct_msr", r->control & PCR_CTL_DIRECT_MSR);
 		resv_format_layers(r->control, buf, sizeof(buf));
 		json_str(j, "layers", buf);
-		json_u64(j, "vetoes", module_vetoes(s, r));
+		json_u64(j, "vetoes", module_vetoes(r));
 		json_strn(j, "label", r->label, sizeof(r->label));
 		resv_format_principal(&r->principals[0], buf, sizeof(buf));
 		json_str(j, "holder", buf);

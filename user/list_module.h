@@ -10,14 +10,13 @@
 #include <stddef.h>
 
 struct json;
-struct resv_store_ops;
 
 /* The heading of list's text table. */
 void list_header(void);
 /* The module's holds as rows of that table (after the heading when
  * @header); how many. */
-size_t list_module_text(const struct resv_store_ops *s, bool header);
+size_t list_module_text(bool header);
 /* The same as the document's "module" member. */
-void list_module_json(struct json *j, const struct resv_store_ops *s);
+void list_module_json(struct json *j);
 
 #endif

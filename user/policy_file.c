@@ -15,6 +15,7 @@
 #include "pcrwatch.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
+#include "resv_txn.h"
 #include "resv_text.h"
 #include "map_size.h"
 #include "trusted_file.h"
@@ -440,37 +441,36 @@ static bool has_id(const struct pcrw_resv *set, size_t n, __u64 id)
  * One a reload keeps is not touched; with nothing to change, nothing is
  * written. The old quota back if that fails.
  */
-static int commit_policy(const struct pcrw_quota *q,
+static int commit_policy(struct resv_txn *t, const struct pcrw_quota *q,
 			 const struct pcrw_resv *from, size_t nfrom,
 			 const struct pcrw_resv *to, size_t first, size_t k)
 {
-	const struct resv_store_ops *s = resv_store();
 	struct pcrw_quota old;
 	bool changed = false;
 	size_t i;
 	int rc;
 
-	rc = s->get_quota(&old);
+	rc = resv_store_get_quota(&old);
 	if (!rc && memcmp(&old, q, sizeof(old)))
-		rc = s->set_quota(q);
+		rc = resv_store_set_quota(q);
 	if (rc)
 		return rc;
 	for (i = first; i < k && !rc; i++)
 		if (!has_id(from, nfrom, to[i].id)) {
-			rc = s->put(&to[i]);
+			rc = resv_store_put(&to[i]);
 			changed = true;
 		}
 	for (i = 0; i < nfrom && !rc; i++)
 		if ((from[i].flags & PCRW_RESV_F_POLICY) &&
 		    !has_id(to + first, k - first, from[i].id)) {
-			rc = s->del(from[i].id);
+			rc = resv_store_del(from[i].id);
 			changed = true;
 		}
 	if (!rc && changed)
-		rc = s->commit();
+		rc = resv_txn_commit(t);
 	if (rc) {
-		s->abort();
-		s->set_quota(&old);
+		resv_store_abort();
+		resv_store_set_quota(&old);
 	}
 	return rc;
 }
@@ -478,7 +478,8 @@ static int commit_policy(const struct pcrw_quota *q,
 /* In force now: if the pcr_arbiter module took one of the new slots
  * meanwhile (an acquire racing the load, rule 7), put the previous
  * policy back and say so. 0, or the exit status. */
-static int module_took(const char *path, const struct pcrw_quota *old_q,
+static int module_took(struct resv_txn *t, const char *path,
+		       const struct pcrw_quota *old_q,
 		       const struct pcrw_resv *all, size_t nall,
 		       const struct pcrw_resv *mine, size_t first, size_t k)
 {
@@ -491,7 +492,7 @@ static int module_took(const char *path, const struct pcrw_quota *old_q,
 			rc = resv_module_in_the_way(&mine[i], msg, sizeof(msg));
 	if (!rc)
 		return 0;
-	commit_policy(old_q, mine, k, all, 0, nall);
+	commit_policy(t, old_q, mine, k, all, 0, nall);
 	if (rc < 0)
 		pcrw_err("policy: %s: cannot read the pcr_arbiter module's "
 			 "slots (%s); the previous policy is back in force",
@@ -515,25 +516,82 @@ static void quota_summary(const struct pcrw_quota *q, char *buf, size_t len)
 		snprintf(buf + off, len - off, ", floor %u", q->floor);
 }
 
+/* Put the parsed policy of @path in force in @t: @n reservations placed
+ * and @npend waiting for their cgroup (@specs), quota @q, said with @sum;
+ * with @check_only, only say whether it could be. PCRW_EXIT_OK, or the
+ * exit status, said, with the policy in force unchanged. */
+static int policy_put(struct resv_txn *t, const char *path,
+		      const struct resv_spec *specs, size_t n,
+		      const struct policy_pending *pend, size_t npend,
+		      const struct pcrw_quota *q, const char *sum,
+		      bool check_only)
+{
+	static __u64 held[PCRW_MAX_CPUS];
+	struct pcrw_quota old_q;
+	struct pcrw_resv *mine;
+	size_t i, k, first;
+	int rc;
+
+	rc = arbiter_held_slots(held);
+	if (rc) {
+		pcrw_err("policy: cannot read the slots the pcr_arbiter module "
+			 "holds (%s); the policy in force is unchanged",
+			 strerror(-rc));
+		return PCRW_EXIT_ERROR;
+	}
+	mine = calloc(PCRW_STORE_ENTRIES + MAX_POLICY, sizeof(*mine));
+	if (!mine)
+		return PCRW_EXIT_ERROR;
+	rc = build_policy(path, specs, n + npend, q, &t->cfg, t->all, t->n,
+			  held, mine, &k);
+	if (rc)
+		goto out;
+	first = k - n;
+	if (check_only) {
+		printf("policy %s: %zu reservation(s)%s, valid\n", path, n,
+		       sum);
+		goto out;
+	}
+	rc = resv_store_get_quota(&old_q);
+	if (!rc)
+		rc = commit_policy(t, q, t->all, t->n, mine, first, k);
+	if (rc) {
+		rc = resv_store_error("policy", rc);
+		goto out;
+	}
+	rc = module_took(t, path, &old_q, t->all, t->n, mine, first, k);
+	if (rc)
+		goto out;
+	rc = policy_pending_write(pend, npend);
+	if (rc) /* in force all the same: only the record is missing */
+		pcrw_warn("policy: cannot record the lines waiting for their "
+			  "cgroup in %s: %s",
+			  POLICY_PENDING_FILE, strerror(-rc));
+	rc = PCRW_EXIT_OK;
+	printf("policy %s: %zu reservation(s) in force%s\n", path, n, sum);
+	fflush(stdout);
+	for (i = first; i < k; i++)
+		warn_in_the_way(&mine[i]);
+out:
+	free(mine);
+	return rc;
+}
+
 /* Replace the policy-made reservations and quota by those of @path, all or
  * nothing. */
 int apply_policy(const char *path, bool check_only)
 {
-	const struct resv_store_ops *s = resv_store();
-	struct pcrw_resv *all = NULL, *mine;
 	struct policy_pending *pend;
-	struct pcrw_veto_cfg cfg;
 	struct resv_spec *specs;
-	static __u64 held[PCRW_MAX_CPUS];
-	struct pcrw_quota q, old_q;
+	struct pcrw_quota q;
 	char err[ERRLEN], sum[96];
-	size_t n = 0, nall = 0, npend = 0, i, k, first;
+	size_t n = 0, npend = 0;
+	struct resv_txn t;
 	int rc, off;
 
 	specs = calloc(MAX_POLICY, sizeof(*specs));
 	pend = calloc(MAX_POLICY, sizeof(*pend));
-	mine = calloc(PCRW_STORE_ENTRIES + MAX_POLICY, sizeof(*mine));
-	if (!specs || !pend || !mine) {
+	if (!specs || !pend) {
 		rc = PCRW_EXIT_ERROR;
 		goto free_specs;
 	}
@@ -549,70 +607,20 @@ int apply_policy(const char *path, bool check_only)
 	if (npend)
 		snprintf(sum + off, sizeof(sum) - off,
 			 ", %zu waiting for their cgroup", npend);
-	rc = s->open(!check_only);
+	rc = resv_txn_begin(&t, !check_only);
 	if (rc == -ENOENT && check_only) {
 		printf("policy %s: %zu reservation(s)%s, valid\n", path, n,
 		       sum);
 		rc = PCRW_EXIT_OK;
-		goto free_specs;
-	}
-	if (rc) {
+	} else if (rc) {
 		rc = resv_store_error("policy", rc);
-		goto free_specs;
+	} else {
+		rc = policy_put(&t, path, specs, n, pend, npend, &q, sum,
+				check_only);
 	}
-	rc = s->lock();
-	if (!rc)
-		rc = s->get_cfg(&cfg);
-	if (!rc)
-		rc = resv_load_all(&all, &nall);
-	if (rc) {
-		rc = resv_store_error("policy", rc);
-		goto unlock;
-	}
-	rc = arbiter_held_slots(held);
-	if (rc) {
-		pcrw_err("policy: cannot read the slots the pcr_arbiter module "
-			 "holds (%s); the policy in force is unchanged",
-			 strerror(-rc));
-		rc = PCRW_EXIT_ERROR;
-		goto unlock;
-	}
-	rc = build_policy(path, specs, n + npend, &q, &cfg, all, nall, held,
-			  mine, &k);
-	if (rc)
-		goto unlock;
-	first = k - n;
-	if (check_only) {
-		printf("policy %s: %zu reservation(s)%s, valid\n", path, n,
-		       sum);
-		goto unlock;
-	}
-	rc = s->get_quota(&old_q);
-	if (!rc)
-		rc = commit_policy(&q, all, nall, mine, first, k);
-	if (rc) {
-		rc = resv_store_error("policy", rc);
-		goto unlock;
-	}
-	rc = module_took(path, &old_q, all, nall, mine, first, k);
-	if (rc)
-		goto unlock;
-	rc = policy_pending_write(pend, npend);
-	if (rc) /* in force all the same: only the record is missing */
-		pcrw_warn("policy: cannot record the lines waiting for their "
-			  "cgroup in %s: %s",
-			  POLICY_PENDING_FILE, strerror(-rc));
-	rc = PCRW_EXIT_OK;
-	printf("policy %s: %zu reservation(s) in force%s\n", path, n, sum);
-	fflush(stdout);
-	for (i = first; i < k; i++)
-		warn_in_the_way(&mine[i]);
-unlock:
-	s->unlock();
-	free(all);
+	resv_txn_end(&t);
 free_specs:
 	free(specs);
 	free(pend);
-	free(mine);
 	return rc;
 }

@@ -147,12 +147,14 @@ struct cookie_arg {
 /* Keep getopt's @opt if it is one of those two: true when it was. */
 bool cookie_arg_take(struct cookie_arg *c, int opt, const char *arg);
 
+struct resv_txn;
+
 /* After the options: the cookie given (none or a malformed one is a usage
- * error for @cmd), then the store opened and locked and the reservation it
- * manages found into @r, its tag of the cookie into @tag. 0 with the store
- * locked, or the exit status for @cmd with the store unlocked. */
+ * error for @cmd), then the transaction @t begun and the reservation the
+ * cookie manages found in it (@r points into @t's), its tag of the cookie
+ * into @tag. 0, or the exit status for @cmd; resv_txn_end either way. */
 int cookie_arg_open(const char *cmd, const struct cookie_arg *c,
-		    struct pcrw_resv *r, __u64 *tag);
+		    struct resv_txn *t, struct pcrw_resv **r, __u64 *tag);
 
 /* ---- user/resv_in_the_way.c: events opened before a reservation ---- */
 

@@ -261,7 +261,7 @@ int quota_admit(const char *cmd, const struct pcrw_veto_cfg *cfg,
 {
 	struct pcrw_quota q;
 	char err[ERRLEN + 64];
-	int rc = resv_store()->get_quota(&q);
+	int rc = resv_store_get_quota(&q);
 
 	if (rc) {
 		pcrw_err("%s: cannot read the policy's quota (%s): nothing "

@@ -28,14 +28,13 @@ static void to_model_resv(struct model_resv *out, const struct pcrw_resv *in)
 
 int resv_source_collect(struct model *m)
 {
-	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv *all = NULL;
 	struct model_resv r;
 	char state[160];
 	size_t n = 0, i;
 	int err;
 
-	err = s->open(false);
+	err = resv_store_open(false);
 	if (err == -ENOENT)
 		return 0; /* nothing ever reserved: nothing to say */
 	if (err) {

@@ -57,7 +57,7 @@ static int open_pinned(const char *name)
 	return pcrw_obj_get(PCRW_GROUP_VETO, name);
 }
 
-static void bpf_store_close(void)
+void resv_store_close(void)
 {
 	int *all[] = { &fds.resv,  &fds.index, &fds.cfg, &fds.vetoes,
 		       &fds.total, &fds.quota, &fds.lock };
@@ -103,7 +103,7 @@ static int create_maps(void)
 	return err;
 }
 
-static int bpf_store_open(bool create)
+int resv_store_open(bool create)
 {
 	int err;
 
@@ -124,13 +124,13 @@ static int bpf_store_open(bool create)
 	fds.total = open_pinned("veto_total");
 	if (fds.index < 0 || fds.cfg < 0 || fds.vetoes < 0 || fds.total < 0) {
 		err = -errno;
-		bpf_store_close();
+		resv_store_close();
 		return err;
 	}
 	return 0;
 }
 
-static int bpf_store_lock(void)
+int resv_store_lock(void)
 {
 	int dir = pcrw_pin_dir(PCRW_GROUP_VETO, false);
 
@@ -145,7 +145,7 @@ static int bpf_store_lock(void)
 	return 0;
 }
 
-static void bpf_store_unlock(void)
+void resv_store_unlock(void)
 {
 	if (fds.lock >= 0)
 		close(fds.lock);
@@ -157,14 +157,14 @@ static bool is_doomed(__u64 id)
 	return id_in(doomed.ids, doomed.n, id);
 }
 
-static int bpf_store_get(__u64 id, struct pcrw_resv *r)
+int resv_store_get(__u64 id, struct pcrw_resv *r)
 {
 	if (is_doomed(id))
 		return -ENOENT;
 	return bpf_map_lookup_elem(fds.resv, &id, r) ? -errno : 0;
 }
 
-static int bpf_store_put(const struct pcrw_resv *r)
+int resv_store_put(const struct pcrw_resv *r)
 {
 	struct pcrw_resv old;
 	__u64 id = r->id;
@@ -184,7 +184,7 @@ static int bpf_store_put(const struct pcrw_resv *r)
 
 /* Undo the adds and deletes since the last commit: the index in force
  * never named the added ones, and still names the deleted ones. */
-static void bpf_store_abort(void)
+void resv_store_abort(void)
 {
 	size_t i;
 
@@ -196,7 +196,7 @@ static void bpf_store_abort(void)
 
 /* Make before break: the reservation leaves the store at the next commit,
  * after an index without it is in force. */
-static int bpf_store_del(__u64 id)
+int resv_store_del(__u64 id)
 {
 	struct pcrw_resv r;
 
@@ -211,7 +211,7 @@ static int bpf_store_del(__u64 id)
 }
 
 /* Hash maps iterate in no order: find the smallest id above @prev. */
-static int bpf_store_next(__u64 prev, __u64 *id)
+int resv_store_next(__u64 prev, __u64 *id)
 {
 	__u64 key, next, best = 0;
 	void *cur = NULL;
@@ -228,14 +228,14 @@ static int bpf_store_next(__u64 prev, __u64 *id)
 	return 0;
 }
 
-static int bpf_store_get_cfg(struct pcrw_veto_cfg *c)
+int resv_store_get_cfg(struct pcrw_veto_cfg *c)
 {
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(fds.cfg, &zero, c) ? -errno : 0;
 }
 
-static int bpf_store_set_cfg(const struct pcrw_veto_cfg *c)
+int resv_store_set_cfg(const struct pcrw_veto_cfg *c)
 {
 	__u32 zero = 0;
 
@@ -314,7 +314,7 @@ static int index_map(const struct pcrw_cpu_resv *rows, __u32 nr)
  * nothing reads a dropped reservation, and the old index is released
  * only then (this holds a reference to it across the switch).
  */
-static int bpf_store_commit(void)
+int resv_store_commit(void)
 {
 	struct pcrw_cpu_resv *rows;
 	struct pcrw_resv *all = NULL;
@@ -353,7 +353,7 @@ static int bpf_store_commit(void)
 	return err;
 }
 
-static __u64 bpf_store_vetoes(__u64 id)
+__u64 resv_store_vetoes(__u64 id)
 {
 	__u64 v = 0;
 
@@ -361,7 +361,7 @@ static __u64 bpf_store_vetoes(__u64 id)
 	return v;
 }
 
-static __u64 bpf_store_total(__u32 kind)
+__u64 resv_store_total(__u32 kind)
 {
 	__u64 v = 0;
 
@@ -393,7 +393,7 @@ static int quota_fd(void)
 	return fds.quota;
 }
 
-static int bpf_store_get_quota(struct pcrw_quota *q)
+int resv_store_get_quota(struct pcrw_quota *q)
 {
 	__u32 zero = 0;
 	int fd = quota_fd();
@@ -427,7 +427,7 @@ static int create_quota_map(void)
 	return err;
 }
 
-static int bpf_store_set_quota(const struct pcrw_quota *q)
+int resv_store_set_quota(const struct pcrw_quota *q)
 {
 	__u32 zero = 0;
 	int fd = quota_fd(), err;
@@ -443,34 +443,8 @@ static int bpf_store_set_quota(const struct pcrw_quota *q)
 	return bpf_map_update_elem(fd, &zero, q, BPF_ANY) ? -errno : 0;
 }
 
-static const struct resv_store_ops bpf_map_store = {
-	.name = "bpf maps in " PCRW_PIN_ROOT "/" PCRW_GROUP_VETO,
-	.open = bpf_store_open,
-	.close = bpf_store_close,
-	.lock = bpf_store_lock,
-	.unlock = bpf_store_unlock,
-	.get = bpf_store_get,
-	.put = bpf_store_put,
-	.del = bpf_store_del,
-	.next = bpf_store_next,
-	.commit = bpf_store_commit,
-	.abort = bpf_store_abort,
-	.get_cfg = bpf_store_get_cfg,
-	.set_cfg = bpf_store_set_cfg,
-	.get_quota = bpf_store_get_quota,
-	.set_quota = bpf_store_set_quota,
-	.vetoes = bpf_store_vetoes,
-	.total = bpf_store_total,
-};
-
-const struct resv_store_ops *resv_store(void)
-{
-	return &bpf_map_store;
-}
-
 int resv_load_all(struct pcrw_resv **out, size_t *n)
 {
-	const struct resv_store_ops *s = resv_store();
 	struct pcrw_resv *all;
 	__u64 id = 0;
 	size_t k = 0;
@@ -478,8 +452,8 @@ int resv_load_all(struct pcrw_resv **out, size_t *n)
 	all = calloc(PCRW_STORE_ENTRIES, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
-	while (k < PCRW_STORE_ENTRIES && s->next(id, &id) == 0)
-		if (s->get(id, &all[k]) == 0)
+	while (k < PCRW_STORE_ENTRIES && resv_store_next(id, &id) == 0)
+		if (resv_store_get(id, &all[k]) == 0)
 			k++;
 	*out = all;
 	*n = k;

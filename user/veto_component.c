@@ -405,17 +405,16 @@ static bool is_x86(void)
 
 int veto_set_mode(__u32 mode)
 {
-	const struct resv_store_ops *s = resv_store();
 	struct pcrw_veto_cfg cfg;
 	int err;
 
-	err = s->open(true);
+	err = resv_store_open(true);
 	if (err)
 		return err;
-	err = s->get_cfg(&cfg);
+	err = resv_store_get_cfg(&cfg);
 	if (!err && cfg.mode != mode) {
 		cfg.mode = mode;
-		err = s->set_cfg(&cfg);
+		err = resv_store_set_cfg(&cfg);
 	}
 	return err;
 }

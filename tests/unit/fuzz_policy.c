@@ -34,6 +34,7 @@
 #include "../../user/arbiter_device.c"
 #include "../../user/resv_store.c"
 #include "../../user/resv_text.c"
+#include "../../user/resv_txn.c"
 #include "../../user/component.c"
 #include "../../user/pin.c"
 #include "../../user/possible_cpus.c"
