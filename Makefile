@@ -58,8 +58,15 @@ CFLAGS ?= -O2 -g
 VERSION := $(shell cat VERSION)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
-USER_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) $(ARCH_CFLAGS) \
+# The test helpers and benchmarks: the records of bpf/pcrwatch.h.
+PROG_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) $(ARCH_CFLAGS) \
 	-D_GNU_SOURCE -DPCRWATCH_VERSION=\"$(VERSION)\"
+# user/ is one folder per box of docs/ARCHITECTURE.md; its headers are
+# found by name from every folder, before bpf/ (which has a pcrwatch.h
+# too).
+USER_DIRS := $(sort $(dir $(wildcard user/*/*.c)))
+USER_INC := $(addprefix -I,$(USER_DIRS))
+USER_CFLAGS := $(USER_INC) $(PROG_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -std=gnu11 \
 	-Wall -Werror -Wno-unused-function -I$(VMLINUX_DIR) -Iinclude -Ibpf
 
@@ -69,9 +76,9 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
 # The exporter needs libmicrohttpd, which has no static build for arm64:
 # the arm64 test binary is built without it and says so when asked to serve.
-USER_SRCS := $(sort $(wildcard user/*.c))
+USER_SRCS := $(sort $(wildcard user/*/*.c))
 ifeq ($(HAVE_HTTPD),0)
-USER_SRCS := $(filter-out user/serve%.c user/cmd_serve.c,$(USER_SRCS))
+USER_SRCS := $(filter-out user/exporter/%.c user/commands/cmd_serve.c,$(USER_SRCS))
 else
 USER_CFLAGS += -DPCRW_HAVE_SERVE
 endif
@@ -118,9 +125,10 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) \
-		$(wildcard bpf/*.h) $(SKELS) | $(OUT)/user
+$(OUT)/user/%.o: user/%.c $(wildcard user/*/*.h) $(wildcard include/*.h) \
+		$(wildcard bpf/*.h) $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 $(OUT)/pcrwatch: $(USER_OBJS)
@@ -129,8 +137,11 @@ $(OUT)/pcrwatch: $(USER_OBJS)
 
 $(OUT)/tests/%: tests/progs/%.c $(wildcard include/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
 		$(if $(filter arm64,$(ARCH)),-L$(SYSROOT)/usr/lib/aarch64-linux-gnu) -lm -lpthread
+
+# The helpers that run pcrwatch's own code find its headers as it does.
+$(OUT)/tests/arbiter_probe $(OUT)/tests/kvm_vpmu_guest: PROG_CFLAGS := $(USER_CFLAGS)
 
 # A real i386 program for the ia32 syscall path of the MSR veto tests;
 # freestanding, so no 32-bit libc (gcc-multilib) is needed.
@@ -187,24 +198,24 @@ kmod-arm64:
 # Userspace unit tests and fuzzers for the rulebook and parsers.
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
-build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
+build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*/*.[ch]) \
 		$(wildcard tests/unit/*.h) | build/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=address,undefined $< -o $@
 
 # libFuzzer targets (tests/unit/fuzz_*.c); tests/check runs each for
 # FUZZ_SECONDS as part of the unit tier, on its corpus in
-# tests/unit/corpus/<fuzzer>/. A fuzzer includes the user/*.c files it
+# tests/unit/corpus/<fuzzer>/. A fuzzer includes the user/*/*.c files it
 # drives, so they are built with the fuzzer's instrumentation; some of them
 # need the BPF skeletons' headers and libbpf to link.
 FUZZ_SRCS := $(sort $(wildcard tests/unit/fuzz_*.c))
 FUZZERS := $(patsubst tests/unit/%.c,build/unit/%,$(FUZZ_SRCS))
 FUZZ_CC ?= clang
 FUZZ_LIBS := -lbpf -lelf -lz -lm
-build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
+build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) $(wildcard user/*/*.[ch]) \
 		$(wildcard tests/unit/*.h) $(SKELS) | build/unit
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE -Iinclude -Ibpf -I$(OUT) \
+	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE $(USER_INC) -Iinclude -Ibpf -I$(OUT) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@ \
 		$(FUZZ_LIBS)
 
@@ -241,7 +252,7 @@ bench-progs: $(BENCH_PROGS)
 
 $(OUT)/bench/getpid_loop $(OUT)/bench/place_tenant: $(OUT)/bench/%: bench/%.c | $(OUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@
 
 $(OUT)/bench/msr_empty.skel.h: bench/msr_empty.bpf.c | $(OUT)/bench
 	$(call msg,BPF,$@)
@@ -251,15 +262,15 @@ $(OUT)/bench/msr_empty.skel.h: bench/msr_empty.bpf.c | $(OUT)/bench
 	$(Q)$(BPFTOOL) gen skeleton $(@:.skel.h=.bpf.o) name msr_empty_bpf > $@
 
 $(OUT)/bench/msr_bench: bench/msr_bench.c $(OUT)/bench/msr_empty.skel.h $(OUT)/msr_watch.skel.h \
-		$(OUT)/user/msr_pmu.o
+		$(OUT)/user/groups/msr_pmu.o
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) -I$(OUT)/bench $(LDFLAGS) $< $(OUT)/user/msr_pmu.o \
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) -I$(OUT)/bench $(LDFLAGS) $< $(OUT)/user/groups/msr_pmu.o \
 		-lbpf -lelf -lz -o $@
 
-$(OUT)/bench/perf_snapshot_bench: bench/perf_snapshot_bench.c $(OUT)/user/perf_snapshot.o \
-		$(OUT)/user/pin.o
+$(OUT)/bench/perf_snapshot_bench: bench/perf_snapshot_bench.c $(OUT)/user/groups/perf_snapshot.o \
+		$(OUT)/user/groups/pin.o
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) $(LDFLAGS) $^ -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) $(LDFLAGS) $^ -lbpf -lelf -lz -o $@
 
 bench: all bench-progs
 	$(Q)bench/run
@@ -270,7 +281,7 @@ demo: arm64
 # Every C file of the three runtimes, its tests and tools, in one style
 # (.clang-format).
 FORMAT_SRCS = $(strip \
-	$(wildcard bpf/*.[ch] user/*.[ch] include/*.h arbiter-module/*.[ch] \
+	$(wildcard bpf/*.[ch] user/*/*.[ch] include/*.h arbiter-module/*.[ch] \
 	tests/unit/*.[ch] tests/progs/*.c tests/kmod/*.c tests/kmod-arm64/*.c bench/*.c tools/vm/*.c))
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)

@@ -19,7 +19,7 @@
 
 #include "msr_empty.skel.h"
 #include "msr_watch.skel.h"
-#include "../user/msr.h"
+#include "../user/groups/msr.h"
 
 #define MAX_PROGS 8
 

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of user/resv_text.c's CPU lists at the largest machine
- * pcrwatch names (PCRW_MAX_CPUS, Debian amd64's NR_CPUS): the longest list
- * fits PCRW_CPULIST_LEN whole and parses back to the same set, so `list`,
+ * Unit tests of user/reservations/resv_text.c's CPU lists at the largest
+ * machine pcrwatch names (PCRW_MAX_CPUS, Debian amd64's NR_CPUS): the longest
+ * list fits PCRW_CPULIST_LEN whole and parses back to the same set, so `list`,
  * `who --json` and `reserve` never print a cut list; a list naming a CPU
  * past the machine is refused, not clamped.
  */
 #include <string.h>
 
-#include "../../user/resv_text.c"
-#include "../../user/names.c"
+#include "../../user/reservations/resv_text.c"
+#include "../../user/util/names.c"
 #include "tap.h"
 
 static char text[PCRW_CPULIST_LEN], err[256];
