@@ -31,6 +31,7 @@ BPFTOOL ?= bpftool
 CLANG ?= clang
 
 PCRWATCH_CACHE_DIR ?= $(or $(PCRWATCH_CACHE),$(HOME)/.cache/pcrwatch)
+export PCRWATCH_CACHE_DIR
 
 ifeq ($(ARCH),arm64)
 # arm64 libraries come from a private sysroot (tools/vm/arm64-sysroot), so
@@ -57,8 +58,15 @@ CFLAGS ?= -O2 -g
 VERSION := $(shell cat VERSION)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
-USER_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) $(ARCH_CFLAGS) \
+# The test helpers and benchmarks: the records of bpf/pcrwatch.h.
+PROG_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) -Iinclude -Ibpf -I$(OUT) $(ARCH_CFLAGS) \
 	-D_GNU_SOURCE -DPCRWATCH_VERSION=\"$(VERSION)\"
+# user/ is one folder per box of docs/ARCHITECTURE.md; its headers are
+# found by name from every folder, before bpf/ (which has a pcrwatch.h
+# too).
+USER_DIRS := $(sort $(dir $(wildcard user/*/*.c)))
+USER_INC := $(addprefix -I,$(USER_DIRS))
+USER_CFLAGS := $(USER_INC) $(PROG_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -std=gnu11 \
 	-Wall -Werror -Wno-unused-function -I$(VMLINUX_DIR) -Iinclude -Ibpf
 
@@ -68,9 +76,9 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
 # The exporter needs libmicrohttpd, which has no static build for arm64:
 # the arm64 test binary is built without it and says so when asked to serve.
-USER_SRCS := $(sort $(wildcard user/*.c))
+USER_SRCS := $(sort $(wildcard user/*/*.c))
 ifeq ($(HAVE_HTTPD),0)
-USER_SRCS := $(filter-out user/serve%.c user/cmd_serve.c,$(USER_SRCS))
+USER_SRCS := $(filter-out user/exporter/%.c user/commands/cmd_serve.c,$(USER_SRCS))
 else
 USER_CFLAGS += -DPCRW_HAVE_SERVE
 endif
@@ -80,12 +88,13 @@ PROGS := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all arm64 module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
+.PHONY: all arm64 bench-progs module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
 	check-vm-arm64 bench demo deps install uninstall clean help format format-check
 
 all: $(OUT)/pcrwatch $(PROGS)
 
 help:
+	@echo "make deps-build      install the packages building pcrwatch needs (root)"
 	@echo "make deps            install every package, guest kernel and header (root)"
 	@echo "make [all]           build pcrwatch for this machine (build/amd64/pcrwatch)"
 	@echo "make arm64           cross-build the static arm64 tool for the guest"
@@ -93,9 +102,10 @@ help:
 	@echo "make kmod-arm64      build the kernel-layer test module for each arm64 guest kernel"
 	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
 	@echo "make check-unit|check-host|check-vm-amd64|check-vm-arm64 [KERNEL='6.1 6.12 7.x']"
-	@echo "make bench           the benchmarks in bench/"
+	@echo "make bench           the benchmarks in bench/ (bench-progs: their programs)"
 	@echo "make demo            pcrwatch live in the arm64 guest under contention"
-	@echo "make install [DESTDIR=] [PREFIX=/usr/local]"
+	@echo "make install [DESTDIR=] [PREFIX=/usr/local]   builds and installs (no apt)"
+	@echo "make clean           remove build/"
 	@echo "make uninstall [DESTDIR=] [PREFIX=/usr/local]"
 	@echo "SKIP_VM=1 skips the guest tiers (and says so); V=1 shows commands"
 
@@ -115,9 +125,10 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) \
-		$(wildcard bpf/*.h) $(SKELS) | $(OUT)/user
+$(OUT)/user/%.o: user/%.c $(wildcard user/*/*.h) $(wildcard include/*.h) \
+		$(wildcard bpf/*.h) $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) -c $< -o $@
 
 $(OUT)/pcrwatch: $(USER_OBJS)
@@ -126,8 +137,11 @@ $(OUT)/pcrwatch: $(USER_OBJS)
 
 $(OUT)/tests/%: tests/progs/%.c $(wildcard include/*.h) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(USER_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@ \
 		$(if $(filter arm64,$(ARCH)),-L$(SYSROOT)/usr/lib/aarch64-linux-gnu) -lm -lpthread
+
+# The helpers that run pcrwatch's own code find its headers as it does.
+$(OUT)/tests/arbiter_probe $(OUT)/tests/kvm_vpmu_guest: PROG_CFLAGS := $(USER_CFLAGS)
 
 # A real i386 program for the ia32 syscall path of the MSR veto tests;
 # freestanding, so no 32-bit libc (gcc-multilib) is needed.
@@ -148,101 +162,60 @@ $(OUT)/tests/papi_stopped.so: tests/progs/papi/papi_stopped.c | $(OUT)/tests
 	$(call msg,CC-SO,$@)
 	$(Q)$(CC) -shared -fPIC -O2 $(WARNINGS) $< -o $@
 
-$(OUT)/bpf $(OUT)/user $(OUT)/tests build/unit build/results:
+$(OUT)/bpf $(OUT)/user $(OUT)/tests $(OUT)/bench build/unit build/results:
 	$(Q)mkdir -p $@
 
 arm64:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
 
-# The arbiter module, once per amd64 guest kernel, against that kernel's
-# headers unpacked privately by tools/vm/fetch-headers (never installed);
-# 7.x's compiler (gcc-14) is trixie's, unpacked by tools/vm/trixie-toolchain.
-TRIXIE_BIN := $(PCRWATCH_CACHE_DIR)/trixie-toolchain/bin
+# The arbiter module and its kernel-API test client, once per amd64 guest
+# kernel (tools/kbuild: that kernel's headers and compiler, unpacked
+# privately; never installed).
 GUEST_KVERS = $(foreach k,$(KERNEL),$(shell cat $(PCRWATCH_CACHE_DIR)/kernels/amd64-$(k)/version 2>/dev/null))
 module:
 	$(Q)for kver in $(GUEST_KVERS); do \
-		d=build/module-$$kver; mkdir -p $$d && \
-		cp arbiter-module/Kbuild arbiter-module/*.c arbiter-module/*.h $$d/ 2>/dev/null; \
-		cp include/*.h $$d/ && \
-		hdr=$$(cat $(PCRWATCH_CACHE_DIR)/headers/$$kver/build 2>/dev/null) || \
-			{ echo "no headers for $$kver: run tools/vm/fetch-headers"; exit 1; }; \
-		rm -f $$d/NOT-BUILT; \
-		kcc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $$hdr/.config); \
-		if ! PATH=$(TRIXIE_BIN):$$PATH command -v $$kcc >/dev/null; then \
-			echo "$$kver was built with $$kcc, which Debian 12 lacks and tools/vm/trixie-toolchain did not provide; gcc-12 does not know its flags (-fmin-function-alignment)" >$$d/NOT-BUILT; \
-			printf '  %-8s %s: NOT BUILT: %s\n' MODULE $$d "$$(cat $$d/NOT-BUILT)"; \
-			continue; \
-		fi; \
-		kpah=$$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' $$hdr/.config); \
-		hpah=$$(pahole --version | tr -dc 0-9); nobtf=; \
-		if [ "$${kpah:-0}" -gt "$${hpah:-0}" ]; then nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=; \
-			echo "  MODULE   $$d: no module BTF (pahole $$hpah is older than the kernel's $$kpah)"; fi; \
-		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
-			M=$(CURDIR)/$$d $$nobtf modules >$$d.log 2>&1 || \
-			{ cat $$d.log; exit 1; }; \
-		mkdir -p $$d/kclient && cp tests/kmod/Kbuild tests/kmod/*.c \
-			arbiter-module/pcr_arbiter_api.h $$d/kclient/ && \
-		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
-			M=$(CURDIR)/$$d/kclient $$nobtf \
-			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/$$d/Module.symvers \
-			modules >>$$d.log 2>&1 || { cat $$d.log; exit 1; }; \
-		printf '  %-8s %s\n' MODULE $$d; \
+		d=build/module-$$kver; \
+		tools/kbuild $$kver $$d arbiter-module/Kbuild arbiter-module/*.[ch] \
+			include/*.h && \
+		{ [ -e $$d/NOT-BUILT ] || tools/kbuild --symbols $$d/Module.symvers \
+			$$kver $$d/kclient tests/kmod/Kbuild tests/kmod/*.c \
+			arbiter-module/pcr_arbiter_api.h; } || exit 1; \
 	done
 
 # The kernel-layer test module (tests/kmod-arm64, for vm-arm64 083), once
 # per arm64 guest kernel that can attach LSM programs (6.1 arm64 cannot:
-# no test would load it), cross-built against the arm64 headers
-# tools/vm/fetch-headers-arm64 unpacks with the amd64 kbuild programs; the
-# packages' .kernelvariables name the compiler (aarch64-linux-gnu-gcc-12,
-# trixie's -14 for 7.x). A kernel it cannot build for gets a NOT-BUILT file
-# saying why, which the test reports as its skip reason.
+# no test would load it), cross-built by tools/kbuild against the arm64
+# headers (tools/vm/fetch-headers-arm64 unpacks them with the amd64 kbuild
+# programs). A kernel it cannot build for gets a NOT-BUILT file saying why,
+# which the test reports as its skip reason.
 KMOD_ARM64_KVERS = $(foreach k,$(filter-out 6.1,$(KERNEL)),$(shell cat $(PCRWATCH_CACHE_DIR)/kernels/arm64-$(k)/version 2>/dev/null))
 kmod-arm64:
 	$(Q)for kver in $(KMOD_ARM64_KVERS); do \
-		d=build/kmod-arm64-$$kver; mkdir -p $$d && rm -f $$d/NOT-BUILT && \
-		cp tests/kmod-arm64/Kbuild tests/kmod-arm64/*.c $$d/ && \
-		hdr=$$(cat $(PCRWATCH_CACHE_DIR)/headers/$$kver/build 2>/dev/null); \
-		kcc=$$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' $$hdr/.config 2>/dev/null); \
-		if [ -z "$$hdr" ]; then \
-			echo "no arm64 headers for $$kver: run tools/vm/fetch-headers-arm64 (tools/deps does)" >$$d/NOT-BUILT; \
-		elif ! PATH=$(TRIXIE_BIN):$$PATH command -v $$kcc >/dev/null; then \
-			echo "$$kver was built with $$kcc, which neither this host nor tools/vm/trixie-toolchain provides" >$$d/NOT-BUILT; \
-		fi; \
-		if [ -f $$d/NOT-BUILT ]; then \
-			rm -f $$d/pcr_kperf.ko; \
-			printf '  %-8s %s: NOT BUILT: %s\n' KMOD $$d "$$(cat $$d/NOT-BUILT)"; \
-			continue; \
-		fi; \
-		kpah=$$(sed -n 's/^CONFIG_PAHOLE_VERSION=//p' $$hdr/.config); \
-		hpah=$$(pahole --version | tr -dc 0-9); nobtf=; \
-		[ "$${kpah:-0}" -le "$${hpah:-0}" ] || nobtf=CONFIG_DEBUG_INFO_BTF_MODULES=; \
-		PATH=$(TRIXIE_BIN):$$PATH $(MAKE) --no-print-directory -C $$hdr \
-			M=$(CURDIR)/$$d $$nobtf modules >$$d.log 2>&1 || \
-			{ cat $$d.log; exit 1; }; \
-		printf '  %-8s %s\n' KMOD $$d/pcr_kperf.ko; \
+		tools/kbuild $$kver build/kmod-arm64-$$kver tests/kmod-arm64/Kbuild \
+			tests/kmod-arm64/*.c || exit 1; \
 	done
 
 # Userspace unit tests and fuzzers for the rulebook and parsers.
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
-build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
+build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*/*.[ch]) \
 		$(wildcard tests/unit/*.h) | build/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=address,undefined $< -o $@
 
 # libFuzzer targets (tests/unit/fuzz_*.c); tests/check runs each for
 # FUZZ_SECONDS as part of the unit tier, on its corpus in
-# tests/unit/corpus/<fuzzer>/. A fuzzer includes the user/*.c files it
+# tests/unit/corpus/<fuzzer>/. A fuzzer includes the user/*/*.c files it
 # drives, so they are built with the fuzzer's instrumentation; some of them
 # need the BPF skeletons' headers and libbpf to link.
 FUZZ_SRCS := $(sort $(wildcard tests/unit/fuzz_*.c))
 FUZZERS := $(patsubst tests/unit/%.c,build/unit/%,$(FUZZ_SRCS))
 FUZZ_CC ?= clang
 FUZZ_LIBS := -lbpf -lelf -lz -lm
-build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) $(wildcard user/*.[ch]) \
+build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) $(wildcard user/*/*.[ch]) \
 		$(wildcard tests/unit/*.h) $(SKELS) | build/unit
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE -Iinclude -Ibpf -I$(OUT) \
+	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE $(USER_INC) -Iinclude -Ibpf -I$(OUT) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@ \
 		$(FUZZ_LIBS)
 
@@ -265,7 +238,41 @@ check-vm-amd64: all module
 check-vm-arm64: arm64 kmod-arm64
 	$(Q)tests/check vm-arm64
 
-bench: all
+# The benchmarks' programs (bench/*.c), with the project's flags; the
+# bench/ scripts build them with `make bench-progs [ARCH=arm64]`.
+# bench/msr_empty.bpf.c is bench/30's empty baseline program, built only
+# here.
+BENCH_PROGS := $(OUT)/bench/getpid_loop
+ifeq ($(ARCH),amd64)
+BENCH_PROGS += $(OUT)/bench/msr_bench $(OUT)/bench/perf_snapshot_bench
+else
+BENCH_PROGS += $(OUT)/bench/place_tenant
+endif
+bench-progs: $(BENCH_PROGS)
+
+$(OUT)/bench/getpid_loop $(OUT)/bench/place_tenant: $(OUT)/bench/%: bench/%.c | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) $(LDFLAGS) $(if $(filter arm64,$(ARCH)),-static) $< -o $@
+
+$(OUT)/bench/msr_empty.skel.h: bench/msr_empty.bpf.c | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.skel.h=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $(@:.skel.h=.bpf.o) $(@:.skel.h=.tmp.o)
+	$(Q)rm -f $(@:.skel.h=.tmp.o)
+	$(Q)$(BPFTOOL) gen skeleton $(@:.skel.h=.bpf.o) name msr_empty_bpf > $@
+
+$(OUT)/bench/msr_bench: bench/msr_bench.c $(OUT)/bench/msr_empty.skel.h $(OUT)/msr_watch.skel.h \
+		$(OUT)/user/groups/msr_pmu.o
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) -I$(OUT)/bench $(LDFLAGS) $< $(OUT)/user/groups/msr_pmu.o \
+		-lbpf -lelf -lz -o $@
+
+$(OUT)/bench/perf_snapshot_bench: bench/perf_snapshot_bench.c $(OUT)/user/groups/perf_snapshot.o \
+		$(OUT)/user/groups/pin.o
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(PROG_CFLAGS) $(LDFLAGS) $^ -lbpf -lelf -lz -o $@
+
+bench: all bench-progs
 	$(Q)bench/run
 
 demo: arm64
@@ -274,7 +281,7 @@ demo: arm64
 # Every C file of the three runtimes, its tests and tools, in one style
 # (.clang-format).
 FORMAT_SRCS = $(strip \
-	$(wildcard bpf/*.[ch] user/*.[ch] include/*.h arbiter-module/*.[ch] \
+	$(wildcard bpf/*.[ch] user/*/*.[ch] include/*.h arbiter-module/*.[ch] \
 	tests/unit/*.[ch] tests/progs/*.c tests/kmod/*.c tests/kmod-arm64/*.c bench/*.c tools/vm/*.c))
 format:
 	$(Q)clang-format -i $(FORMAT_SRCS)
@@ -288,8 +295,7 @@ PKG_UNITDIR := /lib/systemd/system
 SERVICES := pcrwatch pcrwatch-monitor pcrwatch-exporter
 INSTALLED := $(PREFIX)/sbin/pcrwatch $(PREFIX)/share/man/man8/pcrwatch.8 \
 	$(PREFIX)/share/bash-completion/completions/pcrwatch
-install: deps-build
-	$(Q)$(MAKE) --no-print-directory all
+install: all
 	install -D -m 0755 $(OUT)/pcrwatch $(DESTDIR)$(PREFIX)/sbin/pcrwatch
 	install -D -m 0644 docs/pcrwatch.8 $(DESTDIR)$(PREFIX)/share/man/man8/pcrwatch.8
 	$(Q)if [ -z "$(DESTDIR)" ] && [ "$(UNITDIR)" != "$(PKG_UNITDIR)" ] && \
@@ -323,4 +329,3 @@ uninstall:
 
 clean:
 	$(Q)rm -rf build
-	$(Q)$(MAKE) --no-print-directory -C arbiter-module clean >/dev/null 2>&1 || true

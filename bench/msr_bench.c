@@ -19,7 +19,7 @@
 
 #include "msr_empty.skel.h"
 #include "msr_watch.skel.h"
-#include "../user/msr.h"
+#include "../user/groups/msr.h"
 
 #define MAX_PROGS 8
 
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 {
 	struct msr_empty_bpf *empty = NULL;
 	struct msr_watch_bpf *watch = NULL;
-	struct sample s[MAX_PROGS];
+	struct sample s[MAX_PROGS] = { 0 };
 	struct pmu_shape shape;
 	char how[96];
 	__u64 c0[MAX_PROGS], t0[MAX_PROGS];
@@ -71,10 +71,10 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(watch->progs.msr_dev_exit, false);
 	if (msr_watch_bpf__load(watch))
 		goto cleanup;
-	s[n++] = (struct sample){ "empty raw_tp",
-				  bpf_program__fd(empty->progs.msr_empty) };
-	s[n++] = (struct sample){ "classifier raw_tp",
-				  bpf_program__fd(watch->progs.msr_write_raw) };
+	s[n].name = "empty raw_tp";
+	s[n++].fd = bpf_program__fd(empty->progs.msr_empty);
+	s[n].name = "classifier raw_tp";
+	s[n++].fd = bpf_program__fd(watch->progs.msr_write_raw);
 	for (i = 2; i < argc && n < MAX_PROGS; i++) {
 		int fd = bpf_prog_get_fd_by_id((__u32)atoi(argv[i]));
 
@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 				argv[i], strerror(errno));
 			goto cleanup;
 		}
-		s[n++] = (struct sample){ "bpftrace one-liner", fd };
+		s[n].name = "bpftrace one-liner";
+		s[n++].fd = fd;
 	}
 	printf("PMU %s, %u general + %u fixed counters; 2 windows of %d s\n",
 	       how, shape.nr_gp, shape.nr_fixed, secs);

@@ -2,7 +2,7 @@
 /*
  * The measuring half of bench/40-perf-snapshot, built by that script
  * against pcrwatch's own objects: time one perf snapshot through the BPF
- * iterators (user/perf_snapshot.c, loaded once, as `pcrwatch live` does)
+ * iterators (user/groups/perf_snapshot.c, loaded once, as `pcrwatch live` does)
  * and, in the same run, what a user does without pcrwatch: walk
  * /proc/<pid>/fd, readlink each fd and, for every "anon_inode:[perf_event]",
  * read its fdinfo and the holder's comm. Best of ROUNDS each.
@@ -20,10 +20,10 @@
 
 #include <bpf/libbpf.h>
 
-#include "perf_snapshot.h"
-#include "pcrwatch.h"
+#include "../user/groups/perf_snapshot.h"
+#include "../user/commands/pcrwatch.h"
 
-/* The pin folder code (user/component.c) reports through pcrwatch's own
+/* The pin folder code (user/groups/pin.c) reports through pcrwatch's own
  * error printer, which lives with main(). */
 void pcrw_err(const char *fmt, ...)
 {

@@ -14,7 +14,7 @@
 #include "arbiter_mirror.h"
 
 /* Key ARB_KEY(cpu, slot); sized possible CPUs x PCR_MAX_SLOTS at load
- * (user/map_size.c), as arb_held is sized possible CPUs. */
+ * (user/groups/map_size.c), as arb_held is sized possible CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PCRW_SIZED_AT_LOAD);

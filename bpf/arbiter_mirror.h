@@ -25,7 +25,7 @@ struct arb_reg {
 };
 
 /* PCR_ARB_OP_REPLAY of the module's UAPI, for BPF, which does not see it
- * (user/arbiter_component.c checks they agree). */
+ * (user/groups/arbiter_component.c checks they agree). */
 #define PCR_ARB_OP_REPLAY_BPF 8U
 
 /* The pinned maps (bpf/arbiter_maps.bpf.h), under the veto group's folder. */
@@ -33,7 +33,8 @@ struct arb_reg {
 #define ARB_HELD_MAP "arb_held"
 
 /* The module's name (PCR_ARB_MODULE of its UAPI), for BPF, which sees
- * modules arrive by name (user/arbiter_component.c checks they agree). */
+ * modules arrive by name (user/groups/arbiter_component.c checks they agree).
+ */
 #define ARB_MODULE_NAME "pcr_arbiter"
 
 /*
@@ -42,8 +43,9 @@ struct arb_reg {
  * Set by raw_tp/module_load when the module arrives (before its init runs)
  * and by `attach` when it finds the module loaded and not mirrored; taken
  * back once the mirror is attached and the module's state replayed
- * (user/arbiter_component.c), or when the module goes (raw_tp/module_free).
- * While set, the MSR veto refuses every direct write to a PMU register.
+ * (user/groups/arbiter_component.c), or when the module goes
+ * (raw_tp/module_free). While set, the MSR veto refuses every direct write to a
+ * PMU register.
  */
 struct arb_watch {
 	__u32 unmirrored; /* 1: loaded, its holds not mirrored yet */

@@ -34,7 +34,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* The CPU's PMU, discovered from CPUID by userspace (user/msr_pmu.c). */
+/* The CPU's PMU, discovered from CPUID by userspace (user/groups/msr_pmu.c). */
 const volatile __u32 pmu_vendor = PMU_VENDOR_NONE;
 const volatile __u32 pmu_nr_gp = 0;
 const volatile __u32 pmu_nr_fixed = 0;

@@ -17,12 +17,12 @@
  * The most CPUs any Linux kernel can be configured for (x86's MAXSMP
  * NR_CPUS; arm64 allows 4096): the width of a reservation's CPU bitmap.
  * Nothing is sized by it at run time: every per-CPU map is sized at load
- * from the CPUs the running kernel can have (user/map_size.c), and a
+ * from the CPUs the running kernel can have (user/groups/map_size.c), and a
  * machine with more possible CPUs than this is refused, not cut.
  */
 #define PCRW_MAX_CPUS 8192
 /* The declared size of a map that userspace sizes at load from the
- * possible CPUs (user/map_size.c): a map left unsized names no CPU but
+ * possible CPUs (user/groups/map_size.c): a map left unsized names no CPU but
  * the first, and the vetoes refuse on the others. */
 #define PCRW_SIZED_AT_LOAD 1
 

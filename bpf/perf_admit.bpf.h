@@ -12,7 +12,7 @@
 
 /* Charge words (include/pcr_rules.h rule 5) of the admitted hardware
  * events of restricted tasks: per CPU, then the per-task pool at index
- * veto_cfg.nr_cpus. Sized nr_cpus + 1 at load (user/map_size.c). */
+ * veto_cfg.nr_cpus. Sized nr_cpus + 1 at load (user/groups/map_size.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PCRW_SIZED_AT_LOAD);

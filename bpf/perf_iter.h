@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * perf_iter.h - the record perf_iter.bpf.c writes for every perf event it
- * finds, read back by user/perf_source.c from the iterator's fd.
+ * finds, read back by user/model/perf_source.c from the iterator's fd.
  *
  * Fixed-width types, explicit padding: one layout in BPF, x86 and arm64.
  */

@@ -2,9 +2,9 @@
 /*
  * place: pcrwatch's sched_ext scheduler (pcrwatch place --sched). A
  * process whose per-task hardware events fit only some CPUs (the place_cpus
- * map, kept by pcrwatch from its placement, user/place.h) is queued on one
- * of those CPUs that its affinity allows: the CPU it last ran on if it is
- * one, else an idle one, else the first; each CPU has its own queue for
+ * map, kept by pcrwatch from its placement, user/placement/place.h) is queued
+ * on one of those CPUs that its affinity allows: the CPU it last ran on if it
+ * is one, else an idle one, else the first; each CPU has its own queue for
  * them. Every other task goes to one shared queue, first come first served
  * with the default slice, as a plain fair scheduler would. A CPU takes
  * from its own queue and from the shared one in turn, so neither starves

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * place_sched.h - what pcrwatch place --sched (user/place_sched.c) and its
- * sched_ext scheduler (bpf/place.bpf.c) share: the CPUs each process's
- * per-task hardware events fit (user/place.h, refreshed every interval),
- * the scheduler's counts, and why it exited.
+ * place_sched.h - what pcrwatch place --sched (user/placement/place_sched.c)
+ * and its sched_ext scheduler (bpf/place.bpf.c) share: the CPUs each process's
+ * per-task hardware events fit (user/placement/place.h, refreshed every
+ * interval), the scheduler's counts, and why it exited.
  */
 #ifndef PCRW_PLACE_SCHED_H
 #define PCRW_PLACE_SCHED_H

@@ -675,8 +675,9 @@ static __always_inline int pcr_module_slot_restricts(__u32 flags, __u32 control,
 
 /* ===== Quotas and floors (issue 14) =====
  * Policy-level limits against greedy reservations, applied by userspace
- * (user/resv_quota.c) whenever a reservation is made or changed: reserve,
- * grant, a policy load. docs/PCR-RULES.md "Quotas and floors" has the prose.
+ * (user/reservations/resv_quota.c) whenever a reservation is made or changed:
+ * reserve, grant, a policy load. docs/PCR-RULES.md "Quotas and floors" has the
+ * prose.
  *  - A cap: at most K counters per CPU reserved for one principal (by the
  *    reservations that grant it) or for one layer (by the reservations
  *    whose counters that layer may use: pcr_resv_layers).

@@ -9,8 +9,8 @@
  * of registers at first, first + stride, ... with the counter slot of its
  * first member (pcr_rules.h numbering: general counter i is slot i, fixed
  * counter j is slot 32 + j). How many counters a CPU really has is not in
- * the table: userspace reads it from CPUID (user/msr_pmu.c) and hands it in,
- * so a register past the last counter is out of range, not a counter.
+ * the table: userspace reads it from CPUID (user/groups/msr_pmu.c) and hands it
+ * in, so a register past the last counter is out of range, not a counter.
  *
  * The kernel writes non-PMU MSRs (the TSC deadline timer 0x6E0, x2APIC
  * 0x8xx, SPEC_CTRL 0x48, FS/GS base) thousands of times a second per CPU,

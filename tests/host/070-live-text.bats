@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # pcrwatch live in plain text (stdout not a terminal) and `who` on injected
-# state: the fixture source (user/fixture_source.c, tools/gen-fixture) puts
+# state: the fixture source (user/model/fixture_source.c, tools/gen-fixture) puts
 # known owners on known counters on a host that has no PMU.
 
 load ../helpers

@@ -19,11 +19,11 @@ commands() { # the command names `pcrwatch --help` lists
 	done
 }
 
-@test "pcrwatch.8 documents the exit codes of user/pcrwatch.h" {
+@test "pcrwatch.8 documents the exit codes of user/commands/pcrwatch.h" {
 	local code man codes
 	man=$(cat "$REPO/docs/pcrwatch.8")
 	# The enum's values, a formatter's line breaks or not ("X =\n 2,").
-	codes=$(tr '\n' ' ' <"$REPO/user/pcrwatch.h" | grep -oE 'PCRW_EXIT_[A-Z]+[[:space:]]*=[[:space:]]*[0-9]+' | grep -oE '[0-9]+$')
+	codes=$(tr '\n' ' ' <"$REPO/user/commands/pcrwatch.h" | grep -oE 'PCRW_EXIT_[A-Z]+[[:space:]]*=[[:space:]]*[0-9]+' | grep -oE '[0-9]+$')
 	for code in $codes; do
 		assert "$man" =~ $'\n\\.B '"$code"$'\n' "exit code $code is in EXIT STATUS"
 	done
@@ -33,7 +33,7 @@ commands() { # the command names `pcrwatch --help` lists
 @test "every command is built into the amd64 binary, has --help (exit 0), and a bad flag is exit 2" {
 	local c f all
 	all=" $(echo $(commands)) "
-	for f in "$REPO"/user/cmd_*.c; do
+	for f in "$REPO"/user/commands/cmd_*.c; do
 		c=${f##*/cmd_} c=${c%.c}
 		assert "$all" =~ " $c " "user/cmd_$c.c has a row in the command table: $all"
 	done
@@ -94,7 +94,7 @@ help_flags() { # CMD: every flag its --help text names, one per line
 			"$PCRWATCH" "$c" --help | grep -qE -- "(^|[ ,[])-$f([ ,]|$)" || missing+=" $c:-$f(help)"
 			[[ " $(_pcrwatch_flags "$c") " == *" -$f "* ]] || missing+=" $c:-$f(completion)"
 		done
-	done < <(sed -n 's/.*pcrw_getopt("\([a-z]*\)", *argc, *argv, *"\([^"]*\)".*/\1 \2/p' "$REPO"/user/*.c)
+	done < <(sed -n 's/.*pcrw_getopt("\([a-z]*\)", *argc, *argv, *"\([^"]*\)".*/\1 \2/p' "$REPO"/user/*/*.c)
 	assert "$missing" == "" "short flags the binary takes but does not document"
 	# and the scrape itself found the commands: at least the fifteen of now
 	assert "$n" -ge 15 "getopt strings found"

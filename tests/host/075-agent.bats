@@ -255,7 +255,7 @@ logged() { grep -c "\"kind\":\"$1\"" "$PCRWATCH_LOG_DIR/events.jsonl"; }
 			false
 		}
 	done
-	make -C "$REPO" -s -o deps-build install DESTDIR="$TEST_TMP/inst" PREFIX=/usr >/dev/null
+	make -C "$REPO" -s install DESTDIR="$TEST_TMP/inst" PREFIX=/usr >/dev/null
 	run grep -h '^ExecStart=' "$TEST_TMP"/inst/usr/lib/systemd/system/*.service
 	assert "$output" !~ "/usr/local" "no hard-coded prefix"
 	assert "$output" =~ "ExecStart=/usr/sbin/pcrwatch agent" "PREFIX=/usr"

@@ -3,7 +3,7 @@
 # differ only in their CPU print once with their CPUs as a list (past 16
 # CPUs, or with --collapse; --per-cpu prints every one); who's --cpu,
 # --pid, --uid and --cgroup choose the events, in the text and in --json;
-# live's --cpu its rows. Injected state (user/fixture_source.c) of a
+# live's --cpu its rows. Injected state (user/model/fixture_source.c) of a
 # 384-CPU machine.
 
 load ../helpers

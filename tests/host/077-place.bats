@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # pcrwatch place, the placement advisor, on injected state (the fixture
-# source, user/fixture_source.c): the free counters of each CPU, where each
+# source, user/model/fixture_source.c): the free counters of each CPU, where each
 # task's per-task events fit, --json against its schema, and --apply on a
 # real process of this host.
 

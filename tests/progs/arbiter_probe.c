@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * arbiter_probe - run pcrwatch's arbiter source (user/arbiter_source.c,
+ * arbiter_probe - run pcrwatch's arbiter source (user/model/arbiter_source.c,
  * compiled in unchanged) against the live module and print what it
  * collects: one line per reservation as first added (later CPUs merge into
  * it; their cpu mask is in the summary), then the notes. Exit 0, or 1 with
@@ -9,9 +9,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "../../user/arbiter_device.c"
-#include "../../user/arbiter_source.c"
-#include "../../user/possible_cpus.c"
+#include "../../user/groups/arbiter_device.c"
+#include "../../user/model/arbiter_source.c"
+#include "../../user/groups/possible_cpus.c"
 
 static struct model probe_model;
 

@@ -28,7 +28,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
-#include "../../user/readcost.h" /* the verdict thresholds */
+#include "../../user/probe/readcost.h" /* the verdict thresholds */
 
 #if defined(__aarch64__)
 #include <linux/kvm.h>

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libFuzzer target for the writers of `who --json` (user/cmd_who.c over
- * user/json.c) and of /metrics (user/serve_metrics.c), fed an ownership
- * model whose strings are any bytes: process names fill their whole array
- * with no NUL, events, PMU names and notes hold quotes, backslashes,
- * newlines, escape sequences and invalid UTF-8. Each output is parsed back
- * here by a strict reader of its own, written apart from user/sanitize.c:
+ * libFuzzer target for the writers of `who --json` (user/commands/cmd_who.c
+ * over user/util/json.c) and of /metrics (user/exporter/serve_metrics.c), fed
+ * an ownership model whose strings are any bytes: process names fill their
+ * whole array with no NUL, events, PMU names and notes hold quotes,
+ * backslashes, newlines, escape sequences and invalid UTF-8. Each output is
+ * parsed back here by a strict reader of its own, written apart from
+ * user/util/sanitize.c:
  *  - the JSON document is one value per RFC 8259, valid UTF-8 throughout;
  *  - every /metrics line is a comment (# HELP / # TYPE) or a sample
  *    `name{label="value",...} number` whose values use only the escapes
@@ -15,20 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/cmd_who.c"
-#include "../../user/json.c"
-#include "../../user/names.c"
-#include "../../user/sanitize.c"
-#include "../../user/who_format.c"
-#include "../../user/who_filter.c"
-#include "../../user/who_rows.c"
-#include "../../user/policy_pending.c"
-#include "../../user/place.c"
-#include "../../user/place_format.c"
-#include "../../user/serve_metrics.c"
-#include "../../user/component.c"
-#include "../../user/model_records.c"
-#include "../../user/options.c"
+#include "../../user/commands/cmd_who.c"
+#include "../../user/util/json.c"
+#include "../../user/util/names.c"
+#include "../../user/util/sanitize.c"
+#include "../../user/views/who_format.c"
+#include "../../user/views/who_filter.c"
+#include "../../user/views/who_rows.c"
+#include "../../user/reservations/policy_pending.c"
+#include "../../user/placement/place.c"
+#include "../../user/placement/place_format.c"
+#include "../../user/exporter/serve_metrics.c"
+#include "../../user/groups/component.c"
+#include "../../user/groups/pin.c"
+#include "../../user/reservations/resv_text.c"
+#include "../../user/model/model_records.c"
+#include "../../user/commands/options.c"
 
 /* What those files call in the rest of pcrwatch and the fuzzer never
  * reaches: logging and collecting a model from the kernel. */
@@ -51,30 +54,6 @@ void pcrw_command_usage_to_stderr(const char *name)
 {
 }
 
-/* The fuzzed model holds no reservations: never called. */
-void resv_format_principal(const struct pcr_principal *p, char *buf, size_t len)
-{
-	snprintf(buf, len, "-");
-}
-
-void resv_format_cpus(const __u64 cpus[PCRW_CPU_WORDS], char *buf, size_t len)
-{
-	snprintf(buf, len, "-");
-}
-
-/* The fuzzed `who` is given no filter: never called. */
-int resv_parse_principal(const char *s, struct pcr_principal *p, char *err,
-			 size_t errlen)
-{
-	return -EINVAL;
-}
-
-int resv_parse_cpus(const char *s, int nr_cpus, __u64 cpus[PCRW_CPU_WORDS],
-		    char *err, size_t errlen)
-{
-	return -EINVAL;
-}
-
 int model_collect(struct model *m)
 {
 	return 0;
@@ -92,11 +71,6 @@ int agent_state_read(struct agent_state *s)
 {
 	memset(s, 0, sizeof(*s));
 	return -ENOENT;
-}
-
-bool resv_principal_expired(const struct pcr_principal *p)
-{
-	return false;
 }
 
 /* Build and attach info come from the kernel: nothing to fuzz there. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the text pcrwatch takes as reservations
- * (user/policy_file.c, user/resv_cmd.c, user/resv_store.c). The first
+ * (user/reservations/policy_file.c, user/reservations/resv_cmd.c,
+ * user/reservations/resv_store.c, user/reservations/resv_text.c). The first
  * byte picks the part:
  *  - 0: the rest is a policy file (parse_policy_stream). Each line is read
  *    whole: it gives at most one reservation, so there are never more of
@@ -23,20 +24,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/policy_file.c"
-#include "../../user/trusted_file.c"
-#include "../../user/policy_pending.c"
-#include "../../user/resv_cmd.c"
-#include "../../user/resv_place.c"
-#include "../../user/resv_quota.c"
-#include "../../user/names.c"
-#include "../../user/resv_in_the_way.c"
-#include "../../user/arbiter_device.c"
-#include "../../user/resv_store.c"
-#include "../../user/component.c"
-#include "../../user/possible_cpus.c"
-#include "../../user/map_size.c"
-#include "../../user/kernel_probe.c"
+#include "../../user/reservations/policy_file.c"
+#include "../../user/util/trusted_file.c"
+#include "../../user/reservations/policy_pending.c"
+#include "../../user/reservations/resv_cmd.c"
+#include "../../user/reservations/resv_place.c"
+#include "../../user/reservations/resv_quota.c"
+#include "../../user/util/names.c"
+#include "../../user/reservations/resv_in_the_way.c"
+#include "../../user/groups/arbiter_device.c"
+#include "../../user/reservations/resv_store.c"
+#include "../../user/reservations/resv_text.c"
+#include "../../user/reservations/resv_txn.c"
+#include "../../user/groups/component.c"
+#include "../../user/groups/pin.c"
+#include "../../user/groups/possible_cpus.c"
+#include "../../user/groups/map_size.c"
+#include "../../user/groups/kernel_probe.c"
 
 /* What those files call in the rest of pcrwatch and the fuzzer never
  * reaches: logging. */
@@ -177,7 +181,7 @@ static void policy_case(const char *text, size_t len)
 static void cpus_case(const char *s)
 {
 	__u64 cpus[PCRW_CPU_WORDS], again[PCRW_CPU_WORDS];
-	char err[ERRLEN], text[PCRW_MAX_CPUS * 6];
+	char err[ERRLEN], text[PCRW_CPULIST_LEN];
 	int nr = pcrw_possible_cpus();
 
 	if (resv_parse_cpus(s, nr, cpus, err, sizeof(err)))
@@ -211,7 +215,7 @@ static void counters_case(const char *s)
 	char err[ERRLEN];
 	__u32 n;
 
-	if (parse_counters(s, &n, err, sizeof(err)))
+	if (resv_parse_counters(s, &n, err, sizeof(err)))
 		return;
 	check(n == PCR_RESV_WHOLE_PMU ? !strcmp(s, "all") : n >= 1 && n <= 32);
 }

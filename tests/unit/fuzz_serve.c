@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for what the exporter makes of its input
- * (user/serve_http.c). The first byte picks the part:
+ * (user/exporter/serve_http.c). The first byte picks the part:
  *  - even: the rest is a --listen argument. An accepted one is IPv4 or
  *    IPv6 with the length of that family, and printing the address back
  *    ("A.B.C.D:PORT", "[V6]:PORT") parses to the very same bytes;
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/serve_http.c"
+#include "../../user/exporter/serve_http.c"
 
 static void check(int cond)
 {

@@ -5,7 +5,8 @@
  * itself: comm is whatever it chose, escaped or not; keys may be missing,
  * repeated, nested or malformed). Each input is read, modelled and drawn,
  * and the SVG is checked by a strict reader of its own, written apart from
- * user/sanitize.c: valid UTF-8 with no control character but newline, every
+ * user/util/sanitize.c: valid UTF-8 with no control character but newline,
+ * every
  * '<' opening a tag of lowercase letters, attribute values quoted with no
  * '<' or raw '&', only the five predefined entities, tags balanced under one
  * root. A comm that could open or close a tag fails it.
@@ -14,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/timeline_log.c"
-#include "../../user/timeline_model.c"
-#include "../../user/timeline_draw.c"
-#include "../../user/timeline_svg.c"
-#include "../../user/names.c"
-#include "../../user/sanitize.c"
+#include "../../user/views/timeline_log.c"
+#include "../../user/views/timeline_model.c"
+#include "../../user/views/timeline_draw.c"
+#include "../../user/views/timeline_svg.c"
+#include "../../user/util/names.c"
+#include "../../user/util/sanitize.c"
 
 #define MAX_DEPTH 16
 

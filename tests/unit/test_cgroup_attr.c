@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of user/cgroup_attr.c: unit, container and pod from the cgroup
- * paths systemd, the kubelet's two drivers and the runtimes really make. */
+/* Unit tests of user/util/cgroup_attr.c: unit, container and pod from the
+ * cgroup paths systemd, the kubelet's two drivers and the runtimes really make.
+ */
 #include <string.h>
 
-#include "../../user/cgroup_attr.c"
+#include "../../user/util/cgroup_attr.c"
 #include "tap.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

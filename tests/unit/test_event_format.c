@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of the event formatter (user/event_format.c): each kind says
+ * Unit tests of the event formatter (user/views/event_format.c): each kind says
  * only its own fields, and an event reads the same from a ring buffer as
  * from the agent's JSON-lines log (written, read back, formatted again).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/event_format.c"
-#include "../../user/json.c"
-#include "../../user/model_records.c"
-#include "../../user/names.c"
-#include "../../user/sanitize.c"
-#include "../../user/who_format.c"
+#include "../../user/views/event_format.c"
+#include "../../user/util/json.c"
+#include "../../user/model/model_records.c"
+#include "../../user/util/names.c"
+#include "../../user/util/sanitize.c"
+#include "../../user/views/who_format.c"
 #include "tap.h"
 
 static struct pcrw_owner user(__u32 pid, const char *comm)

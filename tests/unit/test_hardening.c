@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of the management cookie tags and their key (user/cookie.c)
- * and of the output sanitizers (user/sanitize.c).
+ * Unit tests of the management cookie tags and their key
+ * (user/reservations/cookie.c) and of the output sanitizers
+ * (user/util/sanitize.c).
  */
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../user/cookie.c"
-#include "../../user/sanitize.c"
-#include "../../user/trusted_file.c"
+#include "../../user/reservations/cookie.c"
+#include "../../user/util/sanitize.c"
+#include "../../user/util/trusted_file.c"
 #include "tap.h"
 
 /* cookie.c reports through pcrwatch.c's logger; the tests only need it

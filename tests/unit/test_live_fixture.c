@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of the fixture parser (user/fixture_source.c) and the live
- * grid layout (user/live_grid.c), under ASan and UBSan, with a small fuzz
+ * Unit tests of the fixture parser (user/model/fixture_source.c) and the live
+ * grid layout (user/views/live_grid.c), under ASan and UBSan, with a small fuzz
  * of malformed fixture lines.
  */
 #include <errno.h>
@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../user/model_records.c"
-#include "../../user/who_format.c"
-#include "../../user/fixture_source.c"
-#include "../../user/names.c"
-#include "../../user/sanitize.c"
-#include "../../user/live_grid.c"
+#include "../../user/model/model_records.c"
+#include "../../user/views/who_format.c"
+#include "../../user/model/fixture_source.c"
+#include "../../user/util/names.c"
+#include "../../user/util/sanitize.c"
+#include "../../user/views/live_grid.c"
 #include "tap.h"
 
 static char path[] = "/tmp/pcrwatch-unit-fixture.XXXXXX";

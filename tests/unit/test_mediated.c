@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of the mediated vPMU explanation (user/mediated.c): a fixture
- * sysfs and /proc (PCRWATCH_SYSFS_ROOT, PCRWATCH_PROC_ROOT) with one KVM VM;
- * which failed host opens it explains, naming the VM, and which not. */
+/* Unit tests of the mediated vPMU explanation (user/probe/mediated.c): a
+ * fixture sysfs and /proc (PCRWATCH_SYSFS_ROOT, PCRWATCH_PROC_ROOT) with one
+ * KVM VM; which failed host opens it explains, naming the VM, and which not. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../user/vpmu.c"
-#include "../../user/mediated.c"
+#include "../../user/probe/vpmu.c"
+#include "../../user/probe/mediated.c"
 #include "tap.h"
 
 /* mediated.c's model source is not under test here. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of perf event naming and hw.idx -> slot (user/perf_decode.c). */
+/* Unit tests of perf event naming and hw.idx -> slot
+ * (user/model/perf_decode.c). */
 #include <string.h>
 
-#include "../../user/perf_decode.c"
+#include "../../user/model/perf_decode.c"
 #include "tap.h"
 
 static const char *name(__u32 type, __u64 config, const char *pmu)

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of counter-aware placement (user/place.c) on models built in
- * memory: each CPU's free counters, where a task's per-task events fit,
- * the pull of its own reservation, exclusive events, and the CPU lists.
+ * Unit tests of counter-aware placement (user/placement/place.c) on models
+ * built in memory: each CPU's free counters, where a task's per-task events
+ * fit, the pull of its own reservation, exclusive events, and the CPU lists.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/model_records.c"
-#include "../../user/place.c"
+#include "../../user/model/model_records.c"
+#include "../../user/placement/place.c"
 #include "tap.h"
 
 /* Two CPUs of seven counters (six general-purpose and the cycle counter),

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "../../user/msr_pmu.c"
+#include "../../user/groups/msr_pmu.c"
 
 static const struct pmu_shape intel = { PMU_VENDOR_INTEL, 4, 3, 4 };
 static const struct pmu_shape intel_big = { PMU_VENDOR_INTEL, PMU_MAX_GP,

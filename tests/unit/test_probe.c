@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Unit tests of the probe's pure parts: verdicts from measured numbers
- * (user/readcost.c) and the hypervisor name tables (user/hypervisor.c). */
+ * (user/probe/readcost.c) and the hypervisor name tables
+ * (user/probe/hypervisor.c). */
 #include <string.h>
 
-#include "../../user/readcost.c"
-#include "../../user/hypervisor.c"
+#include "../../user/probe/readcost.c"
+#include "../../user/probe/hypervisor.c"
 #include "tap.h"
 
 /* hypervisor.c asks kernel_probe.c for the PMU; not used by these tests. */

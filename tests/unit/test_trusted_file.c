@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of user/trusted_file.c: which files and directories it
+ * Unit tests of user/util/trusted_file.c: which files and directories it
  * refuses, that it names the offending path, and that it follows symlinks
  * only through directories nobody else controls. Run as root (the unit
  * tier is): files of another uid are made with chown.
@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../user/trusted_file.c"
+#include "../../user/util/trusted_file.c"
 #include "tap.h"
 
 #define OTHER_UID 2000

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of the vPMU classifier (user/vpmu.c): which host perf events
+/* Unit tests of the vPMU classifier (user/probe/vpmu.c): which host perf events
  * are a guest's vPMU, the hypervisor layer's, and whose. */
 #include <string.h>
 #include <unistd.h>
 
-#include "../../user/vpmu.c"
+#include "../../user/probe/vpmu.c"
 #include "tap.h"
 
 static struct vpmu_task task(__u32 tgid, __u32 pid, const char *comm,
