@@ -34,15 +34,29 @@ PCRWATCH_CACHE_DIR ?= $(or $(PCRWATCH_CACHE),$(HOME)/.cache/pcrwatch)
 
 ifeq ($(ARCH),arm64)
 # arm64 libraries come from a private sysroot (tools/vm/arm64-sysroot), so
-# the machine's dpkg never gets a foreign architecture.
-SYSROOT := $(PCRWATCH_CACHE_DIR)/sysroot-arm64
+# the machine's dpkg never gets a foreign architecture. LINK=static (the
+# guests' tool, build/arm64/) or LINK=dynamic (the Debian package's, with
+# the exporter, build/arm64-dynamic/, against tools/vm/arm64-sysroot --deb).
+LINK ?= static
 CC := aarch64-linux-gnu-gcc
 BPF_ARCH := arm64
 VMLINUX_DIR := vmlinux/arm64
-ARCH_CFLAGS := -I$(SYSROOT)/usr/include -I$(SYSROOT)/usr/include/aarch64-linux-gnu
+ifeq ($(LINK),dynamic)
+SYSROOT := $(PCRWATCH_CACHE_DIR)/sysroot-arm64-deb
+OUT := build/arm64-dynamic
+SYSLIB := $(SYSROOT)/usr/lib/aarch64-linux-gnu $(SYSROOT)/lib/aarch64-linux-gnu
+LDLIBS := $(addprefix -L,$(SYSLIB)) -Wl,-rpath-link,$(subst $(eval) ,:,$(SYSLIB)) \
+	-lbpf -lelf -lz -lncursesw -lmicrohttpd -lgnutls -lcrypt -lm -lpthread
+HAVE_HTTPD := 1
+else ifeq ($(LINK),static)
+SYSROOT := $(PCRWATCH_CACHE_DIR)/sysroot-arm64
 LDLIBS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu -lbpf -lelf -lz -lzstd \
 	-lncursesw -ltinfo -lm -lpthread
 HAVE_HTTPD := 0
+else
+$(error LINK must be static or dynamic)
+endif
+ARCH_CFLAGS := -I$(SYSROOT)/usr/include -I$(SYSROOT)/usr/include/aarch64-linux-gnu
 else
 CC ?= gcc
 BPF_ARCH := x86
