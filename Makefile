@@ -94,7 +94,7 @@ PROGS := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all arm64 module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
+.PHONY: all arm64 deb deb-amd64 deb-arm64 deb-sysroot-arm64 deb-arm64-root deb-arm64-guest module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
 	check-vm-arm64 bench demo deps install uninstall clean help format format-check
 
 all: $(OUT)/pcrwatch $(PROGS)
@@ -103,6 +103,7 @@ help:
 	@echo "make deps            install every package, guest kernel and header (root)"
 	@echo "make [all]           build pcrwatch for this machine (build/amd64/pcrwatch)"
 	@echo "make arm64           cross-build the static arm64 tool for the guest"
+	@echo "make deb [DEB_ARCHES='amd64 arm64']  the Debian packages, into build/deb/<arch>/"
 	@echo "make module          build the arbiter module for each amd64 guest kernel"
 	@echo "make kmod-arm64      build the kernel-layer test module for each arm64 guest kernel"
 	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
@@ -167,6 +168,65 @@ $(OUT)/bpf $(OUT)/user $(OUT)/tests build/unit build/results:
 
 arm64:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
+
+# The Debian packages, each built from a copy of the tree in
+# DEB_DIR/<arch>/ (dpkg-buildpackage writes its results beside the source
+# folder), into DEB_DIR/<arch>/ (default build/deb): amd64 natively (with the
+# arch-independent pcr-arbiter-dkms), arm64 cross-built (dpkg-buildpackage
+# -aarm64 -d: the arm64 libraries are tools/vm/arm64-sysroot --deb's, not
+# arm64 Build-Depends installed here). DEB_ARCHES picks which.
+DEB_ARCHES ?= amd64 arm64
+DEB_DIR ?= build/deb
+DEB_OUT = $(abspath $(DEB_DIR))
+DEB_FLAGS_amd64 := -b
+DEB_FLAGS_arm64 := -aarm64 -d -B
+DEB_ENV_arm64 := CC=aarch64-linux-gnu-gcc
+deb: $(addprefix deb-,$(DEB_ARCHES))
+
+deb-arm64: deb-sysroot-arm64
+deb-sysroot-arm64:
+	$(Q)tools/vm/arm64-sysroot --deb
+
+deb-amd64 deb-arm64: deb-%:
+	$(call msg,DEB,$(DEB_DIR)/$*/pcrwatch_$(VERSION)_$*.deb)
+	$(Q)rm -rf $(DEB_OUT)/$* && mkdir -p $(DEB_OUT)/$*/pcrwatch-$(VERSION)
+	$(Q)tar --exclude=./build --exclude=./.git --exclude=./.cache -cf - . | \
+		tar -x -C $(DEB_OUT)/$*/pcrwatch-$(VERSION)
+	$(Q)cd $(DEB_OUT)/$*/pcrwatch-$(VERSION) && \
+		$(DEB_ENV_$*) DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage $(DEB_FLAGS_$*) -us -uc \
+		>../build.log 2>&1 || { tail -n 30 ../build.log; exit 1; }
+	$(Q)rm -rf $(DEB_OUT)/$*/pcrwatch-$(VERSION)
+
+# The arm64 package and its dependencies as apt resolves them for arm64
+# bookworm, unpacked into DEB_DIR/arm64/root (mmdebstrap --variant=extract:
+# no arm64 code runs, no maintainer script, nothing touches this machine's
+# dpkg) for the arm64 guest, which runs the packaged tool there (vm-arm64
+# 095). deb-arm64-guest, for the guest tier, writes why into
+# build/deb/arm64/NOT-BUILT where that fails, and the test skips with it.
+DEB_ARM64 = $(DEB_OUT)/arm64/pcrwatch_$(VERSION)_arm64.deb
+# The package goes into the root by its own path (a setup hook copies it
+# there: mmdebstrap's file-mirror-automount would bind-mount it, and the
+# extract variant runs no customize hook to undo that) and out again.
+deb-arm64-root: deb-arm64
+	$(call msg,ROOTFS,$(DEB_DIR)/arm64/root)
+	$(Q)rm -rf $(DEB_OUT)/arm64/root $(DEB_OUT)/arm64/root.tmp
+	$(Q)mmdebstrap --quiet --variant=extract --arch=arm64 --skip=output/dev \
+		--setup-hook='mkdir -p "$$1$(DEB_OUT)/arm64" && cp $(DEB_ARM64) "$$1$(DEB_OUT)/arm64/"' \
+		--include=$(DEB_ARM64) bookworm $(DEB_OUT)/arm64/root.tmp \
+		http://deb.debian.org/debian >$(DEB_OUT)/arm64/root.log 2>&1 || \
+		{ cat $(DEB_OUT)/arm64/root.log; rm -rf $(DEB_OUT)/arm64/root.tmp; exit 1; }
+	$(Q)cd $(DEB_OUT)/arm64/root.tmp && rm $(patsubst /%,%,$(DEB_ARM64)) && \
+		rmdir -p --ignore-fail-on-non-empty $(patsubst /%,%,$(DEB_OUT))/arm64
+	$(Q)mkdir -p $(DEB_OUT)/arm64/root.tmp/proc $(DEB_OUT)/arm64/root.tmp/sys
+	$(Q)mv $(DEB_OUT)/arm64/root.tmp $(DEB_OUT)/arm64/root
+
+deb-arm64-guest:
+	$(Q)$(MAKE) --no-print-directory deb-arm64-root DEB_DIR=build/deb \
+		>build/deb-arm64.log 2>&1 || { \
+		mkdir -p build/deb/arm64 && \
+		echo "make deb-arm64-root failed (build/deb-arm64.log): $$(tail -n 1 build/deb-arm64.log)" \
+			>build/deb/arm64/NOT-BUILT; \
+		printf '  %-8s %s: NOT BUILT: %s\n' DEB build/deb/arm64 "$$(cat build/deb/arm64/NOT-BUILT)"; }
 
 # The arbiter module, once per amd64 guest kernel, against that kernel's
 # headers unpacked privately by tools/vm/fetch-headers (never installed);
@@ -264,7 +324,7 @@ check:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory check-all
 
-check-all: all arm64 module kmod-arm64 $(UNITS) $(FUZZERS)
+check-all: all arm64 module kmod-arm64 deb-arm64-guest $(UNITS) $(FUZZERS)
 	$(Q)tests/check unit host vm-amd64 vm-arm64
 
 check-unit: $(UNITS) $(FUZZERS)
@@ -276,7 +336,7 @@ check-host: all
 check-vm-amd64: all module
 	$(Q)tests/check vm-amd64
 
-check-vm-arm64: arm64 kmod-arm64
+check-vm-arm64: arm64 kmod-arm64 deb-arm64-guest
 	$(Q)tests/check vm-arm64
 
 bench: all
