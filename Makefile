@@ -221,6 +221,7 @@ deb-arm64-root: deb-arm64
 	$(Q)mv $(DEB_OUT)/arm64/root.tmp $(DEB_OUT)/arm64/root
 
 deb-arm64-guest:
+	$(Q)rm -rf build/deb/arm64
 	$(Q)$(MAKE) --no-print-directory deb-arm64-root DEB_DIR=build/deb \
 		>build/deb-arm64.log 2>&1 || { \
 		mkdir -p build/deb/arm64 && \
