@@ -5,6 +5,10 @@
 #   build/<arch>/bpf/X.bpf.o   BPF object built against vmlinux/<arch>/vmlinux.h
 #   build/<arch>/X.skel.h      libbpf skeleton embedding that object
 #   build/<arch>/pcrwatch      the tool (static on arm64, for the guest)
+#   build/arm64-dynamic/       the arm64 Debian package's tool (LINK=dynamic)
+#   build/deb/<arch>/          the Debian packages (make deb); arm64/root:
+#                              the arm64 package unpacked with its
+#                              dependencies, for the arm64 guest
 #   build/<arch>/tests/        test helper programs from tests/progs/
 #   build/unit/                userspace unit tests and fuzzers
 #   build/module-<kver>/       the arbiter module per amd64 guest kernel
@@ -81,7 +85,8 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
 # The exporter needs libmicrohttpd, which has no static build for arm64:
-# the arm64 test binary is built without it and says so when asked to serve.
+# the static arm64 test binary is built without it and says so when asked
+# to serve; the arm64 package's (LINK=dynamic) has it.
 USER_SRCS := $(sort $(wildcard user/*.c))
 ifeq ($(HAVE_HTTPD),0)
 USER_SRCS := $(filter-out user/serve%.c user/cmd_serve.c,$(USER_SRCS))
