@@ -5,6 +5,10 @@
 #   build/<arch>/bpf/X.bpf.o   BPF object built against vmlinux/<arch>/vmlinux.h
 #   build/<arch>/X.skel.h      libbpf skeleton embedding that object
 #   build/<arch>/pcrwatch      the tool (static on arm64, for the guest)
+#   build/arm64-dynamic/       the arm64 Debian package's tool (LINK=dynamic)
+#   build/deb/<arch>/          the Debian packages (make deb); arm64/root:
+#                              the arm64 package unpacked with its
+#                              dependencies, for the arm64 guest
 #   build/<arch>/tests/        test helper programs from tests/progs/
 #   build/unit/                userspace unit tests and fuzzers
 #   build/module-<kver>/       the arbiter module per amd64 guest kernel
@@ -35,15 +39,29 @@ export PCRWATCH_CACHE_DIR
 
 ifeq ($(ARCH),arm64)
 # arm64 libraries come from a private sysroot (tools/vm/arm64-sysroot), so
-# the machine's dpkg never gets a foreign architecture.
-SYSROOT := $(PCRWATCH_CACHE_DIR)/sysroot-arm64
+# the machine's dpkg never gets a foreign architecture. LINK=static (the
+# guests' tool, build/arm64/) or LINK=dynamic (the Debian package's, with
+# the exporter, build/arm64-dynamic/, against tools/vm/arm64-sysroot --deb).
+LINK ?= static
 CC := aarch64-linux-gnu-gcc
 BPF_ARCH := arm64
 VMLINUX_DIR := vmlinux/arm64
-ARCH_CFLAGS := -I$(SYSROOT)/usr/include -I$(SYSROOT)/usr/include/aarch64-linux-gnu
+ifeq ($(LINK),dynamic)
+SYSROOT := $(PCRWATCH_CACHE_DIR)/sysroot-arm64-deb
+OUT := build/arm64-dynamic
+SYSLIB := $(SYSROOT)/usr/lib/aarch64-linux-gnu $(SYSROOT)/lib/aarch64-linux-gnu
+LDLIBS := $(addprefix -L,$(SYSLIB)) -Wl,-rpath-link,$(subst $(eval) ,:,$(SYSLIB)) \
+	-lbpf -lelf -lz -lncursesw -lmicrohttpd -lgnutls -lcrypt -lm -lpthread
+HAVE_HTTPD := 1
+else ifeq ($(LINK),static)
+SYSROOT := $(PCRWATCH_CACHE_DIR)/sysroot-arm64
 LDLIBS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu -lbpf -lelf -lz -lzstd \
 	-lncursesw -ltinfo -lm -lpthread
 HAVE_HTTPD := 0
+else
+$(error LINK must be static or dynamic)
+endif
+ARCH_CFLAGS := -I$(SYSROOT)/usr/include -I$(SYSROOT)/usr/include/aarch64-linux-gnu
 else
 CC ?= gcc
 BPF_ARCH := x86
@@ -75,7 +93,8 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
 # The exporter needs libmicrohttpd, which has no static build for arm64:
-# the arm64 test binary is built without it and says so when asked to serve.
+# the static arm64 test binary is built without it and says so when asked
+# to serve; the arm64 package's (LINK=dynamic) has it.
 USER_SRCS := $(sort $(wildcard user/*/*.c))
 ifeq ($(HAVE_HTTPD),0)
 USER_SRCS := $(filter-out user/exporter/%.c user/commands/cmd_serve.c,$(USER_SRCS))
@@ -88,7 +107,8 @@ PROGS := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all arm64 bench-progs module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
+.PHONY: all arm64 bench-progs deb deb-amd64 deb-arm64 deb-sysroot-arm64 deb-arm64-root deb-arm64-guest \
+	module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
 	check-vm-arm64 bench demo deps install uninstall clean help format format-check
 
 all: $(OUT)/pcrwatch $(PROGS)
@@ -98,6 +118,7 @@ help:
 	@echo "make deps            install every package, guest kernel and header (root)"
 	@echo "make [all]           build pcrwatch for this machine (build/amd64/pcrwatch)"
 	@echo "make arm64           cross-build the static arm64 tool for the guest"
+	@echo "make deb [DEB_ARCHES='amd64 arm64']  the Debian packages, into build/deb/<arch>/"
 	@echo "make module          build the arbiter module for each amd64 guest kernel"
 	@echo "make kmod-arm64      build the kernel-layer test module for each arm64 guest kernel"
 	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
@@ -168,6 +189,66 @@ $(OUT)/bpf $(OUT)/user $(OUT)/tests $(OUT)/bench build/unit build/results:
 arm64:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
 
+# The Debian packages, each built from a copy of the tree in
+# DEB_DIR/<arch>/ (dpkg-buildpackage writes its results beside the source
+# folder), into DEB_DIR/<arch>/ (default build/deb): amd64 natively (with the
+# arch-independent pcr-arbiter-dkms), arm64 cross-built (dpkg-buildpackage
+# -aarm64 -d: the arm64 libraries are tools/vm/arm64-sysroot --deb's, not
+# arm64 Build-Depends installed here). DEB_ARCHES picks which.
+DEB_ARCHES ?= amd64 arm64
+DEB_DIR ?= build/deb
+DEB_OUT = $(abspath $(DEB_DIR))
+DEB_FLAGS_amd64 := -b
+DEB_FLAGS_arm64 := -aarm64 -d -B
+DEB_ENV_arm64 := CC=aarch64-linux-gnu-gcc
+deb: $(addprefix deb-,$(DEB_ARCHES))
+
+deb-arm64: deb-sysroot-arm64
+deb-sysroot-arm64:
+	$(Q)tools/vm/arm64-sysroot --deb
+
+deb-amd64 deb-arm64: deb-%:
+	$(call msg,DEB,$(DEB_DIR)/$*/pcrwatch_$(VERSION)_$*.deb)
+	$(Q)rm -rf $(DEB_OUT)/$* && mkdir -p $(DEB_OUT)/$*/pcrwatch-$(VERSION)
+	$(Q)tar --exclude=./build --exclude=./.git --exclude=./.cache -cf - . | \
+		tar -x -C $(DEB_OUT)/$*/pcrwatch-$(VERSION)
+	$(Q)cd $(DEB_OUT)/$*/pcrwatch-$(VERSION) && \
+		$(DEB_ENV_$*) DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage $(DEB_FLAGS_$*) -us -uc \
+		>../build.log 2>&1 || { tail -n 30 ../build.log; exit 1; }
+	$(Q)rm -rf $(DEB_OUT)/$*/pcrwatch-$(VERSION)
+
+# The arm64 package and its dependencies as apt resolves them for arm64
+# bookworm, unpacked into DEB_DIR/arm64/root (mmdebstrap --variant=extract:
+# no arm64 code runs, no maintainer script, nothing touches this machine's
+# dpkg) for the arm64 guest, which runs the packaged tool there (vm-arm64
+# 095). deb-arm64-guest, for the guest tier, writes why into
+# build/deb/arm64/NOT-BUILT where that fails, and the test skips with it.
+DEB_ARM64 = $(DEB_OUT)/arm64/pcrwatch_$(VERSION)_arm64.deb
+# The package goes into the root by its own path (a setup hook copies it
+# there: mmdebstrap's file-mirror-automount would bind-mount it, and the
+# extract variant runs no customize hook to undo that) and out again.
+deb-arm64-root: deb-arm64
+	$(call msg,ROOTFS,$(DEB_DIR)/arm64/root)
+	$(Q)rm -rf $(DEB_OUT)/arm64/root $(DEB_OUT)/arm64/root.tmp
+	$(Q)mmdebstrap --quiet --variant=extract --arch=arm64 --skip=output/dev \
+		--setup-hook='mkdir -p "$$1$(DEB_OUT)/arm64" && cp $(DEB_ARM64) "$$1$(DEB_OUT)/arm64/"' \
+		--include=$(DEB_ARM64) bookworm $(DEB_OUT)/arm64/root.tmp \
+		http://deb.debian.org/debian >$(DEB_OUT)/arm64/root.log 2>&1 || \
+		{ cat $(DEB_OUT)/arm64/root.log; rm -rf $(DEB_OUT)/arm64/root.tmp; exit 1; }
+	$(Q)cd $(DEB_OUT)/arm64/root.tmp && rm $(patsubst /%,%,$(DEB_ARM64)) && \
+		rmdir -p --ignore-fail-on-non-empty $(patsubst /%,%,$(DEB_OUT))/arm64
+	$(Q)mkdir -p $(DEB_OUT)/arm64/root.tmp/proc $(DEB_OUT)/arm64/root.tmp/sys
+	$(Q)mv $(DEB_OUT)/arm64/root.tmp $(DEB_OUT)/arm64/root
+
+deb-arm64-guest:
+	$(Q)rm -rf build/deb/arm64
+	$(Q)$(MAKE) --no-print-directory deb-arm64-root DEB_DIR=build/deb \
+		>build/deb-arm64.log 2>&1 || { \
+		mkdir -p build/deb/arm64 && \
+		echo "make deb-arm64-root failed (build/deb-arm64.log): $$(tail -n 1 build/deb-arm64.log)" \
+			>build/deb/arm64/NOT-BUILT; \
+		printf '  %-8s %s: NOT BUILT: %s\n' DEB build/deb/arm64 "$$(cat build/deb/arm64/NOT-BUILT)"; }
+
 # The arbiter module and its kernel-API test client, once per amd64 guest
 # kernel (tools/kbuild: that kernel's headers and compiler, unpacked
 # privately; never installed).
@@ -223,7 +304,7 @@ check:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory check-all
 
-check-all: all arm64 module kmod-arm64 $(UNITS) $(FUZZERS)
+check-all: all arm64 module kmod-arm64 deb-arm64-guest $(UNITS) $(FUZZERS)
 	$(Q)tests/check unit host vm-amd64 vm-arm64
 
 check-unit: $(UNITS) $(FUZZERS)
@@ -235,7 +316,7 @@ check-host: all
 check-vm-amd64: all module
 	$(Q)tests/check vm-amd64
 
-check-vm-arm64: arm64 kmod-arm64
+check-vm-arm64: arm64 kmod-arm64 deb-arm64-guest
 	$(Q)tests/check vm-arm64
 
 # The benchmarks' programs (bench/*.c), with the project's flags; the

@@ -260,42 +260,105 @@ print(docs[1]["data"]["policy"].strip())
 	assert "$output" =~ "valid"
 }
 
-@test "debian/ builds with dpkg-buildpackage, is lintian-clean, and its DKMS module builds against guest kernel headers" {
+# debs: both packages, built once per file with make deb (each from a copy
+# of the tree, dpkg-buildpackage -b for amd64, -aarm64 -d -B for arm64)
+# into $DEBS/<arch>/.
+VERSION=$(cat "$REPO/VERSION")
+debs() {
+	DEBS=$BATS_FILE_TMPDIR/deb
 	command -v dh >/dev/null && [ -e /usr/share/perl5/Debian/Debhelper/Sequence/dkms.pm ] ||
 		skip "debhelper and dh-dkms are not installed (tools/deps)"
-	local src=$TEST_TMP/pkg/pcrwatch-0.1
-	mkdir -p "$src"
-	# a copy: dpkg-buildpackage writes its results beside the source folder
-	tar -C "$REPO" --exclude=./build --exclude=./.git -cf - . | tar -x -C "$src"
-	run bash -c "cd '$src' && timeout 900 dpkg-buildpackage -b -us -uc 2>&1"
-	assert "$status" == 0 "$(tail -20 <<<"$output")"
-	run dpkg-deb -c "$TEST_TMP/pkg/pcrwatch_0.1_amd64.deb"
+	command -v aarch64-linux-gnu-gcc >/dev/null || skip "no arm64 cross compiler (tools/deps)"
+	[ -f "$DEBS/built" ] && return 0
+	[ ! -f "$DEBS/failed" ] || { cat "$DEBS/failed" >&2; return 1; }
+	mkdir -p "$DEBS"
+	local start=$SECONDS
+	run timeout 1200 make -C "$REPO" --no-print-directory deb DEB_DIR="$DEBS"
+	echo "# make deb (amd64 and arm64): $((SECONDS - start))s" >&3
+	[ "$status" = 0 ] || { echo "make deb: $output" | tee "$DEBS/failed" >&2; return 1; }
+	touch "$DEBS/built"
+}
+
+# lintian_clean CHANGES: no error or warning; no hardening tag at
+# --pedantic with the info tags shown.
+lintian_clean() {
+	command -v lintian >/dev/null || return 0
+	run lintian "$1"
+	assert "$(grep -E '^[EW]: ' <<<"$output")" == "" "no lintian errors or warnings"
+	run lintian --pedantic -I -E "$1"
+	assert "$(grep -E ' hardening-' <<<"$output")" == "" "no hardening tag"
+}
+
+@test "debian/ builds with dpkg-buildpackage, is lintian-clean, and its DKMS module builds against guest kernel headers" {
+	debs
+	local deb=$DEBS/amd64/pcrwatch_${VERSION}_amd64.deb
+	run dpkg-deb -c "$deb"
 	local f
 	for f in ./usr/sbin/pcrwatch ./lib/systemd/system/pcrwatch.service \
 		./lib/systemd/system/pcrwatch-exporter.service ./usr/share/man/man8/pcrwatch.8.gz \
-		./usr/share/bash-completion/completions/pcrwatch; do
+		./usr/share/bash-completion/completions/pcrwatch ./usr/share/doc/pcrwatch/examples/policy; do
 		assert "$output" =~ " $f" "the package has $f"
 	done
-	dpkg-deb --fsys-tarfile "$TEST_TMP/pkg/pcrwatch_0.1_amd64.deb" |
+	dpkg-deb --fsys-tarfile "$deb" |
 		tar -xO ./lib/systemd/system/pcrwatch.service | grep -qx 'ExecStart=/usr/sbin/pcrwatch agent'
-	if command -v lintian >/dev/null; then
-		run lintian "$TEST_TMP/pkg/pcrwatch_0.1_amd64.changes"
-		assert "$(grep -E '^[EW]: ' <<<"$output")" == "" "no lintian errors or warnings"
-	fi
+	assert "$(dpkg-deb -f "$deb" Version)" == "$VERSION" "the version from VERSION"
+	mkdir -p "$TEST_TMP/x" && dpkg-deb -x "$deb" "$TEST_TMP/x"
+	assert "$("$TEST_TMP/x/usr/sbin/pcrwatch" --version)" == "pcrwatch $VERSION" "the binary's version"
+	lintian_clean "$DEBS/amd64/pcrwatch_${VERSION}_amd64.changes"
 	# DKMS against each cached guest kernel's headers, in a private tree
 	command -v dkms >/dev/null || skip "dkms is not installed"
 	local hdrs=${PCRWATCH_CACHE:-$HOME/.cache/pcrwatch}/headers kver built=0
 	mkdir -p "$TEST_TMP/dkms/src" "$TEST_TMP/dkms/tree" "$TEST_TMP/dkms/root"
-	dpkg-deb -x "$TEST_TMP/pkg/pcr-arbiter-dkms_0.1_all.deb" "$TEST_TMP/dkms/root"
-	cp -r "$TEST_TMP/dkms/root/usr/src/pcr_arbiter-0.1" "$TEST_TMP/dkms/src/"
+	dpkg-deb -x "$DEBS/amd64/pcr-arbiter-dkms_${VERSION}_all.deb" "$TEST_TMP/dkms/root"
+	cp -r "$TEST_TMP/dkms/root/usr/src/pcr_arbiter-$VERSION" "$TEST_TMP/dkms/src/"
 	for kver in $(ls "$hdrs" 2>/dev/null); do
 		[ -r "$hdrs/$kver/build" ] || continue
 		run timeout 600 dkms --dkmstree "$TEST_TMP/dkms/tree" --sourcetree "$TEST_TMP/dkms/src" \
-			build -m pcr_arbiter -v 0.1 -k "$kver" --kernelsourcedir "$(cat "$hdrs/$kver/build")"
+			build -m pcr_arbiter -v "$VERSION" -k "$kver" --kernelsourcedir "$(cat "$hdrs/$kver/build")"
 		assert "$status" == 0 "dkms build for $kver: $output"
-		[ -e "$TEST_TMP/dkms/tree/pcr_arbiter/0.1/$kver/x86_64/module/pcr_arbiter.ko" ]
+		[ -e "$TEST_TMP/dkms/tree/pcr_arbiter/$VERSION/$kver/x86_64/module/pcr_arbiter.ko" ]
 		built=$((built + 1))
 		break # one kernel is the proof; tools/vm builds the module for each
 	done
 	[ "$built" -gt 0 ] || skip "no guest kernel headers cached (tools/vm/fetch-headers)"
+}
+
+@test "the arm64 package cross-builds: arm64, VERSION, what the amd64 one ships, an aarch64 binary with the exporter, lintian-clean" {
+	debs
+	local deb=$DEBS/arm64/pcrwatch_${VERSION}_arm64.deb x=$TEST_TMP/x
+	assert "$(dpkg-deb -f "$deb" Package)" == pcrwatch
+	assert "$(dpkg-deb -f "$deb" Architecture)" == arm64
+	assert "$(dpkg-deb -f "$deb" Version)" == "$VERSION" "the version from VERSION"
+	# the same files as the amd64 package
+	diff <(dpkg-deb -c "$DEBS/amd64/pcrwatch_${VERSION}_amd64.deb" | awk '{print $6}') \
+		<(dpkg-deb -c "$deb" | awk '{print $6}')
+	mkdir -p "$x" && dpkg-deb -x "$deb" "$x"
+	run file "$x/usr/sbin/pcrwatch"
+	assert "$output" =~ "ELF 64-bit LSB pie executable, ARM aarch64" "an aarch64 PIE"
+	assert "$output" =~ "dynamically linked, interpreter /lib/ld-linux-aarch64\.so\.1" "linked as Debian ships it"
+	assert "$(readelf -h "$x/usr/sbin/pcrwatch" | sed -n 's/^ *Machine: *//p')" == AArch64
+	# hardening: full RELRO, fortified calls
+	run readelf -dlW --dyn-syms "$x/usr/sbin/pcrwatch"
+	assert "$output" =~ "GNU_RELRO" "RELRO"
+	assert "$output" =~ "BIND_NOW" "bind now"
+	assert "$output" =~ "__[a-z_]*_chk@" "fortified functions"
+	assert "$output" =~ "MHD_start_daemon" "the exporter is built in"
+	# Depends: every library the binary needs, by the arm64 package that
+	# ships it in the sysroot it was built against, at a version from
+	# that package's symbols file.
+	local depends soname pkgdir found sysroot=${PCRWATCH_CACHE:-$HOME/.cache/pcrwatch}/sysroot-arm64-deb
+	depends=$(dpkg-deb -f "$deb" Depends)
+	for soname in $(readelf -d "$x/usr/sbin/pcrwatch" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		found=
+		for pkgdir in "$sysroot"/pkgs/*; do
+			if [ -e "$pkgdir/lib/aarch64-linux-gnu/$soname" ] ||
+				[ -e "$pkgdir/usr/lib/aarch64-linux-gnu/$soname" ]; then
+				found=${pkgdir##*/}
+				break
+			fi
+		done
+		[ -n "$found" ] || { echo "no arm64 package in $sysroot ships $soname" >&2; false; }
+		assert "$depends" =~ "(^|, )$found \(>= [^)]+\)" "Depends names $found for $soname"
+	done
+	lintian_clean "$DEBS/arm64/pcrwatch_${VERSION}_arm64.changes"
 }
