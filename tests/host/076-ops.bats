@@ -276,6 +276,9 @@ port = svc["spec"]["ports"][0]
 names = {p["name"]: p["containerPort"] for p in cs["exporter"]["ports"]}
 assert port["port"] == 9733 and names[port["targetPort"]] == 9733, port
 assert cs["exporter"]["args"] == ["serve", "--listen", ":9733"]
+# the exporter sees the agent: its state file and its log
+emounts = {m["mountPath"] for m in cs["exporter"]["volumeMounts"]}
+assert {"/sys/fs/bpf", "/run/pcrwatch", "/var/log/pcrwatch"} <= emounts, emounts
 print(docs[1]["data"]["policy"].strip())
 ' "$OPS/kubernetes/pcrwatch-daemonset.yaml" "$(cat "$REPO/VERSION")"
 	assert "$status" == 0 "$output"
