@@ -97,7 +97,7 @@ setup_file() {
 	done
 	# The image of this build: made here when missing or older than it.
 	IMAGE_TAR=$REPO/build/pcrwatch-oci.tar
-	if [ ! -e "$IMAGE_TAR" ] || [ "$IMAGE_TAR" -ot "$PCRWATCH" ]; then
+	if [ ! -e "$IMAGE_TAR" ] || [ "$IMAGE_TAR" -ot "$PCRWATCH" ] || [ "$IMAGE_TAR" -ot "$REPO/VERSION" ]; then
 		command -v umoci >/dev/null || skip "umoci is not installed and $IMAGE_TAR is missing or stale (tools/deps, make image)"
 		"$REPO/tools/image" >&3
 	fi
@@ -126,13 +126,16 @@ print(next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] =
 
 teardown_file() {
 	[ -n "${PCRWATCH_VM:-}" ] || return 0
-	POD rm -f -t 5 agent exporter >/dev/null 2>&1 || true
+	POD rm -f --ignore -t 5 agent >/dev/null 2>&1 || true
+	POD rm -f --ignore -t 5 exporter >/dev/null 2>&1 || true
 	"$PCRWATCH" detach --all >/dev/null 2>&1 || true
 	while grep -q ' /sys/fs/bpf ' /proc/self/mountinfo; do
 		umount /sys/fs/bpf 2>/dev/null || break
 	done
 	mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
-	rm -rf /tmp/podman "$CM"
+	# podman's own mounts under /tmp/podman go with the guest (its tmpfs)
+	POD system reset -f >/dev/null 2>&1 || true
+	rm -rf /tmp/podman "$CM" 2>/dev/null || true
 }
 
 # opens: root's cycles event on CPU 0 and uid 1000's, as exit statuses:
