@@ -400,7 +400,7 @@ static bool agent_file_id_eq(const struct agent_file_id *x,
 	       x->ctim.tv_nsec == y->ctim.tv_nsec;
 }
 
-#define AGENT_WATCH_MS 1000
+#define AGENT_WATCH_S 1
 
 /* One stat of the policy path a second at most, on the agent's tick: when
  * what it resolves to changed, the SIGHUP reload runs (a bad file keeps
@@ -419,7 +419,7 @@ static bool agent_policy_changed(const struct agent_cfg *cfg)
 	    (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec))
 		return false;
 	next = now;
-	next.tv_sec += AGENT_WATCH_MS / 1000;
+	next.tv_sec += AGENT_WATCH_S;
 	id = agent_file_id(cfg->policy);
 	if (agent_file_id_eq(&id, &agent_policy_id))
 		return false;
