@@ -109,7 +109,7 @@ PROGS := $(patsubst tests/progs/%.c,$(OUT)/tests/%,$(PROG_SRCS))
 .SECONDARY:
 .PHONY: all arm64 bench-progs deb deb-amd64 deb-arm64 deb-sysroot-arm64 deb-arm64-root deb-arm64-guest \
 	module kmod-arm64 check check-all deps-build check-unit check-host check-vm-amd64 \
-	check-vm-arm64 bench demo deps install uninstall clean help format format-check
+	check-vm-arm64 bench demo deps install uninstall clean help format format-check image
 
 all: $(OUT)/pcrwatch $(PROGS)
 
@@ -119,6 +119,7 @@ help:
 	@echo "make [all]           build pcrwatch for this machine (build/amd64/pcrwatch)"
 	@echo "make arm64           cross-build the static arm64 tool for the guest"
 	@echo "make deb [DEB_ARCHES='amd64 arm64']  the Debian packages, into build/deb/<arch>/"
+	@echo "make image           the DaemonSet's OCI image, build/pcrwatch-oci.tar (umoci, no registry)"
 	@echo "make module          build the arbiter module for each amd64 guest kernel"
 	@echo "make kmod-arm64      build the kernel-layer test module for each arm64 guest kernel"
 	@echo "make check           every tier: unit, host, vm-amd64, vm-arm64"
@@ -132,6 +133,10 @@ help:
 
 deps:
 	$(Q)tools/deps
+
+# The OCI image ops/kubernetes runs, from this build (tools/image).
+image: all
+	$(Q)tools/image
 
 deps-build:
 	$(Q)tools/deps --build

@@ -348,3 +348,57 @@ serve_metric_pending() {
 	wait "$spid" 2>/dev/null || true
 	assert "$output" =~ $'\n'"pcrwatch_policy_pending_lines $1"$'\n' "pending lines in /metrics"
 }
+
+# configmap_swap DIR NAME CONTENT: what the kubelet does to a ConfigMap
+# volume: the new content in a new folder, then the `..data` symlink
+# replaced by rename (the `policy` entry points through it).
+configmap_swap() {
+	mkdir "$1/$2"
+	printf '%s\n' "$3" >"$1/$2/policy"
+	ln -s "$2" "$1/..data_tmp"
+	mv -T "$1/..data_tmp" "$1/..data"
+}
+
+@test "a policy file swapped as a ConfigMap volume swaps it is reloaded without SIGHUP; a bad one keeps the old policy" {
+	local cm=$TEST_TMP/cm
+	mkdir "$cm"
+	configmap_swap "$cm" ..2026_01_01_00_00_00.1 'reserve cpus=0 counters=1 for=uid:1000'
+	ln -s ..data/policy "$cm/policy"
+	start_agent --no-journal --policy "$cm/policy"
+	run_tool 0 list
+	assert "$output" =~ "uid:1000 \(policy\)"
+	configmap_swap "$cm" ..2026_01_01_00_00_00.2 'reserve cpus=0 counters=2 for=uid:2000'
+	wait_for 10 bash -c "'$PCRWATCH' list | grep -q 'uid:2000 (policy)'" || { cat "$TEST_TMP/agent.out" >&2; false; }
+	wait_for 10 bash -c "! '$PCRWATCH' list | grep -q uid:1000"
+	assert "$(cat "$TEST_TMP/agent.out")" =~ "policy $cm/policy: changed on disk: reloading" "said why"
+	# a bad edit: refused, the policy in force stays
+	configmap_swap "$cm" ..2026_01_01_00_00_00.3 'reserve cpus=0 frobs=2'
+	wait_for 10 grep -q "policy file changed: the policy in force is unchanged" "$TEST_TMP/agent.out" ||
+		{ cat "$TEST_TMP/agent.out" >&2; false; }
+	assert "$(cat "$TEST_TMP/agent.out")" =~ "unknown key 'frobs=2'" "why"
+	run_tool 0 list
+	assert "$output" =~ "uid:2000 \(policy\)" "the old policy stays"
+	# tried once per change: no reload loop on the same bad file
+	sleep 2.5
+	assert "$(grep -c 'policy file changed: the policy in force is unchanged' "$TEST_TMP/agent.out")" == 1 "one try per change"
+	# and an edit in place (same inode) is seen too
+	printf 'reserve cpus=0 counters=1 for=uid:3000\n' >"$cm/..2026_01_01_00_00_00.3/policy"
+	wait_for 10 bash -c "'$PCRWATCH' list | grep -q 'uid:3000 (policy)'" || { cat "$TEST_TMP/agent.out" >&2; false; }
+	kill -0 "$AGENT" # the same agent throughout
+}
+
+@test "--events-stdout writes each event to stdout as the log's JSON line" {
+	start_agent --no-journal --events-stdout
+	clobber 0 0x186
+	wait_for 10 grep -q '"kind":"clobber"' "$TEST_TMP/agent.out" || { cat "$TEST_TMP/agent.out" >&2; false; }
+	wait_for 10 grep -q '"kind":"clobber"' "$PCRWATCH_LOG_DIR/events.jsonl"
+	assert "$(grep '^{' "$TEST_TMP/agent.out")" == "$(cat "$PCRWATCH_LOG_DIR/events.jsonl")" "the same lines as the log"
+	grep '^{' "$TEST_TMP/agent.out" | jq -e 'select(.type == "event")' >/dev/null
+	stop_agent
+	# without the flag, stdout has the agent's messages only
+	start_agent --no-journal
+	clobber 0 0x186
+	wait_for 10 test "$(logged clobber)" -ge 2
+	run grep -c '^{' "$TEST_TMP/agent.out"
+	assert "$output" == 0 "no JSON lines without --events-stdout"
+}

@@ -244,15 +244,43 @@ EOF2
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kinds = [d["kind"] for d in docs]
-assert kinds == ["Namespace", "ConfigMap", "DaemonSet"], kinds
-ds = docs[2]["spec"]["template"]["spec"]
+assert kinds == ["Namespace", "ConfigMap", "DaemonSet", "Service"], kinds
+pod = docs[2]["spec"]["template"]
+ds = pod["spec"]
 cs = {c["name"]: c for c in ds["containers"]}
 assert cs["agent"]["args"][0] == "agent" and cs["exporter"]["args"][0] == "serve"
-mounts = {m["mountPath"] for m in cs["agent"]["volumeMounts"]}
+mounts = {m["mountPath"]: m for m in cs["agent"]["volumeMounts"]}
 assert "/sys/fs/bpf" in mounts and "/etc/pcrwatch" in mounts, mounts
 assert ds["hostPID"] is True
+# the image `make image` builds, loaded on the node: no pull
+for c in cs.values():
+    assert c["image"] == "localhost/pcrwatch:" + sys.argv[2], c["image"]
+    assert c["imagePullPolicy"] == "Never", c["name"]
+# events reach kubectl logs; a bpffs the agent mounts reaches the node,
+# which Kubernetes allows only to a privileged container
+assert "--events-stdout" in cs["agent"]["args"], cs["agent"]["args"]
+assert mounts["/sys/fs/bpf"]["mountPropagation"] == "Bidirectional"
+assert cs["agent"]["securityContext"]["privileged"] is True
+assert cs["agent"]["securityContext"]["readOnlyRootFilesystem"] is True
+for c in cs.values():
+    for m in c["volumeMounts"]:
+        assert m.get("mountPropagation") != "Bidirectional" or \
+            c["securityContext"].get("privileged") is True, (c["name"], m)
+# no API access: no service-account token
+assert ds["automountServiceAccountToken"] is False
+# a Service for the exporter, selecting these pods, on its named port
+svc = docs[3]
+assert svc["metadata"]["namespace"] == docs[2]["metadata"]["namespace"]
+assert all(pod["metadata"]["labels"].get(k) == v for k, v in svc["spec"]["selector"].items())
+port = svc["spec"]["ports"][0]
+names = {p["name"]: p["containerPort"] for p in cs["exporter"]["ports"]}
+assert port["port"] == 9733 and names[port["targetPort"]] == 9733, port
+assert cs["exporter"]["args"] == ["serve", "--listen", ":9733"]
+# the exporter sees the agent: its state file and its log
+emounts = {m["mountPath"] for m in cs["exporter"]["volumeMounts"]}
+assert {"/sys/fs/bpf", "/run/pcrwatch", "/var/log/pcrwatch"} <= emounts, emounts
 print(docs[1]["data"]["policy"].strip())
-' "$OPS/kubernetes/pcrwatch-daemonset.yaml"
+' "$OPS/kubernetes/pcrwatch-daemonset.yaml" "$(cat "$REPO/VERSION")"
 	assert "$status" == 0 "$output"
 	# the ConfigMap's policy is one pcrwatch accepts
 	printf '%s\n' "$output" >"$TEST_TMP/policy"

@@ -2,11 +2,13 @@
 /*
  * pcrwatch agent: the long-running service (tools/pcrwatch.service). It
  * attaches every group this kernel allows, puts the policy file's
- * reservations in force (again on SIGHUP; a bad file keeps the old ones),
- * and is the one reader of every group's ring buffer: each event goes to a
- * rotated JSON-lines log that any number of `pcrwatch events` readers
- * follow, and to the journal with structured fields. It tells systemd when
- * it is ready (Type=notify) without libsystemd (user/service/agent_systemd.c).
+ * reservations in force (again on SIGHUP, and when the file changes on
+ * disk, as a Kubernetes ConfigMap volume's does; a bad file keeps the old
+ * ones), and is the one reader of every group's ring buffer: each event
+ * goes to a rotated JSON-lines log that any number of `pcrwatch events`
+ * readers follow, to the journal with structured fields, and optionally to
+ * stdout (what `kubectl logs` reads). It tells systemd when it is ready
+ * (Type=notify) without libsystemd (user/service/agent_systemd.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -42,6 +44,7 @@ struct agent_cfg {
 	off_t log_size;
 	int log_keep;
 	const char *journal; /* NULL: no journal copies */
+	bool events_stdout; /* each event's JSON line to stdout too */
 };
 
 struct agent_ring {
@@ -74,12 +77,14 @@ static int agent_usage(FILE *f, int rc)
 		"                      [--log-dir DIR] [--log-size BYTES] "
 		"[--log-keep N]\n"
 		"                      [--journal-socket PATH | "
-		"--no-journal]\n\n"
+		"--no-journal] [--events-stdout]\n\n"
 		"Attach every group this kernel allows, put the policy's "
 		"reservations\n"
-		"in force (SIGHUP reloads it; a bad file keeps the old "
-		"policy), and log\n"
-		"every group's events to DIR/%s (rotated) and the journal.\n"
+		"in force (SIGHUP or a change to the file reloads it; a bad "
+		"file keeps\n"
+		"the old policy), and log every group's events to DIR/%s "
+		"(rotated)\n"
+		"and the journal.\n"
 		"`pcrwatch events` then reads that log: every reader sees "
 		"every event.\n\n"
 		"  --policy FILE     default %s (absent: no policy)\n"
@@ -88,7 +93,9 @@ static int agent_usage(FILE *f, int rc)
 		"  --audit           vetoes are logged, nothing is denied\n"
 		"  --log-dir DIR     default $PCRWATCH_LOG_DIR or %s\n"
 		"  --log-size BYTES  rotate at this size (default 10485760)\n"
-		"  --log-keep N      rotated files kept (default 5)\n",
+		"  --log-keep N      rotated files kept (default 5)\n"
+		"  --events-stdout   each event to stdout too, one JSON line "
+		"(as in the log)\n",
 		EVENT_LOG_FILE, AGENT_POLICY, EVENT_LOG_DIR);
 	return rc;
 }
@@ -304,11 +311,12 @@ static void agent_rings_close(struct agent_rings *a)
 	a->nfds = 0;
 }
 
-/* SIGHUP: attach what the kernel allows now (a group skipped at start,
- * such as the pcr_arbiter module's, loaded since), read its ring buffer
- * too (events wait in the pinned rings meanwhile), reload the policy. */
+/* SIGHUP, or the policy file changed (@why says which): attach what the
+ * kernel allows now (a group skipped at start, such as the pcr_arbiter
+ * module's, loaded since), read its ring buffer too (events wait in the
+ * pinned rings meanwhile), reload the policy. */
 static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
-			 struct event_log *log)
+			 struct event_log *log, const char *why)
 {
 	int policy;
 
@@ -322,7 +330,7 @@ static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
 		agent_ready(policy);
 		return;
 	}
-	pcrw_warn("SIGHUP: the policy in force is unchanged");
+	pcrw_warn("%s: the policy in force is unchanged", why);
 	agent_notify("READY=1\nSTATUS=running; the reloaded policy was "
 		     "refused, the one before stays in force");
 }
@@ -349,6 +357,78 @@ static void agent_module_appeared(const struct agent_cfg *cfg,
 	next.tv_sec = now.tv_sec + (arbiter_needs_attach() ? 5 : 0);
 }
 
+/*
+ * What the policy path resolves to, to see it change: a Kubernetes
+ * ConfigMap volume replaces its files by pointing the `..data` symlink at
+ * a new folder, so the path's file (stat follows the links) gets another
+ * inode, while an editor in place changes its size or times.
+ */
+struct agent_file_id {
+	bool present;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim, ctim;
+};
+
+static struct agent_file_id agent_policy_id;
+
+static struct agent_file_id agent_file_id(const char *path)
+{
+	struct agent_file_id id = { 0 };
+	struct stat st;
+
+	if (stat(path, &st))
+		return id;
+	id.present = true;
+	id.dev = st.st_dev;
+	id.ino = st.st_ino;
+	id.size = st.st_size;
+	id.mtim = st.st_mtim;
+	id.ctim = st.st_ctim;
+	return id;
+}
+
+static bool agent_file_id_eq(const struct agent_file_id *x,
+			     const struct agent_file_id *y)
+{
+	return x->present == y->present && x->dev == y->dev &&
+	       x->ino == y->ino && x->size == y->size &&
+	       x->mtim.tv_sec == y->mtim.tv_sec &&
+	       x->mtim.tv_nsec == y->mtim.tv_nsec &&
+	       x->ctim.tv_sec == y->ctim.tv_sec &&
+	       x->ctim.tv_nsec == y->ctim.tv_nsec;
+}
+
+#define AGENT_WATCH_S 1
+
+/* One stat of the policy path a second at most, on the agent's tick: when
+ * what it resolves to changed, the SIGHUP reload runs (a bad file keeps
+ * the policy in force). Each change is tried once: a refused file is
+ * loaded again only when it changes again or on SIGHUP. */
+static bool agent_policy_changed(const struct agent_cfg *cfg)
+{
+	static struct timespec next;
+	struct agent_file_id id;
+	struct timespec now;
+
+	if (cfg->monitor_only)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < next.tv_sec ||
+	    (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec))
+		return false;
+	next = now;
+	next.tv_sec += AGENT_WATCH_S;
+	id = agent_file_id(cfg->policy);
+	if (agent_file_id_eq(&id, &agent_policy_id))
+		return false;
+	agent_policy_id = id;
+	printf("policy %s: changed on disk: reloading\n", cfg->policy);
+	fflush(stdout);
+	return true;
+}
+
 static int agent_parse(struct agent_cfg *cfg, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -360,6 +440,7 @@ static int agent_parse(struct agent_cfg *cfg, int argc, char **argv)
 		{ "log-keep", required_argument, NULL, 'k' },
 		{ "journal-socket", required_argument, NULL, 'j' },
 		{ "no-journal", no_argument, NULL, 'J' },
+		{ "events-stdout", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -400,6 +481,9 @@ static int agent_parse(struct agent_cfg *cfg, int argc, char **argv)
 		case 'J':
 			cfg->journal = NULL;
 			break;
+		case 'E':
+			cfg->events_stdout = true;
+			break;
 		case 'h':
 			agent_usage(stdout, PCRW_EXIT_OK);
 			return -1; /* done: nothing to run */
@@ -429,7 +513,11 @@ static void agent_loop(const struct agent_cfg *cfg, struct agent_rings *a,
 		agent_recheck_principals(cfg);
 		if (agent_reload_asked) {
 			agent_reload_asked = 0;
-			agent_reload(cfg, a, log);
+			/* what SIGHUP loads is the file as it is now */
+			agent_policy_id = agent_file_id(cfg->policy);
+			agent_reload(cfg, a, log, "SIGHUP");
+		} else if (agent_policy_changed(cfg)) {
+			agent_reload(cfg, a, log, "policy file changed");
 		}
 		agent_module_appeared(cfg, a, log);
 	}
@@ -494,10 +582,16 @@ int cmd_agent(int argc, char **argv)
 		return PCRW_EXIT_ERROR;
 	}
 	log.journal = cfg.journal;
+	log.to_stdout = cfg.events_stdout;
+	/* A reader of stdout going away must not stop the enforcer. */
+	if (cfg.events_stdout)
+		signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, agent_signal);
 	signal(SIGTERM, agent_signal);
 	signal(SIGHUP, agent_signal);
 	agent_attach(&cfg);
+	/* before the load: a change while it loads is seen on the tick */
+	agent_policy_id = agent_file_id(cfg.policy);
 	policy = agent_policy(&cfg);
 	agent_record_policy(&cfg, policy);
 	agent_rings_open(&rings, &log);

@@ -325,6 +325,19 @@ int event_log_write(struct event_log *l, const char *group,
 		l->size += (off_t)len;
 		l->written++;
 	}
+	/* The same line to stdout, one write so that a line never mixes with
+	 * the agent's own messages (flushed first). Best effort: the file is
+	 * the record; a stdout that fails is said once, not per event. */
+	if (l->to_stdout) {
+		fflush(stdout);
+		if (write(STDOUT_FILENO, buf, len) != (ssize_t)len &&
+		    !l->stdout_failed) {
+			l->stdout_failed = true;
+			pcrw_warn("agent: events are no longer all written to "
+				  "stdout (from %llu)",
+				  (unsigned long long)seq);
+		}
+	}
 	free(buf);
 	return rc;
 }

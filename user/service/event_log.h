@@ -29,6 +29,8 @@ struct event_log {
 	off_t max_size; /* rotate before a line would pass it */
 	int keep; /* rotated files kept: events.jsonl.1 .. .keep */
 	const char *journal; /* native journal socket; NULL: none */
+	bool to_stdout; /* each record's line to stdout too */
+	bool stdout_failed; /* a stdout write failed (said once) */
 	__u64 seq; /* the next record's number, going on across restarts */
 	__u64 written; /* records in the file since start */
 	__u64 write_errors; /* records the file did not take */
