@@ -47,29 +47,59 @@ static bool pinned_link(const char *group, const char *name,
 	return l->id != 0;
 }
 
-/* The links pinned under every group folder, before they are unpinned. */
-static size_t pinned_links(struct pinned_link *links, size_t max)
+/* Call @fn on every pin (group folder, name) under PCRW_PIN_ROOT until it
+ * returns false. */
+static void each_pin(bool (*fn)(const char *group, const char *name, void *arg),
+		     void *arg)
 {
 	DIR *root = opendir(PCRW_PIN_ROOT), *d;
 	struct dirent *g, *e;
 	char path[sizeof(PCRW_PIN_ROOT) + sizeof(g->d_name) + 1];
-	size_t n = 0;
+	bool more = true;
 
-	while (root && (g = readdir(root))) {
+	while (more && root && (g = readdir(root))) {
 		if (g->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, g->d_name);
 		d = opendir(path);
-		while (d && (e = readdir(d)) && n < max)
-			if (e->d_name[0] != '.' &&
-			    pinned_link(g->d_name, e->d_name, &links[n]))
-				n++;
+		while (more && d && (e = readdir(d)))
+			if (e->d_name[0] != '.')
+				more = fn(g->d_name, e->d_name, arg);
 		if (d)
 			closedir(d);
 	}
 	if (root)
 		closedir(root);
-	return n;
+}
+
+struct link_list {
+	struct pinned_link *links;
+	size_t n, max;
+};
+
+static bool add_link(const char *group, const char *name, void *arg)
+{
+	struct link_list *l = arg;
+
+	if (pinned_link(group, name, &l->links[l->n]))
+		l->n++;
+	return l->n < l->max;
+}
+
+/* The links pinned under every group folder, before they are unpinned. */
+static size_t pinned_links(struct pinned_link *links, size_t max)
+{
+	struct link_list l = { .links = links, .max = max };
+
+	if (max)
+		each_pin(add_link, &l);
+	return l.n;
+}
+
+static bool count_pin(const char *group, const char *name, void *arg)
+{
+	++*(size_t *)arg;
+	return true;
 }
 
 /* Is @id still in the kernel's table of links (@prog: of programs)?
@@ -182,23 +212,9 @@ static int detach_everything(void)
 /* Without --all: what stays pinned, and how to remove it. */
 static void say_kept(void)
 {
-	DIR *root = opendir(PCRW_PIN_ROOT), *d;
-	struct dirent *g, *e;
-	char path[sizeof(PCRW_PIN_ROOT) + sizeof(g->d_name) + 1];
 	size_t n = 0;
 
-	while (root && (g = readdir(root))) {
-		if (g->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", PCRW_PIN_ROOT, g->d_name);
-		d = opendir(path);
-		while (d && (e = readdir(d)))
-			n += e->d_name[0] != '.';
-		if (d)
-			closedir(d);
-	}
-	if (root)
-		closedir(root);
+	each_pin(count_pin, &n);
 	printf("detached: tracking and vetoes stopped\n");
 	if (n)
 		printf("kept %zu pinned map(s) under %s (reservations, "

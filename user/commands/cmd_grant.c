@@ -156,15 +156,10 @@ int cmd_grant(int argc, char **argv)
 	 * grants decide which caps bind it). */
 	if (!rc)
 		rc = quota_admit("grant", &t.cfg, t.all, t.n, r);
+	if (!rc)
+		rc = resv_txn_save(&t, r, "grant");
 	if (rc)
 		goto out;
-	rc = resv_store_put(r);
-	if (!rc)
-		rc = resv_txn_commit(&t);
-	if (rc) {
-		rc = resv_store_error("grant", rc);
-		goto out;
-	}
 	if (r->nr_grants)
 		resv_format_principal(&r->grants[0], who, sizeof(who));
 	printf("reservation %llu: %u principal(s)%s%s, direct MSR writes %s\n",

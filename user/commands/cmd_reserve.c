@@ -147,15 +147,10 @@ static int reserve_in_force(const struct resv_spec *spec, struct pcrw_resv *r,
 	resv_make(r, spec, id, slots, cookie_tag(key, id, *mgmt), 0);
 	t.all[t.n] = *r;
 	rc = quota_admit("reserve", &t.cfg, t.all, t.n + 1, r);
+	if (!rc)
+		rc = resv_txn_save(&t, r, "reserve");
 	if (rc)
 		goto out;
-	rc = resv_store_put(r);
-	if (!rc)
-		rc = resv_txn_commit(&t);
-	if (rc) {
-		rc = resv_store_error("reserve", rc);
-		goto out;
-	}
 	rc = reserve_unhindered(r);
 	if (rc && resv_txn_revert(&t, r->id))
 		pcrw_err(

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pcrwatch.h"
+#include "resv_cmd.h"
 #include "resv_txn.h"
 
 int resv_txn_begin(struct resv_txn *t, bool create)
@@ -38,6 +40,16 @@ int resv_txn_commit(struct resv_txn *t)
 	if (err)
 		resv_store_abort();
 	return err;
+}
+
+int resv_txn_save(struct resv_txn *t, const struct pcrw_resv *r,
+		  const char *cmd)
+{
+	int err = resv_store_put(r);
+
+	if (!err)
+		err = resv_txn_commit(t);
+	return err ? resv_store_error(cmd, err) : PCRW_EXIT_OK;
 }
 
 int resv_txn_revert(struct resv_txn *t, __u64 id)

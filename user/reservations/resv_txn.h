@@ -34,6 +34,10 @@ struct pcrw_resv *resv_txn_find(struct resv_txn *t, __u64 id);
  * _del), in one switch of the vetoes' index; on failure nothing changes. 0
  * or a negative errno. */
 int resv_txn_commit(struct resv_txn *t);
+/* Put @r (new, or changed in place) and commit: PCRW_EXIT_OK, or the exit
+ * status for @cmd, said, with nothing changed. */
+int resv_txn_save(struct resv_txn *t, const struct pcrw_resv *r,
+		  const char *cmd);
 /* Take back reservation @id, which the last commit put in force, because a
  * check that could only be made once it was in force failed. 0 or a
  * negative errno (it stays in force). */
