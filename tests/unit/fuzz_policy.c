@@ -28,7 +28,7 @@
 #include "../../user/util/trusted_file.c"
 #include "../../user/reservations/policy_pending.c"
 #include "../../user/reservations/resv_cmd.c"
-#include "../../user/reservations/resv_place.c"
+#include "../../user/reservations/resv_slots.c"
 #include "../../user/reservations/resv_quota.c"
 #include "../../user/util/names.c"
 #include "../../user/reservations/resv_in_the_way.c"

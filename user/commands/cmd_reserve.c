@@ -131,9 +131,9 @@ static int reserve_in_force(const struct resv_spec *spec, struct pcrw_resv *r,
 		rc = PCRW_EXIT_ERROR;
 		goto out;
 	}
-	if (resv_place_slots(spec, t.all, t.n, false,
-			     resv_general_counters(&t.cfg), held, &slots, err,
-			     ERRLEN)) {
+	if (resv_choose_slots(spec, t.all, t.n, false,
+			      resv_general_counters(&t.cfg), held, &slots, err,
+			      ERRLEN)) {
 		pcrw_err("reserve: %s", err);
 		rc = PCRW_EXIT_ERROR;
 		goto out;

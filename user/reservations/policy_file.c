@@ -327,7 +327,7 @@ static void policy_append(struct line_errors *le, int line,
 		(*k)++;
 }
 
-/* resv_place_slots()'s "CPU C: reservation ID already holds counters there"
+/* resv_choose_slots()'s "CPU C: reservation ID already holds counters there"
  * names the line of this policy that made ID, when one did (@mine's first @k,
  * made from @specs: kept[] and the ids from @first on say which). */
 static void name_line(char *err, const struct pcrw_resv *mine, size_t k,
@@ -404,9 +404,9 @@ static int build_policy(const char *path, const struct resv_spec *specs,
 			continue;
 		/* No management cookie: a random tag nobody holds the cookie
 		 * of; only the next policy load replaces it. */
-		if (resv_place_slots(&specs[i], mine, *k, false,
-				     resv_general_counters(cfg), held, &slots,
-				     err, ERRLEN)) {
+		if (resv_choose_slots(&specs[i], mine, *k, false,
+				      resv_general_counters(cfg), held, &slots,
+				      err, ERRLEN)) {
 			name_line(err, mine, *k, line_of);
 			line_error(&le, specs[i].line, err);
 			continue;

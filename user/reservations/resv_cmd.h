@@ -67,7 +67,7 @@ void resv_format_layers(__u32 control, char *buf, size_t len);
 /* Report the store's -errno @err for command @what; the exit status. */
 int resv_store_error(const char *what, int err);
 
-/* ---- user/reservations/resv_place.c: building a reservation ---- */
+/* ---- user/reservations/resv_slots.c: building a reservation ---- */
 
 /* A fresh random cookie that pcr_cookie_valid accepts. */
 __u64 resv_random_cookie(void);
@@ -79,9 +79,9 @@ __u32 resv_general_counters(const struct pcrw_veto_cfg *c);
  * policy made) and the slots the pcr_arbiter module holds on each CPU
  * (@held, rule 7; NULL: none), on @nr_counters general counters: its
  * slots into @slots, or -EBUSY with why in @err. */
-int resv_place_slots(const struct resv_spec *spec, const struct pcrw_resv *all,
-		     size_t n, bool skip_policy, __u32 nr_counters,
-		     const __u64 *held, __u64 *slots, char *err, size_t len);
+int resv_choose_slots(const struct resv_spec *spec, const struct pcrw_resv *all,
+		      size_t n, bool skip_policy, __u32 nr_counters,
+		      const __u64 *held, __u64 *slots, char *err, size_t len);
 
 /* After a reservation is in force: does the module hold one of its slots
  * now (an acquire that raced it)? 0, 1 with where in @msg, or -errno. */

@@ -49,9 +49,9 @@ static __u32 module_counters(__u64 m, __u32 nr_counters)
 	return __builtin_popcountll(m & ((1ULL << n) - 1));
 }
 
-int resv_place_slots(const struct resv_spec *spec, const struct pcrw_resv *all,
-		     size_t n, bool skip_policy, __u32 nr_counters,
-		     const __u64 *held, __u64 *slots, char *err, size_t len)
+int resv_choose_slots(const struct resv_spec *spec, const struct pcrw_resv *all,
+		      size_t n, bool skip_policy, __u32 nr_counters,
+		      const __u64 *held, __u64 *slots, char *err, size_t len)
 {
 	__u64 used = 0;
 	__u32 cpu, sum, k;
