@@ -19,11 +19,11 @@ commands() { # the command names `pcrwatch --help` lists
 	done
 }
 
-@test "pcrwatch.8 documents the exit codes of user/commands/pcrwatch.h" {
+@test "pcrwatch.8 documents the exit codes of user/util/messages.h" {
 	local code man codes
 	man=$(cat "$REPO/docs/pcrwatch.8")
 	# The enum's values, a formatter's line breaks or not ("X =\n 2,").
-	codes=$(tr '\n' ' ' <"$REPO/user/commands/pcrwatch.h" | grep -oE 'PCRW_EXIT_[A-Z]+[[:space:]]*=[[:space:]]*[0-9]+' | grep -oE '[0-9]+$')
+	codes=$(tr '\n' ' ' <"$REPO/user/util/messages.h" | grep -oE 'PCRW_EXIT_[A-Z]+[[:space:]]*=[[:space:]]*[0-9]+' | grep -oE '[0-9]+$')
 	for code in $codes; do
 		assert "$man" =~ $'\n\\.B '"$code"$'\n' "exit code $code is in EXIT STATUS"
 	done

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
+#include "policy_file.h"
 #include "agent.h"
 #include "policy_pending.h"
 #include "agent_state.h"

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "pcrwatch.h"
+#include "policy_file.h"
 #include "arbiter.h"
 #include "component.h"
 #include "event_log.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pcrwatch.h"
+#include "policy_file.h"
 
 static int policy_usage(FILE *f, int rc)
 {

@@ -17,8 +17,6 @@
 #define PCRWATCH_VERSION "0.1"
 #endif
 
-struct pcrw_globals pcrw_opts;
-
 struct command {
 	const char *name;
 	pcrw_cmd_fn fn;
@@ -122,56 +120,6 @@ void pcrw_command_usage_to_stderr(const char *name)
 out:
 	if (saved >= 0)
 		close(saved);
-}
-
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "pcrwatch: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void pcrw_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void pcrw_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-int pcrw_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "pcrwatch %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'pcrwatch %s --help'.\n", cmd);
-	return PCRW_EXIT_USAGE;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (!pcrw_opts.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void pcrw_setup_libbpf_log(void)
-{
-	libbpf_set_print(libbpf_print);
 }
 
 /* Leading global options; anything else starting with '-' belongs to the

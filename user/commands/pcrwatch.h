@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * pcrwatch.h - what the subcommands of the pcrwatch tool share: exit codes,
- * the command table, logging.
+ * pcrwatch.h - what the subcommands of the pcrwatch tool share: the command
+ * table (user/commands/pcrwatch.c) and option parsing
+ * (user/commands/options.c); exit codes and messages are messages.h.
  */
 #ifndef PCRWATCH_USER_H
 #define PCRWATCH_USER_H
@@ -10,21 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Exit codes, documented in pcrwatch(8). */
-enum pcrw_exit {
-	PCRW_EXIT_OK = 0,
-	PCRW_EXIT_ERROR = 1, /* the operation failed at run time */
-	PCRW_EXIT_USAGE =
-		2, /* bad flag, bad value, bad file: nothing changed */
-	PCRW_EXIT_UNSUPPORTED = 3, /* this kernel or build cannot do it */
-	PCRW_EXIT_DENIED = 4, /* wrong cookie, or not permitted */
-};
-
-/* Global options, parsed before the subcommand. */
-struct pcrw_globals {
-	bool verbose; /* -v: libbpf's own log */
-};
-extern struct pcrw_globals pcrw_opts;
+#include "messages.h"
 
 /* A subcommand: argv[0] is its name; returns an enum pcrw_exit. */
 typedef int (*pcrw_cmd_fn)(int argc, char **argv);
@@ -54,18 +41,6 @@ PCRW_COMMAND(agent);
 PCRW_COMMAND(place);
 #undef PCRW_COMMAND
 
-/* Replace the policy-made reservations by those of the policy file @path,
- * all or nothing, or only check it (user/reservations/policy_file.c; `pcrwatch
- * agent` and `enforce` load it at start and on SIGHUP). An enum pcrw_exit. */
-int apply_policy(const char *path, bool check_only);
-
-void pcrw_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pcrw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Print a usage error for @cmd and return PCRW_EXIT_USAGE. */
-int pcrw_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* getopt_long for every command (user/commands/options.c): a bad or incomplete
  * flag is reported in one line and the command's usage, both on stderr,
  * and returned as '?', which the command answers with PCRW_EXIT_USAGE. */
@@ -79,8 +54,5 @@ void pcrw_command_usage_to_stderr(const char *name);
  * flag, -1 when there is none (optind is then the first argument). */
 int pcrw_only_help(const char *cmd, int argc, char **argv,
 		   int (*usage)(FILE *f, int rc));
-
-/* Install libbpf's print callback: silent unless -v. */
-void pcrw_setup_libbpf_log(void);
 
 #endif /* PCRWATCH_USER_H */

@@ -32,7 +32,6 @@
 #include "component.h"
 #include "model.h"
 #include "kernel_probe.h"
-#include "pcrwatch.h"
 #include "resv_store.h"
 #include "map_size.h"
 

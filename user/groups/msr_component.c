@@ -23,7 +23,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "pcrwatch.h"
 #include "component.h"
 #include "kernel_probe.h"
 #include "model.h"

@@ -12,7 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "pin.h"
 
 /*

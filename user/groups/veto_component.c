@@ -16,7 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "arbiter.h"
 #include "component.h"
 #include "model.h"

@@ -23,7 +23,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "model.h"
 #include "place.h"
 #include "../../bpf/place_sched.h"

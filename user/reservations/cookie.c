@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "cookie.h"
-#include "pcrwatch.h"
+#include "messages.h"
 #include "pcr_rules.h"
 #include "trusted_file.h"
 

@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "arbiter.h"
-#include "pcrwatch.h"
+#include "messages.h"
+#include "policy_file.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "resv_txn.h"

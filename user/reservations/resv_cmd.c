@@ -10,7 +10,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "resv_cmd.h"
 #include "resv_store.h"
 #include "resv_text.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "cookie.h"
 #include "resv_cmd.h"
 #include "resv_store.h"

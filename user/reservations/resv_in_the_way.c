@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "arbiter.h"
-#include "pcrwatch.h"
+#include "messages.h"
 #include "perf_snapshot.h"
 #include "resv_cmd.h"
 #include "resv_store.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "names.h"
 #include "resv_cmd.h"
 #include "resv_store.h"

@@ -20,7 +20,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "pcrwatch.h"
 #include "resv_store.h"
 #include "pin.h"
 #include "kernel_probe.h"

@@ -18,7 +18,6 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 
-#include "pcrwatch.h"
 #include "names.h"
 #include "resv_text.h"
 

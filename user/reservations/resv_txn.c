@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "resv_cmd.h"
 #include "resv_txn.h"
 

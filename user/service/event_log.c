@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "agent.h"
 #include "cgroup_attr.h"
 #include "event_format.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pcrwatch.h"
+#include "messages.h"
 #include "list_json.h"
 #include "list_module.h"
 #include "list_quota.h"
