@@ -21,7 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "../user/groups/perf_snapshot.h"
-#include "../user/commands/pcrwatch.h"
+#include "../user/util/messages.h"
 
 /* The pin folder code (user/groups/pin.c) reports through pcrwatch's own
  * error printer, which lives with main(). */

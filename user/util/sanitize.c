@@ -52,12 +52,19 @@ static size_t bounded_len(const char *s, size_t max)
  * other escape; invalid UTF-8 as U+FFFD in both. */
 static void san_escaped(FILE *f, const char *s, size_t max, bool json)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *run = p;
 	size_t n = bounded_len(s, max), k;
 	uint32_t cp;
 
 	while (n) {
 		k = san_utf8_next(p, n, &cp);
+		if (k && cp >= 0x20 && cp != 0x7f && cp != '"' && cp != '\\') {
+			/* plain: written with its neighbours, in one call */
+			p += k;
+			n -= k;
+			continue;
+		}
+		fwrite(run, 1, (size_t)(p - run), f);
 		if (!k) {
 			fputs(REPLACEMENT, f);
 			k = 1;
@@ -68,17 +75,16 @@ static void san_escaped(FILE *f, const char *s, size_t max, bool json)
 			fputs("\\n", f);
 		} else if (json && cp == '\t') {
 			fputs("\\t", f);
-		} else if (cp < 0x20 || cp == 0x7f) {
-			if (json)
-				fprintf(f, "\\u%04x", (unsigned int)cp);
-			else
-				fputs(REPLACEMENT, f);
+		} else if (json) {
+			fprintf(f, "\\u%04x", (unsigned int)cp);
 		} else {
-			fwrite(p, 1, k, f);
+			fputs(REPLACEMENT, f);
 		}
 		p += k;
 		n -= k;
+		run = p;
 	}
+	fwrite(run, 1, (size_t)(p - run), f);
 }
 
 void san_json_string(FILE *f, const char *s, size_t max)
