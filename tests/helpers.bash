@@ -67,6 +67,15 @@ wait_for() {
 	return 1
 }
 
+# Stop the background processes a test recorded in PIDS, and reap them.
+stop_pids() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root for BPF"
 }

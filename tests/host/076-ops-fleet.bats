@@ -25,11 +25,7 @@ setup_tier() {
 }
 
 teardown_tier() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	stop_pids
 	"$PCRWATCH" detach --all >/dev/null 2>&1 || true
 	[ -z "${CG:-}" ] || rmdir "$CG" 2>/dev/null || true
 	rm -f /run/pcrwatch/agent.state /run/pcrwatch/agent.log-dir

@@ -18,11 +18,7 @@ setup_tier() {
 }
 
 teardown_tier() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	stop_pids
 	# detach keeps the reservation maps: the next file starts with none.
 	[ "$(id -u)" = 0 ] && "$PCRWATCH" detach >/dev/null 2>&1 &&
 		rm -rf /sys/fs/bpf/pcrwatch

@@ -19,11 +19,7 @@ setup_tier() {
 }
 
 teardown_tier() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	stop_pids
 	"$PCRWATCH" detach >/dev/null 2>&1 || true
 	rm -rf /sys/fs/bpf/pcrwatch
 }

@@ -26,11 +26,7 @@ setup_tier() {
 }
 
 teardown_tier() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
+	stop_pids
 	return 0
 }
 
