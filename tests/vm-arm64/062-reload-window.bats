@@ -87,7 +87,10 @@ tally_clean() {
 	hammer_start perf 1
 	sleep 1
 	for i in $(seq 12); do
-		if [ $((i % 2)) = 0 ]; then cp "$TEST_TMP/a" "$TEST_TMP/policy"; else cp "$TEST_TMP/b" "$TEST_TMP/policy"; fi
+		# Replaced whole (as a ConfigMap or an editor's save does): a
+		# reload still reading the file never sees it half written.
+		if [ $((i % 2)) = 0 ]; then cp "$TEST_TMP/a" "$TEST_TMP/policy.new"; else cp "$TEST_TMP/b" "$TEST_TMP/policy.new"; fi
+		mv "$TEST_TMP/policy.new" "$TEST_TMP/policy"
 		kill -HUP $epid
 		sleep 0.5
 	done
