@@ -173,16 +173,31 @@ static void agent_record_policy(const struct agent_cfg *cfg, int policy)
 		pcrw_warn("agent: cannot write %s", AGENT_STATE_FILE);
 }
 
+/* The agent's periodic checks run on its loop's tick (200 ms at most):
+ * whether @next (CLOCK_MONOTONIC) has come, and if so the next one
+ * @period_s later. */
+static bool agent_due(struct timespec *next, time_t period_s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < next->tv_sec ||
+	    (now.tv_sec == next->tv_sec && now.tv_nsec < next->tv_nsec))
+		return false;
+	*next = now;
+	next->tv_sec += period_s;
+	return true;
+}
+
 /* The log's counts for the exporter, at most once a second. */
 static void agent_record_counts(const struct event_log *log)
 {
-	static time_t last;
-	time_t now = time(NULL);
+	static struct timespec next;
 
-	if (now == last || (agent_st.logged == log->written &&
-			    agent_st.unlogged == log->write_errors))
+	if ((agent_st.logged == log->written &&
+	     agent_st.unlogged == log->write_errors) ||
+	    !agent_due(&next, 1))
 		return;
-	last = now;
 	agent_st.logged = log->written;
 	agent_st.unlogged = log->write_errors;
 	agent_state_write(&agent_st);
@@ -220,14 +235,12 @@ static bool agent_cgroup_recreated(void)
  * reservation follows the path the policy names. */
 static void agent_recheck_principals(const struct agent_cfg *cfg)
 {
-	static time_t last;
-	time_t now = time(NULL);
+	static struct timespec next;
 	const char *why;
 	int policy;
 
-	if (cfg->monitor_only || now - last < AGENT_RECHECK_S)
+	if (cfg->monitor_only || !agent_due(&next, AGENT_RECHECK_S))
 		return;
-	last = now;
 	if (agent_st.policy_state != AGENT_STATE_IN_FORCE)
 		return;
 	if (policy_pending_ready())
@@ -340,22 +353,19 @@ static void agent_reload(const struct agent_cfg *cfg, struct agent_rings *a,
  * what it needs (the MSR veto's paths into it, its mirror) and read its
  * ring buffer, without touching the policy. Until then the MSR veto's
  * watch keeps direct writes to PMU registers refused (arbiter_component.c).
- * Looked at each time the loop wakes (200 ms at most); tried again after
- * 5 s if it did not take. */
+ * Looked at each time the loop wakes (200 ms at most); attached at most
+ * once every 5 s, so one that did not take is tried again after 5 s. */
 static void agent_module_appeared(const struct agent_cfg *cfg,
 				  struct agent_rings *a, struct event_log *log)
 {
 	static struct timespec next;
-	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec < next.tv_sec || !arbiter_needs_attach())
+	if (!arbiter_needs_attach() || !agent_due(&next, 5))
 		return;
 	printf("pcr_arbiter module loaded: attaching\n");
 	agent_attach(cfg);
 	agent_rings_close(a);
 	agent_rings_open(a, log);
-	next.tv_sec = now.tv_sec + (arbiter_needs_attach() ? 5 : 0);
 }
 
 /*
@@ -411,16 +421,9 @@ static bool agent_policy_changed(const struct agent_cfg *cfg)
 {
 	static struct timespec next;
 	struct agent_file_id id;
-	struct timespec now;
 
-	if (cfg->monitor_only)
+	if (cfg->monitor_only || !agent_due(&next, AGENT_WATCH_S))
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec < next.tv_sec ||
-	    (now.tv_sec == next.tv_sec && now.tv_nsec < next.tv_nsec))
-		return false;
-	next = now;
-	next.tv_sec += AGENT_WATCH_S;
 	id = agent_file_id(cfg->policy);
 	if (agent_file_id_eq(&id, &agent_policy_id))
 		return false;
