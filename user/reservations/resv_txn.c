@@ -23,16 +23,6 @@ int resv_txn_begin(struct resv_txn *t, bool create)
 	return err ?: resv_load_all(&t->all, &t->n);
 }
 
-struct pcrw_resv *resv_txn_find(struct resv_txn *t, __u64 id)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		if (t->all[i].id == id)
-			return &t->all[i];
-	return NULL;
-}
-
 int resv_txn_commit(struct resv_txn *t)
 {
 	int err = resv_store_commit();

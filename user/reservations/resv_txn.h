@@ -28,8 +28,6 @@ struct resv_txn {
  * configuration and reservations. 0 or a negative errno (-ENOENT: no
  * store yet); resv_txn_end either way. */
 int resv_txn_begin(struct resv_txn *t, bool create);
-/* The reservation of id @id read at begin, or NULL. */
-struct pcrw_resv *resv_txn_find(struct resv_txn *t, __u64 id);
 /* Put in force what was put and deleted since begin (resv_store_put and
  * _del), in one switch of the vetoes' index; on failure nothing changes. 0
  * or a negative errno. */
