@@ -281,29 +281,54 @@ kmod-arm64:
 			tests/kmod-arm64/*.c || exit 1; \
 	done
 
-# Userspace unit tests and fuzzers for the rulebook and parsers.
+# Userspace unit tests and fuzzers. They link libpcrw.a, every object of
+# the tool but its entry point (user/commands/pcrwatch.c), as perf's tests
+# link libperf-util: the linker takes the objects a test needs, with the
+# libraries the tool links, and no test carries a stub of its own (what a
+# test must not reach, the kernel and /run, it does not call). The unit
+# tests' library is built with ASan and UBSan, the fuzzers' with
+# libFuzzer's instrumentation too (clang), so the code under test is
+# instrumented as the test is.
+LIB_SRCS := $(filter-out user/commands/pcrwatch.c,$(USER_SRCS))
+LIB_DEPS := $(wildcard user/*/*.h) $(wildcard include/*.h) $(wildcard bpf/*.h) $(SKELS)
+UNIT_CFLAGS := $(USER_CFLAGS) -fsanitize=address,undefined
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := $(USER_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all
+UNIT_OBJS := $(patsubst user/%.c,build/unit/lib/%.o,$(LIB_SRCS))
+FUZZ_OBJS := $(patsubst user/%.c,build/unit/fuzzlib/%.o,$(LIB_SRCS))
+
+build/unit/lib/%.o: user/%.c $(LIB_DEPS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(UNIT_CFLAGS) -c $< -o $@
+
+build/unit/fuzzlib/%.o: user/%.c $(LIB_DEPS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+build/unit/%/libpcrw.a:
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+build/unit/lib/libpcrw.a: $(UNIT_OBJS)
+build/unit/fuzzlib/libpcrw.a: $(FUZZ_OBJS)
+
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRCS))
-build/unit/%: tests/unit/%.c $(wildcard include/*.h) $(wildcard user/*/*.[ch]) \
-		$(wildcard tests/unit/*.h) | build/unit
+build/unit/test_%: tests/unit/test_%.c build/unit/lib/libpcrw.a $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -fsanitize=address,undefined $< -o $@
+	$(Q)$(CC) $(UNIT_CFLAGS) $< build/unit/lib/libpcrw.a $(LDLIBS) -o $@
 
 # libFuzzer targets (tests/unit/fuzz_*.c); tests/check runs each for
 # FUZZ_SECONDS as part of the unit tier, on its corpus in
-# tests/unit/corpus/<fuzzer>/. A fuzzer includes the user/*/*.c files it
-# drives, so they are built with the fuzzer's instrumentation; some of them
-# need the BPF skeletons' headers and libbpf to link.
+# tests/unit/corpus/<fuzzer>/.
 FUZZ_SRCS := $(sort $(wildcard tests/unit/fuzz_*.c))
 FUZZERS := $(patsubst tests/unit/%.c,build/unit/%,$(FUZZ_SRCS))
-FUZZ_CC ?= clang
-FUZZ_LIBS := -lbpf -lelf -lz -lm
-build/unit/fuzz_%: tests/unit/fuzz_%.c $(wildcard include/*.h) $(wildcard user/*/*.[ch]) \
-		$(wildcard tests/unit/*.h) $(SKELS) | build/unit
+build/unit/fuzz_%: tests/unit/fuzz_%.c build/unit/fuzzlib/libpcrw.a $(wildcard tests/unit/*.h)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) -std=gnu11 $(WARNINGS) -g -O1 -D_GNU_SOURCE $(USER_INC) -Iinclude -Ibpf -I$(OUT) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@ \
-		$(FUZZ_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build/unit/fuzzlib/libpcrw.a \
+		$(LDLIBS) -o $@
 
 check:
 	$(Q)tools/deps

@@ -16,67 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/commands/cmd_who.c"
-#include "../../user/util/json.c"
-#include "../../user/util/names.c"
-#include "../../user/util/sanitize.c"
-#include "../../user/views/who_format.c"
-#include "../../user/views/who_filter.c"
-#include "../../user/views/who_rows.c"
-#include "../../user/reservations/policy_pending.c"
-#include "../../user/placement/place.c"
-#include "../../user/placement/place_format.c"
-#include "../../user/exporter/serve_metrics.c"
-#include "../../user/groups/component.c"
-#include "../../user/groups/pin.c"
-#include "../../user/reservations/resv_text.c"
-#include "../../user/model/model_records.c"
-#include "../../user/commands/options.c"
-
-/* What those files call in the rest of pcrwatch and the fuzzer never
- * reaches: logging and collecting a model from the kernel. */
-void pcrw_err(const char *fmt, ...)
-{
-}
-
-/* The program groups (component.c lists them): the fuzzer attaches none. */
-const struct component msr_component = { .name = "msr" },
-		       perf_component = { .name = "perf" },
-		       veto_component = { .name = "veto" },
-		       arbiter_component = { .name = "arbiter" };
-
-int pcrw_usage_error(const char *cmd, const char *fmt, ...)
-{
-	return PCRW_EXIT_USAGE;
-}
-
-void pcrw_command_usage_to_stderr(const char *name)
-{
-}
-
-int model_collect(struct model *m)
-{
-	return 0;
-}
-
-/* The agent's state and the rings' holder come from files under /run:
- * no agent here. */
-bool rings_holder(struct rings_holder *h)
-{
-	memset(h, 0, sizeof(*h));
-	return false;
-}
-
-int agent_state_read(struct agent_state *s)
-{
-	memset(s, 0, sizeof(*s));
-	return -ENOENT;
-}
-
-/* Build and attach info come from the kernel: nothing to fuzz there. */
-void serve_render_info(FILE *f)
-{
-}
+#include "model.h"
+#include "who.h"
+#include "serve.h"
 
 static void check(int cond)
 {

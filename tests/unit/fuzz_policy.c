@@ -4,7 +4,7 @@
  * (user/reservations/policy_file.c, user/reservations/resv_cmd.c,
  * user/reservations/resv_store.c, user/reservations/resv_text.c). The first
  * byte picks the part:
- *  - 0: the rest is a policy file (parse_policy_stream). Each line is read
+ *  - 0: the rest is a policy file (policy_parse_stream). Each line is read
  *    whole: it gives at most one reservation, so there are never more of
  *    them than lines that start with "reserve"; each has CPUs that exist,
  *    1-32 counters or the whole PMU, and 1 to PCRW_MAX_GRANTS principals.
@@ -19,60 +19,13 @@
  *  - 3: a counter count: 1-32 or "all", nothing else.
  * Files are not created: a policy is only parsed, never loaded.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/reservations/policy_file.c"
-#include "../../user/util/trusted_file.c"
-#include "../../user/reservations/policy_pending.c"
-#include "../../user/reservations/resv_cmd.c"
-#include "../../user/reservations/resv_slots.c"
-#include "../../user/reservations/resv_quota.c"
-#include "../../user/util/names.c"
-#include "../../user/reservations/resv_in_the_way.c"
-#include "../../user/groups/arbiter_device.c"
-#include "../../user/reservations/resv_store.c"
-#include "../../user/reservations/resv_text.c"
-#include "../../user/reservations/resv_txn.c"
-#include "../../user/groups/component.c"
-#include "../../user/groups/pin.c"
-#include "../../user/groups/possible_cpus.c"
-#include "../../user/groups/map_size.c"
-#include "../../user/groups/kernel_probe.c"
-
-/* What those files call in the rest of pcrwatch and the fuzzer never
- * reaches: logging. */
-void pcrw_err(const char *fmt, ...)
-{
-}
-
-/* The program groups (component.c lists them): the fuzzer attaches none. */
-const struct component msr_component = { .name = "msr" },
-		       perf_component = { .name = "perf" },
-		       veto_component = { .name = "veto" },
-		       arbiter_component = { .name = "arbiter" };
-
-void pcrw_warn(const char *fmt, ...)
-{
-}
-
-/* The snapshot of events in the way needs the kernel: the fuzzer parses
- * policies and never applies one. */
-int perf_snapshot_open(struct perf_snapshot *s)
-{
-	return -1;
-}
-
-int perf_snapshot_take(struct perf_snapshot *s)
-{
-	return -1;
-}
-
-void perf_snapshot_close(struct perf_snapshot *s)
-{
-}
+#include "policy_file.h"
+#include "possible_cpus.h"
+#include "resv_text.h"
 
 static void check(int cond)
 {
@@ -147,8 +100,8 @@ static void quota_valid(const struct pcrw_quota *q, size_t cap_lines)
 
 static void policy_case(const char *text, size_t len)
 {
-	static struct resv_spec specs[MAX_POLICY];
-	static struct policy_pending pend[MAX_POLICY];
+	static struct resv_spec specs[POLICY_MAX];
+	static struct policy_pending pend[POLICY_MAX];
 	struct pcrw_quota q;
 	char err[ERRLEN];
 	size_t n = 0, npend = 0, i;
@@ -157,7 +110,7 @@ static void policy_case(const char *text, size_t len)
 	f = fmemopen((void *)text, len, "r");
 	if (!f)
 		return;
-	if (!parse_policy_stream(f, "fuzz", specs, &n, pend, &npend, &q, err,
+	if (!policy_parse_stream(f, "fuzz", specs, &n, pend, &npend, &q, err,
 				 sizeof(err))) {
 		check(n <= lines_of(text, len, "reserve"));
 		quota_valid(&q, lines_of(text, len, "cap"));

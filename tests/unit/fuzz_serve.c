@@ -11,11 +11,16 @@
  *    refused method, and the route
  *    agrees with a plain reference.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include "../../user/exporter/serve_http.c"
+#include "serve.h"
+
 
 static void check(int cond)
 {

@@ -15,12 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/views/timeline_log.c"
-#include "../../user/views/timeline_model.c"
-#include "../../user/views/timeline_draw.c"
-#include "../../user/views/timeline_svg.c"
-#include "../../user/util/names.c"
-#include "../../user/util/sanitize.c"
+#include "timeline.h"
 
 #define MAX_DEPTH 16
 

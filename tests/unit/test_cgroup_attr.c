@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "../../user/util/cgroup_attr.c"
+#include "cgroup_attr.h"
 #include "tap.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

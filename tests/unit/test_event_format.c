@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/views/event_format.c"
-#include "../../user/util/json.c"
-#include "../../user/model/model_records.c"
-#include "../../user/util/names.c"
-#include "../../user/util/sanitize.c"
-#include "../../user/views/who_format.c"
+#include "event_format.h"
+#include "json.h"
+#include "model.h"
+#include "who.h"
+#include "../../bpf/perf_track.h"
+#include "names.h"
+#include "sanitize.h"
 #include "tap.h"
 
 static struct pcrw_owner user(__u32 pid, const char *comm)

@@ -10,12 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../user/model/model_records.c"
-#include "../../user/views/who_format.c"
-#include "../../user/model/fixture_source.c"
-#include "../../user/util/names.c"
-#include "../../user/util/sanitize.c"
-#include "../../user/views/live_grid.c"
+#include "model.h"
+#include "who.h"
+#include "live.h"
+#include "names.h"
+#include "sanitize.h"
 #include "tap.h"
 
 static char path[] = "/tmp/pcrwatch-unit-fixture.XXXXXX";

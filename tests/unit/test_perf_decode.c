@@ -3,7 +3,10 @@
  * (user/model/perf_decode.c). */
 #include <string.h>
 
-#include "../../user/model/perf_decode.c"
+#include <linux/perf_event.h>
+
+#include "pcr_rules.h"
+#include "perf_decode.h"
 #include "tap.h"
 
 static const char *name(__u32 type, __u64 config, const char *pmu)

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../user/model/model_records.c"
-#include "../../user/placement/place.c"
+#include "place.h"
 #include "tap.h"
 
 /* Two CPUs of seven counters (six general-purpose and the cycle counter),

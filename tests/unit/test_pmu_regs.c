@@ -6,10 +6,12 @@
  * masks (pcr_msr_slot_mask, include/pcr_rules.h): one test per register
  * family of the audit in docs/MSR.md, and agreement with the map.
  */
+#include <errno.h>
 #include <string.h>
 
+#include "pcr_rules.h"
+#include "msr.h"
 #include "tap.h"
-#include "../../user/groups/msr_pmu.c"
 
 static const struct pmu_shape intel = { PMU_VENDOR_INTEL, 4, 3, 4 };
 static const struct pmu_shape intel_big = { PMU_VENDOR_INTEL, PMU_MAX_GP,

@@ -2,22 +2,12 @@
 /* Unit tests of the probe's pure parts: verdicts from measured numbers
  * (user/probe/readcost.c) and the hypervisor name tables
  * (user/probe/hypervisor.c). */
+#include <stdio.h>
 #include <string.h>
 
-#include "../../user/probe/readcost.c"
-#include "../../user/probe/hypervisor.c"
+#include "readcost.h"
+#include "hypervisor.h"
 #include "tap.h"
-
-/* hypervisor.c asks kernel_probe.c for the PMU; not used by these tests. */
-bool probe_hw_pmu(char *buf, size_t len)
-{
-	return false;
-}
-
-int probe_pmu_type(const char *name)
-{
-	return -1;
-}
 
 static void add(struct rc_report *rep, enum rc_id id, const char *name,
 		enum rc_kind kind, double median)

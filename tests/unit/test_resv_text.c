@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "../../user/reservations/resv_text.c"
-#include "../../user/util/names.c"
+#include "resv_text.h"
+#include "names.h"
 #include "tap.h"
 
 static char text[PCRW_CPULIST_LEN], err[256];

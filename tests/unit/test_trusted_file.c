@@ -6,13 +6,14 @@
  * tier is): files of another uid are made with chown.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../user/util/trusted_file.c"
+#include "trusted_file.h"
 #include "tap.h"
 
 #define OTHER_UID 2000

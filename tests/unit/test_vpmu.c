@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../user/probe/vpmu.c"
+#include "vpmu.h"
 #include "tap.h"
 
 static struct vpmu_task task(__u32 tgid, __u32 pid, const char *comm,

@@ -3,8 +3,7 @@
  * How many counters this CPU has, from CPUID, never assumed: Intel leaf 0xA
  * (version, general counters, fixed counters); AMD 0x80000001 ECX bit 23
  * (PerfCtrExtCore: 6 counters instead of the 4 legacy ones) and 0x80000022
- * (PerfMonV2: its own count and the global registers). No libbpf here, so
- * the unit tests include this file directly.
+ * (PerfMonV2: its own count and the global registers).
  */
 #include <errno.h>
 #include <stdio.h>

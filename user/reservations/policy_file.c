@@ -22,8 +22,6 @@
 #include "trusted_file.h"
 #include "policy_pending.h"
 
-#define MAX_POLICY PCRW_MAX_RESV
-
 /* Longer lines are refused whole: no real policy line comes near it. */
 #define POLICY_LINE_MAX 4096
 
@@ -184,10 +182,9 @@ static void pending_text(struct policy_pending *pp, const char *line)
  * caller), likely mistakes are warned about, and the file is refused if
  * any line is bad.
  */
-static int parse_policy_stream(FILE *f, const char *path,
-			       struct resv_spec *specs, size_t *n,
-			       struct policy_pending *pend, size_t *npend,
-			       struct pcrw_quota *q, char *err, size_t len)
+int policy_parse_stream(FILE *f, const char *path, struct resv_spec *specs,
+			size_t *n, struct policy_pending *pend, size_t *npend,
+			struct pcrw_quota *q, char *err, size_t len)
 {
 	struct policy_pending pp;
 	struct resv_spec sp;
@@ -219,7 +216,7 @@ static int parse_policy_stream(FILE *f, const char *path,
 		orig = strdup(line);
 		rc = policy_line(line, got, path, lineno, &sp, &pp, q, err,
 				 len);
-		if (!rc && *n >= MAX_POLICY) {
+		if (!rc && *n >= POLICY_MAX) {
 			snprintf(err, len, "%.40s:%d: too many reservations",
 				 path, lineno);
 			rc = -EINVAL;
@@ -269,7 +266,7 @@ static int parse_policy(const char *path, struct resv_spec *specs, size_t *n,
 	*n = 0;
 	if (!f)
 		return -errno;
-	rc = parse_policy_stream(f, path, specs, n, pend, npend, q, err, len);
+	rc = policy_parse_stream(f, path, specs, n, pend, npend, q, err, len);
 	fclose(f);
 	return rc;
 }
@@ -540,7 +537,7 @@ static int policy_put(struct resv_txn *t, const char *path,
 			 strerror(-rc));
 		return PCRW_EXIT_ERROR;
 	}
-	mine = calloc(PCRW_STORE_ENTRIES + MAX_POLICY, sizeof(*mine));
+	mine = calloc(PCRW_STORE_ENTRIES + POLICY_MAX, sizeof(*mine));
 	if (!mine)
 		return PCRW_EXIT_ERROR;
 	rc = build_policy(path, specs, n + npend, q, &t->cfg, t->all, t->n,
@@ -590,8 +587,8 @@ int apply_policy(const char *path, bool check_only)
 	struct resv_txn t;
 	int rc, off;
 
-	specs = calloc(MAX_POLICY, sizeof(*specs));
-	pend = calloc(MAX_POLICY, sizeof(*pend));
+	specs = calloc(POLICY_MAX, sizeof(*specs));
+	pend = calloc(POLICY_MAX, sizeof(*pend));
 	if (!specs || !pend) {
 		rc = PCRW_EXIT_ERROR;
 		goto free_specs;
