@@ -69,7 +69,55 @@ static int live_usage(FILE *f, int rc)
 	return rc;
 }
 
-int cmd_live(int argc, char **argv)
+/* The value of flag @opt (-i, -n, -s or -f) into @o: 0 or a usage error. */
+static int live_value(struct live_opts *o, int opt, const char *arg)
+{
+	char *end;
+	int s;
+
+	errno = 0;
+	switch (opt) {
+	case 'i':
+		o->interval = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(o->interval) ||
+		    o->interval < 0.05 || o->interval > 3600)
+			return pcrw_usage_error("live",
+						"bad --interval '%s': seconds "
+						"from 0.05 to 3600",
+						arg);
+		return 0;
+	case 'n':
+		o->iterations = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || o->iterations < 1)
+			return pcrw_usage_error("live",
+						"bad --iterations '%s': a "
+						"count of 1 or more",
+						arg);
+		return 0;
+	case 's':
+		s = live_sort_parse(arg);
+		if (s < 0)
+			return pcrw_usage_error("live",
+						"bad --sort '%s': cpu, busy, "
+						"conflicts or mux",
+						arg);
+		o->sort = (enum live_sort)s;
+		return 0;
+	default: /* 'f' */
+		if (strlen(arg) >= sizeof(o->filter))
+			return pcrw_usage_error("live",
+						"--filter is longer than %zu "
+						"characters",
+						sizeof(o->filter) - 1);
+		strcpy(o->filter, arg);
+		return 0;
+	}
+}
+
+/* The flags into @o, @cpus (parsed once the CPUs are known) and @text:
+ * 0 to go on, -1 after --help, else an enum pcrw_exit. */
+static int live_parse(int argc, char **argv, struct live_opts *o,
+		      const char **cpus, bool *text)
 {
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, 'i' },
@@ -85,75 +133,38 @@ int cmd_live(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct live_opts o = { .interval = 1.0, .per_cpu = -1 };
-	const char *cpus = NULL;
-	char why[160];
-	bool text = false;
-	struct model m;
-	char *end;
-	int opt, err, s;
+	int opt, rc;
 
 	while ((opt = pcrw_getopt("live", argc, argv, "i:n:s:f:cah", opts)) !=
 	       -1) {
 		switch (opt) {
 		case 'i':
-			errno = 0;
-			o.interval = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    !isfinite(o.interval) || o.interval < 0.05 ||
-			    o.interval > 3600)
-				return pcrw_usage_error(
-					"live",
-					"bad --interval '%s': seconds from "
-					"0.05 to 3600",
-					optarg);
-			break;
 		case 'n':
-			errno = 0;
-			o.iterations = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || o.iterations < 1)
-				return pcrw_usage_error(
-					"live",
-					"bad --iterations '%s': a count of 1 "
-					"or more",
-					optarg);
-			break;
 		case 's':
-			s = live_sort_parse(optarg);
-			if (s < 0)
-				return pcrw_usage_error(
-					"live",
-					"bad --sort '%s': cpu, busy, conflicts "
-					"or mux",
-					optarg);
-			o.sort = (enum live_sort)s;
-			break;
 		case 'f':
-			if (strlen(optarg) >= sizeof(o.filter))
-				return pcrw_usage_error("live",
-							"--filter is longer "
-							"than %zu characters",
-							sizeof(o.filter) - 1);
-			strcpy(o.filter, optarg);
+			rc = live_value(o, opt, optarg);
+			if (rc)
+				return rc;
 			break;
 		case 'c':
-			o.conflicts_only = true;
+			o->conflicts_only = true;
 			break;
 		case 'a':
-			o.all_cpus = true;
+			o->all_cpus = true;
 			break;
 		case 'T':
-			text = true;
+			*text = true;
 			break;
-		case 'C': /* parsed once the CPUs are known */
-			cpus = optarg;
+		case 'C':
+			*cpus = optarg;
 			break;
 		case 'M':
 		case 'P':
-			o.per_cpu = opt == 'P';
+			o->per_cpu = opt == 'P';
 			break;
 		case 'h':
-			return live_usage(stdout, PCRW_EXIT_OK);
+			live_usage(stdout, PCRW_EXIT_OK);
+			return -1;
 		default:
 			return PCRW_EXIT_USAGE;
 		}
@@ -161,7 +172,21 @@ int cmd_live(int argc, char **argv)
 	if (optind < argc)
 		return pcrw_usage_error("live", "unexpected argument '%s'",
 					argv[optind]);
+	return 0;
+}
 
+int cmd_live(int argc, char **argv)
+{
+	struct live_opts o = { .interval = 1.0, .per_cpu = -1 };
+	const char *cpus = NULL;
+	char why[160];
+	bool text = false;
+	struct model m;
+	int err;
+
+	err = live_parse(argc, argv, &o, &cpus, &text);
+	if (err)
+		return err < 0 ? PCRW_EXIT_OK : err;
 	if (!text) {
 		const char *term = getenv("TERM");
 

@@ -78,20 +78,31 @@ static void slot_record(struct model *m, int cpu, __u32 slot,
 	}
 }
 
+/* The msr group's per-CPU map @name, and in *@v room for one lookup of it
+ * (@ncpu values of @size): its fd, or a negative errno. */
+static int percpu_open(const char *name, int ncpu, size_t size, void **v)
+{
+	int fd = msr_pin_get(name);
+
+	if (fd < 0)
+		return fd;
+	*v = calloc((size_t)ncpu, size);
+	if (!*v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return fd;
+}
+
 static int collect_slots(struct model *m, int ncpu)
 {
 	struct pcrw_msr_slot *v;
 	__u32 slot;
 	int fd, cpu, err = 0;
 
-	fd = msr_pin_get("shadow");
+	fd = percpu_open("shadow", ncpu, sizeof(*v), (void **)&v);
 	if (fd < 0)
 		return fd;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (!v) {
-		close(fd);
-		return -ENOMEM;
-	}
 	for (slot = 0; slot < PCR_MAX_SLOTS && !err; slot++) {
 		if (bpf_map_lookup_elem(fd, &slot, v)) {
 			err = -errno;
@@ -113,14 +124,9 @@ static int collect_globals(struct model *m, int ncpu)
 	__u32 key = 0;
 	int fd, cpu, err = 0;
 
-	fd = msr_pin_get("cpu_state");
+	fd = percpu_open("cpu_state", ncpu, sizeof(*v), (void **)&v);
 	if (fd < 0)
 		return fd;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (!v) {
-		close(fd);
-		return -ENOMEM;
-	}
 	if (bpf_map_lookup_elem(fd, &key, v))
 		err = -errno;
 	for (cpu = 0; cpu < ncpu && !err; cpu++) {

@@ -499,6 +499,74 @@ static const char *timer_hint(const struct rc_result *cheap)
 	}
 }
 
+/* A cycle counter's verdict: does a read trap, and what to time with. */
+static void judge_counter(struct rc_result *r, const struct rc_result *cheap,
+			  const char *tcg)
+{
+	if (r->ratio >= RC_TRAP_RATIO)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "cycle counter reads trap: %.0fx the %s; use %s for "
+			 "time%s",
+			 r->ratio, label(cheap), timer_hint(cheap), tcg);
+	else if (r->ratio >= RC_SLOW_RATIO)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "cycle counter reads are slow: %.1fx the %s; count "
+			 "cycles coarsely, time with %s%s",
+			 r->ratio, label(cheap), timer_hint(cheap), tcg);
+	else
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "cycle counter reads do not trap: %.1fx the %s, fine "
+			 "for fine-grained counting%s",
+			 r->ratio, label(cheap), tcg);
+}
+
+/* The verdict of source @r, measured against the cheapest timer @cheap
+ * and the system call @sys (NULL when not measured). */
+static void judge_one(const struct rc_report *rep, struct rc_result *r,
+		      const struct rc_result *cheap,
+		      const struct rc_result *sys, const char *tcg)
+{
+	const char *cs = rep->clocksource[0] ? rep->clocksource : NULL;
+
+	r->ratio = r->median_ns / cheap->median_ns;
+	if (r == cheap)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "the cheapest time source here: use it for "
+			 "fine-grained time%s",
+			 tcg);
+	else if (r->id == RC_VDSO && sys &&
+		 r->median_ns >= RC_VDSO_FALLBACK_SHARE * sys->median_ns)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "the vDSO falls back to a system call (clocksource "
+			 "%s): %.0fx the %s",
+			 cs ? cs : "?", r->ratio, label(cheap));
+	else if (r->id == RC_VDSO && sys)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "no system call (the vDSO reads %s): %.1fx the %s, "
+			 "%.0fx cheaper than the system call",
+			 cs ? cs : "the clock", r->ratio, label(cheap),
+			 sys->median_ns / r->median_ns);
+	else if (r->kind == RC_COUNTER)
+		judge_counter(r, cheap, tcg);
+	else if (r->kind == RC_SYSCALL)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "a system call per read: %.0fx the %s; fine for "
+			 "totals per interval, not for timing short code",
+			 r->ratio, label(cheap));
+	else if (r->ratio >= RC_TRAP_RATIO)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "traps or is emulated: %.0fx the %s", r->ratio,
+			 label(cheap));
+	else if (r->ratio >= RC_SLOW_RATIO)
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "%.1fx the %s: prefer %s", r->ratio, label(cheap),
+			 timer_hint(cheap));
+	else
+		snprintf(r->verdict, sizeof(r->verdict),
+			 "about as cheap as the %s (%.1fx)", label(cheap),
+			 r->ratio);
+}
+
 void rc_judge(struct rc_report *rep, bool emulated)
 {
 	const char *tcg =
@@ -522,84 +590,15 @@ void rc_judge(struct rc_report *rep, bool emulated)
 	}
 	for (i = 0; i < rep->nr; i++) {
 		r = &rep->src[i];
-		if (!r->available) {
-			r->ratio = 0;
+		r->ratio = 0;
+		if (!r->available)
 			snprintf(r->verdict, sizeof(r->verdict),
 				 "cannot be read here: %s", r->reason);
-			continue;
-		}
-		if (!cheap) {
-			r->ratio = 0;
+		else if (!cheap)
 			snprintf(r->verdict, sizeof(r->verdict),
 				 "measured; no timer to compare with");
-			continue;
-		}
-		r->ratio = r->median_ns / cheap->median_ns;
-		if (r == cheap) {
-			snprintf(r->verdict, sizeof(r->verdict),
-				 "the cheapest time source here: use it for "
-				 "fine-grained time%s",
-				 tcg);
-		} else if (r->id == RC_VDSO && sys &&
-			   r->median_ns >=
-				   RC_VDSO_FALLBACK_SHARE * sys->median_ns) {
-			snprintf(r->verdict, sizeof(r->verdict),
-				 "the vDSO falls back to a system call "
-				 "(clocksource %s): %.0fx the %s",
-				 rep->clocksource[0] ? rep->clocksource : "?",
-				 r->ratio, label(cheap));
-		} else if (r->id == RC_VDSO && sys) {
-			snprintf(
-				r->verdict, sizeof(r->verdict),
-				"no system call (the vDSO reads %s): %.1fx the "
-				"%s, %.0fx cheaper than the system call",
-				rep->clocksource[0] ? rep->clocksource
-						    : "the clock",
-				r->ratio, label(cheap),
-				sys->median_ns / r->median_ns);
-		} else if (r->kind == RC_COUNTER) {
-			if (r->ratio >= RC_TRAP_RATIO)
-				snprintf(r->verdict, sizeof(r->verdict),
-					 "cycle counter reads trap: %.0fx the "
-					 "%s; "
-					 "use %s for time%s",
-					 r->ratio, label(cheap),
-					 timer_hint(cheap), tcg);
-			else if (r->ratio >= RC_SLOW_RATIO)
-				snprintf(r->verdict, sizeof(r->verdict),
-					 "cycle counter reads are slow: %.1fx "
-					 "the "
-					 "%s; count cycles coarsely, time with "
-					 "%s%s",
-					 r->ratio, label(cheap),
-					 timer_hint(cheap), tcg);
-			else
-				snprintf(r->verdict, sizeof(r->verdict),
-					 "cycle counter reads do not trap: "
-					 "%.1fx "
-					 "the %s, fine for fine-grained "
-					 "counting%s",
-					 r->ratio, label(cheap), tcg);
-		} else if (r->kind == RC_SYSCALL) {
-			snprintf(
-				r->verdict, sizeof(r->verdict),
-				"a system call per read: %.0fx the %s; fine "
-				"for totals per interval, not for timing short "
-				"code",
-				r->ratio, label(cheap));
-		} else if (r->ratio >= RC_TRAP_RATIO) {
-			snprintf(r->verdict, sizeof(r->verdict),
-				 "traps or is emulated: %.0fx the %s", r->ratio,
-				 label(cheap));
-		} else if (r->ratio >= RC_SLOW_RATIO) {
-			snprintf(r->verdict, sizeof(r->verdict),
-				 "%.1fx the %s: prefer %s", r->ratio,
-				 label(cheap), timer_hint(cheap));
-		} else {
-			snprintf(r->verdict, sizeof(r->verdict),
-				 "about as cheap as the %s (%.1fx)",
-				 label(cheap), r->ratio);
-		}
+		else
+			judge_one(rep, r, cheap, sys, tcg);
 	}
 }
 

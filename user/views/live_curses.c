@@ -56,6 +56,17 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void move_sel(struct ui *u, int delta)
+{
+	u->sel += delta;
+	if (u->sel >= u->g.nrows)
+		u->sel = u->g.nrows - 1;
+	if (u->sel < 0)
+		u->sel = 0;
+	if (u->g.nrows)
+		u->sel_cpu = u->g.rows[u->sel].cpu;
+}
+
 static void select_cpu(struct ui *u)
 {
 	int r;
@@ -65,12 +76,7 @@ static void select_cpu(struct ui *u)
 			u->sel = r;
 			return;
 		}
-	if (u->sel >= u->g.nrows)
-		u->sel = u->g.nrows - 1;
-	if (u->sel < 0)
-		u->sel = 0;
-	if (u->g.nrows)
-		u->sel_cpu = u->g.rows[u->sel].cpu;
+	move_sel(u, 0);
 }
 
 /* Rebuild the grid from the model as it is (after a key changed the
@@ -378,17 +384,6 @@ static void prompt_filter(struct ui *u)
 	}
 	noecho();
 	curs_set(0);
-}
-
-static void move_sel(struct ui *u, int delta)
-{
-	u->sel += delta;
-	if (u->sel >= u->g.nrows)
-		u->sel = u->g.nrows - 1;
-	if (u->sel < 0)
-		u->sel = 0;
-	if (u->g.nrows)
-		u->sel_cpu = u->g.rows[u->sel].cpu;
 }
 
 /* Returns false to quit. */

@@ -278,14 +278,100 @@ static void merge_rows(struct live_grid *g)
 	g->nrows = out;
 }
 
+/* What a row gathers from its records before its MUX and filter are
+ * known. */
+struct row_acc {
+	double run, ena; /* the records' running and enabled times */
+	bool match; /* a record matches the filter */
+	bool untimed; /* an active record not timed yet */
+};
+
+/* @nrows rows, cleared: one for each CPU, the last the task row. */
+static int grid_rows(struct live_grid *g, int nrows, int ncpu)
+{
+	int r;
+
+	if ((size_t)nrows > g->cap_rows) {
+		struct live_row *grown =
+			realloc(g->rows, nrows * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		g->rows = grown;
+		g->cap_rows = (size_t)nrows;
+	}
+	memset(g->rows, 0, nrows * sizeof(*g->rows));
+	for (r = 0; r < nrows; r++)
+		g->rows[r].cpu = g->rows[r].cpu_last =
+			r < ncpu ? r : LIVE_TASK_ROW;
+	return 0;
+}
+
+/* Each record into its CPU's row (a task's into the task row): its cell,
+ * or a wait when the counter is taken or it has none. */
+static void fill_rows(struct live_grid *g, const struct model *m,
+		      const struct live_opts *o, struct row_acc *acc, int ncpu)
+{
+	size_t i;
+	int r, c;
+
+	for (i = 0; i < m->nr_recs; i++) {
+		const struct owner_record *rec = &m->recs[i];
+		struct live_row *row;
+
+		r = rec->cpu >= 0 ? rec->cpu : ncpu;
+		row = &g->rows[r];
+		if (record_matches(rec, o->filter))
+			acc[r].match = true;
+		row->conflicts += rec->conflicts;
+		/* MUX speaks for what ran or could run (model_settle); an
+		 * active record not yet timed counts as never multiplexed. */
+		acc[r].run += (double)rec->mux_running;
+		acc[r].ena += (double)rec->mux_enabled;
+		if (rec->state == SLOT_ACTIVE && !rec->mux_enabled)
+			acc[r].untimed = true;
+		c = rec->state == SLOT_ACTIVE ? column_of(g, who_counter(rec))
+					      : -1;
+		if (c >= 0 && !row->cell[c]) {
+			row->cell[c] = rec;
+			row->held++;
+		} else if (c >= 0 || model_waiting(rec)) {
+			row->waiting++; /* two on one counter: one waits */
+		}
+	}
+}
+
+/* Whether @row stays in view under @o's filters; an idle CPU left out
+ * is counted in g->idle_cpus. */
+static bool row_shown(struct live_grid *g, const struct live_row *row,
+		      const struct row_acc *acc, const struct live_opts *o,
+		      bool keep_idle, bool task_row)
+{
+	bool empty = !row->held && !row->waiting && !row->reserved;
+
+	if (row->cpu == LIVE_TASK_ROW && !task_row)
+		return false;
+	if (o->by_cpu && (row->cpu == LIVE_TASK_ROW ||
+			  !((o->cpus[row->cpu / 64] >> (row->cpu % 64)) & 1)))
+		return false;
+	if (empty) {
+		if (keep_idle && !o->filter[0] && !o->conflicts_only)
+			return true;
+		if (row->cpu != LIVE_TASK_ROW)
+			g->idle_cpus++;
+		return false;
+	}
+	return (acc->match || !o->filter[0]) &&
+	       (!o->conflicts_only || row->conflicts);
+}
+
 int live_grid_build(struct live_grid *g, const struct model *m,
 		    const struct live_opts *o, bool keep_idle)
 {
-	double *run = NULL, *ena = NULL;
-	int ncpu = m->nr_cpus > 0 ? m->nr_cpus : 1, nrows, r, c, out;
-	bool *match = NULL, *untimed = NULL, task_row = false;
+	int ncpu = m->nr_cpus > 0 ? m->nr_cpus : 1, nrows, r, out;
+	struct row_acc *acc;
+	bool task_row = false;
 	size_t i;
-	int err = 0;
 
 	g->m = m;
 	g->ncols = 0;
@@ -303,91 +389,32 @@ int live_grid_build(struct live_grid *g, const struct model *m,
 			add_column(g, who_counter(&m->recs[i]));
 
 	nrows = ncpu + 1; /* slot ncpu is the task row */
-	if ((size_t)nrows > g->cap_rows) {
-		struct live_row *grown =
-			realloc(g->rows, nrows * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		g->rows = grown;
-		g->cap_rows = (size_t)nrows;
+	acc = calloc((size_t)nrows, sizeof(*acc));
+	if (!acc || grid_rows(g, nrows, ncpu)) {
+		free(acc);
+		return -ENOMEM;
 	}
-	run = calloc((size_t)nrows, sizeof(*run));
-	ena = calloc((size_t)nrows, sizeof(*ena));
-	match = calloc((size_t)nrows, sizeof(*match));
-	untimed = calloc((size_t)nrows, sizeof(*untimed));
-	if (!run || !ena || !match || !untimed) {
-		err = -ENOMEM;
-		goto out;
-	}
-	memset(g->rows, 0, nrows * sizeof(*g->rows));
-	for (r = 0; r < nrows; r++)
-		g->rows[r].cpu = g->rows[r].cpu_last =
-			r < ncpu ? r : LIVE_TASK_ROW;
-
-	for (i = 0; i < m->nr_recs; i++) {
-		const struct owner_record *rec = &m->recs[i];
-		struct live_row *row;
-
-		r = rec->cpu >= 0 ? rec->cpu : ncpu;
-		row = &g->rows[r];
-		if (record_matches(rec, o->filter))
-			match[r] = true;
-		row->conflicts += rec->conflicts;
-		/* MUX speaks for what ran or could run (model_settle); an
-		 * active record not yet timed counts as never multiplexed. */
-		run[r] += (double)rec->mux_running;
-		ena[r] += (double)rec->mux_enabled;
-		if (rec->state == SLOT_ACTIVE && !rec->mux_enabled)
-			untimed[r] = true;
-		c = rec->state == SLOT_ACTIVE ? column_of(g, who_counter(rec))
-					      : -1;
-		if (c >= 0 && !row->cell[c]) {
-			row->cell[c] = rec;
-			row->held++;
-		} else if (c >= 0 || model_waiting(rec)) {
-			row->waiting++; /* two on one counter: one waits */
-		}
-	}
+	fill_rows(g, m, o, acc, ncpu);
 	mark_reserved(g, m, ncpu);
 
 	/* Filter in place, then sort. */
 	for (r = 0, out = 0; r < nrows; r++) {
 		struct live_row *row = &g->rows[r];
-		bool empty = !row->held && !row->waiting && !row->reserved;
 
-		row->mux = ena[r] > 0	? run[r] / ena[r]
-			   : untimed[r] ? 1.0
-					: LIVE_NO_MUX;
-		if (row->cpu == LIVE_TASK_ROW && !task_row)
+		row->mux = acc[r].ena > 0   ? acc[r].run / acc[r].ena
+			   : acc[r].untimed ? 1.0
+					    : LIVE_NO_MUX;
+		if (!row_shown(g, row, &acc[r], o, keep_idle, task_row))
 			continue;
-		if (o->by_cpu &&
-		    (row->cpu == LIVE_TASK_ROW ||
-		     !((o->cpus[row->cpu / 64] >> (row->cpu % 64)) & 1)))
-			continue;
-		if (empty) {
-			if (!keep_idle || o->filter[0] || o->conflicts_only) {
-				if (row->cpu != LIVE_TASK_ROW)
-					g->idle_cpus++;
-				continue;
-			}
-		} else if ((!match[r] && o->filter[0]) ||
-			   (o->conflicts_only && !row->conflicts)) {
-			continue;
-		}
 		if (out != r)
 			g->rows[out] = *row;
 		out++;
 	}
+	free(acc);
 	g->nrows = out;
 	if (o->per_cpu == 0 || (o->per_cpu < 0 && ncpu > LIVE_PER_CPU_MAX))
 		merge_rows(g);
 	cmp_sort = o->sort;
 	qsort(g->rows, (size_t)g->nrows, sizeof(*g->rows), row_cmp);
-out:
-	free(run);
-	free(ena);
-	free(match);
-	free(untimed);
-	return err;
+	return 0;
 }
