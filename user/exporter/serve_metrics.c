@@ -18,6 +18,7 @@
 
 #include "agent_state.h"
 #include "component.h"
+#include "event_stream.h"
 #include "names.h"
 #include "resv_store.h"
 #include "resv_text.h"

@@ -32,7 +32,6 @@
 #include "component.h"
 #include "model.h"
 #include "kernel_probe.h"
-#include "resv_store.h"
 #include "map_size.h"
 
 static const char *const pins[] = { "link_reg_change", "link_deny",

@@ -35,6 +35,9 @@ enum slot_state {
 	SLOT_FREE = 5, /* nobody (used by views for empty grid cells) */
 };
 
+/* The word for a slot state ("active", ...). */
+const char *state_name(enum slot_state s);
+
 /* One hardware event or directly programmed counter. */
 struct owner_record {
 	__u64 id; /* stable within a refresh: event address hash or cpu<<32|msr

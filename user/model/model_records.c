@@ -38,6 +38,18 @@ void model_clear(struct model *m)
 	m->include_software = sw;
 }
 
+const char *state_name(enum slot_state s)
+{
+	static const char *const names[] = {
+		[SLOT_ACTIVE] = "active", [SLOT_INACTIVE] = "inactive",
+		[SLOT_ERROR] = "error",	  [SLOT_OFF] = "off",
+		[SLOT_IDLE] = "idle",	  [SLOT_FREE] = "free",
+	};
+
+	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s]
+								  : "unknown";
+}
+
 int model_add(struct model *m, const struct owner_record *r)
 {
 	struct owner_record *grown;

@@ -25,12 +25,14 @@ int policy_pending_write(const struct policy_pending *p, size_t n)
 	const char *tmp = POLICY_PENDING_FILE ".new";
 	size_t i;
 	FILE *f;
+	int rc;
 
 	if (!n)
 		return unlink(POLICY_PENDING_FILE) && errno != ENOENT ? -errno
 								      : 0;
-	if (mkdir(PCRW_RUN_DIR, 0700) && errno != EEXIST)
-		return -errno;
+	rc = pcrw_run_dir_make();
+	if (rc)
+		return rc;
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;

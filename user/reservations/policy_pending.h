@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "event_stream.h"
+#include "run_dir.h"
 
 #define POLICY_PENDING_FILE PCRW_RUN_DIR "/policy.pending"
 

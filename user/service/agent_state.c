@@ -12,9 +12,11 @@ int agent_state_write(const struct agent_state *s)
 {
 	const char *tmp = AGENT_STATE_FILE ".new";
 	FILE *f;
+	int rc;
 
-	if (mkdir(PCRW_RUN_DIR, 0700) && errno != EEXIST)
-		return -errno;
+	rc = pcrw_run_dir_make();
+	if (rc)
+		return rc;
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;

@@ -11,7 +11,7 @@
 
 #include <linux/types.h>
 
-#include "event_stream.h"
+#include "run_dir.h"
 
 #define AGENT_STATE_FILE PCRW_RUN_DIR "/agent.state"
 

@@ -81,8 +81,9 @@ int rings_take(const char *role, const char *log_dir, __u64 seq_start, int *fd,
 {
 	int lfd, rc;
 
-	if (mkdir(PCRW_RUN_DIR, 0700) && errno != EEXIST)
-		return -errno;
+	rc = pcrw_run_dir_make();
+	if (rc)
+		return rc;
 	lfd = open(RINGS_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lfd < 0)
 		return -errno;

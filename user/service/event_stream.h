@@ -24,7 +24,8 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
-#define PCRW_RUN_DIR "/run/pcrwatch"
+#include "run_dir.h"
+
 #define RINGS_LOCK PCRW_RUN_DIR "/rings.lock"
 #define RINGS_HANDOVER PCRW_RUN_DIR "/rings.handover"
 /* The agent's log folder, kept after it stops: `events --since` reads it. */

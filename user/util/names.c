@@ -47,17 +47,6 @@ const char *path_name(__u32 path)
 	return NAME_OR(names, path, "unknown");
 }
 
-const char *state_name(enum slot_state s)
-{
-	static const char *const names[] = {
-		[SLOT_ACTIVE] = "active", [SLOT_INACTIVE] = "inactive",
-		[SLOT_ERROR] = "error",	  [SLOT_OFF] = "off",
-		[SLOT_IDLE] = "idle",	  [SLOT_FREE] = "free",
-	};
-
-	return NAME_OR(names, (unsigned int)s, "unknown");
-}
-
 const char *event_kind_name(__u32 kind)
 {
 	static const char *const names[] = {

@@ -3,14 +3,16 @@
 #ifndef PCRW_NAMES_H
 #define PCRW_NAMES_H
 
-#include "model.h"
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "../../bpf/pcrwatch.h"
 
 const char *layer_name(__u32 layer); /* enum pcr_layer */
 /* No owner at all (a free counter): its layer reads "none". */
 bool owner_is_none(__u32 path, const struct pcrw_owner *o);
 const char *owner_layer_name(__u32 path, const struct pcrw_owner *o);
 const char *path_name(__u32 path); /* enum pcrw_path */
-const char *state_name(enum slot_state s);
 const char *event_kind_name(__u32 kind); /* enum pcrw_event_kind */
 /* The same kind as a JSON field name (snake_case). */
 const char *event_kind_key(__u32 kind);
