@@ -252,6 +252,23 @@ static void warn_existing_events(void)
 	free(all);
 }
 
+static int enforce_usage(void)
+{
+	printf("Usage: pcrwatch enforce [--audit] [--policy "
+	       "FILE] [--once]\n"
+	       "                        [--signal-enforce]\n\n"
+	       "Attach and pin the vetoes, load FILE (again on "
+	       "SIGHUP) and log each\n"
+	       "veto. Enforcement goes on after pcrwatch exits "
+	       "or is killed: the\n"
+	       "programs and reservations stay pinned until "
+	       "`pcrwatch detach`.\n"
+	       "  --audit   log would-be vetoes, deny nothing\n"
+	       "  --once    attach, load, and exit without "
+	       "logging\n");
+	return PCRW_EXIT_OK;
+}
+
 int cmd_enforce(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -283,19 +300,7 @@ int cmd_enforce(int argc, char **argv)
 			once = true;
 			break;
 		case 'h':
-			printf("Usage: pcrwatch enforce [--audit] [--policy "
-			       "FILE] [--once]\n"
-			       "                        [--signal-enforce]\n\n"
-			       "Attach and pin the vetoes, load FILE (again on "
-			       "SIGHUP) and log each\n"
-			       "veto. Enforcement goes on after pcrwatch exits "
-			       "or is killed: the\n"
-			       "programs and reservations stay pinned until "
-			       "`pcrwatch detach`.\n"
-			       "  --audit   log would-be vetoes, deny nothing\n"
-			       "  --once    attach, load, and exit without "
-			       "logging\n");
-			return PCRW_EXIT_OK;
+			return enforce_usage();
 		default:
 			return PCRW_EXIT_USAGE;
 		}

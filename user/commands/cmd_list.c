@@ -129,17 +129,52 @@ static void print_expired(const struct pcrw_resv *r)
 			       (unsigned long long)r->grants[j].id);
 }
 
+/* One reservation's line under list_header(), and its expiry. */
+static void print_row(const struct pcrw_resv *r)
+{
+	char cpus[PCRW_CPULIST_LEN], who[160], cnt[16], slots[24], layers[32];
+	size_t off;
+	__u32 j;
+
+	resv_format_cpus(r->cpus, cpus, sizeof(cpus));
+	if (resv_whole_pmu(r->nr_counters)) {
+		snprintf(cnt, sizeof(cnt), "all");
+		snprintf(slots, sizeof(slots), "all");
+	} else {
+		snprintf(cnt, sizeof(cnt), "%u", r->nr_counters);
+		snprintf(slots, sizeof(slots), "0x%llx",
+			 (unsigned long long)r->slot_mask);
+	}
+	san_term(who, sizeof(who), r->label, sizeof(r->label));
+	/* the other principals after the label, as many as fit whole */
+	for (j = 1; j < r->nr_grants; j++) {
+		off = strlen(who);
+		if (off + 2 >= sizeof(who))
+			break;
+		who[off] = ',';
+		resv_format_principal(&r->grants[j], who + off + 1,
+				      sizeof(who) - off - 1);
+	}
+	if (!r->nr_grants)
+		snprintf(who, sizeof(who), "nobody");
+	resv_format_layers(r->regs.control, layers, sizeof(layers));
+	printf("%-4llu %-10s %-9s %-12s %-6s %-22s %-7llu %s%s\n",
+	       (unsigned long long)r->id, cpus, cnt, slots,
+	       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no", layers,
+	       (unsigned long long)resv_store_vetoes(r->id), who,
+	       r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
+	print_expired(r);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	struct pcrw_resv *all = NULL;
 	struct pcrw_veto_cfg cfg;
 	struct pcrw_quota q;
-	char cpus[PCRW_CPULIST_LEN], who[160], state[160];
+	char state[160];
 	size_t n = 0, i;
-	__u32 j;
-	int rc;
-
 	bool json;
+	int rc;
 
 	rc = list_args(argc, argv, &json);
 	if (rc >= 0)
@@ -163,37 +198,8 @@ int cmd_list(int argc, char **argv)
 	if (rc)
 		return resv_store_error("list", rc);
 	list_header();
-	for (i = 0; i < n; i++) {
-		struct pcrw_resv *r = &all[i];
-		char cnt[16], slots[24], layers[32];
-		size_t off;
-
-		resv_format_cpus(r->cpus, cpus, sizeof(cpus));
-		if (resv_whole_pmu(r->nr_counters)) {
-			snprintf(cnt, sizeof(cnt), "all");
-			snprintf(slots, sizeof(slots), "all");
-		} else {
-			snprintf(cnt, sizeof(cnt), "%u", r->nr_counters);
-			snprintf(slots, sizeof(slots), "0x%llx",
-				 (unsigned long long)r->slot_mask);
-		}
-		san_term(who, sizeof(who), r->label, sizeof(r->label));
-		for (j = 1; j < r->nr_grants; j++) {
-			off = strlen(who);
-			who[off] = ',';
-			resv_format_principal(&r->grants[j], who + off + 1,
-					      sizeof(who) - off - 1);
-		}
-		if (!r->nr_grants)
-			snprintf(who, sizeof(who), "nobody");
-		resv_format_layers(r->regs.control, layers, sizeof(layers));
-		printf("%-4llu %-10s %-9s %-12s %-6s %-22s %-7llu %s%s\n",
-		       (unsigned long long)r->id, cpus, cnt, slots,
-		       r->regs.control & PCR_CTL_DIRECT_MSR ? "yes" : "no",
-		       layers, (unsigned long long)resv_store_vetoes(r->id),
-		       who, r->flags & PCRW_RESV_F_POLICY ? " (policy)" : "");
-		print_expired(r);
-	}
+	for (i = 0; i < n; i++)
+		print_row(&all[i]);
 	if (!list_module_text(false) && !n)
 		printf("(no reservations)\n");
 	print_pending();
