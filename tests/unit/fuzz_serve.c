@@ -21,7 +21,6 @@
 
 #include "serve.h"
 
-
 static void check(int cond)
 {
 	if (!cond)
