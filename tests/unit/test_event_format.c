@@ -2,12 +2,14 @@
 /*
  * Unit tests of the event formatter (user/views/event_format.c): each kind says
  * only its own fields, and an event reads the same from a ring buffer as
- * from the agent's JSON-lines log (written, read back, formatted again).
+ * from the agent's JSON-lines log (written, read back by the decoder
+ * `pcrwatch events` uses, user/service/event_decode.c, formatted again).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "event_format.h"
+#include "event_log.h"
 #include "json.h"
 #include "model.h"
 #include "who.h"
@@ -57,17 +59,16 @@ static char *log_line(const struct pcrw_event *e)
 /* The text of @e, and the text of its log line read back: the same. */
 static bool same_from_log(const struct pcrw_event *e)
 {
-	char ring[512], logged[512], group[32], when[40];
-	struct pcrw_event back;
+	char ring[512], logged[512];
+	struct event_log_rec back;
 	char *line = log_line(e);
 	bool same;
 
 	event_format(ring, sizeof(ring), "perf", e, NULL);
-	same = !event_parse_json(line, &back, group, sizeof(group), when,
-				 sizeof(when));
-	event_format(logged, sizeof(logged), group, &back, NULL);
-	same = same && !strcmp(ring, logged) && !strcmp(group, "perf") &&
-	       !strcmp(when, "2026-12-04T19:00:00.000000000Z");
+	same = !event_log_decode(line, &back);
+	event_format(logged, sizeof(logged), back.group, &back.e, NULL);
+	same = same && !strcmp(ring, logged) && !strcmp(back.group, "perf") &&
+	       back.real_ns == 1 && back.line == line;
 	if (!same)
 		printf("# ring: %s\n# log:  %s\n# line: %s", ring, logged,
 		       line);
@@ -226,22 +227,96 @@ TEST(lines_that_are_not_events_are_refused)
 		"",
 		"not json",
 		"{\"type\":\"counts\",\"group\":\"perf\"}",
-		"{\"type\":\"event\",\"kind\":\"nonsense\"}",
 		"{\"type\":\"event\"",
 		"{\"kind\":\"veto\",\"type\":\"event\",\"actor\":{\"comm\":"
 		"\"\\u12",
 	};
-	struct pcrw_event e;
-	char group[32], when[40];
+	struct event_log_rec r;
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		CHECK(event_parse_json(bad[i], &e, group, sizeof(group), when,
-				       sizeof(when)));
+	for (i = 0; i < 3; i++)
+		CHECK(event_log_decode(bad[i], &r));
 	/* cut short: no crash, whatever it makes of it */
 	for (; i < sizeof(bad) / sizeof(bad[0]); i++)
-		event_parse_json(bad[i], &e, group, sizeof(group), when,
-				 sizeof(when));
+		event_log_decode(bad[i], &r);
+}
+
+/* A kind a newer agent wrote is a record of an unknown kind, with its
+ * sequence number: not a line to skip (which `events` would count as
+ * lost). */
+TEST(an_unknown_kind_is_still_a_record)
+{
+	struct event_log_rec r;
+
+	CHECK(!event_log_decode("{\"type\":\"event\",\"kind\":\"nonsense\","
+				"\"cpu\":3,\"seq\":9}",
+				&r));
+	CHECK_EQ(r.e.kind, 0);
+	CHECK_EQ(r.e.cpu, 3);
+	CHECK_EQ(r.seq, 9);
+	CHECK(!strcmp(event_kind_name(r.e.kind), "unknown"));
+}
+
+/* A key is the record's own only: one of the same name inside a nested
+ * object or inside a string is not taken for it. */
+TEST(nested_keys_are_not_the_records)
+{
+	struct event_log_rec r;
+
+	CHECK(!event_log_decode(
+		"{\"type\":\"event\",\"actor\":{\"cpu\":7,\"seq\":9,"
+		"\"slot\":5,\"type\":\"x\",\"layer\":\"user\","
+		"\"path\":\"perf\",\"pid\":5,\"comm\":\"\\\"cpu\\\":8\"},"
+		"\"kind\":\"veto\",\"cpu\":2,\"seq\":3}\n",
+		&r));
+	CHECK_EQ(r.e.cpu, 2);
+	CHECK_EQ(r.seq, 3);
+	CHECK_EQ(r.e.slot, ~0U); /* the actor's "slot" is not the record's */
+	CHECK_EQ(r.e.actor.tgid, 5);
+	CHECK_EQ(r.e.actor.layer, PCR_LAYER_USER);
+	CHECK_EQ(r.e.actor_path, PCRW_PATH_PERF);
+	CHECK(!strcmp(r.e.actor.comm, "\"cpu\":8"));
+	CHECK_EQ(r.e.prev.layer, PCR_LAYER_UNKNOWN); /* absent: nobody */
+	CHECK_EQ(r.e.prev_path, PCRW_PATH_UNKNOWN);
+	/* Only nested: absent from the record. */
+	CHECK(!event_log_decode("{\"type\":\"event\",\"kind\":\"clobber\","
+				"\"actor\":{\"cpu\":7,\"msr\":390},"
+				"\"x\":[{\"seq\":4}],\"s\":\"\\\"cpu\\\":1\"}",
+				&r));
+	CHECK_EQ(r.e.cpu, 0);
+	CHECK_EQ(r.e.msr, 0);
+	CHECK_EQ(r.seq, 0);
+	/* "type" only inside the actor: no event record. */
+	CHECK(event_log_decode("{\"kind\":\"veto\",\"actor\":{\"type\":"
+			       "\"event\"}}",
+			       &r));
+}
+
+/* Escapes read as JSON says; a NUL or a lone surrogate becomes U+FFFD (as
+ * in the timeline), ids keep all 64 bits, words no version names read as
+ * unknown. */
+TEST(decoded_fields_keep_their_values)
+{
+	struct event_log_rec r;
+
+	CHECK(!event_log_decode(
+		"{\"type\":\"event\",\"kind\":\"veto\",\"slot\":4,"
+		"\"reservation_id\":18446744073709551615,"
+		"\"actor\":{\"layer\":\"sideways\",\"path\":\"tunnel\","
+		"\"comm\":\"\\b\\f\\r\\u0000\\ud800\"},"
+		"\"verdict\":\"already-reserved\"}",
+		&r));
+	CHECK_EQ(r.e.slot, 4);
+	CHECK(r.e.reservation_id == ~0ULL);
+	CHECK_EQ(r.e.actor.layer, PCR_LAYER_UNKNOWN);
+	CHECK_EQ(r.e.actor_path, PCRW_PATH_UNKNOWN);
+	CHECK(!memcmp(r.e.actor.comm, "\b\f\r\xef\xbf\xbd\xef\xbf\xbd", 10));
+	CHECK_EQ(r.e.verdict, PCR_DENY_BUSY);
+	/* A bad escape: the string reads as "", not as its first half. */
+	CHECK(!event_log_decode("{\"type\":\"event\",\"kind\":\"veto\","
+				"\"group\":\"ab\\qcd\"}",
+				&r));
+	CHECK(!strcmp(r.group, ""));
 }
 
 TEST(small_buffers_are_cut_not_overrun)
@@ -263,6 +338,9 @@ int main(void)
 	RUN(perf_events_made_and_freed);
 	RUN(awkward_comms_survive_the_log);
 	RUN(lines_that_are_not_events_are_refused);
+	RUN(an_unknown_kind_is_still_a_record);
+	RUN(nested_keys_are_not_the_records);
+	RUN(decoded_fields_keep_their_values);
 	RUN(small_buffers_are_cut_not_overrun);
 	return TAP_DONE();
 }

@@ -25,8 +25,6 @@
 #include "who.h"
 #include "../../bpf/pcrwatch.h"
 
-#define LINE_MAX_LEN 4096
-
 const char *event_log_dir(void)
 {
 	const char *d = getenv("PCRWATCH_LOG_DIR");

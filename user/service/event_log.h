@@ -21,6 +21,8 @@
 
 #define EVENT_LOG_DIR "/var/log/pcrwatch"
 #define EVENT_LOG_FILE "events.jsonl"
+/* The longest record line a reader of the log takes, newline included. */
+#define EVENT_LOG_LINE_MAX 4096
 
 struct event_log {
 	char dir[200];
@@ -68,7 +70,10 @@ struct event_log_rec {
 	__u64 seq; /* the agent's number for it; 0 in a log without one */
 };
 
-/* Decode one log line: 0, or -EINVAL when it is no event record. */
+/* Decode one log line (user/service/event_decode.c): 0, or -EINVAL when it
+ * is no event record (not an object, "type" not "event", or a "kind" this
+ * version does not know). Keys are found among the record's own members
+ * only; a missing one reads as 0 ("slot": no slot, ~0U; an owner: nobody). */
 int event_log_decode(const char *line, struct event_log_rec *r);
 
 /* The sequence number of the last whole record in the file @path, or 0. */

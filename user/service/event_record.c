@@ -3,10 +3,10 @@
  * event_record.c - reading the agent's event log back
  * (user/service/event_log.h): every file in order, oldest rotated file first,
  * following the current one across rotations; each record decoded into the
- * struct pcrw_event it was written from, so a reader of the log prints what a
- * reader of the ring buffer would; sequence numbers checked, so a record that
- * never reached the log, or was rotated away before this reader got to it, is
- * counted as lost instead of vanishing.
+ * struct pcrw_event it was written from (event_decode.c), so a reader of the
+ * log prints what a reader of the ring buffer would; sequence numbers
+ * checked, so a record that never reached the log, or was rotated away
+ * before this reader got to it, is counted as lost instead of vanishing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,10 +16,7 @@
 #include <sys/stat.h>
 
 #include "event_log.h"
-#include "names.h"
-#include "../../bpf/pcrwatch.h"
 
-#define LINE_MAX_LEN 4096
 #define EVENT_LOG_MAX_FILES 100
 
 int event_log_parse_since(const char *s, long long *ns)
@@ -65,200 +62,6 @@ int event_log_parse_since(const char *s, long long *ns)
 	return -EINVAL;
 }
 
-/* The number after "KEY": in @line, or @dflt. Keys are searched in a
- * record whose strings escape every quote, so none matches inside one. */
-static long long rec_num(const char *line, const char *key, long long dflt)
-{
-	char pat[40];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	return p ? strtoll(p + strlen(pat), NULL, 10) : dflt;
-}
-
-static unsigned long long rec_u64(const char *line, const char *key)
-{
-	char pat[40];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	return p ? strtoull(p + strlen(pat), NULL, 10) : 0;
-}
-
-/* One UTF-8 encoding of @cp into @out: how many bytes. */
-static size_t utf8(unsigned int cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	out[0] = (char)(0xe0 | cp >> 12);
-	out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[2] = (char)(0x80 | (cp & 0x3f));
-	return 3;
-}
-
-/* The JSON string after "KEY":" into @buf, unescaped ("" when absent). */
-static void rec_str(const char *line, const char *key, char *buf, size_t len)
-{
-	static const char esc[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
-	char pat[40], u[4];
-	const char *p, *e;
-	size_t n = 0, k;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(line, pat);
-	for (p = p ? p + strlen(pat) : ""; *p && *p != '"'; p++) {
-		k = 1;
-		u[0] = *p;
-		if (*p == '\\' && p[1] == 'u' && strlen(p) >= 6) {
-			char hex[5] = { p[2], p[3], p[4], p[5], 0 };
-
-			k = utf8((unsigned int)strtoul(hex, NULL, 16), u);
-			p += 5;
-		} else if (*p == '\\' && p[1] && (e = strchr(esc, p[1])) &&
-			   (e - esc) % 2 == 0) {
-			u[0] = e[1];
-			p++;
-		}
-		if (n + k >= len)
-			break;
-		memcpy(buf + n, u, k);
-		n += k;
-	}
-	buf[n] = 0;
-}
-
-/* The register value in the string "KEY":"0x...", or 0. */
-static unsigned long long rec_hex(const char *line, const char *key)
-{
-	char buf[24];
-
-	rec_str(line, key, buf, sizeof(buf));
-	return strtoull(buf, NULL, 16);
-}
-
-/* Which of @count names @name is (name_of(i)), or @dflt. */
-static __u32 name_index(const char *name, const char *(*name_of)(__u32),
-			__u32 count, __u32 dflt)
-{
-	__u32 i;
-
-	for (i = 0; i < count; i++)
-		if (!strcmp(name, name_of(i)))
-			return i;
-	return dflt;
-}
-
-/* The object "KEY":{...} of @line into @buf (strings inside skipped
- * whole); false for null or absent. */
-static bool rec_object(const char *line, const char *key, char *buf, size_t len)
-{
-	char pat[40];
-	const char *p, *q;
-	bool in_str = false;
-
-	snprintf(pat, sizeof(pat), "\"%s\":{", key);
-	p = strstr(line, pat);
-	if (!p)
-		return false;
-	for (q = p += strlen(pat) - 1; *q; q++) {
-		if (in_str && *q == '\\' && q[1])
-			q++;
-		else if (*q == '"')
-			in_str = !in_str;
-		else if (!in_str && *q == '}')
-			break;
-	}
-	if (!*q || (size_t)(q - p + 2) > len)
-		return false;
-	memcpy(buf, p, (size_t)(q - p + 1));
-	buf[q - p + 1] = 0;
-	return true;
-}
-
-static __u32 rec_owner(const char *line, const char *key, struct pcrw_owner *o)
-{
-	char obj[LINE_MAX_LEN], word[24];
-	__u32 path;
-
-	memset(o, 0, sizeof(*o));
-	if (!rec_object(line, key, obj, sizeof(obj))) {
-		o->layer = PCR_LAYER_UNKNOWN; /* null: nobody */
-		return PCRW_PATH_UNKNOWN;
-	}
-	rec_str(obj, "layer", word, sizeof(word));
-	o->layer = name_index(word, layer_name, PCR_LAYER_UNKNOWN + 1,
-			      PCR_LAYER_UNKNOWN);
-	rec_str(obj, "path", word, sizeof(word));
-	path = name_index(word, path_name, PCRW_PATH_ARBITER + 1,
-			  PCRW_PATH_UNKNOWN);
-	o->tgid = (__u32)rec_u64(obj, "pid");
-	o->pid = (__u32)rec_u64(obj, "tid");
-	o->uid = (__u32)rec_u64(obj, "uid");
-	o->cgroup_id = rec_u64(obj, "cgroup_id");
-	rec_str(obj, "comm", o->comm, sizeof(o->comm));
-	return path;
-}
-
-int event_log_decode(const char *line, struct event_log_rec *r)
-{
-	struct pcrw_event *e = &r->e;
-	char word[32];
-
-	memset(r, 0, sizeof(*r));
-	r->line = line;
-	rec_str(line, "type", word, sizeof(word));
-	if (strcmp(word, "event"))
-		return -EINVAL;
-	rec_str(line, "group", r->group, sizeof(r->group));
-	rec_str(line, "kind", word, sizeof(word));
-	e->kind = name_index(word, event_kind_name, PCRW_NR_EVENT_KINDS, 0);
-	e->cpu = (__u32)rec_u64(line, "cpu");
-	e->ts_ns = rec_u64(line, "ts_ns");
-	e->slot = (__u32)rec_num(line, "slot", -1);
-	e->msr = (__u32)rec_u64(line, "msr");
-	e->value = rec_hex(line, "value");
-	e->old_value = rec_hex(line, "old_value");
-	e->actor_path = rec_owner(line, "actor", &e->actor);
-	e->prev_path = rec_owner(line, "prev", &e->prev);
-	e->reservation_id = rec_u64(line, "reservation_id");
-	rec_str(line, "verdict", word, sizeof(word));
-	e->verdict = name_index(word, verdict_name, 16, 0);
-	r->real_ns = rec_num(line, "ts_unix_ns", 0);
-	r->seq = rec_u64(line, "seq");
-	return 0;
-}
-
-__u64 event_log_last_seq_in(const char *path)
-{
-	char buf[LINE_MAX_LEN + 1], *nl;
-	FILE *f = fopen(path, "re");
-	long end;
-	size_t n;
-
-	if (!f)
-		return 0;
-	fseek(f, 0, SEEK_END);
-	end = ftell(f);
-	fseek(f, end > LINE_MAX_LEN ? end - LINE_MAX_LEN : 0, SEEK_SET);
-	n = fread(buf, 1, LINE_MAX_LEN, f);
-	fclose(f);
-	buf[n] = 0;
-	/* the last whole line: after the newline before the final one */
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	nl = strrchr(buf, '\n');
-	return rec_u64(nl ? nl + 1 : buf, "seq");
-}
-
 /* Account for @rec's sequence number: a gap is records the log does not
  * hold for this reader. A smaller number is a new log: no gap. */
 static void check_seq(struct event_log_reader *r, __u64 seq)
@@ -290,7 +93,7 @@ static void one_line(struct event_log_reader *r, const char *line)
  * left for later (the writer appends whole lines, but may be mid-write). */
 static void read_lines(struct event_log_reader *r, FILE *f)
 {
-	char line[LINE_MAX_LEN];
+	char line[EVENT_LOG_LINE_MAX];
 	long pos;
 
 	for (;;) {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The words for pcrwatch's enums: one table each, used by every view. */
+#include <string.h>
+
 #include "names.h"
 
 #define NAME_OR(table, i, dflt) \
@@ -90,4 +92,15 @@ const char *verdict_name(__u32 verdict)
 	};
 
 	return NAME_OR(names, verdict, "unknown");
+}
+
+__u32 name_index(const char *name, const char *(*name_of)(__u32), __u32 count,
+		 __u32 dflt)
+{
+	__u32 i;
+
+	for (i = 0; i < count; i++)
+		if (!strcmp(name, name_of(i)))
+			return i;
+	return dflt;
 }

@@ -18,4 +18,9 @@ const char *event_kind_name(__u32 kind); /* enum pcrw_event_kind */
 const char *event_kind_key(__u32 kind);
 const char *verdict_name(__u32 verdict); /* enum pcr_verdict */
 
+/* Which of the @count names @name_of(0..@count-1) gives @name is (the
+ * first), or @dflt: a word read back into its enum. */
+__u32 name_index(const char *name, const char *(*name_of)(__u32), __u32 count,
+		 __u32 dflt);
+
 #endif

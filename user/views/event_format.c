@@ -4,15 +4,13 @@
  * buffer or from the agent's log, enforce's veto lines and the journal's
  * MESSAGE all print what this file writes, so one event reads the same
  * wherever it is seen; its JSON (events --json, the agent's log) is
- * written and read back here too. Each kind names its actor and says only the
- * fields that mean something for it: a perf veto its type, config and rule, an
- * MSR veto its register and value, a clobber what was written over what
- * the holder had programmed.
+ * written here too (user/service/event_decode.c reads it back). Each kind names
+ * its actor and says only the fields that mean something for it: a perf veto
+ * its type, config and rule, an MSR veto its register and value, a clobber what
+ * was written over what the holder had programmed.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "arbiter.h"
@@ -329,7 +327,7 @@ void event_format(char *buf, size_t len, const char *group,
 	}
 }
 
-/* ---- JSON: events --json and the agent's log, and back ---- */
+/* ---- JSON: events --json and the agent's log ---- */
 
 void who_owner_json(struct json *j, const char *key, __u32 path,
 		    const struct pcrw_owner *o)
@@ -366,202 +364,4 @@ void who_event_json(struct json *j, const char *group,
 	json_u64(j, "reservation_id", e->reservation_id);
 	if (e->kind == PCRW_EV_VETO || e->kind == PCRW_EV_AUDIT)
 		json_str(j, "verdict", verdict_name(e->verdict));
-}
-
-/* The agent's log: a record line back into a struct pcrw_event. */
-
-/* Past the JSON string starting at @p (its opening quote), or NULL. */
-static const char *skip_string(const char *p)
-{
-	for (p++; *p; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return NULL;
-}
-
-/* The value of @key among the members of the object whose '{' is at @obj,
- * or NULL: nested objects and strings are stepped over whole. */
-static const char *member(const char *obj, const char *key)
-{
-	size_t klen = strlen(key);
-	const char *p = obj + 1, *end;
-	int depth = 1;
-
-	while (p && *p && depth > 0) {
-		if (*p == '"') {
-			end = skip_string(p);
-			if (end && depth == 1 && *end == ':' &&
-			    (size_t)(end - p) == klen + 2 &&
-			    !strncmp(p + 1, key, klen))
-				return end + 1;
-			p = end;
-			continue;
-		}
-		if (*p == '{' || *p == '[')
-			depth++;
-		else if (*p == '}' || *p == ']')
-			depth--;
-		p++;
-	}
-	return NULL;
-}
-
-static long long num(const char *obj, const char *key, long long dflt)
-{
-	const char *v = member(obj, key);
-
-	return v && (*v == '-' || (*v >= '0' && *v <= '9'))
-		       ? strtoll(v, NULL, 10)
-		       : dflt;
-}
-
-/* A UTF-8 encoding of code point @c (below 0x10000) into @d. */
-static size_t utf8(char *d, unsigned int c)
-{
-	if (c < 0x80) {
-		d[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		d[0] = (char)(0xc0 | c >> 6);
-		d[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	d[0] = (char)(0xe0 | c >> 12);
-	d[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-	d[2] = (char)(0x80 | (c & 0x3f));
-	return 3;
-}
-
-/* The four hex digits at @p (checked by the caller). */
-static unsigned int hex4(const char *p)
-{
-	char digits[5];
-
-	memcpy(digits, p, 4);
-	digits[4] = 0;
-	return (unsigned int)strtoul(digits, NULL, 16);
-}
-
-/* The string value of @key, unescaped into @buf ("" when absent). */
-static void str(const char *obj, const char *key, char *buf, size_t len)
-{
-	const char *p = member(obj, key);
-	char d[4];
-	size_t n = 0, k;
-
-	buf[0] = 0;
-	if (!p || *p != '"' || !len)
-		return;
-	for (p++; *p && *p != '"'; p++) {
-		k = 1;
-		d[0] = *p;
-		if (*p == '\\' && p[1]) {
-			p++;
-			switch (*p) {
-			case 'u':
-				if (strspn(p + 1, "0123456789abcdefABCDEF") < 4)
-					return;
-				k = utf8(d, hex4(p + 1));
-				p += 4;
-				break;
-			case 'n':
-				d[0] = '\n';
-				break;
-			case 't':
-				d[0] = '\t';
-				break;
-			default:
-				d[0] = *p; /* \" \\ \/ */
-			}
-		}
-		if (n + k >= len)
-			break;
-		memcpy(buf + n, d, k);
-		n += k;
-	}
-	buf[n] = 0;
-}
-
-static unsigned long long hex(const char *obj, const char *key)
-{
-	char buf[24];
-
-	str(obj, key, buf, sizeof(buf));
-	return strtoull(buf, NULL, 16);
-}
-
-/* The index whose @name is @word among 0..@max, or @dflt. */
-static __u32 lookup(const char *word, const char *(*name)(__u32), __u32 max,
-		    __u32 dflt)
-{
-	__u32 i;
-
-	for (i = 0; i <= max; i++)
-		if (!strcmp(word, name(i)))
-			return i;
-	return dflt;
-}
-
-/* An owner object written by who_owner_json; null or absent: nobody. */
-static void owner(const char *obj, const char *key, __u32 *path,
-		  struct pcrw_owner *o)
-{
-	const char *v = member(obj, key);
-	char word[32], comm[sizeof(o->comm) + 1];
-
-	memset(o, 0, sizeof(*o));
-	*path = PCRW_PATH_UNKNOWN;
-	o->layer = PCR_LAYER_UNKNOWN;
-	if (!v || *v != '{')
-		return;
-	str(v, "layer", word, sizeof(word));
-	o->layer =
-		lookup(word, layer_name, PCR_NR_LAYERS - 1, PCR_LAYER_UNKNOWN);
-	str(v, "path", word, sizeof(word));
-	*path = lookup(word, path_name, PCRW_PATH_ARBITER, PCRW_PATH_UNKNOWN);
-	o->tgid = (__u32)num(v, "pid", 0);
-	o->pid = (__u32)num(v, "tid", 0);
-	o->uid = (__u32)num(v, "uid", 0);
-	o->cgroup_id = (__u64)num(v, "cgroup_id", 0);
-	/* A comm may fill its 16 bytes with no NUL (json_strn wrote it so). */
-	str(v, "comm", comm, sizeof(comm));
-	memcpy(o->comm, comm, sizeof(o->comm));
-}
-
-int event_parse_json(const char *line, struct pcrw_event *e, char *group,
-		     size_t group_len, char *when, size_t when_len)
-{
-	char word[32];
-	long long slot;
-
-	memset(e, 0, sizeof(*e));
-	line += strspn(line, " \t");
-	if (*line != '{')
-		return -EINVAL;
-	str(line, "type", word, sizeof(word));
-	if (strcmp(word, "event"))
-		return -EINVAL;
-	str(line, "kind", word, sizeof(word));
-	e->kind = lookup(word, event_kind_name, PCRW_NR_EVENT_KINDS - 1, 0);
-	if (!e->kind)
-		return -EINVAL;
-	str(line, "group", group, group_len);
-	str(line, "time", when, when_len);
-	e->cpu = (__u32)num(line, "cpu", 0);
-	e->ts_ns = (__u64)num(line, "ts_ns", 0);
-	slot = num(line, "slot", -1);
-	e->slot = slot < 0 ? ~0U : (__u32)slot;
-	e->msr = (__u32)num(line, "msr", 0);
-	e->value = hex(line, "value");
-	e->old_value = hex(line, "old_value");
-	owner(line, "actor", &e->actor_path, &e->actor);
-	owner(line, "prev", &e->prev_path, &e->prev);
-	e->reservation_id = (__u64)num(line, "reservation_id", 0);
-	str(line, "verdict", word, sizeof(word));
-	e->verdict = lookup(word, verdict_name, PCR_NR_VERDICTS - 1, 0);
-	return 0;
 }

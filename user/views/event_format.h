@@ -27,10 +27,4 @@ struct event_text_opts {
 void event_format(char *buf, size_t len, const char *group,
 		  const struct pcrw_event *e, const struct event_text_opts *o);
 
-/* One record line of the agent's log (who_event_json's fields) back into
- * @e, its group into @group and its "time" into @when: 0, or -EINVAL when
- * the line is not an event record. */
-int event_parse_json(const char *line, struct pcrw_event *e, char *group,
-		     size_t group_len, char *when, size_t when_len);
-
 #endif

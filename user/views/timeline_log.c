@@ -4,8 +4,11 @@
  * it, docs/SERVICE.md describes a record) read back into records for the
  * timeline. Each line is parsed as the JSON object it is, by a small
  * scanner that keeps the keys the picture needs and skips the others, so
- * keys added to the record later are no trouble. The actor's and previous
- * holder's comm are unescaped to the bytes the kernel had: they stay
+ * keys added to the record later are no trouble. It is a cursor over the
+ * line in place, for speed on big logs; its strings, escapes and words
+ * are read by the same pieces as event_log_decode's (json_read.h,
+ * name_index), so both make the same bytes of a record. The actor's and
+ * previous holder's comm are unescaped to the bytes the kernel had: they stay
  * untrusted and are escaped again when drawn (san_xml).
  */
 #include <errno.h>
@@ -14,6 +17,7 @@
 
 #include "timeline.h"
 #include "event_log.h"
+#include "json_read.h"
 #include "names.h"
 #include "sanitize.h"
 
@@ -47,92 +51,12 @@ static bool eat(struct jcur *c, char ch)
 	return false;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch |= 0x20;
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* Code point @cp as UTF-8 into @buf (4 bytes room): its length. A
- * surrogate or NUL (never in a comm) becomes U+FFFD. */
-static size_t utf8_put(char *buf, unsigned int cp)
-{
-	if (!cp || (cp >= 0xd800 && cp <= 0xdfff))
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		buf[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		buf[0] = (char)(0xc0 | cp >> 6);
-		buf[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	buf[0] = (char)(0xe0 | cp >> 12);
-	buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	buf[2] = (char)(0x80 | (cp & 0x3f));
-	return 3;
-}
-
-/* The escape after a backslash at c->p into @out: its length, 0 bad. */
-static size_t unescape_one(struct jcur *c, char out[4])
-{
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *hit;
-	unsigned int cp = 0;
-	int i, h;
-
-	if (c->p >= c->end)
-		return 0;
-	if (*c->p != 'u') {
-		hit = strchr(from, *c->p);
-		if (!hit || !*c->p)
-			return 0;
-		c->p++;
-		out[0] = to[hit - from];
-		return 1;
-	}
-	if (c->end - c->p < 5)
-		return 0;
-	for (i = 1; i <= 4; i++) {
-		h = hexval(c->p[i]);
-		if (h < 0)
-			return 0;
-		cp = cp << 4 | (unsigned int)h;
-	}
-	c->p += 5;
-	return utf8_put(out, cp);
-}
-
 /* A JSON string at c->p into @buf (cut to @len - 1 bytes; NULL: skipped).
  * 0 or -EINVAL. */
 static int jstr(struct jcur *c, char *buf, size_t len)
 {
-	size_t n = 0, k;
-	char tmp[4];
-
-	if (!eat(c, '"'))
-		return -EINVAL;
-	while (c->p < c->end && *c->p != '"') {
-		if (*c->p == '\\') {
-			c->p++;
-			k = unescape_one(c, tmp);
-			if (!k)
-				return -EINVAL;
-		} else {
-			tmp[0] = *c->p++;
-			k = 1;
-		}
-		if (buf && n + k < len) {
-			memcpy(buf + n, tmp, k);
-			n += k;
-		}
-	}
-	if (buf && len)
-		buf[n] = 0;
-	return eat(c, '"') ? 0 : -EINVAL;
+	ws(c);
+	return json_read_str(&c->p, c->end, buf, len);
 }
 
 static int jnum(struct jcur *c, long long *v)
@@ -191,18 +115,6 @@ static int jskip(struct jcur *c, int depth)
 	return jnum(c, &v);
 }
 
-/* The index of @s among the names @name(0..@n-1) gives, or @dflt. */
-static __u8 name_index(const char *s, const char *(*name)(__u32), __u32 n,
-		       __u8 dflt)
-{
-	__u32 i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(s, name(i)))
-			return (__u8)i;
-	return dflt;
-}
-
 static int owner_member(struct jcur *c, const char *key, struct tl_owner *o)
 {
 	char word[24];
@@ -221,11 +133,13 @@ static int owner_member(struct jcur *c, const char *key, struct tl_owner *o)
 	if (jstr(c, word, sizeof(word)))
 		return -EINVAL;
 	if (key[0] == 'l')
-		o->layer = name_index(word, layer_name, PCR_LAYER_UNKNOWN + 1,
-				      PCR_LAYER_UNKNOWN);
+		o->layer = (__u8)name_index(word, layer_name,
+					    PCR_LAYER_UNKNOWN + 1,
+					    PCR_LAYER_UNKNOWN);
 	else
-		o->path = name_index(word, path_name, PCRW_PATH_ARBITER + 1,
-				     PCRW_PATH_UNKNOWN);
+		o->path =
+			(__u8)name_index(word, path_name, PCRW_PATH_ARBITER + 1,
+					 PCRW_PATH_UNKNOWN);
 	return 0;
 }
 
@@ -278,13 +192,13 @@ static int rec_str_member(struct tl_log *lg, struct jcur *c, const char *key,
 	if (!strcmp(key, "type")) {
 		lr->event = !strcmp(s, "event");
 	} else if (!strcmp(key, "kind")) {
-		lr->r.kind =
-			name_index(s, event_kind_name, PCRW_NR_EVENT_KINDS, 0);
+		lr->r.kind = (__u8)name_index(s, event_kind_name,
+					      PCRW_NR_EVENT_KINDS, 0);
 		lr->has_kind = lr->r.kind != 0;
 	} else if (!strcmp(key, "group")) {
 		lr->r.group = (__u8)group_index(lg, s);
 	} else if (!strcmp(key, "verdict")) {
-		lr->r.verdict = name_index(s, verdict_name, 16, 0xff);
+		lr->r.verdict = (__u8)name_index(s, verdict_name, 16, 0xff);
 	} else if (!strcmp(key, "value")) {
 		lr->r.value = strtoull(s, NULL, 16);
 	}
